@@ -1,0 +1,94 @@
+//! Findings about a user's input: each has a stable [`Code`], a message a user can act on, the path inside the
+//! RGD and the span in the file. Diagnostics are values; the engine collects every independent one in a pass.
+
+mod codes;
+mod path;
+
+pub use codes::Code;
+pub use path::{Path, Segment};
+
+use crate::yaml::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: Code,
+    pub message: String,
+    /// Where in the RGD, e.g. `spec.resources[1].template.spec.selector`.
+    pub path: Path,
+    pub span: Span,
+    /// A hint on how to fix it, when there is one worth giving.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>, path: Path, span: Span) -> Self {
+        Self { severity: Severity::Error, code, message: message.into(), path, span, help: None }
+    }
+
+    pub fn warning(code: Code, message: impl Into<String>, path: Path, span: Span) -> Self {
+        Self { severity: Severity::Warning, code, message: message.into(), path, span, help: None }
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The diagnostics of one pass, in the order they were found; sorted by position when taken out.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    pub fn error(&mut self, code: Code, message: impl Into<String>, path: &Path, span: Span) {
+        self.push(Diagnostic::error(code, message, path.clone(), span));
+    }
+
+    pub fn warning(&mut self, code: Code, message: impl Into<String>, path: &Path, span: Span) {
+        self.push(Diagnostic::warning(code, message, path.clone(), span));
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.0.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.0.extend(other);
+    }
+
+    /// The diagnostics ordered by position in the file (then code), without exact duplicates.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.0.sort_by(|a, b| {
+            (a.span.start.offset, a.span.end.offset, a.code.as_str(), &a.message).cmp(&(
+                b.span.start.offset,
+                b.span.end.offset,
+                b.code.as_str(),
+                &b.message,
+            ))
+        });
+        self.0.dedup();
+        self.0
+    }
+}

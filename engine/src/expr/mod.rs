@@ -1,0 +1,8 @@
+//! Expressions: finding `${...}` in values ([`extract`]) and parsing CEL to learn what it reads ([`references`]).
+//! Type checking and evaluation arrive with the CEL environment.
+
+pub mod extract;
+mod references;
+
+pub use extract::{Found, Interpolation, Part, Scan, ScanIssue, scan};
+pub use references::{CelSyntaxError, Parsed, parse_cel};

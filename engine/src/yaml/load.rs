@@ -1,0 +1,239 @@
+//! Builds [`Node`] documents from saphyr-parser's event stream, with the limits that keep hostile input
+//! (alias bombs, absurd nesting) from exhausting memory or time.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle as Style, Span as PSpan};
+
+use super::node::{Key, Node, NodeKind, Pos, ScalarStyle, Span};
+use super::scalar::resolve_plain;
+
+/// Bounds applied while loading. The defaults are far above any real Kubernetes manifest.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of sequences and mappings.
+    pub max_depth: usize,
+    /// Most nodes a stream may produce, counting every copy an alias makes.
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_depth: 128, max_nodes: 1_000_000 }
+    }
+}
+
+/// Why a stream could not be loaded, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub message: String,
+    pub span: Span,
+    pub kind: LoadErrorKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadErrorKind {
+    Syntax,
+    DuplicateKey,
+    TooDeep,
+    TooLarge,
+    UnknownAnchor,
+}
+
+/// One document of a stream. A document that holds nothing (`---` alone) has `root == None`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub root: Option<Node>,
+    /// Where the document starts (for pointing at an empty one).
+    pub span: Span,
+}
+
+fn pos(m: Marker) -> Pos {
+    Pos { offset: m.index() as u32, line: m.line() as u32, column: m.col() as u32 + 1 }
+}
+
+fn span(s: PSpan) -> Span {
+    Span::new(pos(s.start), pos(s.end))
+}
+
+enum Frame {
+    Seq { items: Vec<Node>, start: Span, anchor: usize },
+    Map { entries: Vec<(Key, Node)>, pending_key: Option<Key>, start: Span, anchor: usize },
+}
+
+/// Loads every document of `text`. On the first error the whole stream is rejected: a half-read manifest is
+/// not something to validate.
+pub fn load_documents(text: &str, limits: Limits) -> Result<Vec<Document>, LoadError> {
+    Loader { limits, nodes: 0, anchors: HashMap::new(), stack: Vec::new() }.run(text)
+}
+
+struct Loader {
+    limits: Limits,
+    nodes: usize,
+    anchors: HashMap<usize, Node>,
+    stack: Vec<Frame>,
+}
+
+impl Loader {
+    fn run(mut self, text: &str) -> Result<Vec<Document>, LoadError> {
+        let mut parser = Parser::new_from_str(text);
+        let mut docs = Vec::new();
+        let mut current: Option<Document> = None;
+        while let Some(next) = parser.next_event() {
+            let (event, at) = next.map_err(|e| {
+                let p = pos(*e.marker());
+                LoadError { message: e.info().to_string(), span: Span::new(p, p), kind: LoadErrorKind::Syntax }
+            })?;
+            let at = span(at);
+            match event {
+                Event::DocumentStart(_) => {
+                    self.anchors.clear();
+                    current = Some(Document { root: None, span: at });
+                }
+                Event::DocumentEnd => docs.extend(current.take()),
+                Event::Scalar(value, style, anchor, tag) => {
+                    let node = scalar_node(&value, style, tag.as_deref().map(|t| t.suffix.as_str()), at);
+                    self.push_value(node, anchor, &mut current)?;
+                }
+                Event::Alias(id) => {
+                    let Some(node) = self.anchors.get(&id).cloned() else {
+                        return Err(LoadError {
+                            message: "alias refers to an anchor that is not defined before it".into(),
+                            span: at,
+                            kind: LoadErrorKind::UnknownAnchor,
+                        });
+                    };
+                    // An alias copies its anchor's whole subtree: count every copied node, so that nested aliases
+                    // (the "billion laughs") hit the node limit instead of memory.
+                    self.count(count_nodes(&node), at)?;
+                    let node = Node { span: at, ..node };
+                    self.push_value(node, 0, &mut current)?;
+                }
+                Event::SequenceStart(anchor, _) => {
+                    self.open(at)?;
+                    self.stack.push(Frame::Seq { items: Vec::new(), start: at, anchor });
+                }
+                Event::MappingStart(anchor, _) => {
+                    self.open(at)?;
+                    self.stack.push(Frame::Map { entries: Vec::new(), pending_key: None, start: at, anchor });
+                }
+                Event::SequenceEnd => {
+                    if let Some(Frame::Seq { items, start, anchor }) = self.stack.pop() {
+                        let node = Node::new(NodeKind::Seq(items), Span::new(start.start, at.end));
+                        self.push_value(node, anchor, &mut current)?;
+                    }
+                }
+                Event::MappingEnd => {
+                    if let Some(Frame::Map { entries, start, anchor, .. }) = self.stack.pop() {
+                        let node = Node::new(NodeKind::Map(entries), Span::new(start.start, at.end));
+                        self.push_value(node, anchor, &mut current)?;
+                    }
+                }
+                Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            }
+        }
+        docs.extend(current.take());
+        Ok(docs)
+    }
+
+    fn count(&mut self, n: usize, at: Span) -> Result<(), LoadError> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > self.limits.max_nodes {
+            return Err(LoadError {
+                message: format!(
+                    "the document expands to more than {} nodes (aliases included); refusing to load it",
+                    self.limits.max_nodes
+                ),
+                span: at,
+                kind: LoadErrorKind::TooLarge,
+            });
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, at: Span) -> Result<(), LoadError> {
+        self.count(1, at)?;
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(LoadError {
+                message: format!("nesting is deeper than {} levels", self.limits.max_depth),
+                span: at,
+                kind: LoadErrorKind::TooDeep,
+            });
+        }
+        Ok(())
+    }
+
+    fn push_value(&mut self, node: Node, anchor: usize, current: &mut Option<Document>) -> Result<(), LoadError> {
+        if !matches!(node.kind, NodeKind::Seq(_) | NodeKind::Map(_)) {
+            self.count(1, node.span)?;
+        }
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                if let Some(doc) = current.as_mut() {
+                    doc.root = Some(node);
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+                None => {
+                    let name = key_text(&node).ok_or_else(|| LoadError {
+                        message: "mapping keys must be scalars".into(),
+                        span: node.span,
+                        kind: LoadErrorKind::Syntax,
+                    })?;
+                    if entries.iter().any(|(k, _)| k.name == name) {
+                        return Err(LoadError {
+                            message: format!("key {name:?} is already defined in this mapping"),
+                            span: node.span,
+                            kind: LoadErrorKind::DuplicateKey,
+                        });
+                    }
+                    *pending_key = Some(Key { name, span: node.span });
+                }
+                Some(key) => entries.push((key, node)),
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Keys become strings the way sigs.k8s.io/yaml turns them into JSON object keys.
+fn key_text(node: &Node) -> Option<String> {
+    Some(match &node.kind {
+        NodeKind::Null => "null".into(),
+        NodeKind::Bool(b) => b.to_string(),
+        NodeKind::Int(i) => i.to_string(),
+        NodeKind::Float(f) => f.to_string(),
+        NodeKind::Str(s) => s.clone(),
+        NodeKind::Seq(_) | NodeKind::Map(_) => return None,
+    })
+}
+
+fn count_nodes(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        NodeKind::Map(entries) => 1 + entries.iter().map(|(_, v)| 1 + count_nodes(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+fn scalar_node(value: &str, style: Style, tag: Option<&str>, at: Span) -> Node {
+    let (kind, style) = match style {
+        Style::Plain => (resolve_plain(value, tag), ScalarStyle::Plain),
+        Style::SingleQuoted => (tagged_or_string(value, tag), ScalarStyle::SingleQuoted),
+        Style::DoubleQuoted => (tagged_or_string(value, tag), ScalarStyle::DoubleQuoted),
+        Style::Literal | Style::Folded => (tagged_or_string(value, tag), ScalarStyle::Block),
+    };
+    Node { kind, span: at, style: Some(style) }
+}
+
+/// A quoted or block scalar is a string unless an explicit core tag (`!!int "3"`) says otherwise.
+fn tagged_or_string(value: &str, tag: Option<&str>) -> NodeKind {
+    match tag {
+        Some("int" | "float" | "bool" | "null") => resolve_plain(value, tag),
+        _ => NodeKind::Str(value.to_string()),
+    }
+}

@@ -1,0 +1,171 @@
+//! The YAML tree the engine works on: every node keeps the span it came from, so any diagnostic, however deep,
+//! can point at a line and column of the user's file.
+
+use serde_json::Value;
+
+/// A position in the source: `offset` counts characters (not bytes) from the start of the text, `line` is
+/// 1-based and `column` is 1-based, both counted in characters, as editors and the CLI show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Pos {
+    pub offset: u32,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A half-open range of the source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Span {
+    pub fn new(start: Pos, end: Pos) -> Self {
+        Self { start, end }
+    }
+
+    /// A span that starts `from` characters into this one and is `len` long, for pointing inside a scalar
+    /// (an expression inside a string template). Only exact for single-line scalars written without escapes,
+    /// which the caller checks; past the end it clamps to this span.
+    pub fn sub(&self, from: u32, len: u32) -> Span {
+        let width = self.end.offset.saturating_sub(self.start.offset);
+        let from = from.min(width);
+        let len = len.min(width - from);
+        let at = |n: u32| Pos { offset: self.start.offset + n, line: self.start.line, column: self.start.column + n };
+        Span { start: at(from), end: at(from + len) }
+    }
+}
+
+/// How a scalar was written. Expression positions inside a scalar can only be mapped exactly for some styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Block,
+}
+
+/// A resolved YAML value with its location.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Entries keep document order; keys are scalars (rendered to strings, as sigs.k8s.io/yaml does).
+    Map(Vec<(Key, Node)>),
+}
+
+/// A mapping key: its text and where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+    /// Set for scalars only.
+    pub style: Option<ScalarStyle>,
+}
+
+impl Node {
+    pub fn new(kind: NodeKind, span: Span) -> Self {
+        Self { kind, span, style: None }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The key and value of `key` in a mapping.
+    pub fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
+        match &self.kind {
+            NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Key, Node)]> {
+        match &self.kind {
+            NodeKind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, NodeKind::Null)
+    }
+
+    /// A word for the node's type, for messages ("expected a map, got a string").
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            NodeKind::Null => "null",
+            NodeKind::Bool(_) => "boolean",
+            NodeKind::Int(_) => "integer",
+            NodeKind::Float(_) => "number",
+            NodeKind::Str(_) => "string",
+            NodeKind::Seq(_) => "list",
+            NodeKind::Map(_) => "map",
+        }
+    }
+
+    /// The JSON value of this node, as the Kubernetes API server would receive it.
+    pub fn to_json(&self) -> Value {
+        match &self.kind {
+            NodeKind::Null => Value::Null,
+            NodeKind::Bool(b) => Value::Bool(*b),
+            NodeKind::Int(i) => Value::from(*i),
+            NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            NodeKind::Str(s) => Value::String(s.clone()),
+            NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Map(entries) => {
+                Value::Object(entries.iter().map(|(k, v)| (k.name.clone(), v.to_json())).collect())
+            }
+        }
+    }
+
+    /// Whether an exact character offset inside this scalar maps to the same offset in the source, which holds
+    /// for single-line plain scalars and single-line quoted scalars without escapes.
+    pub fn maps_offsets_exactly(&self) -> bool {
+        let NodeKind::Str(text) = &self.kind else { return false };
+        if self.span.start.line != self.span.end.line {
+            return false;
+        }
+        let written = self.span.end.offset.saturating_sub(self.span.start.offset) as usize;
+        let chars = text.chars().count();
+        match self.style {
+            Some(ScalarStyle::Plain) => written == chars,
+            Some(ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) => written == chars + 2,
+            _ => false,
+        }
+    }
+
+    /// The span of `len` characters starting `from` characters into this string scalar's value, falling back to
+    /// the whole scalar when the written form does not map one-to-one (escapes, block scalars, folded lines).
+    pub fn span_within(&self, from: usize, len: usize) -> Span {
+        if !self.maps_offsets_exactly() {
+            return self.span;
+        }
+        let quote = u32::from(self.style != Some(ScalarStyle::Plain));
+        self.span.sub(from as u32 + quote, len as u32)
+    }
+}
