@@ -1,1 +1,13 @@
-fn main() {}
+//! `kro`: the kro-rs command line. Offline commands (`validate`, `crd`, `graph`, `schema`) work on files with no
+//! cluster; each asks the engine and prints what it answers.
+
+mod cli;
+mod commands;
+mod input;
+mod report;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::run()
+}

@@ -29,6 +29,7 @@ codes! {
     YamlSyntax => "yaml-syntax", "The text is not valid YAML.";
     YamlDuplicateKey => "yaml-duplicate-key", "A mapping defines the same key twice.";
     YamlLimit => "yaml-limit", "The document nests too deeply or expands (through aliases) to too many nodes.";
+    NotText => "not-text", "The file is not text: it holds NUL bytes or is not valid UTF-8.";
     EmptyInput => "empty-input", "The input holds no YAML document.";
     NotAnRgd => "not-an-rgd", "A document is not a kro.run/v1alpha1 ResourceGraphDefinition.";
     // The RGD's own structure

@@ -1,0 +1,113 @@
+//! The front half of the pipeline over one input text (a file, a buffer in the playground): load every YAML
+//! document, then build each RGD, knowing the APIs the other RGDs of the same run define.
+
+use crate::catalog::Catalog;
+use crate::diagnostics::{Code, Diagnostic, Path};
+use crate::graph::{CompiledRgd, build};
+use crate::rgd::{DEFAULT_GROUP, Scope, is_rgd};
+use crate::yaml::{Document, Limits, LoadErrorKind, Node, Pos, Span, load_documents};
+
+/// Bounds on input, so a hostile file cannot make the engine (or a browser tab) run away.
+#[derive(Debug, Clone, Copy)]
+pub struct InputLimits {
+    /// Largest accepted text, in bytes. RGDs are a few KiB; 4 MiB leaves room for generated ones.
+    pub max_bytes: usize,
+    pub yaml: Limits,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        Self { max_bytes: 4 * 1024 * 1024, yaml: Limits::default() }
+    }
+}
+
+/// A loaded input: its documents, or the one diagnostic that stopped loading.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub documents: Vec<Document>,
+}
+
+/// Loads the YAML documents of `text`. Empty documents (a stray `---`) are dropped; a text with none is an
+/// error.
+pub fn load_source(text: &str, limits: &InputLimits) -> Result<Source, Diagnostic> {
+    let start = Span::default();
+    if text.len() > limits.max_bytes {
+        return Err(Diagnostic::error(
+            Code::YamlLimit,
+            format!("the input is {} bytes; the limit is {} bytes", text.len(), limits.max_bytes),
+            Path::root(),
+            start,
+        ));
+    }
+    let documents = load_documents(text, limits.yaml).map_err(|e| {
+        let code = match e.kind {
+            LoadErrorKind::Syntax | LoadErrorKind::UnknownAnchor => Code::YamlSyntax,
+            LoadErrorKind::DuplicateKey => Code::YamlDuplicateKey,
+            LoadErrorKind::TooDeep | LoadErrorKind::TooLarge => Code::YamlLimit,
+        };
+        Diagnostic::error(code, e.message, Path::root(), e.span)
+    })?;
+    let documents: Vec<Document> = documents.into_iter().filter(|d| d.root.is_some()).collect();
+    if documents.is_empty() {
+        let end = last_pos(text);
+        return Err(Diagnostic::error(Code::EmptyInput, "the input holds no YAML document; expected a ResourceGraphDefinition", Path::root(), Span::new(end, end)));
+    }
+    Ok(Source { documents })
+}
+
+fn last_pos(text: &str) -> Pos {
+    let line = text.lines().count().max(1) as u32;
+    Pos { offset: text.chars().count() as u32, line, column: 1 }
+}
+
+/// The outcome for one document of the input.
+#[derive(Debug, Clone)]
+pub struct CompiledDocument {
+    /// 0-based position of the document in the input.
+    pub index: usize,
+    /// `metadata.name`, when the document has one.
+    pub name: Option<String>,
+    /// Present when the document is an RGD without errors.
+    pub rgd: Option<CompiledRgd>,
+    /// Sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads and builds every document of `text`. A load failure yields one document-less result holding the
+/// diagnostic.
+pub fn compile(text: &str, catalog: &Catalog, limits: &InputLimits) -> Vec<CompiledDocument> {
+    let source = match load_source(text, limits) {
+        Ok(source) => source,
+        Err(diagnostic) => return vec![CompiledDocument { index: 0, name: None, rgd: None, diagnostics: vec![diagnostic] }],
+    };
+    let roots: Vec<&Node> = source.documents.iter().filter_map(|d| d.root.as_ref()).collect();
+    compile_documents(&roots, catalog)
+}
+
+/// Builds documents already loaded, registering every RGD's API first so RGDs may use each other's kinds.
+pub fn compile_documents(roots: &[&Node], catalog: &Catalog) -> Vec<CompiledDocument> {
+    let mut catalog = catalog.clone();
+    for root in roots.iter().filter(|r| is_rgd(r)) {
+        register_rgd_api(root, &mut catalog);
+    }
+    roots
+        .iter()
+        .enumerate()
+        .map(|(index, root)| {
+            let (rgd, diags) = build(root, &catalog);
+            let name = root.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(str::to_string);
+            CompiledDocument { index, name, rgd, diagnostics: diags.into_sorted() }
+        })
+        .collect()
+}
+
+fn register_rgd_api(root: &Node, catalog: &mut Catalog) {
+    let schema = root.get("spec").and_then(|s| s.get("schema"));
+    let Some(kind) = schema.and_then(|s| s.get("kind")).and_then(Node::as_str) else { return };
+    let group = schema.and_then(|s| s.get("group")).and_then(Node::as_str).unwrap_or(DEFAULT_GROUP);
+    let scope = match schema.and_then(|s| s.get("scope")).and_then(Node::as_str) {
+        Some("Cluster") => Scope::Cluster,
+        _ => Scope::Namespaced,
+    };
+    catalog.add(group, kind, scope);
+}

@@ -1,0 +1,13 @@
+//! From an RGD to a validated graph: expressions and their references ([`expressions`]), the DAG ([`dag`]),
+//! the instance status schema ([`status`]), the generated CRD ([`crd`]), and the pass tying them together
+//! ([`build`]).
+
+mod build;
+pub mod crd;
+pub mod dag;
+mod expressions;
+mod model;
+mod status;
+
+pub use build::build;
+pub use model::{CompiledRgd, Dimension, ExprSite, InstanceApi, Resource, Role};

@@ -1,0 +1,123 @@
+//! What a successful build yields: the instance API, its CRD, the resources with their dependencies and waves,
+//! and every expression with what it reads. Immutable; the planner evaluates against it per reconcile.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diagnostics::Path;
+use crate::rgd::Scope;
+use crate::yaml::Span;
+
+/// The API an RGD defines.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceApi {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub plural: String,
+    pub singular: String,
+    pub scope: Scope,
+}
+
+impl InstanceApi {
+    pub fn api_version(&self) -> String {
+        format!("{}/{}", self.group, self.version)
+    }
+}
+
+/// One forEach dimension.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dimension {
+    pub name: String,
+    pub expression: String,
+}
+
+/// A resource of the graph.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    pub id: String,
+    pub api_version: String,
+    pub kind: String,
+    /// Ids this resource reads, in declaration order.
+    pub depends_on: Vec<String>,
+    /// kro's apply-order wave (1 = applied first; deletion runs from the highest wave down).
+    pub wave: usize,
+    pub include_when: Vec<String>,
+    pub ready_when: Vec<String>,
+    pub for_each: Vec<Dimension>,
+    /// Read through an externalRef, never created, updated or deleted.
+    pub external: bool,
+    /// The template (or externalRef) as written.
+    #[serde(skip)]
+    pub template: Value,
+}
+
+/// Where an expression sits and what it is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Role {
+    Template,
+    ExternalRef,
+    ForEach,
+    IncludeWhen,
+    ReadyWhen,
+    Status,
+    Condition,
+}
+
+impl Role {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Role::Template => "template",
+            Role::ExternalRef => "externalRef",
+            Role::ForEach => "forEach",
+            Role::IncludeWhen => "includeWhen",
+            Role::ReadyWhen => "readyWhen",
+            Role::Status => "status",
+            Role::Condition => "status.conditions",
+        }
+    }
+
+    /// Whether references from this role order resources (readyWhen reads the resource itself, after creation).
+    pub fn adds_edges(self) -> bool {
+        matches!(self, Role::Template | Role::ExternalRef | Role::ForEach | Role::IncludeWhen)
+    }
+}
+
+/// One `${...}` of the RGD.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExprSite {
+    /// Index of the owning resource; `None` for status.
+    pub resource: Option<usize>,
+    pub role: Role,
+    /// Path inside the RGD of the value holding the expression.
+    pub path: Path,
+    /// The expression text between `${` and `}`.
+    pub expression: String,
+    /// Whether the expression is the whole value (its result keeps its type) or part of a string template.
+    pub standalone: bool,
+    /// Free variables the expression reads, sorted.
+    pub references: Vec<String>,
+    pub span: Span,
+}
+
+/// A validated RGD.
+#[derive(Debug, Clone)]
+pub struct CompiledRgd {
+    pub name: String,
+    pub api: InstanceApi,
+    pub crd: Value,
+    pub resources: Vec<Resource>,
+    /// Resource indices in topological order.
+    pub order: Vec<usize>,
+    pub expressions: Vec<ExprSite>,
+}
+
+impl CompiledRgd {
+    pub fn topological_ids(&self) -> Vec<&str> {
+        self.order.iter().map(|i| self.resources[*i].id.as_str()).collect()
+    }
+}

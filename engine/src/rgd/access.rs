@@ -1,0 +1,161 @@
+//! Small typed readers over the YAML tree that report a located diagnostic when a field is missing or holds
+//! the wrong kind of value.
+
+use crate::diagnostics::{Code, Diagnostics, Path};
+use crate::yaml::{Node, Span};
+
+/// A field read from a mapping, with where it sits.
+#[derive(Debug, Clone, Copy)]
+pub struct Field<'a> {
+    pub node: &'a Node,
+    pub key_span: Span,
+}
+
+/// Reads fields of one mapping, checking for unknown keys once done.
+#[derive(Debug)]
+pub struct Fields<'a> {
+    pub node: &'a Node,
+    pub path: Path,
+}
+
+impl<'a> Fields<'a> {
+    /// `None` (with a diagnostic) when `node` is not a mapping.
+    pub fn of(node: &'a Node, path: Path, what: &str, diags: &mut Diagnostics) -> Option<Self> {
+        if node.as_map().is_none() {
+            diags.error(Code::WrongType, format!("{what} must be a map, got a {}", node.type_name()), &path, node.span);
+            return None;
+        }
+        Some(Self { node, path })
+    }
+
+    pub fn path(&self, key: &str) -> Path {
+        self.path.key(key)
+    }
+
+    /// The field, or `None` when absent or explicitly null.
+    pub fn get(&self, key: &str) -> Option<Field<'a>> {
+        self.node.entry(key).filter(|(_, v)| !v.is_null()).map(|(k, v)| Field { node: v, key_span: k.span })
+    }
+
+    pub fn required(&self, key: &str, what: &str, diags: &mut Diagnostics) -> Option<Field<'a>> {
+        let field = self.get(key);
+        if field.is_none() {
+            let at = self.node.entry(key).map_or(self.anchor(), |(k, _)| k.span);
+            diags.error(Code::MissingField, format!("{} is required: {what}", self.path(key)), &self.path(key), at);
+        }
+        field
+    }
+
+    /// A string field; reports a non-string value.
+    pub fn string(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a str, &'a Node)> {
+        let field = self.get(key)?;
+        match field.node.as_str() {
+            Some(s) => Some((s, field.node)),
+            None => {
+                diags.error(Code::WrongType, format!("{} must be a string, got a {}", self.path(key), field.node.type_name()), &self.path(key), field.node.span);
+                None
+            }
+        }
+    }
+
+    pub fn required_string(&self, key: &str, what: &str, diags: &mut Diagnostics) -> Option<(&'a str, &'a Node)> {
+        self.required(key, what, diags)?;
+        self.string(key, diags)
+    }
+
+    /// A list field; reports a non-list value.
+    pub fn list(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a [Node], &'a Node)> {
+        let field = self.get(key)?;
+        match field.node.as_seq() {
+            Some(items) => Some((items, field.node)),
+            None => {
+                diags.error(Code::WrongType, format!("{} must be a list, got a {}", self.path(key), field.node.type_name()), &self.path(key), field.node.span);
+                None
+            }
+        }
+    }
+
+    /// Reports every key not in `known`.
+    pub fn deny_unknown(&self, known: &[&str], diags: &mut Diagnostics) {
+        for (key, _) in self.node.as_map().unwrap_or_default() {
+            if !known.contains(&key.name.as_str()) {
+                let hint = closest(&key.name, known).map(|k| format!("; did you mean {k:?}?")).unwrap_or_default();
+                diags.error(
+                    Code::UnknownField,
+                    format!("unknown field {:?} in {}{hint} (known fields: {})", key.name, if self.path.is_empty() { "the document".to_string() } else { self.path.to_string() }, known.join(", ")),
+                    &self.path(&key.name),
+                    key.span,
+                );
+            }
+        }
+    }
+
+    /// Where to point when a required field is absent: the mapping's first key, or the mapping itself.
+    pub fn anchor(&self) -> Span {
+        self.node.as_map().and_then(|m| m.first()).map_or(self.node.span, |(k, _)| k.span)
+    }
+}
+
+/// The candidate closest to `word` by edit distance, when it is close enough to be a likely typo.
+pub fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d > 0 || (*d == 0 && *c != word))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Kubernetes' DNS-1123 subdomain (object names, API groups).
+pub fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && !s.is_empty() && s.split('.').all(is_dns_label_1123)
+}
+
+/// DNS-1123 label: lowercase alphanumerics and `-`, starting and ending alphanumeric, at most 63 characters.
+pub fn is_dns_label_1123(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    !s.is_empty()
+        && s.len() <= 63
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+}
+
+/// DNS-1035 label: a DNS-1123 label that starts with a letter.
+pub fn is_dns_label_1035(s: &str) -> bool {
+    is_dns_label_1123(s) && s.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_words_are_suggested_and_far_ones_are_not() {
+        assert_eq!(closest("includewhen", &["includeWhen", "readyWhen"]), Some("includeWhen"));
+        assert_eq!(closest("tempalte", &["template", "externalRef"]), Some("template"));
+        assert_eq!(closest("zzz", &["template", "externalRef"]), None);
+    }
+
+    #[test]
+    fn dns_names() {
+        assert!(is_dns_subdomain("kro.run"));
+        assert!(!is_dns_subdomain("Kro.run"));
+        assert!(is_dns_label_1035("deployment"));
+        assert!(!is_dns_label_1035("9lives"));
+    }
+}

@@ -1,0 +1,109 @@
+//! Arguments, dispatch and the exit-code contract: 0 success, 1 invalid input, 2 usage or I/O error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kro",
+    version,
+    about = "kro-rs: group Kubernetes resources into new, typed APIs with ResourceGraphDefinitions",
+    long_about = "kro-rs: group Kubernetes resources into new, typed APIs with ResourceGraphDefinitions.\n\n\
+        The offline commands read RGD files (`-` is standard input; a file may hold several YAML documents) \
+        and need no cluster.\n\nExit codes: 0 success, 1 invalid input, 2 usage or I/O error.",
+    after_help = "Examples:\n  kro validate examples/webapp/rgd.yaml\n  kro graph examples/webapp/rgd.yaml --output mermaid\n  kro crd examples/webapp/rgd.yaml | kubectl apply -f -"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check RGDs and report every problem with its file, line, column and a code frame.
+    #[command(after_help = "Diagnostics go to standard output. Every code is described in docs/diagnostics.md.\n\nExamples:\n  kro validate rgd.yaml\n  kro validate rgds/*.yaml --crd crds/ --output json")]
+    Validate {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ValidateFormat::Text)]
+        output: ValidateFormat,
+    },
+    /// Print the CustomResourceDefinition each RGD generates, as YAML.
+    #[command(after_help = "Nothing is printed on standard output unless every RGD is valid, so the output can be piped to kubectl.\n\nExample:\n  kro crd rgd.yaml | kubectl apply -f -")]
+    Crd {
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Print the resource dependency graph: topological order, dependencies and apply waves.
+    #[command(after_help = "JSON holds `topologicalOrder` and `resources` (id, apiVersion, kind, dependsOn, wave, includeWhen, readyWhen, forEach, external); a file with several RGDs gives a JSON array.\n\nExamples:\n  kro graph rgd.yaml\n  kro graph rgd.yaml -o dot | dot -Tsvg > graph.svg")]
+    Graph {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = GraphFormat::Json)]
+        output: GraphFormat,
+    },
+    /// Print the JSON Schema of a ResourceGraphDefinition document, for editors.
+    #[command(after_help = "Use it with yaml-language-server:\n  kro schema > rgd.schema.json\n  # then in the RGD file: # yaml-language-server: $schema=./rgd.schema.json")]
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// RGD files to read; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// A CRD file, or a folder of them, defining custom kinds the resources use (repeatable).
+    #[arg(long = "crd", value_name = "PATH")]
+    pub crds: Vec<PathBuf>,
+    /// Treat warnings as errors (exit 1).
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Json,
+    Dot,
+    Mermaid,
+}
+
+/// What a command ended in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Invalid,
+    UsageOrIo,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> Self {
+        ExitCode::from(match o {
+            Outcome::Success => 0,
+            Outcome::Invalid => 1,
+            Outcome::UsageOrIo => 2,
+        })
+    }
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Validate { input, output } => commands::validate(&input, output),
+        Command::Crd { input } => commands::crd(&input),
+        Command::Graph { input, output } => commands::graph(&input, output),
+        Command::Schema => commands::schema(),
+    };
+    outcome.into()
+}

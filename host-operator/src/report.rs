@@ -1,0 +1,112 @@
+//! Showing diagnostics: a code frame with the offending span underlined (codespan-reporting) for people, JSON
+//! for tools. Colour only on a terminal, and never with NO_COLOR set.
+
+use std::io::IsTerminal;
+
+use codespan_reporting::diagnostic::{Diagnostic as Frame, Label, Severity as FrameSeverity};
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::termcolor::Buffer;
+use codespan_reporting::term::{Config, emit_to_write_style};
+use kro_engine::{Diagnostic, Severity};
+use serde_json::{Value, json};
+
+/// Where diagnostics are written; decides colour.
+#[derive(Debug, Clone, Copy)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+fn use_colour(stream: Stream) -> bool {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    match stream {
+        Stream::Stdout => std::io::stdout().is_terminal(),
+        Stream::Stderr => std::io::stderr().is_terminal(),
+    }
+}
+
+/// Byte range of a character span, widened to one character when empty so the caret has something to sit on.
+fn byte_range(text: &str, start: u32, end: u32) -> std::ops::Range<usize> {
+    let byte_at = |chars: u32| text.char_indices().nth(chars as usize).map_or(text.len(), |(b, _)| b);
+    let (s, e) = (byte_at(start), byte_at(end));
+    if e > s {
+        s..e
+    } else {
+        let next = text[s..].chars().next().map_or(s, |c| s + c.len_utf8());
+        s..next
+    }
+}
+
+/// Renders diagnostics of one file as text with code frames.
+pub fn render_text(file: &str, text: &str, diagnostics: &[Diagnostic], stream: Stream) -> String {
+    let source = SimpleFile::new(file, text);
+    let config = Config::default();
+    let mut buffer = if use_colour(stream) { Buffer::ansi() } else { Buffer::no_color() };
+    for d in diagnostics {
+        let severity = match d.severity {
+            Severity::Error => FrameSeverity::Error,
+            Severity::Warning => FrameSeverity::Warning,
+        };
+        let mut notes = Vec::new();
+        if !d.path.is_empty() {
+            notes.push(format!("at {}", d.path));
+        }
+        if let Some(help) = &d.help {
+            notes.push(format!("help: {help}"));
+        }
+        let mut frame = Frame::new(severity).with_code(d.code.as_str()).with_message(&d.message).with_notes(notes);
+        if !text.is_empty() {
+            frame = frame.with_labels(vec![Label::primary((), byte_range(text, d.span.start.offset, d.span.end.offset))]);
+        } else {
+            frame.message = format!("{}: {}", file, d.message);
+        }
+        // Rendering into memory only fails on a span outside the file, which the engine never produces; fall
+        // back to a one-line form rather than lose the diagnostic.
+        if emit_to_write_style(&mut buffer, &config, &source, &frame).is_err() {
+            let line = format!("{}:{}:{}: {}[{}]: {}\n", file, d.span.start.line, d.span.start.column, severity_word(d.severity), d.code, d.message);
+            buffer.as_mut_slice();
+            let _ = std::io::Write::write_all(&mut buffer, line.as_bytes());
+        }
+    }
+    String::from_utf8_lossy(buffer.as_slice()).into_owned()
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// One diagnostic as the JSON contract has it.
+pub fn to_json(file: &str, d: &Diagnostic) -> Value {
+    let mut v = json!({
+        "severity": d.severity,
+        "code": d.code,
+        "message": d.message,
+        "path": d.path.to_string(),
+        "file": file,
+        "line": d.span.start.line.max(1),
+        "column": d.span.start.column.max(1),
+        "endLine": d.span.end.line.max(1),
+        "endColumn": d.span.end.column.max(1),
+    });
+    if let Some(help) = &d.help {
+        v["help"] = json!(help);
+    }
+    v
+}
+
+/// "1 error, 2 warnings".
+pub fn counts(diagnostics: &[&Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (e, 0) => plural(e, "error"),
+        (0, w) => plural(w, "warning"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
