@@ -50,7 +50,12 @@ pub fn load_source(text: &str, limits: &InputLimits) -> Result<Source, Diagnosti
     let documents: Vec<Document> = documents.into_iter().filter(|d| d.root.is_some()).collect();
     if documents.is_empty() {
         let end = last_pos(text);
-        return Err(Diagnostic::error(Code::EmptyInput, "the input holds no YAML document; expected a ResourceGraphDefinition", Path::root(), Span::new(end, end)));
+        return Err(Diagnostic::error(
+            Code::EmptyInput,
+            "the input holds no YAML document; expected a ResourceGraphDefinition",
+            Path::root(),
+            Span::new(end, end),
+        ));
     }
     Ok(Source { documents })
 }
@@ -78,7 +83,9 @@ pub struct CompiledDocument {
 pub fn compile(text: &str, catalog: &Catalog, limits: &InputLimits) -> Vec<CompiledDocument> {
     let source = match load_source(text, limits) {
         Ok(source) => source,
-        Err(diagnostic) => return vec![CompiledDocument { index: 0, name: None, rgd: None, diagnostics: vec![diagnostic] }],
+        Err(diagnostic) => {
+            return vec![CompiledDocument { index: 0, name: None, rgd: None, diagnostics: vec![diagnostic] }];
+        }
     };
     let roots: Vec<&Node> = source.documents.iter().filter_map(|d| d.root.as_ref()).collect();
     compile_documents(&roots, catalog)
@@ -103,7 +110,9 @@ pub fn compile_documents(roots: &[&Node], catalog: &Catalog) -> Vec<CompiledDocu
 
 fn register_rgd_api(root: &Node, catalog: &mut Catalog) {
     let schema = root.get("spec").and_then(|s| s.get("schema"));
-    let Some(kind) = schema.and_then(|s| s.get("kind")).and_then(Node::as_str) else { return };
+    let Some(kind) = schema.and_then(|s| s.get("kind")).and_then(Node::as_str) else {
+        return;
+    };
     let group = schema.and_then(|s| s.get("group")).and_then(Node::as_str).unwrap_or(DEFAULT_GROUP);
     let scope = match schema.and_then(|s| s.get("scope")).and_then(Node::as_str) {
         Some("Cluster") => Scope::Cluster,

@@ -1,6 +1,8 @@
 //! Renderings of a compiled RGD that every host shows the same way: the graph as JSON, Graphviz DOT and
 //! Mermaid, and the CRD as YAML.
 
+use std::fmt::Write;
+
 use serde_json::{Value, json};
 
 use crate::graph::CompiledRgd;
@@ -27,13 +29,19 @@ pub fn graph_dot(rgd: &CompiledRgd) -> String {
         if !r.for_each.is_empty() {
             label.push_str("\\n(forEach)");
         }
-        let style = if r.external { ", style=\"rounded,dashed\"" } else if r.include_when.is_empty() { "" } else { ", style=\"rounded,dotted\"" };
-        out.push_str(&format!("  {} [label=\"{label}\"{style}];\n", quote(&r.id)));
+        let style = if r.external {
+            ", style=\"rounded,dashed\""
+        } else if r.include_when.is_empty() {
+            ""
+        } else {
+            ", style=\"rounded,dotted\""
+        };
+        let _ = writeln!(out, "  {} [label=\"{label}\"{style}];", quote(&r.id));
     }
     for &i in &rgd.order {
         let r = &rgd.resources[i];
         for dep in &r.depends_on {
-            out.push_str(&format!("  {} -> {};\n", quote(dep), quote(&r.id)));
+            let _ = writeln!(out, "  {} -> {};", quote(dep), quote(&r.id));
         }
     }
     out.push_str("}\n");
@@ -49,13 +57,19 @@ pub fn graph_mermaid(rgd: &CompiledRgd) -> String {
         if !r.for_each.is_empty() {
             label.push_str("<br/>(forEach)");
         }
-        let (open, close) = if r.external { ("[(", ")]") } else if r.include_when.is_empty() { ("[", "]") } else { ("{{", "}}") };
-        out.push_str(&format!("  {}{open}\"{label}\"{close}\n", r.id));
+        let (open, close) = if r.external {
+            ("[(", ")]")
+        } else if r.include_when.is_empty() {
+            ("[", "]")
+        } else {
+            ("{{", "}}")
+        };
+        let _ = writeln!(out, "  {}{open}\"{label}\"{close}", r.id);
     }
     for &i in &rgd.order {
         let r = &rgd.resources[i];
         for dep in &r.depends_on {
-            out.push_str(&format!("  {dep} --> {}\n", r.id));
+            let _ = writeln!(out, "  {dep} --> {}", r.id);
         }
     }
     out

@@ -25,7 +25,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check RGDs and report every problem with its file, line, column and a code frame.
-    #[command(after_help = "Diagnostics go to standard output. Every code is described in docs/diagnostics.md.\n\nExamples:\n  kro validate rgd.yaml\n  kro validate rgds/*.yaml --crd crds/ --output json")]
+    #[command(
+        after_help = "Diagnostics go to standard output. Every code is described in docs/diagnostics.md.\n\nExamples:\n  kro validate rgd.yaml\n  kro validate rgds/*.yaml --crd crds/ --output json"
+    )]
     Validate {
         #[command(flatten)]
         input: InputArgs,
@@ -34,13 +36,17 @@ pub enum Command {
         output: ValidateFormat,
     },
     /// Print the CustomResourceDefinition each RGD generates, as YAML.
-    #[command(after_help = "Nothing is printed on standard output unless every RGD is valid, so the output can be piped to kubectl.\n\nExample:\n  kro crd rgd.yaml | kubectl apply -f -")]
+    #[command(
+        after_help = "Nothing is printed on standard output unless every RGD is valid, so the output can be piped to kubectl.\n\nExample:\n  kro crd rgd.yaml | kubectl apply -f -"
+    )]
     Crd {
         #[command(flatten)]
         input: InputArgs,
     },
     /// Print the resource dependency graph: topological order, dependencies and apply waves.
-    #[command(after_help = "JSON holds `topologicalOrder` and `resources` (id, apiVersion, kind, dependsOn, wave, includeWhen, readyWhen, forEach, external); a file with several RGDs gives a JSON array.\n\nExamples:\n  kro graph rgd.yaml\n  kro graph rgd.yaml -o dot | dot -Tsvg > graph.svg")]
+    #[command(
+        after_help = "JSON holds `topologicalOrder` and `resources` (id, apiVersion, kind, dependsOn, wave, includeWhen, readyWhen, forEach, external); a file with several RGDs gives a JSON array.\n\nExamples:\n  kro graph rgd.yaml\n  kro graph rgd.yaml -o dot | dot -Tsvg > graph.svg"
+    )]
     Graph {
         #[command(flatten)]
         input: InputArgs,
@@ -49,7 +55,9 @@ pub enum Command {
         output: GraphFormat,
     },
     /// Print the JSON Schema of a ResourceGraphDefinition document, for editors.
-    #[command(after_help = "Use it with yaml-language-server:\n  kro schema > rgd.schema.json\n  # then in the RGD file: # yaml-language-server: $schema=./rgd.schema.json")]
+    #[command(
+        after_help = "Use it with yaml-language-server:\n  kro schema > rgd.schema.json\n  # then in the RGD file: # yaml-language-server: $schema=./rgd.schema.json"
+    )]
     Schema,
 }
 

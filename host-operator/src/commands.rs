@@ -33,7 +33,10 @@ fn check_all(input: &InputArgs) -> Result<Vec<Checked>, Outcome> {
     let files = read_inputs(&input.files).map_err(|e| fail(e.0))?;
     let mut checked: Vec<Checked> = crd_problems
         .into_iter()
-        .map(|(file, d)| Checked { file, docs: vec![CompiledDocument { index: 0, name: None, rgd: None, diagnostics: vec![d] }] })
+        .map(|(file, d)| Checked {
+            file,
+            docs: vec![CompiledDocument { index: 0, name: None, rgd: None, diagnostics: vec![d] }],
+        })
         .collect();
     for file in files {
         let docs = compile_file(&file, &catalog);
@@ -51,7 +54,11 @@ fn compile_file(file: &InputFile, catalog: &Catalog) -> Vec<CompiledDocument> {
 
 fn outcome(checked: &[Checked], deny_warnings: bool) -> Outcome {
     let all: Vec<&Diagnostic> = checked.iter().flat_map(Checked::diagnostics).collect();
-    if all.iter().any(|d| d.is_error()) || (deny_warnings && !all.is_empty()) { Outcome::Invalid } else { Outcome::Success }
+    if all.iter().any(|d| d.is_error()) || (deny_warnings && !all.is_empty()) {
+        Outcome::Invalid
+    } else {
+        Outcome::Success
+    }
 }
 
 /// Prints each file's diagnostics as code frames on `stream`.
@@ -76,7 +83,8 @@ pub fn validate(input: &InputArgs, format: ValidateFormat) -> Outcome {
     };
     match format {
         ValidateFormat::Json => {
-            let diagnostics: Vec<Value> = checked.iter().flat_map(|c| c.diagnostics().into_iter().map(|d| to_json(&c.file.name, d))).collect();
+            let diagnostics: Vec<Value> =
+                checked.iter().flat_map(|c| c.diagnostics().into_iter().map(|d| to_json(&c.file.name, d))).collect();
             println!("{}", serde_json::to_string_pretty(&json!({ "diagnostics": diagnostics })).unwrap_or_default());
         }
         ValidateFormat::Text => {

@@ -74,11 +74,8 @@ fn describe(e: &std::io::Error) -> String {
 }
 
 fn decode(name: String, bytes: Vec<u8>) -> InputFile {
-    let problem = if bytes.contains(&0) {
-        Some("the file holds NUL bytes: it looks like a binary file, not YAML")
-    } else {
-        None
-    };
+    let problem =
+        if bytes.contains(&0) { Some("the file holds NUL bytes: it looks like a binary file, not YAML") } else { None };
     match (problem, String::from_utf8(bytes)) {
         (None, Ok(text)) => InputFile { name, text: text.trim_start_matches('\u{feff}').to_string(), not_text: None },
         (problem, _) => InputFile {
@@ -121,7 +118,8 @@ pub fn catalog(crd_paths: &[PathBuf]) -> Result<(Catalog, Vec<(InputFile, Diagno
 }
 
 fn yaml_files_in(dir: &Path) -> Result<Vec<PathBuf>, IoFailure> {
-    let entries = fs::read_dir(dir).map_err(|e| IoFailure(format!("cannot read folder {}: {}", dir.display(), describe(&e))))?;
+    let entries =
+        fs::read_dir(dir).map_err(|e| IoFailure(format!("cannot read folder {}: {}", dir.display(), describe(&e))))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())

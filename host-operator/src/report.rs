@@ -1,5 +1,5 @@
 //! Showing diagnostics: a code frame with the offending span underlined (codespan-reporting) for people, JSON
-//! for tools. Colour only on a terminal, and never with NO_COLOR set.
+//! for tools. Colour only on a terminal, and never with `NO_COLOR` set.
 
 use std::io::IsTerminal;
 
@@ -57,15 +57,24 @@ pub fn render_text(file: &str, text: &str, diagnostics: &[Diagnostic], stream: S
             notes.push(format!("help: {help}"));
         }
         let mut frame = Frame::new(severity).with_code(d.code.as_str()).with_message(&d.message).with_notes(notes);
-        if !text.is_empty() {
-            frame = frame.with_labels(vec![Label::primary((), byte_range(text, d.span.start.offset, d.span.end.offset))]);
-        } else {
+        if text.is_empty() {
             frame.message = format!("{}: {}", file, d.message);
+        } else {
+            frame =
+                frame.with_labels(vec![Label::primary((), byte_range(text, d.span.start.offset, d.span.end.offset))]);
         }
         // Rendering into memory only fails on a span outside the file, which the engine never produces; fall
         // back to a one-line form rather than lose the diagnostic.
         if emit_to_write_style(&mut buffer, &config, &source, &frame).is_err() {
-            let line = format!("{}:{}:{}: {}[{}]: {}\n", file, d.span.start.line, d.span.start.column, severity_word(d.severity), d.code, d.message);
+            let line = format!(
+                "{}:{}:{}: {}[{}]: {}\n",
+                file,
+                d.span.start.line,
+                d.span.start.column,
+                severity_word(d.severity),
+                d.code,
+                d.message
+            );
             buffer.as_mut_slice();
             let _ = std::io::Write::write_all(&mut buffer, line.as_bytes());
         }

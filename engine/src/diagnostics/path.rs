@@ -86,7 +86,10 @@ mod tests {
     fn paths_print_as_kubectl_writes_them() {
         let p = Path::parse("spec.resources").index(1).key("template").key("metadata").key("labels");
         assert_eq!(p.to_string(), "spec.resources[1].template.metadata.labels");
-        assert_eq!(p.key("app.kubernetes.io/name").to_string(), "spec.resources[1].template.metadata.labels[\"app.kubernetes.io/name\"]");
+        assert_eq!(
+            p.key("app.kubernetes.io/name").to_string(),
+            "spec.resources[1].template.metadata.labels[\"app.kubernetes.io/name\"]"
+        );
         assert_eq!(Path::root().to_string(), "");
     }
 }

@@ -68,15 +68,12 @@ pub fn scan(value: &str) -> Scan {
     let mut i = 0;
     while i + 1 < chars.len() {
         if chars[i] == '$' && chars[i + 1] == '{' {
-            match scan_one(&chars, i, &mut issues) {
-                Some(end) => {
-                    found.push(Found { expr: chars[i + 2..end - 1].iter().collect(), start: i, end });
-                    i = end;
-                }
-                None => {
-                    issues.push(ScanIssue::Unterminated { start: i });
-                    i += 2;
-                }
+            if let Some(end) = scan_one(&chars, i, &mut issues) {
+                found.push(Found { expr: chars[i + 2..end - 1].iter().collect(), start: i, end });
+                i = end;
+            } else {
+                issues.push(ScanIssue::Unterminated { start: i });
+                i += 2;
             }
         } else {
             i += 1;

@@ -35,8 +35,16 @@ const FUNCTION_NAMESPACES: &[&str] = &["random", "json", "hash", "lists", "strin
 /// Macros whose leading bare-identifier arguments declare iteration variables for the remaining arguments
 /// (`list.map(x, x * 2)`, `map.all(k, v, v > 0)`, `transformMap`, ...).
 const BINDING_MACROS: &[&str] = &[
-    "all", "exists", "exists_one", "existsOne", "map", "filter", "transformList", "transformMap",
-    "transformMapEntry", "sortBy",
+    "all",
+    "exists",
+    "exists_one",
+    "existsOne",
+    "map",
+    "filter",
+    "transformList",
+    "transformMap",
+    "transformMapEntry",
+    "sortBy",
 ];
 
 /// Parses `source` as CEL (optional syntax `?.`/`[?` enabled, as in kro).
@@ -93,25 +101,27 @@ fn walk(e: &IdedExpr, locals: &mut Vec<String>, out: &mut BTreeSet<String>) {
         }
         Expr::Select(select) => walk(&select.operand, locals, out),
         Expr::Call(call) => {
-            if call.func_name == "bind" {
-                if let (Some(target), [IdedExpr { expr: Expr::Ident(var), .. }, init, body]) = (&call.target, call.args.as_slice()) {
-                    if matches!(&target.expr, Expr::Ident(ns) if ns == "cel") {
-                        walk(init, locals, out);
-                        locals.push(var.clone());
-                        walk(body, locals, out);
-                        locals.pop();
-                        return;
-                    }
-                }
+            if call.func_name == "bind"
+                && let (Some(target), [IdedExpr { expr: Expr::Ident(var), .. }, init, body]) =
+                    (&call.target, call.args.as_slice())
+                && matches!(&target.expr, Expr::Ident(ns) if ns == "cel")
+            {
+                walk(init, locals, out);
+                locals.push(var.clone());
+                walk(body, locals, out);
+                locals.pop();
+                return;
             }
             let namespaced = match call.target.as_deref() {
-                Some(IdedExpr { expr: Expr::Ident(ns), .. }) => FUNCTION_NAMESPACES.contains(&ns.as_str()) && !locals.contains(ns),
+                Some(IdedExpr { expr: Expr::Ident(ns), .. }) => {
+                    FUNCTION_NAMESPACES.contains(&ns.as_str()) && !locals.contains(ns)
+                }
                 _ => false,
             };
-            if let Some(target) = &call.target {
-                if !namespaced {
-                    walk(target, locals, out);
-                }
+            if let Some(target) = &call.target
+                && !namespaced
+            {
+                walk(target, locals, out);
             }
             if call.target.is_some() && BINDING_MACROS.contains(&call.func_name.as_str()) {
                 let declared: Vec<String> = call
@@ -175,7 +185,10 @@ mod tests {
     #[test]
     fn variables_are_the_roots_of_field_paths() {
         assert_eq!(vars("schema.spec.name"), vec!["schema"]);
-        assert_eq!(vars("deployment.status.availableReplicas > 0 && service.spec.clusterIP != ''"), vec!["deployment", "service"]);
+        assert_eq!(
+            vars("deployment.status.availableReplicas > 0 && service.spec.clusterIP != ''"),
+            vec!["deployment", "service"]
+        );
         assert_eq!(vars("has(a.b) ? a.b : c[0]"), vec!["a", "c"]);
     }
 
@@ -196,7 +209,10 @@ mod tests {
 
     #[test]
     fn plain_field_paths_are_recognised() {
-        assert_eq!(parse_cel("schema.spec.name").unwrap().field_path(), Some(vec!["schema".into(), "spec".into(), "name".into()]));
+        assert_eq!(
+            parse_cel("schema.spec.name").unwrap().field_path(),
+            Some(vec!["schema".into(), "spec".into(), "name".into()])
+        );
         assert_eq!(parse_cel("schema.spec.name + 'x'").unwrap().field_path(), None);
     }
 

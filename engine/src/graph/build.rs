@@ -22,7 +22,9 @@ const RESERVED_PREFIXES: &[&str] = &["kro.run/", "internal.kro.run/"];
 /// Builds an RGD document. The result is `Some` only when there are no errors (warnings are fine).
 pub fn build(doc: &Node, catalog: &Catalog) -> (Option<CompiledRgd>, Diagnostics) {
     let mut diags = Diagnostics::default();
-    let Some(rgd) = read_rgd(doc, &mut diags) else { return (None, diags) };
+    let Some(rgd) = read_rgd(doc, &mut diags) else {
+        return (None, diags);
+    };
     let compiled = build_rgd(&rgd, catalog, &mut diags);
     if diags.has_errors() { (None, diags) } else { (compiled, diags) }
 }
@@ -78,7 +80,10 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
         diags.push(
             Diagnostic::error(
                 Code::Cycle,
-                format!("graph contains a cycle: {} (each resource reads the next one, so none can be created first)", names.join(" -> ")),
+                format!(
+                    "graph contains a cycle: {} (each resource reads the next one, so none can be created first)",
+                    names.join(" -> ")
+                ),
                 first.path.key("id"),
                 first.id_span,
             )
@@ -111,7 +116,10 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
                 for_each: res
                     .for_each
                     .iter()
-                    .map(|it| Dimension { name: it.name.clone(), expression: it.value.as_str().unwrap_or_default().to_string() })
+                    .map(|it| Dimension {
+                        name: it.name.clone(),
+                        expression: it.value.as_str().unwrap_or_default().to_string(),
+                    })
                     .collect(),
                 external: matches!(body.map(|b| b.kind), Some(BodyKind::ExternalRef)),
                 template: body.map_or(Value::Null, |b| b.node.to_json()),
@@ -142,9 +150,16 @@ fn collect_resource(res: &ResourceDef<'_>, collector: &mut Collector<'_>) {
 }
 
 /// kro's reference rules: which names each kind of expression may read.
-fn check_references(site: &ExprSite, rgd: &Rgd<'_>, index_of: &HashMap<&str, usize>, ids: &[&str], diags: &mut Diagnostics) {
+fn check_references(
+    site: &ExprSite,
+    rgd: &Rgd<'_>,
+    index_of: &HashMap<&str, usize>,
+    ids: &[&str],
+    diags: &mut Diagnostics,
+) {
     let owner = site.resource.map(|i| &rgd.resources[i]);
-    let iterators: Vec<&str> = owner.map(|r| r.for_each.iter().map(|it| it.name.as_str()).collect()).unwrap_or_default();
+    let iterators: Vec<&str> =
+        owner.map(|r| r.for_each.iter().map(|it| it.name.as_str()).collect()).unwrap_or_default();
     let mut unknown = Vec::new();
     for name in &site.references {
         let name = name.as_str();
@@ -156,7 +171,11 @@ fn check_references(site: &ExprSite, rgd: &Rgd<'_>, index_of: &HashMap<&str, usi
                 let allowed = if collection { name == "each" } else { own };
                 if !allowed {
                     let id = owner.map_or("", |r| r.id.as_str());
-                    let expected = if collection { "`each` (the item being checked)".to_string() } else { format!("`{id}` itself") };
+                    let expected = if collection {
+                        "`each` (the item being checked)".to_string()
+                    } else {
+                        format!("`{id}` itself")
+                    };
                     diags.error(
                         Code::ReadyWhenReference,
                         format!("resource {id:?} readyWhen: references unknown identifiers: [{name}]; readyWhen may only read {expected}"),
@@ -178,7 +197,9 @@ fn check_references(site: &ExprSite, rgd: &Rgd<'_>, index_of: &HashMap<&str, usi
             }
             Role::ForEach if iterators.contains(&name) => diags.error(
                 Code::InvalidForEach,
-                format!("forEach iterator {name:?} cannot reference other iterators: each dimension is computed on its own"),
+                format!(
+                    "forEach iterator {name:?} cannot reference other iterators: each dimension is computed on its own"
+                ),
                 &site.path,
                 site.span,
             ),
@@ -194,12 +215,16 @@ fn check_references(site: &ExprSite, rgd: &Rgd<'_>, index_of: &HashMap<&str, usi
         if site.role == Role::Template {
             candidates.extend(iterators.iter().copied());
         }
-        let hints: Vec<String> = unknown.iter().filter_map(|u| suggest(u, &candidates).map(|s| format!("{u:?} -> {s:?}"))).collect();
+        let hints: Vec<String> =
+            unknown.iter().filter_map(|u| suggest(u, &candidates).map(|s| format!("{u:?} -> {s:?}"))).collect();
         let mut d = Diagnostic::error(
             Code::UnknownIdentifier,
             format!(
                 "{}references unknown identifiers: [{}]; expressions may read `schema`{}",
-                owner.map(|r| format!("resource {:?} {}: ", r.id, site.role.describe())).unwrap_or_else(|| format!("{}: ", site.role.describe())),
+                owner.map_or_else(
+                    || format!("{}: ", site.role.describe()),
+                    |r| format!("resource {:?} {}: ", r.id, site.role.describe())
+                ),
                 unknown.join(", "),
                 if ids.is_empty() { String::new() } else { format!(" and the resources {}", ids.join(", ")) },
             ),
@@ -210,7 +235,9 @@ fn check_references(site: &ExprSite, rgd: &Rgd<'_>, index_of: &HashMap<&str, usi
             d = d.with_help(format!("did you mean {}?", hints.join(", ")));
         }
         diags.push(d);
-    } else if site.role == Role::Status && !site.references.iter().any(|n| n == "schema" || index_of.contains_key(n.as_str())) {
+    } else if site.role == Role::Status
+        && !site.references.iter().any(|n| n == "schema" || index_of.contains_key(n.as_str()))
+    {
         diags.error(
             Code::StatusReference,
             format!("instance status field must refer to a resource or schema: ${{{}}} reads neither", site.expression),
@@ -221,7 +248,13 @@ fn check_references(site: &ExprSite, rgd: &Rgd<'_>, index_of: &HashMap<&str, usi
 }
 
 /// Per-template rules: reserved metadata, kro's scope rules, CRD templates, and forEach identity.
-fn check_template_rules(res: &ResourceDef<'_>, rgd: &Rgd<'_>, catalog: &Catalog, sites: &[ExprSite], diags: &mut Diagnostics) {
+fn check_template_rules(
+    res: &ResourceDef<'_>,
+    rgd: &Rgd<'_>,
+    catalog: &Catalog,
+    sites: &[ExprSite],
+    diags: &mut Diagnostics,
+) {
     let Some(body) = &res.body else { return };
     let metadata = body.node.get("metadata");
     let meta_path = body.path.key("metadata");
@@ -231,7 +264,12 @@ fn check_template_rules(res: &ResourceDef<'_>, rgd: &Rgd<'_>, catalog: &Catalog,
                 if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| k.name.starts_with(*p)) {
                     diags.error(
                         Code::ReservedMetadata,
-                        format!("invalid {} for resource {:?}: {} with prefix {prefix:?} are reserved for internal use", &key[..key.len() - 1], res.id, key),
+                        format!(
+                            "invalid {} for resource {:?}: {} with prefix {prefix:?} are reserved for internal use",
+                            &key[..key.len() - 1],
+                            res.id,
+                            key
+                        ),
                         &meta_path.key(key).key(&k.name),
                         k.span,
                     );
@@ -267,7 +305,11 @@ fn check_template_rules(res: &ResourceDef<'_>, rgd: &Rgd<'_>, catalog: &Catalog,
         for site in own(Role::Template).filter(|s| s.path.strip_prefix(&meta_path).is_none()) {
             diags.error(
                 Code::CrdTemplateExpression,
-                format!("CEL expressions in CRDs are only supported for metadata fields, found in path {:?}, resource {}", site.path.strip_prefix(&body.path).unwrap_or_default().to_string(), res.id),
+                format!(
+                    "CEL expressions in CRDs are only supported for metadata fields, found in path {:?}, resource {}",
+                    site.path.strip_prefix(&body.path).unwrap_or_default().to_string(),
+                    res.id
+                ),
                 &site.path,
                 site.span,
             );
@@ -277,7 +319,9 @@ fn check_template_rules(res: &ResourceDef<'_>, rgd: &Rgd<'_>, catalog: &Catalog,
     if !res.for_each.is_empty() && matches!(body.kind, BodyKind::Template) {
         let identity_paths = [meta_path.key("name"), meta_path.key("namespace")];
         let used: BTreeSet<&str> = own(Role::Template)
-            .filter(|s| identity_paths.contains(&s.path) && !(s.path == identity_paths[1] && scope == Some(Scope::Cluster)))
+            .filter(|s| {
+                identity_paths.contains(&s.path) && !(s.path == identity_paths[1] && scope == Some(Scope::Cluster))
+            })
             .flat_map(|s| s.references.iter().map(String::as_str))
             .collect();
         let missing: Vec<&str> = res.for_each.iter().map(|it| it.name.as_str()).filter(|n| !used.contains(n)).collect();
@@ -286,11 +330,17 @@ fn check_template_rules(res: &ResourceDef<'_>, rgd: &Rgd<'_>, catalog: &Catalog,
             diags.push(
                 Diagnostic::error(
                     Code::ForEachIdentity,
-                    format!("all forEach dimensions must be used to produce a unique resource identity, missing: [{}]", missing.join(", ")),
+                    format!(
+                        "all forEach dimensions must be used to produce a unique resource identity, missing: [{}]",
+                        missing.join(", ")
+                    ),
                     meta_path.key("name"),
                     at,
                 )
-                .with_help(format!("use each iterator in metadata.name, e.g. name: ${{schema.metadata.name}}-${{{}}}", missing[0])),
+                .with_help(format!(
+                    "use each iterator in metadata.name, e.g. name: ${{schema.metadata.name}}-${{{}}}",
+                    missing[0]
+                )),
             );
         }
     }

@@ -99,12 +99,28 @@ pub fn build_crd(rgd_name: &str, api: &InstanceApi, schema: &SchemaDef<'_>, spec
 /// Schema keywords in one fixed, readable order (type first, then what constrains it, then children), so the
 /// generated CRD is stable and diffs well. Property order stays as the user declared it.
 const KEY_ORDER: &[&str] = &[
-    "type", "format", "description", "default", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern",
-    "minItems", "maxItems", "items", "properties", "additionalProperties", "required",
+    "type",
+    "format",
+    "description",
+    "default",
+    "enum",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "items",
+    "properties",
+    "additionalProperties",
+    "required",
 ];
 
 pub fn canonical(schema: Value) -> Value {
-    let Value::Object(map) = schema else { return schema };
+    let Value::Object(map) = schema else {
+        return schema;
+    };
     let mut entries: Vec<(String, Value)> = map.into_iter().collect();
     entries.sort_by_key(|(k, _)| KEY_ORDER.iter().position(|o| o == k).unwrap_or(KEY_ORDER.len()));
     let mut out = Map::new();

@@ -25,7 +25,11 @@ impl Dag {
             graph.add_node(());
         }
         for (from, to) in edges {
-            if from != to && from < vertices && to < vertices && graph.find_edge(NodeIndex::new(from), NodeIndex::new(to)).is_none() {
+            if from != to
+                && from < vertices
+                && to < vertices
+                && graph.find_edge(NodeIndex::new(from), NodeIndex::new(to)).is_none()
+            {
                 graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), ());
             }
         }
@@ -85,7 +89,8 @@ impl Dag {
 
     /// The resources `v` depends on, in declaration order.
     pub fn sorted_deps(&self, v: usize) -> Vec<usize> {
-        let mut deps: Vec<usize> = self.graph.neighbors_directed(NodeIndex::new(v), Direction::Outgoing).map(NodeIndex::index).collect();
+        let mut deps: Vec<usize> =
+            self.graph.neighbors_directed(NodeIndex::new(v), Direction::Outgoing).map(NodeIndex::index).collect();
         deps.sort_unstable();
         deps
     }

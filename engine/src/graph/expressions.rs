@@ -73,7 +73,12 @@ impl<'d> Collector<'d> {
         for f in &found {
             let span = node.span_within(f.start, f.end - f.start);
             if f.expr.trim().is_empty() {
-                self.diags.error(Code::EmptyExpression, "empty expression ${}: write a CEL expression inside, e.g. ${schema.spec.name}", path, span);
+                self.diags.error(
+                    Code::EmptyExpression,
+                    "empty expression ${}: write a CEL expression inside, e.g. ${schema.spec.name}",
+                    path,
+                    span,
+                );
                 continue;
             }
             match parse_cel(&f.expr) {

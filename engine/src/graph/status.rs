@@ -41,7 +41,11 @@ fn field(node: &Node, path: &Path, collector: &mut Collector<'_>) -> Option<Valu
                 return None;
             }
             let standalone = collector.sites.get(before).is_some_and(|s| s.standalone);
-            Some(if standalone { json!({"x-kubernetes-preserve-unknown-fields": true}) } else { json!({"type": "string"}) })
+            Some(if standalone {
+                json!({"x-kubernetes-preserve-unknown-fields": true})
+            } else {
+                json!({"type": "string"})
+            })
         }
         NodeKind::Map(entries) => {
             let mut properties = Map::new();
@@ -57,12 +61,17 @@ fn field(node: &Node, path: &Path, collector: &mut Collector<'_>) -> Option<Valu
             for (i, item) in items.iter().enumerate() {
                 item_schema = field(item, &path.index(i), collector).or(item_schema);
             }
-            Some(json!({"type": "array", "items": item_schema.unwrap_or_else(|| json!({"x-kubernetes-preserve-unknown-fields": true}))}))
+            Some(
+                json!({"type": "array", "items": item_schema.unwrap_or_else(|| json!({"x-kubernetes-preserve-unknown-fields": true}))}),
+            )
         }
         _ => {
             collector.diags.error(
                 Code::StatusWithoutExpression,
-                format!("status fields without expressions are not supported: {path} is the literal {}", node.to_json()),
+                format!(
+                    "status fields without expressions are not supported: {path} is the literal {}",
+                    node.to_json()
+                ),
                 path,
                 node.span,
             );
@@ -73,12 +82,22 @@ fn field(node: &Node, path: &Path, collector: &mut Collector<'_>) -> Option<Valu
 
 fn conditions(node: &Node, path: &Path, collector: &mut Collector<'_>) {
     let Some(items) = node.as_seq() else {
-        collector.diags.error(Code::InvalidCondition, format!("status.conditions must be a list of expressions, got a {}", node.type_name()), path, node.span);
+        collector.diags.error(
+            Code::InvalidCondition,
+            format!("status.conditions must be a list of expressions, got a {}", node.type_name()),
+            path,
+            node.span,
+        );
         return;
     };
     for (i, item) in items.iter().enumerate() {
         if item.as_str().is_none() {
-            collector.diags.error(Code::InvalidCondition, format!("status.conditions[{i}] must be a CEL expression string"), &path.index(i), item.span);
+            collector.diags.error(
+                Code::InvalidCondition,
+                format!("status.conditions[{i}] must be a CEL expression string"),
+                &path.index(i),
+                item.span,
+            );
             continue;
         }
         collector.value(item, &path.index(i), None, Role::Condition, true);

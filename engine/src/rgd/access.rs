@@ -49,12 +49,16 @@ impl<'a> Fields<'a> {
     /// A string field; reports a non-string value.
     pub fn string(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a str, &'a Node)> {
         let field = self.get(key)?;
-        match field.node.as_str() {
-            Some(s) => Some((s, field.node)),
-            None => {
-                diags.error(Code::WrongType, format!("{} must be a string, got a {}", self.path(key), field.node.type_name()), &self.path(key), field.node.span);
-                None
-            }
+        if let Some(s) = field.node.as_str() {
+            Some((s, field.node))
+        } else {
+            diags.error(
+                Code::WrongType,
+                format!("{} must be a string, got a {}", self.path(key), field.node.type_name()),
+                &self.path(key),
+                field.node.span,
+            );
+            None
         }
     }
 
@@ -66,12 +70,16 @@ impl<'a> Fields<'a> {
     /// A list field; reports a non-list value.
     pub fn list(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a [Node], &'a Node)> {
         let field = self.get(key)?;
-        match field.node.as_seq() {
-            Some(items) => Some((items, field.node)),
-            None => {
-                diags.error(Code::WrongType, format!("{} must be a list, got a {}", self.path(key), field.node.type_name()), &self.path(key), field.node.span);
-                None
-            }
+        if let Some(items) = field.node.as_seq() {
+            Some((items, field.node))
+        } else {
+            diags.error(
+                Code::WrongType,
+                format!("{} must be a list, got a {}", self.path(key), field.node.type_name()),
+                &self.path(key),
+                field.node.span,
+            );
+            None
         }
     }
 
@@ -82,7 +90,12 @@ impl<'a> Fields<'a> {
                 let hint = closest(&key.name, known).map(|k| format!("; did you mean {k:?}?")).unwrap_or_default();
                 diags.error(
                     Code::UnknownField,
-                    format!("unknown field {:?} in {}{hint} (known fields: {})", key.name, if self.path.is_empty() { "the document".to_string() } else { self.path.to_string() }, known.join(", ")),
+                    format!(
+                        "unknown field {:?} in {}{hint} (known fields: {})",
+                        key.name,
+                        if self.path.is_empty() { "the document".to_string() } else { self.path.to_string() },
+                        known.join(", ")
+                    ),
                     &self.path(&key.name),
                     key.span,
                 );

@@ -13,12 +13,59 @@ pub const DEFAULT_GROUP: &str = "kro.run";
 
 /// Words kro reserves: they cannot be resource ids or forEach iterator names.
 pub const RESERVED_WORDS: &[&str] = &[
-    "apiVersion", "context", "dependency", "dependencies", "each", "externalRef", "externalReference", "externalRefs",
-    "externalReferences", "graph", "instance", "item", "items", "kind", "kro", "metadata", "namespace", "object",
-    "resource", "resourcegraphdefinition", "resourceGraphDefinition", "resources", "root", "runtime", "schema", "self",
-    "serviceAccountName", "spec", "status", "this", "variables", "vars", "version", "true", "false", "null", "in", "as",
-    "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "return", "var",
-    "void", "while",
+    "apiVersion",
+    "context",
+    "dependency",
+    "dependencies",
+    "each",
+    "externalRef",
+    "externalReference",
+    "externalRefs",
+    "externalReferences",
+    "graph",
+    "instance",
+    "item",
+    "items",
+    "kind",
+    "kro",
+    "metadata",
+    "namespace",
+    "object",
+    "resource",
+    "resourcegraphdefinition",
+    "resourceGraphDefinition",
+    "resources",
+    "root",
+    "runtime",
+    "schema",
+    "self",
+    "serviceAccountName",
+    "spec",
+    "status",
+    "this",
+    "variables",
+    "vars",
+    "version",
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "return",
+    "var",
+    "void",
+    "while",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -150,8 +197,17 @@ fn read_metadata(top: &Fields<'_>, diags: &mut Diagnostics) -> Option<String> {
 }
 
 const SCHEMA_FIELDS: &[&str] = &[
-    "apiVersion", "kind", "group", "scope", "spec", "types", "status", "additionalPrinterColumns", "shortNames",
-    "categories", "metadata",
+    "apiVersion",
+    "kind",
+    "group",
+    "scope",
+    "spec",
+    "types",
+    "status",
+    "additionalPrinterColumns",
+    "shortNames",
+    "categories",
+    "metadata",
 ];
 
 fn read_schema<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Option<SchemaDef<'a>> {
@@ -160,30 +216,34 @@ fn read_schema<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Option<SchemaD
     schema.deny_unknown(SCHEMA_FIELDS, diags);
 
     let kind = schema.required_string("kind", "the kind of the new API, e.g. Application", diags);
-    if let Some((kind, node)) = kind {
-        if !is_upper_camel(kind) || kind.len() > 63 {
-            diags.error(
+    if let Some((kind, node)) = kind
+        && (!is_upper_camel(kind) || kind.len() > 63)
+    {
+        diags.error(
                 Code::InvalidKind,
                 format!("naming convention violation: kind '{kind}' is not a valid KRO kind name: must be UpperCamelCase (a capital letter, then letters and digits, at most 63)"),
                 &schema.path("kind"),
                 node.span,
             );
-        }
     }
     let api_version = schema.required_string("apiVersion", "the version of the new API, e.g. v1alpha1", diags);
-    if let Some((version, node)) = api_version {
-        if !is_kube_version(version) {
-            let mut d = crate::diagnostics::Diagnostic::error(
-                Code::InvalidApiVersion,
-                format!("schema.apiVersion {version:?} is not a version: expected v<N>, v<N>alpha<M> or v<N>beta<M>, e.g. v1alpha1"),
-                schema.path("apiVersion"),
-                node.span,
-            );
-            if let Some((group, v)) = version.split_once('/') {
-                d = d.with_help(format!("schema.apiVersion holds only the version; write `apiVersion: {v}` and `group: {group}`"));
-            }
-            diags.push(d);
+    if let Some((version, node)) = api_version
+        && !is_kube_version(version)
+    {
+        let mut d = crate::diagnostics::Diagnostic::error(
+            Code::InvalidApiVersion,
+            format!(
+                "schema.apiVersion {version:?} is not a version: expected v<N>, v<N>alpha<M> or v<N>beta<M>, e.g. v1alpha1"
+            ),
+            schema.path("apiVersion"),
+            node.span,
+        );
+        if let Some((group, v)) = version.split_once('/') {
+            d = d.with_help(format!(
+                "schema.apiVersion holds only the version; write `apiVersion: {v}` and `group: {group}`"
+            ));
         }
+        diags.push(d);
     }
     let group = match schema.string("group", diags) {
         Some((group, node)) => {
@@ -198,7 +258,12 @@ fn read_schema<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Option<SchemaD
         Some(("Namespaced", _)) | None => Scope::Namespaced,
         Some(("Cluster", _)) => Scope::Cluster,
         Some((other, node)) => {
-            diags.error(Code::InvalidScope, format!("schema.scope {other:?} must be Namespaced or Cluster"), &schema.path("scope"), node.span);
+            diags.error(
+                Code::InvalidScope,
+                format!("schema.scope {other:?} must be Namespaced or Cluster"),
+                &schema.path("scope"),
+                node.span,
+            );
             Scope::Namespaced
         }
     };
@@ -209,7 +274,12 @@ fn read_schema<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Option<SchemaD
     let structural = |key: &str, diags: &mut Diagnostics| {
         let field = schema.get(key)?;
         if field.node.as_map().is_none() {
-            diags.error(Code::WrongType, format!("schema.{key} must be a map, got a {}", field.node.type_name()), &schema.path(key), field.node.span);
+            diags.error(
+                Code::WrongType,
+                format!("schema.{key} must be a map, got a {}", field.node.type_name()),
+                &schema.path(key),
+                field.node.span,
+            );
             return None;
         }
         Some(field.node)
@@ -237,10 +307,17 @@ fn read_schema<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Option<SchemaD
 }
 
 fn read_names(schema: &Fields<'_>, key: &str, diags: &mut Diagnostics) -> Vec<String> {
-    let Some((items, _)) = schema.list(key, diags) else { return Vec::new() };
+    let Some((items, _)) = schema.list(key, diags) else {
+        return Vec::new();
+    };
     let mut names: Vec<String> = Vec::new();
     if items.len() > 32 {
-        diags.error(Code::InvalidShortName, format!("schema.{key} has {} entries; at most 32 are allowed", items.len()), &schema.path(key), items[32].span);
+        diags.error(
+            Code::InvalidShortName,
+            format!("schema.{key} has {} entries; at most 32 are allowed", items.len()),
+            &schema.path(key),
+            items[32].span,
+        );
     }
     for (i, item) in items.iter().enumerate() {
         let path = schema.path(key).index(i);
@@ -268,20 +345,32 @@ fn read_printer_columns(schema: &Fields<'_>, diags: &mut Diagnostics) -> Option<
     let mut columns = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = schema.path("additionalPrinterColumns").index(i);
-        let Some(col) = Fields::of(item, path.clone(), "a printer column", diags) else { continue };
+        let Some(col) = Fields::of(item, path.clone(), "a printer column", diags) else {
+            continue;
+        };
         col.deny_unknown(&["name", "type", "jsonPath", "description", "format", "priority"], diags);
         let name = col.required_string("name", "the column header", diags);
         let ty = col.required_string("type", "one of integer, number, string, boolean, date", diags);
         let json_path = col.required_string("jsonPath", "where the value is read from, e.g. .status.state", diags);
-        if let Some((t, node)) = ty {
-            if !matches!(t, "integer" | "number" | "string" | "boolean" | "date") {
-                diags.error(Code::InvalidPrinterColumn, format!("printer column type {t:?} must be one of integer, number, string, boolean, date"), &col.path("type"), node.span);
-            }
+        if let Some((t, node)) = ty
+            && !matches!(t, "integer" | "number" | "string" | "boolean" | "date")
+        {
+            diags.error(
+                Code::InvalidPrinterColumn,
+                format!("printer column type {t:?} must be one of integer, number, string, boolean, date"),
+                &col.path("type"),
+                node.span,
+            );
         }
-        if let Some((jp, node)) = json_path {
-            if !jp.starts_with('.') {
-                diags.error(Code::InvalidPrinterColumn, format!("jsonPath {jp:?} must start with '.', e.g. .status.state"), &col.path("jsonPath"), node.span);
-            }
+        if let Some((jp, node)) = json_path
+            && !jp.starts_with('.')
+        {
+            diags.error(
+                Code::InvalidPrinterColumn,
+                format!("jsonPath {jp:?} must start with '.', e.g. .status.state"),
+                &col.path("jsonPath"),
+                node.span,
+            );
         }
         if name.is_some() && ty.is_some() && json_path.is_some() {
             columns.push(item.to_json());
@@ -291,14 +380,25 @@ fn read_printer_columns(schema: &Fields<'_>, diags: &mut Diagnostics) -> Option<
 }
 
 fn read_crd_metadata(schema: &Fields<'_>, diags: &mut Diagnostics) -> (Map<String, Value>, Map<String, Value>) {
-    let Some(field) = schema.get("metadata") else { return (Map::new(), Map::new()) };
-    let Some(meta) = Fields::of(field.node, schema.path("metadata"), "schema.metadata", diags) else { return (Map::new(), Map::new()) };
+    let Some(field) = schema.get("metadata") else {
+        return (Map::new(), Map::new());
+    };
+    let Some(meta) = Fields::of(field.node, schema.path("metadata"), "schema.metadata", diags) else {
+        return (Map::new(), Map::new());
+    };
     meta.deny_unknown(&["labels", "annotations"], diags);
     let mut read = |key: &str| {
         let mut out = Map::new();
-        let Some(field) = meta.get(key) else { return out };
+        let Some(field) = meta.get(key) else {
+            return out;
+        };
         let Some(entries) = field.node.as_map() else {
-            diags.error(Code::WrongType, format!("schema.metadata.{key} must be a map of strings"), &meta.path(key), field.node.span);
+            diags.error(
+                Code::WrongType,
+                format!("schema.metadata.{key} must be a map of strings"),
+                &meta.path(key),
+                field.node.span,
+            );
             return out;
         };
         for (k, v) in entries {
@@ -306,7 +406,12 @@ fn read_crd_metadata(schema: &Fields<'_>, diags: &mut Diagnostics) -> (Map<Strin
                 Some(s) => {
                     out.insert(k.name.clone(), Value::String(s.to_string()));
                 }
-                None => diags.error(Code::WrongType, format!("schema.metadata.{key} values must be strings; quote {}", v.to_json()), &meta.path(key).key(&k.name), v.span),
+                None => diags.error(
+                    Code::WrongType,
+                    format!("schema.metadata.{key} values must be strings; quote {}", v.to_json()),
+                    &meta.path(key).key(&k.name),
+                    v.span,
+                ),
             }
         }
         out
@@ -317,13 +422,19 @@ fn read_crd_metadata(schema: &Fields<'_>, diags: &mut Diagnostics) -> (Map<Strin
 const RESOURCE_FIELDS: &[&str] = &["id", "template", "externalRef", "readyWhen", "includeWhen", "forEach"];
 
 fn read_resources<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Vec<ResourceDef<'a>> {
-    let Some((items, _)) = spec.list("resources", diags) else { return Vec::new() };
+    let Some((items, _)) = spec.list("resources", diags) else {
+        return Vec::new();
+    };
     let mut out: Vec<ResourceDef<'a>> = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let path = spec.path("resources").index(index);
-        let Some(res) = Fields::of(item, path.clone(), "a resource", diags) else { continue };
+        let Some(res) = Fields::of(item, path.clone(), "a resource", diags) else {
+            continue;
+        };
         res.deny_unknown(RESOURCE_FIELDS, diags);
-        let Some((id, id_node)) = res.required_string("id", "a lowerCamelCase name other resources use to refer to this one", diags) else {
+        let Some((id, id_node)) =
+            res.required_string("id", "a lowerCamelCase name other resources use to refer to this one", diags)
+        else {
             continue;
         };
         check_id(id, id_node.span, &res.path("id"), "id", diags);
@@ -339,18 +450,38 @@ fn read_resources<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Vec<Resourc
         let ready_when = read_conditions(&res, "readyWhen", diags);
         let include_when = read_conditions(&res, "includeWhen", diags);
         let for_each = read_for_each(&res, id, &out, diags);
-        if !for_each.is_empty() {
-            if let Some(Body { kind: BodyKind::ExternalRef, .. }) = &body {
-                diags.error(Code::InvalidForEach, "cannot use externalRef with forEach: external references are read, never expanded", &res.path("forEach"), res.get("forEach").map_or(item.span, |f| f.key_span));
-            }
+        if !for_each.is_empty()
+            && let Some(Body { kind: BodyKind::ExternalRef, .. }) = &body
+        {
+            diags.error(
+                Code::InvalidForEach,
+                "cannot use externalRef with forEach: external references are read, never expanded",
+                &res.path("forEach"),
+                res.get("forEach").map_or(item.span, |f| f.key_span),
+            );
         }
-        out.push(ResourceDef { index, id: id.to_string(), id_span: id_node.span, node: item, path, body, ready_when, include_when, for_each });
+        out.push(ResourceDef {
+            index,
+            id: id.to_string(),
+            id_span: id_node.span,
+            node: item,
+            path,
+            body,
+            ready_when,
+            include_when,
+            for_each,
+        });
     }
     // Iterator names must not collide with any resource id, declared before or after.
     for r in &out {
         for it in &r.for_each {
             if out.iter().any(|o| o.id == it.name) {
-                diags.error(Code::InvalidForEach, format!("forEach iterator name {:?} conflicts with resource ID {:?}", it.name, it.name), &it.path, it.name_span);
+                diags.error(
+                    Code::InvalidForEach,
+                    format!("forEach iterator name {:?} conflicts with resource ID {:?}", it.name, it.name),
+                    &it.path,
+                    it.name_span,
+                );
             }
         }
     }
@@ -361,7 +492,12 @@ fn read_resources<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Vec<Resourc
 fn check_id(id: &str, span: Span, path: &Path, what: &str, diags: &mut Diagnostics) -> bool {
     if RESERVED_WORDS.contains(&id) {
         let code = if what == "id" { Code::ReservedResourceId } else { Code::InvalidForEach };
-        diags.error(code, format!("{what} {id} is a reserved keyword in KRO; choose another name (e.g. {id}Resource)"), path, span);
+        diags.error(
+            code,
+            format!("{what} {id} is a reserved keyword in KRO; choose another name (e.g. {id}Resource)"),
+            path,
+            span,
+        );
         return false;
     }
     if !is_lower_camel(id) {
@@ -383,7 +519,12 @@ fn read_body<'a>(res: &Fields<'a>, diags: &mut Diagnostics) -> Option<Body<'a>> 
             return None;
         }
         (None, None) => {
-            diags.error(Code::TemplateOrExternalRef, "exactly one of template or externalRef must be provided", &res.path.clone(), res.anchor());
+            diags.error(
+                Code::TemplateOrExternalRef,
+                "exactly one of template or externalRef must be provided",
+                &res.path.clone(),
+                res.anchor(),
+            );
             return None;
         }
     };
@@ -395,7 +536,12 @@ fn read_body<'a>(res: &Fields<'a>, diags: &mut Diagnostics) -> Option<Body<'a>> 
     }
     let mut structural = |key: &str| -> Option<&'a Node> {
         let Some(f) = body.get(key) else {
-            diags.error(code, format!("resource is not a valid Kubernetes object: {key} field not found in {what}"), &body.path(key), body.anchor());
+            diags.error(
+                code,
+                format!("resource is not a valid Kubernetes object: {key} field not found in {what}"),
+                &body.path(key),
+                body.anchor(),
+            );
             return None;
         };
         Some(f.node)
@@ -406,38 +552,65 @@ fn read_body<'a>(res: &Fields<'a>, diags: &mut Diagnostics) -> Option<Body<'a>> 
     let mut literal = |node: &'a Node, key: &str| -> Option<&'a str> {
         match node.as_str() {
             Some(s) if s.contains("${") => {
-                diags.error(code, format!("{what}.{key} must be a literal string: kro needs to know the kind before any instance exists"), &body.path(key), node.span);
+                diags.error(
+                    code,
+                    format!(
+                        "{what}.{key} must be a literal string: kro needs to know the kind before any instance exists"
+                    ),
+                    &body.path(key),
+                    node.span,
+                );
                 None
             }
             Some(s) => Some(s),
             None => {
-                diags.error(code, format!("resource is not a valid Kubernetes object: {key} field is not a string"), &body.path(key), node.span);
+                diags.error(
+                    code,
+                    format!("resource is not a valid Kubernetes object: {key} field is not a string"),
+                    &body.path(key),
+                    node.span,
+                );
                 None
             }
         }
     };
     let api_version = api_version.and_then(|n| literal(n, "apiVersion").map(|s| (s, n)));
     let kind_name = kind_node.and_then(|n| literal(n, "kind").map(|s| (s, n)));
-    if let Some((v, node)) = api_version {
-        if !is_api_version(v) {
-            diags.error(code, format!("invalid apiVersion format {v:?}: expected <group>/<version> (apps/v1) or <version> for the core group (v1)"), &body.path("apiVersion"), node.span);
-        }
+    if let Some((v, node)) = api_version
+        && !is_api_version(v)
+    {
+        diags.error(code, format!("invalid apiVersion format {v:?}: expected <group>/<version> (apps/v1) or <version> for the core group (v1)"), &body.path("apiVersion"), node.span);
     }
-    if let Some((k, node)) = kind_name {
-        if !is_dns_label_1035(&k.to_lowercase()) {
-            diags.error(code, format!("invalid kind {k:?}: must be a valid DNS-1035 label when lowercased (letters and digits, starting with a letter)"), &body.path("kind"), node.span);
-        }
+    if let Some((k, node)) = kind_name
+        && !is_dns_label_1035(&k.to_lowercase())
+    {
+        diags.error(code, format!("invalid kind {k:?}: must be a valid DNS-1035 label when lowercased (letters and digits, starting with a letter)"), &body.path("kind"), node.span);
     }
     if let Some(meta) = metadata {
         if meta.as_map().is_none() {
-            diags.error(code, format!("resource is not a valid Kubernetes object: metadata field is not a map, got a {}", meta.type_name()), &body.path("metadata"), meta.span);
+            diags.error(
+                code,
+                format!(
+                    "resource is not a valid Kubernetes object: metadata field is not a map, got a {}",
+                    meta.type_name()
+                ),
+                &body.path("metadata"),
+                meta.span,
+            );
         } else if matches!(kind, BodyKind::ExternalRef) {
             check_external_metadata(meta, &body.path("metadata"), diags);
         }
     }
     let (api_version, _) = api_version?;
     let (kind_name, kind_node) = kind_name?;
-    Some(Body { kind, node: field.node, path: body.path.clone(), api_version: api_version.to_string(), kind_name: kind_name.to_string(), kind_span: kind_node.span })
+    Some(Body {
+        kind,
+        node: field.node,
+        path: body.path.clone(),
+        api_version: api_version.to_string(),
+        kind_name: kind_name.to_string(),
+        kind_span: kind_node.span,
+    })
 }
 
 fn check_external_metadata(meta: &Node, path: &Path, diags: &mut Diagnostics) {
@@ -451,19 +624,36 @@ fn check_external_metadata(meta: &Node, path: &Path, diags: &mut Diagnostics) {
         ),
         _ => {}
     }
-    if let Some((key, _)) = meta.as_map().unwrap_or_default().iter().find(|(k, _)| !["name", "namespace", "selector"].contains(&k.name.as_str())) {
-        diags.error(Code::UnknownField, format!("unknown field {:?} in externalRef.metadata (known fields: name, namespace, selector)", key.name), &path.key(&key.name), key.span);
+    if let Some((key, _)) = meta
+        .as_map()
+        .unwrap_or_default()
+        .iter()
+        .find(|(k, _)| !["name", "namespace", "selector"].contains(&k.name.as_str()))
+    {
+        diags.error(
+            Code::UnknownField,
+            format!("unknown field {:?} in externalRef.metadata (known fields: name, namespace, selector)", key.name),
+            &path.key(&key.name),
+            key.span,
+        );
     }
 }
 
 fn read_conditions<'a>(res: &Fields<'a>, key: &str, diags: &mut Diagnostics) -> Vec<&'a Node> {
-    let Some((items, _)) = res.list(key, diags) else { return Vec::new() };
+    let Some((items, _)) = res.list(key, diags) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         if item.as_str().is_some() {
             out.push(item);
         } else {
-            diags.error(Code::NotStandalone, format!("{key} entries must be strings holding one ${{...}} expression, got a {}", item.type_name()), &res.path(key).index(i), item.span);
+            diags.error(
+                Code::NotStandalone,
+                format!("{key} entries must be strings holding one ${{...}} expression, got a {}", item.type_name()),
+                &res.path(key).index(i),
+                item.span,
+            );
         }
     }
     out
@@ -472,10 +662,22 @@ fn read_conditions<'a>(res: &Fields<'a>, key: &str, diags: &mut Diagnostics) -> 
 /// Most forEach dimensions kro accepts (its --rgd-max-collection-dimension-size default).
 pub const MAX_FOR_EACH_DIMENSIONS: usize = 10;
 
-fn read_for_each<'a>(res: &Fields<'a>, id: &str, _before: &[ResourceDef<'a>], diags: &mut Diagnostics) -> Vec<Iterator<'a>> {
-    let Some((items, node)) = res.list("forEach", diags) else { return Vec::new() };
+fn read_for_each<'a>(
+    res: &Fields<'a>,
+    id: &str,
+    _before: &[ResourceDef<'a>],
+    diags: &mut Diagnostics,
+) -> Vec<Iterator<'a>> {
+    let Some((items, node)) = res.list("forEach", diags) else {
+        return Vec::new();
+    };
     if items.len() > MAX_FOR_EACH_DIMENSIONS {
-        diags.error(Code::InvalidForEach, format!("forEach cannot have more than {MAX_FOR_EACH_DIMENSIONS} dimensions, got {}", items.len()), &res.path("forEach"), node.span);
+        diags.error(
+            Code::InvalidForEach,
+            format!("forEach cannot have more than {MAX_FOR_EACH_DIMENSIONS} dimensions, got {}", items.len()),
+            &res.path("forEach"),
+            node.span,
+        );
     }
     let mut out: Vec<Iterator<'a>> = Vec::new();
     for (i, item) in items.iter().enumerate() {
@@ -487,7 +689,15 @@ fn read_for_each<'a>(res: &Fields<'a>, id: &str, _before: &[ResourceDef<'a>], di
                 continue;
             }
             None => {
-                diags.error(Code::InvalidForEach, format!("each forEach entry is a map of one iterator name to a list expression, got a {}", item.type_name()), &path, item.span);
+                diags.error(
+                    Code::InvalidForEach,
+                    format!(
+                        "each forEach entry is a map of one iterator name to a list expression, got a {}",
+                        item.type_name()
+                    ),
+                    &path,
+                    item.span,
+                );
                 continue;
             }
         };
@@ -497,14 +707,33 @@ fn read_for_each<'a>(res: &Fields<'a>, id: &str, _before: &[ResourceDef<'a>], di
             continue;
         }
         if key.name == id {
-            diags.error(Code::InvalidForEach, format!("forEach iterator name {:?} conflicts with resource ID {id:?}", key.name), &it_path, key.span);
+            diags.error(
+                Code::InvalidForEach,
+                format!("forEach iterator name {:?} conflicts with resource ID {id:?}", key.name),
+                &it_path,
+                key.span,
+            );
         }
         if out.iter().any(|o| o.name == key.name) {
-            diags.error(Code::InvalidForEach, format!("duplicate forEach iterator name {:?}", key.name), &it_path, key.span);
+            diags.error(
+                Code::InvalidForEach,
+                format!("duplicate forEach iterator name {:?}", key.name),
+                &it_path,
+                key.span,
+            );
             continue;
         }
         if value.as_str().is_none() {
-            diags.error(Code::NotStandalone, format!("forEach {:?} must be a string holding one ${{...}} list expression, got a {}", key.name, value.type_name()), &it_path, value.span);
+            diags.error(
+                Code::NotStandalone,
+                format!(
+                    "forEach {:?} must be a string holding one ${{...}} list expression, got a {}",
+                    key.name,
+                    value.type_name()
+                ),
+                &it_path,
+                value.span,
+            );
             continue;
         }
         out.push(Iterator { name: key.name.clone(), name_span: key.span, value, path: it_path });
@@ -544,7 +773,9 @@ fn to_lower_camel(s: &str) -> String {
 
 /// `v1`, `v1alpha1`, `v2beta3`.
 fn is_kube_version(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix('v') else { return false };
+    let Some(rest) = s.strip_prefix('v') else {
+        return false;
+    };
     let digits = rest.chars().take_while(char::is_ascii_digit).count();
     if digits == 0 {
         return false;

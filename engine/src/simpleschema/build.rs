@@ -36,7 +36,12 @@ impl<'d> SchemaBuilder<'d> {
     /// Loads `schema.types`, in dependency order, reporting unknown names and cycles.
     pub fn load_custom_types(&mut self, types: &Node, path: &Path) {
         let Some(entries) = types.as_map() else {
-            self.diags.error(Code::WrongType, format!("schema.types must be a map of type names to types, got a {}", types.type_name()), path, types.span);
+            self.diags.error(
+                Code::WrongType,
+                format!("schema.types must be a map of type names to types, got a {}", types.type_name()),
+                path,
+                types.span,
+            );
             return;
         };
         self.declared = entries.iter().map(|(k, _)| k.name.clone()).collect();
@@ -46,7 +51,15 @@ impl<'d> SchemaBuilder<'d> {
             collect_custom_refs(node, &mut names);
             for name in &names {
                 if !self.declared.contains(name) {
-                    self.diags.error(Code::SchemaUnknownType, format!("custom type {:?} uses type {name:?}, which is not declared under schema.types", key.name), &path.key(&key.name), node.span);
+                    self.diags.error(
+                        Code::SchemaUnknownType,
+                        format!(
+                            "custom type {:?} uses type {name:?}, which is not declared under schema.types",
+                            key.name
+                        ),
+                        &path.key(&key.name),
+                        node.span,
+                    );
                 }
             }
             deps.insert(&key.name, names);
@@ -55,7 +68,8 @@ impl<'d> SchemaBuilder<'d> {
             Ok(order) => order,
             Err(cycles) => {
                 for (name, message) in cycles {
-                    let (key, _) = entries.iter().find(|(k, _)| k.name == name).map_or((None, None), |(k, v)| (Some(k), Some(v)));
+                    let (key, _) =
+                        entries.iter().find(|(k, _)| k.name == name).map_or((None, None), |(k, v)| (Some(k), Some(v)));
                     let span = key.map_or(types.span, |k| k.span);
                     self.diags.error(Code::SchemaTypeCycle, message, &path.key(&name), span);
                 }
@@ -63,7 +77,9 @@ impl<'d> SchemaBuilder<'d> {
             }
         };
         for name in order {
-            let Some((_, node)) = entries.iter().find(|(k, _)| k.name == name) else { continue };
+            let Some((_, node)) = entries.iter().find(|(k, _)| k.name == name) else {
+                continue;
+            };
             let field_path = path.key(&name);
             if let Some(built) = self.field(node, &field_path) {
                 self.custom.insert(name, CustomType { schema: built.schema, required: built.required });
@@ -75,7 +91,12 @@ impl<'d> SchemaBuilder<'d> {
     /// nested struct).
     pub fn structure(&mut self, node: &Node, path: &Path) -> Option<Value> {
         let Some(entries) = node.as_map() else {
-            self.diags.error(Code::WrongType, format!("expected a map of field names to SimpleSchema types, got a {}", node.type_name()), path, node.span);
+            self.diags.error(
+                Code::WrongType,
+                format!("expected a map of field names to SimpleSchema types, got a {}", node.type_name()),
+                path,
+                node.span,
+            );
             return None;
         };
         let mut properties = Map::new();
@@ -161,17 +182,13 @@ impl<'d> SchemaBuilder<'d> {
                 ok = false;
             }
         }
-        if ok {
-            if let Err(message) = check_list_markers(&built.schema) {
-                self.diags.error(Code::MarkerConflict, message, path, node.span);
-                ok = false;
-            }
+        if ok && let Err(message) = check_list_markers(&built.schema) {
+            self.diags.error(Code::MarkerConflict, message, path, node.span);
+            ok = false;
         }
-        if ok {
-            if let Some(message) = default_violation(&built.schema) {
-                self.diags.error(Code::MarkerInvalidValue, message, path, node.span);
-                ok = false;
-            }
+        if ok && let Some(message) = default_violation(&built.schema) {
+            self.diags.error(Code::MarkerInvalidValue, message, path, node.span);
+            ok = false;
         }
         ok.then_some(built)
     }
@@ -181,8 +198,12 @@ impl<'d> SchemaBuilder<'d> {
             TypeExpr::String | TypeExpr::Integer | TypeExpr::Boolean | TypeExpr::Float => {
                 json!({ "type": ty.openapi_type() })
             }
-            TypeExpr::Object => json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
-            TypeExpr::List(inner) => json!({"type": "array", "items": self.resolve(inner, node, path, type_text)?.schema}),
+            TypeExpr::Object => {
+                json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true})
+            }
+            TypeExpr::List(inner) => {
+                json!({"type": "array", "items": self.resolve(inner, node, path, type_text)?.schema})
+            }
             TypeExpr::Map(inner) => {
                 json!({"type": "object", "additionalProperties": self.resolve(inner, node, path, type_text)?.schema})
             }
@@ -192,7 +213,8 @@ impl<'d> SchemaBuilder<'d> {
                 }
                 if !self.declared.contains(name) {
                     let at = type_text.find(name.as_str()).map_or(0, |b| type_text[..b].chars().count());
-                    let hint = if name == "number" { " (SimpleSchema spells floating-point numbers `float`)" } else { "" };
+                    let hint =
+                        if name == "number" { " (SimpleSchema spells floating-point numbers `float`)" } else { "" };
                     self.diags.error(
                         Code::SchemaUnknownType,
                         format!("unknown type: {name}{hint}; built-in types are string, integer, boolean, float and object, and custom types are declared under spec.schema.types"),
@@ -230,9 +252,6 @@ fn collect_custom_refs(node: &Node, out: &mut Vec<String>) {
 /// Orders custom types so each comes after the types it uses. On cycles, returns for each type in a cycle the
 /// message naming the cycle (`A -> B -> A`), or kro's self-reference message.
 fn custom_type_order(deps: &BTreeMap<&str, Vec<String>>) -> Result<Vec<String>, Vec<(String, String)>> {
-    let mut order = Vec::new();
-    let mut state: HashMap<&str, u8> = HashMap::new(); // 1 = on the stack, 2 = done
-    let mut cycles = Vec::new();
     fn visit<'a>(
         name: &'a str,
         deps: &'a BTreeMap<&str, Vec<String>>,
@@ -270,6 +289,9 @@ fn custom_type_order(deps: &BTreeMap<&str, Vec<String>>) -> Result<Vec<String>, 
         state.insert(name, 2);
         order.push(name.to_string());
     }
+    let mut order = Vec::new();
+    let mut state: HashMap<&str, u8> = HashMap::new(); // 1 = on the stack, 2 = done
+    let mut cycles = Vec::new();
     for name in deps.keys() {
         visit(name, deps, &mut state, &mut Vec::new(), &mut order, &mut cycles);
     }
@@ -283,10 +305,13 @@ fn schema_type(schema: &Value) -> &str {
 fn apply_marker(built: &mut Built, marker: &Marker) -> Result<(), (Code, String)> {
     let invalid = |m: String| (Code::MarkerInvalidValue, m);
     let ty = schema_type(&built.schema).to_string();
-    let Some(schema) = built.schema.as_object_mut() else { return Ok(()) };
+    let Some(schema) = built.schema.as_object_mut() else {
+        return Ok(());
+    };
     let value = marker.value.as_str();
     let name = marker.key.name();
-    let bool_value = || parse_go_bool(value).ok_or_else(|| invalid(format!("{name} must be true or false, got {value:?}")));
+    let bool_value =
+        || parse_go_bool(value).ok_or_else(|| invalid(format!("{name} must be true or false, got {value:?}")));
     let int_value = || value.parse::<i64>().map_err(|_| invalid(format!("{name} must be an integer, got {value:?}")));
     let only_for = |wanted: &str| -> Result<(), (Code, String)> {
         if ty == wanted {
@@ -303,19 +328,38 @@ fn apply_marker(built: &mut Built, marker: &Marker) -> Result<(), (Code, String)
         MarkerKey::Default => {
             let default = match ty.as_str() {
                 "string" => json!(value),
-                "integer" => json!(value.parse::<i64>().map_err(|_| invalid(format!("default value must be a valid integer, got: {value}")))?),
-                "number" => json!(value.parse::<f64>().map_err(|_| invalid(format!("default value must be a valid number, got: {value}")))?),
-                "boolean" => json!(parse_go_bool(value).ok_or_else(|| invalid(format!("default value must be true or false, got: {value}")))?),
-                other => serde_json::from_str::<Value>(value)
-                    .map_err(|e| invalid(format!("default value for a field of type {other} must be JSON (e.g. default={{}} or default=[]): {e}")))?,
+                "integer" => json!(
+                    value
+                        .parse::<i64>()
+                        .map_err(|_| invalid(format!("default value must be a valid integer, got: {value}")))?
+                ),
+                "number" => json!(
+                    value
+                        .parse::<f64>()
+                        .map_err(|_| invalid(format!("default value must be a valid number, got: {value}")))?
+                ),
+                "boolean" => json!(
+                    parse_go_bool(value)
+                        .ok_or_else(|| invalid(format!("default value must be true or false, got: {value}")))?
+                ),
+                other => serde_json::from_str::<Value>(value).map_err(|e| {
+                    invalid(format!(
+                        "default value for a field of type {other} must be JSON (e.g. default={{}} or default=[]): {e}"
+                    ))
+                })?,
             };
             schema.insert("default".into(), default);
         }
         MarkerKey::Minimum | MarkerKey::Maximum => {
             if ty != "integer" && ty != "number" {
-                return Err((Code::MarkerNotApplicable, format!("{name} marker is only valid for integer and float types, got type: {ty}")));
+                return Err((
+                    Code::MarkerNotApplicable,
+                    format!("{name} marker is only valid for integer and float types, got type: {ty}"),
+                ));
             }
-            let n: f64 = value.parse().map_err(|_| invalid(format!("failed to parse {name} value {value:?}: expected a number")))?;
+            let n: f64 = value
+                .parse()
+                .map_err(|_| invalid(format!("failed to parse {name} value {value:?}: expected a number")))?;
             schema.insert(name.into(), number(n));
         }
         MarkerKey::Enum => {
@@ -327,9 +371,18 @@ fn apply_marker(built: &mut Built, marker: &Marker) -> Result<(), (Code, String)
                 "string" => items.iter().map(|i| json!(i)).collect::<Vec<_>>(),
                 "integer" => items
                     .iter()
-                    .map(|i| i.parse::<i64>().map(|n| json!(n)).map_err(|_| invalid(format!("enum value {i:?} is not an integer"))))
+                    .map(|i| {
+                        i.parse::<i64>()
+                            .map(|n| json!(n))
+                            .map_err(|_| invalid(format!("enum value {i:?} is not an integer")))
+                    })
                     .collect::<Result<_, _>>()?,
-                other => return Err((Code::MarkerNotApplicable, format!("enum values only supported for string and integer types, got type: {other}"))),
+                other => {
+                    return Err((
+                        Code::MarkerNotApplicable,
+                        format!("enum values only supported for string and integer types, got type: {other}"),
+                    ));
+                }
             };
             schema.insert("enum".into(), Value::Array(values));
         }
@@ -340,7 +393,9 @@ fn apply_marker(built: &mut Built, marker: &Marker) -> Result<(), (Code, String)
         }
         MarkerKey::Validation => {
             if value.trim().is_empty() {
-                return Err(invalid("validation failed: the validation marker needs a CEL rule, e.g. validation=\"self > 0\"".into()));
+                return Err(invalid(
+                    "validation failed: the validation marker needs a CEL rule, e.g. validation=\"self > 0\"".into(),
+                ));
             }
             if let Err(e) = crate::expr::parse_cel(value) {
                 return Err(invalid(format!("validation rule {value:?} is not valid CEL: {e}")));
@@ -368,7 +423,10 @@ fn apply_marker(built: &mut Built, marker: &Marker) -> Result<(), (Code, String)
             if bool_value()? {
                 match schema.get("x-kubernetes-list-type").and_then(Value::as_str) {
                     Some(other) if other != "set" => {
-                        return Err((Code::MarkerConflict, format!("uniqueItems=true needs listType set, but listType is already {other}")));
+                        return Err((
+                            Code::MarkerConflict,
+                            format!("uniqueItems=true needs listType set, but listType is already {other}"),
+                        ));
                     }
                     _ => {
                         schema.insert("x-kubernetes-list-type".into(), json!("set"));
@@ -381,10 +439,15 @@ fn apply_marker(built: &mut Built, marker: &Marker) -> Result<(), (Code, String)
             if !matches!(value, "atomic" | "set" | "map") {
                 return Err(invalid(format!("listType must be one of atomic, set, map, got {value:?}")));
             }
-            if let Some(existing) = schema.get("x-kubernetes-list-type").and_then(Value::as_str) {
-                if existing != value {
-                    return Err((Code::MarkerConflict, format!("listType attempting to overwrite {existing} type of list with {value} (uniqueItems=true implies listType=set)")));
-                }
+            if let Some(existing) = schema.get("x-kubernetes-list-type").and_then(Value::as_str)
+                && existing != value
+            {
+                return Err((
+                    Code::MarkerConflict,
+                    format!(
+                        "listType attempting to overwrite {existing} type of list with {value} (uniqueItems=true implies listType=set)"
+                    ),
+                ));
             }
             schema.insert("x-kubernetes-list-type".into(), json!(value));
         }
@@ -436,31 +499,31 @@ fn default_violation(schema: &Value) -> Option<String> {
     let default = schema.get("default")?;
     let num = |k: &str| schema.get(k).and_then(Value::as_f64);
     if let Some(d) = default.as_f64() {
-        if let Some(min) = num("minimum") {
-            if d < min {
-                return Some(format!("default {default} is below the minimum {min}"));
-            }
+        if let Some(min) = num("minimum")
+            && d < min
+        {
+            return Some(format!("default {default} is below the minimum {min}"));
         }
-        if let Some(max) = num("maximum") {
-            if d > max {
-                return Some(format!("default {default} is above the maximum {max}"));
-            }
+        if let Some(max) = num("maximum")
+            && d > max
+        {
+            return Some(format!("default {default} is above the maximum {max}"));
         }
     }
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        if !values.contains(default) {
-            return Some(format!("default {default} is not one of the enum values"));
-        }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array)
+        && !values.contains(default)
+    {
+        return Some(format!("default {default} is not one of the enum values"));
     }
     if let Some(s) = default.as_str() {
         let len = s.chars().count() as f64;
         if num("minLength").is_some_and(|m| len < m) || num("maxLength").is_some_and(|m| len > m) {
             return Some(format!("default {default} does not fit minLength/maxLength"));
         }
-        if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
-            if regex::Regex::new(pattern).is_ok_and(|re| !re.is_match(s)) {
-                return Some(format!("default {default} does not match the pattern {pattern:?}"));
-            }
+        if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
+            && regex::Regex::new(pattern).is_ok_and(|re| !re.is_match(s))
+        {
+            return Some(format!("default {default} does not match the pattern {pattern:?}"));
         }
     }
     None

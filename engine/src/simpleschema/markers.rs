@@ -178,7 +178,10 @@ mod tests {
             kv(r#"default=1 description="Name of the app" pattern="^a\.b\"$""#),
             vec![("default", "1".into()), ("description", "Name of the app".into()), ("pattern", r#"^a\.b"$"#.into())]
         );
-        assert_eq!(kv(r#"default={"a": "x y", "b": [1, 2]}"#), vec![("default", r#"{"a": "x y", "b": [1, 2]}"#.into())]);
+        assert_eq!(
+            kv(r#"default={"a": "x y", "b": [1, 2]}"#),
+            vec![("default", r#"{"a": "x y", "b": [1, 2]}"#.into())]
+        );
         assert_eq!(kv("listMapKey=a listMapKey=b"), vec![("listMapKey", "a".into()), ("listMapKey", "b".into())]);
     }
 

@@ -74,7 +74,11 @@ fn parse_at_depth(text: &str, depth: usize) -> Result<TypeExpr, String> {
         "object" => TypeExpr::Object,
         "" => return Err("the type is empty: write a type such as `string` before any `|`".into()),
         name if is_type_name(name) => TypeExpr::Custom(name.to_string()),
-        other => return Err(format!("{other:?} is not a type: expected string, integer, boolean, float, object, []T, map[string]T or a name from schema.types")),
+        other => {
+            return Err(format!(
+                "{other:?} is not a type: expected string, integer, boolean, float, object, []T, map[string]T or a name from schema.types"
+            ));
+        }
     })
 }
 
@@ -91,8 +95,14 @@ mod tests {
     fn every_type_form_parses() {
         assert_eq!(parse_type("string"), Ok(TypeExpr::String));
         assert_eq!(parse_type(" float "), Ok(TypeExpr::Float));
-        assert_eq!(parse_type("[][]integer"), Ok(TypeExpr::List(Box::new(TypeExpr::List(Box::new(TypeExpr::Integer))))));
-        assert_eq!(parse_type("map[string][]string"), Ok(TypeExpr::Map(Box::new(TypeExpr::List(Box::new(TypeExpr::String))))));
+        assert_eq!(
+            parse_type("[][]integer"),
+            Ok(TypeExpr::List(Box::new(TypeExpr::List(Box::new(TypeExpr::Integer)))))
+        );
+        assert_eq!(
+            parse_type("map[string][]string"),
+            Ok(TypeExpr::Map(Box::new(TypeExpr::List(Box::new(TypeExpr::String)))))
+        );
         assert_eq!(parse_type("[]Person"), Ok(TypeExpr::List(Box::new(TypeExpr::Custom("Person".into())))));
         // `number` is not a keyword: it names a custom type, which then fails to resolve.
         assert_eq!(parse_type("number"), Ok(TypeExpr::Custom("number".into())));
@@ -106,5 +116,4 @@ mod tests {
         assert!(parse_type(&format!("{}string", "[]".repeat(17))).unwrap_err().contains("too deep"));
         assert!(parse_type("str ing").is_err());
     }
-
 }

@@ -27,6 +27,7 @@ impl Span {
     /// A span that starts `from` characters into this one and is `len` long, for pointing inside a scalar
     /// (an expression inside a string template). Only exact for single-line scalars written without escapes,
     /// which the caller checks; past the end it clamps to this span.
+    #[must_use]
     pub fn sub(&self, from: u32, len: u32) -> Span {
         let width = self.end.offset.saturating_sub(self.start.offset);
         let from = from.min(width);
@@ -146,7 +147,9 @@ impl Node {
     /// Whether an exact character offset inside this scalar maps to the same offset in the source, which holds
     /// for single-line plain scalars and single-line quoted scalars without escapes.
     pub fn maps_offsets_exactly(&self) -> bool {
-        let NodeKind::Str(text) = &self.kind else { return false };
+        let NodeKind::Str(text) = &self.kind else {
+            return false;
+        };
         if self.span.start.line != self.span.end.line {
             return false;
         }

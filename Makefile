@@ -1,0 +1,52 @@
+# kro-rs. `make` alone lists the targets. The README's two commands are `make demo` and `make test`.
+
+KRO_CACHE_DIR ?= $(HOME)/.cache/kro-rs
+export KRO_CACHE_DIR
+CARGO ?= cargo
+KRO := $(or $(CARGO_TARGET_DIR),target)/debug/kro
+EXAMPLE := examples/webapp
+
+.DEFAULT_GOAL := help
+.PHONY: help build demo test lint test-rust test-e2e wasm bench fuzz fmt clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
+
+build: ## build the kro binary
+	$(CARGO) build --locked -p kro-operator
+
+demo: build ## the main job: validate, graph and generate the CRD of the example RGD
+	@echo "== kro validate $(EXAMPLE)/rgd.yaml"
+	@$(KRO) validate $(EXAMPLE)/rgd.yaml
+	@echo
+	@echo "== kro graph $(EXAMPLE)/rgd.yaml --output mermaid"
+	@$(KRO) graph $(EXAMPLE)/rgd.yaml --output mermaid
+	@echo
+	@echo "== kro crd $(EXAMPLE)/rgd.yaml"
+	@$(KRO) crd $(EXAMPLE)/rgd.yaml
+
+test: lint wasm apiserver test-rust ## every test: lints, the wasm32 build, unit, fixture, CLI and end-to-end tests
+
+lint: ## rustfmt and clippy (warnings denied)
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+wasm: ## build and lint the engine for wasm32-unknown-unknown (installs Debian's rust-web toolchain if needed)
+	bash scripts/wasm-check.sh check
+
+test-rust: ## cargo test over the workspace (needs `make apiserver` for the end-to-end tests)
+	$(CARGO) test --locked --workspace
+
+bench: ## criterion benchmarks of the engine (not part of `make test`)
+	$(CARGO) bench -p kro-engine --bench rgd_build
+
+fuzz: ## run the fuzz target for 10 minutes (needs cargo-fuzz; see fuzz/README.md)
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run rgd_pipeline -- -max_total_time=600
+
+fmt: ## format the code
+	$(CARGO) fmt --all
+
+clean: ## remove build output
+	$(CARGO) clean
+
+include $(wildcard mk/*.mk)
