@@ -47,7 +47,9 @@ pub fn load_source(text: &str, limits: &InputLimits) -> Result<Source, Diagnosti
         };
         Diagnostic::error(code, e.message, Path::root(), e.span)
     })?;
-    let documents: Vec<Document> = documents.into_iter().filter(|d| d.root.is_some()).collect();
+    // A stray `---` or a comment-only document yields nothing (or a bare null): not a document to check.
+    let documents: Vec<Document> =
+        documents.into_iter().filter(|d| d.root.as_ref().is_some_and(|r| !r.is_null())).collect();
     if documents.is_empty() {
         let end = last_pos(text);
         return Err(Diagnostic::error(

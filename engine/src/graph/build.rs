@@ -198,7 +198,11 @@ fn check_references(
             Role::ForEach if iterators.contains(&name) => diags.error(
                 Code::InvalidForEach,
                 format!(
-                    "forEach iterator {name:?} cannot reference other iterators: each dimension is computed on its own"
+                    "forEach iterator {:?} cannot reference other iterators (it reads {name:?}): each dimension is computed on its own",
+                    match site.path.segments().last() {
+                        Some(crate::diagnostics::Segment::Key(k)) => k.as_str(),
+                        _ => "",
+                    }
                 ),
                 &site.path,
                 site.span,
@@ -216,7 +220,7 @@ fn check_references(
             candidates.extend(iterators.iter().copied());
         }
         let hints: Vec<String> =
-            unknown.iter().filter_map(|u| suggest(u, &candidates).map(|s| format!("{u:?} -> {s:?}"))).collect();
+            unknown.iter().filter_map(|u| suggest(u, &candidates).map(|s| format!("{s:?} instead of {u:?}"))).collect();
         let mut d = Diagnostic::error(
             Code::UnknownIdentifier,
             format!(

@@ -62,7 +62,15 @@ impl<'d> Collector<'d> {
         if standalone && !matches!(scanned.interpolation, Interpolation::Standalone(_)) {
             self.diags.error(
                 Code::NotStandalone,
-                format!("only standalone expressions are allowed in {}: the value must be exactly one ${{...}}, e.g. \"${{deployment.status.availableReplicas > 0}}\", got {text:?}", role.describe()),
+                format!(
+                    "only standalone expressions are allowed in {}: the value must be exactly one ${{...}}, e.g. {}, got {text:?}",
+                    role.describe(),
+                    match role {
+                        Role::ForEach => "\"${schema.spec.regions}\"",
+                        Role::Condition => "\"${runtime.newCondition({type: 'Available', status: 'True'})}\"",
+                        _ => "\"${deployment.status.availableReplicas > 0}\"",
+                    }
+                ),
                 path,
                 node.span,
             );
@@ -70,7 +78,14 @@ impl<'d> Collector<'d> {
         }
         let is_standalone = matches!(scanned.interpolation, Interpolation::Standalone(_));
         let found = scanned.expressions();
+        let nested_inside = |start: usize, end: usize| {
+            scanned.issues.iter().any(|i| matches!(*i, ScanIssue::Nested { start: s, .. } if s > start && s < end))
+        };
         for f in &found {
+            if nested_inside(f.start, f.end) {
+                // Already reported as a nested expression; its CEL would only fail again on the `$`.
+                continue;
+            }
             let span = node.span_within(f.start, f.end - f.start);
             if f.expr.trim().is_empty() {
                 self.diags.error(
