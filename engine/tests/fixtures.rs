@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test harness: a failure should stop it loudly
 //! Runs every case under `tests/fixtures/<case>/`: compiles `rgd.yaml` (with the CRDs in `crds/`, if any) and
 //! compares the outcome with `expected/`: `diagnostics.json` always, `crd.yaml` and `graph.json` when the RGD
 //! is valid. `UPDATE_EXPECT=1` rewrites the expected files; review every change by hand before committing.

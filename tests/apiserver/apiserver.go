@@ -43,7 +43,7 @@ func apiServerArgs(port int, dataDir string, p *pki, etcdURL string, c config) [
 		"--client-ca-file=" + p.caCert,
 		"--etcd-servers=" + etcdURL,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file=" + p.serviceAccountKey,
+		"--service-account-key-file=" + p.serviceAccountPub,
 		"--service-account-signing-key-file=" + p.serviceAccountKey,
 		"--service-cluster-ip-range=10.0.0.0/24",
 		"--authorization-mode=RBAC",

@@ -19,12 +19,12 @@ import (
 
 // pki holds the paths (and PEM contents) of the credentials of one data folder.
 type pki struct {
-	dir                              string
-	caCert, caKey                    string
-	serverCert, serverKey            string
-	adminCert, adminKey              string
-	serviceAccountKey                string
-	caPEM, adminCertPEM, adminKeyPEM []byte
+	dir                                  string
+	caCert, caKey                        string
+	serverCert, serverKey                string
+	adminCert, adminKey                  string
+	serviceAccountKey, serviceAccountPub string
+	caPEM, adminCertPEM, adminKeyPEM     []byte
 }
 
 func newPKI(dir string) *pki {
@@ -38,6 +38,7 @@ func newPKI(dir string) *pki {
 		adminCert:         p("admin.crt"),
 		adminKey:          p("admin.key"),
 		serviceAccountKey: p("service-account.key"),
+		serviceAccountPub: p("service-account.pub"),
 	}
 }
 
@@ -49,7 +50,7 @@ func ensureCerts(dir string) (*pki, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	all := []string{p.caCert, p.caKey, p.serverCert, p.serverKey, p.adminCert, p.adminKey, p.serviceAccountKey}
+	all := []string{p.caCert, p.caKey, p.serverCert, p.serverKey, p.adminCert, p.adminKey, p.serviceAccountKey, p.serviceAccountPub}
 	have := true
 	for _, f := range all {
 		if _, err := os.Stat(f); err != nil {
@@ -151,7 +152,7 @@ func (p *pki) generate() error {
 	for _, k := range []struct {
 		path string
 		key  *ecdsa.PrivateKey
-	}{{p.caKey, caKey}, {p.serverKey, serverKey}, {p.adminKey, adminKey}, {p.serviceAccountKey, saKey}} {
+	}{{p.caKey, caKey}, {p.serverKey, serverKey}, {p.adminKey, adminKey}} {
 		b, err := keyPEM(k.key)
 		if err != nil {
 			return err
@@ -161,6 +162,26 @@ func (p *pki) generate() error {
 			data []byte
 		}{k.path, b})
 	}
+	// kube-apiserver reads service-account keys as SEC1 ("EC PRIVATE KEY")
+	// and the verifying key as PKIX ("PUBLIC KEY"); it does not take PKCS#8 there.
+	saDER, err := x509.MarshalECPrivateKey(saKey)
+	if err != nil {
+		return err
+	}
+	saPubDER, err := x509.MarshalPKIXPublicKey(saKey.Public())
+	if err != nil {
+		return err
+	}
+	writes = append(writes,
+		struct {
+			path string
+			data []byte
+		}{p.serviceAccountKey, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: saDER})},
+		struct {
+			path string
+			data []byte
+		}{p.serviceAccountPub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: saPubDER})},
+	)
 	for _, w := range writes {
 		if err := os.WriteFile(w.path, w.data, 0o600); err != nil {
 			return err
