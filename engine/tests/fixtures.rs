@@ -62,6 +62,7 @@ fn expect(path: &Path, actual: &str, failures: &mut Vec<String>) {
     }
 }
 
+#[allow(clippy::needless_pass_by_value)] // datatest-stable passes the file contents by value
 fn run_case(rgd_path: &Path, text: String) -> datatest_stable::Result<()> {
     let case = rgd_path.parent().unwrap();
     let expected = case.join("expected");
