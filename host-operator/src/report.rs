@@ -39,6 +39,15 @@ fn byte_range(text: &str, start: u32, end: u32) -> std::ops::Range<usize> {
     }
 }
 
+/// A code frame of a line this long (generated or minified YAML) would drown the message; show the position only.
+fn on_huge_line(text: &str, offset: u32) -> bool {
+    const LONGEST_FRAME_LINE: usize = 500;
+    let at = byte_range(text, offset, offset).start;
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    end - start > LONGEST_FRAME_LINE
+}
+
 /// Renders diagnostics of one file as text with code frames.
 pub fn render_text(file: &str, text: &str, diagnostics: &[Diagnostic], stream: Stream) -> String {
     let source = SimpleFile::new(file, text);

@@ -82,6 +82,14 @@ impl Loader {
         while let Some(next) = parser.next_event() {
             let (event, at) = next.map_err(|e| {
                 let p = pos(*e.marker());
+                // The scanner has a nesting bound of its own, which it may reach before ours.
+                if e.info().contains("recursion limit") {
+                    return LoadError {
+                        message: format!("nesting is deeper than {} levels", self.limits.max_depth),
+                        span: Span::new(p, p),
+                        kind: LoadErrorKind::TooDeep,
+                    };
+                }
                 LoadError { message: e.info().to_string(), span: Span::new(p, p), kind: LoadErrorKind::Syntax }
             })?;
             let at = span(at);

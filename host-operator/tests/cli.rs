@@ -1,0 +1,272 @@
+//! The `kro` command line as a user runs it: real files, real processes, the exit-code and output contract
+//! of DESIGN.md.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn kro(args: &[&str]) -> Output {
+    kro_with_stdin(args, None)
+}
+
+fn kro_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kro"))
+        .args(args)
+        .current_dir(repo())
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(bytes) = stdin {
+        pipe.write_all(bytes).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn temp_file(contents: &[u8]) -> tempfile::NamedTempFile {
+    let mut f = tempfile::Builder::new().suffix(".yaml").tempfile().unwrap();
+    f.write_all(contents).unwrap();
+    f
+}
+
+const WEBAPP: &str = "examples/webapp/rgd.yaml";
+const BROKEN: &str = "tests/fixtures/error-many-independent/rgd.yaml";
+
+#[test]
+fn validate_accepts_the_seed_example_and_says_what_it_found() {
+    let o = kro(&["validate", WEBAPP]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("ResourceGraphDefinition my-application is valid"), "{out}");
+    assert!(out.contains("deployment -> service -> ingress"), "{out}");
+}
+
+#[test]
+fn validate_prints_every_error_with_a_code_frame_and_exits_1() {
+    let o = kro(&["validate", BROKEN]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    for code in ["schema-unknown-type", "marker-invalid-value", "unknown-identifier", "cel-syntax", "self-reference"] {
+        assert!(out.contains(&format!("error[{code}]")), "{code} missing in:\n{out}");
+    }
+    // The code frame: file:line:column, the source line, and the span underlined.
+    assert!(out.contains(&format!("{BROKEN}:10:13")), "{out}");
+    assert!(out.contains("10 │       name: strng"), "{out}");
+    assert!(out.contains("^^^^^"), "{out}");
+    assert!(out.contains("= at spec.schema.spec.name"), "{out}");
+    assert!(out.contains("5 errors"), "{out}");
+    assert!(!out.contains('\u{1b}'), "no colour when not on a terminal");
+}
+
+#[test]
+fn validate_json_has_the_contract_fields() {
+    let o = kro(&["validate", BROKEN, WEBAPP, "--output", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 5);
+    let first = &diags[0];
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["code"], "schema-unknown-type");
+    assert_eq!(first["path"], "spec.schema.spec.name");
+    assert_eq!(first["file"], BROKEN);
+    assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(10), Some(13)));
+    assert!(first["message"].as_str().unwrap().contains("strng"));
+    let unknown = diags.iter().find(|d| d["code"] == "unknown-identifier").unwrap();
+    assert_eq!(unknown["help"], "did you mean \"second\" instead of \"secnd\"?");
+}
+
+#[test]
+fn several_files_and_standard_input_are_read() {
+    let text = std::fs::read(repo().join(WEBAPP)).unwrap();
+    let o = kro_with_stdin(&["validate", "-", "tests/fixtures/types-map/rgd.yaml"], Some(&text));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("<stdin>: ResourceGraphDefinition my-application is valid"), "{out}");
+    assert!(out.contains("types-map/rgd.yaml: ResourceGraphDefinition types-map is valid"), "{out}");
+}
+
+#[test]
+fn a_missing_file_is_an_io_error_with_exit_2() {
+    let o = kro(&["validate", "does/not/exist.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read does/not/exist.yaml: no such file"), "{}", stderr(&o));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(kro(&["validate"]).status.code(), Some(2));
+    assert_eq!(kro(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(kro(&["graph", WEBAPP, "--output", "png"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_with_exit_2() {
+    let big = temp_file(&vec![b'#'; 4 * 1024 * 1024 + 1]);
+    let o = kro(&["validate", big.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("over the 4194304-byte limit"), "{}", stderr(&o));
+}
+
+#[test]
+fn binary_empty_and_non_rgd_files_are_clear_errors() {
+    let binary = temp_file(b"\x7fELF\x00\x01\x02");
+    let o = kro(&["validate", binary.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("error[not-text]"), "{}", stdout(&o));
+
+    let latin1 = temp_file(b"name: caf\xe9\n");
+    assert!(stdout(&kro(&["validate", latin1.path().to_str().unwrap()])).contains("not valid UTF-8"));
+
+    let empty = temp_file(b"");
+    let o = kro(&["validate", empty.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("error[empty-input]"), "{}", stdout(&o));
+
+    let o = kro(&["validate", "examples/webapp/instance.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("error[not-an-rgd]"), "{}", stdout(&o));
+
+    let o = kro(&["validate", "Cargo.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("error["), "{}", stdout(&o));
+}
+
+#[test]
+fn alias_bombs_and_deep_nesting_are_bounded() {
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+    }
+    let f = temp_file(bomb.as_bytes());
+    let o = kro(&["validate", f.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("error[yaml-limit]"), "{}", stdout(&o));
+
+    let deep = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let f = temp_file(deep.as_bytes());
+    let o = kro(&["validate", f.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("error[yaml-limit]"), "{}", stdout(&o));
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let warn = "tests/fixtures/warning-unterminated-expression/rgd.yaml";
+    let o = kro(&["validate", warn]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("warning[unterminated-expression]"));
+    assert_eq!(kro(&["validate", warn, "--deny-warnings"]).status.code(), Some(1));
+}
+
+#[test]
+fn crd_prints_the_generated_crd_and_nothing_when_invalid() {
+    let o = kro(&["crd", WEBAPP]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    let expected = std::fs::read_to_string(repo().join("tests/fixtures/seed-webapp/expected/crd.yaml")).unwrap();
+    assert_eq!(text, expected);
+
+    let o = kro(&["crd", BROKEN]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "", "no partial output to pipe into kubectl");
+    assert!(stderr(&o).contains("error[unknown-identifier]"), "diagnostics go to stderr");
+}
+
+#[test]
+fn crd_flag_teaches_kro_custom_kinds() {
+    let rgd = "tests/fixtures/custom-kind-from-crd/rgd.yaml";
+    // Without the CRDs the scope of Bucket and Registry is unknown, so no scope rule can fire.
+    assert_eq!(kro(&["validate", rgd]).status.code(), Some(0));
+    // With them, a namespaced Bucket under a cluster-scoped instance must set a namespace, which it does.
+    assert_eq!(kro(&["validate", rgd, "--crd", "tests/fixtures/custom-kind-from-crd/crds"]).status.code(), Some(0));
+    let bad = std::fs::read_to_string(repo().join(rgd)).unwrap().replace("namespace: storage", "namespace:");
+    let f = temp_file(bad.as_bytes());
+    let path = f.path().to_str().unwrap();
+    assert_eq!(kro(&["validate", path]).status.code(), Some(0));
+    let o = kro(&["validate", path, "--crd", "tests/fixtures/custom-kind-from-crd/crds/storage.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("error[scope-namespace]"), "{}", stdout(&o));
+}
+
+#[test]
+fn graph_renders_json_dot_and_mermaid() {
+    let o = kro(&["graph", WEBAPP]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["topologicalOrder"], serde_json::json!(["deployment", "service", "ingress"]));
+    let ingress = &v["resources"][2];
+    for key in ["id", "apiVersion", "kind", "dependsOn", "wave", "includeWhen", "readyWhen", "forEach", "external"] {
+        assert!(ingress.get(key).is_some(), "{key}");
+    }
+    assert_eq!(ingress["dependsOn"], serde_json::json!(["service"]));
+
+    let dot = stdout(&kro(&["graph", WEBAPP, "-o", "dot"]));
+    assert!(dot.starts_with("digraph \"my-application\" {"), "{dot}");
+    assert!(dot.contains("\"deployment\" -> \"service\";"), "{dot}");
+    let mermaid = stdout(&kro(&["graph", WEBAPP, "-o", "mermaid"]));
+    assert!(mermaid.starts_with("flowchart LR"), "{mermaid}");
+    assert!(mermaid.contains("service --> ingress"), "{mermaid}");
+}
+
+#[test]
+fn the_rgd_json_schema_accepts_every_valid_example_and_fixture() {
+    let o = kro(&["schema"]);
+    assert_eq!(o.status.code(), Some(0));
+    let schema: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let validator = jsonschema::draft7::new(&schema).unwrap();
+    let mut checked = 0;
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in ["examples", "tests/fixtures"] {
+        for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let rgd = entry.unwrap().path().join("rgd.yaml");
+            if rgd.exists() && !rgd.to_string_lossy().contains("/error-") {
+                files.push(rgd);
+            }
+        }
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let source = kro_engine::load_source(&text, &kro_engine::InputLimits::default()).unwrap();
+        for doc in source.documents.iter().filter_map(|d| d.root.as_ref()) {
+            let json = doc.to_json();
+            let errors: Vec<String> =
+                validator.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", file.display());
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "only {checked} documents checked");
+}
+
+#[test]
+fn help_and_version_work_for_every_command() {
+    let v = kro(&["--version"]);
+    assert_eq!(v.status.code(), Some(0));
+    assert!(stdout(&v).starts_with("kro "), "{}", stdout(&v));
+    for cmd in ["validate", "crd", "graph", "schema"] {
+        let o = kro(&[cmd, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "{cmd}");
+        assert!(stdout(&o).contains("Usage: kro"), "{cmd}");
+    }
+}
