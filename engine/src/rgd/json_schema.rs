@@ -24,7 +24,7 @@ fn object_reference(description: &str) -> Value {
     })
 }
 
-fn schema_section(simple_schema: Value) -> Value {
+fn schema_section(simple_schema: &Value) -> Value {
     json!({
         "type": "object",
         "required": ["apiVersion", "kind"],
@@ -68,7 +68,7 @@ fn schema_section(simple_schema: Value) -> Value {
     })
 }
 
-fn resources_section(external: Value) -> Value {
+fn resources_section(external: &Value) -> Value {
     json!({
         "type": "array",
         "items": {
@@ -131,8 +131,8 @@ pub fn rgd_json_schema() -> Value {
                 "required": ["schema"],
                 "additionalProperties": false,
                 "properties": {
-                    "schema": schema_section(simple_schema),
-                    "resources": resources_section(external)
+                    "schema": schema_section(&simple_schema),
+                    "resources": resources_section(&external)
                 }
             }
         },
