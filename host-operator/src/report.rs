@@ -66,8 +66,9 @@ pub fn render_text(file: &str, text: &str, diagnostics: &[Diagnostic], stream: S
             notes.push(format!("help: {help}"));
         }
         let mut frame = Frame::new(severity).with_code(d.code.as_str()).with_message(&d.message).with_notes(notes);
-        if text.is_empty() {
-            frame.message = format!("{}: {}", file, d.message);
+        if text.is_empty() || on_huge_line(text, d.span.start.offset) {
+            frame.message =
+                format!("{}:{}:{}: {}", file, d.span.start.line.max(1), d.span.start.column.max(1), d.message);
         } else {
             frame =
                 frame.with_labels(vec![Label::primary((), byte_range(text, d.span.start.offset, d.span.end.offset))]);
