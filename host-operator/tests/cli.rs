@@ -153,11 +153,13 @@ fn binary_empty_and_non_rgd_files_are_clear_errors() {
 
 #[test]
 fn alias_bombs_and_deep_nesting_are_bounded() {
-    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-    for i in 1..10 {
-        let p = i - 1;
-        bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
-    }
+    let levels: String = (1..10)
+        .map(|i| {
+            let p = i - 1;
+            format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n")
+        })
+        .collect();
+    let bomb = format!("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n{levels}");
     let f = temp_file(bomb.as_bytes());
     let o = kro(&["validate", f.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
