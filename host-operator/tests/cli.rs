@@ -1,6 +1,6 @@
 //! The `kro` command line as a user runs it: real files, real processes, the exit-code and output contract
 //! of DESIGN.md.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::format_collect)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
