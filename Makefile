@@ -40,8 +40,10 @@ test-rust: ## cargo test over the workspace (needs `make apiserver` for the end-
 bench: ## criterion benchmarks of the engine (not part of `make test`)
 	$(CARGO) bench -p kro-engine --bench rgd_build
 
-fuzz: ## run the fuzz target for 10 minutes (needs cargo-fuzz; see fuzz/README.md)
-	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run rgd_pipeline -- -max_total_time=600
+fuzz: ## run the fuzz target for 10 minutes, seeded with the fixtures (needs cargo-fuzz; see fuzz/README.md)
+	mkdir -p fuzz/corpus/rgd_pipeline
+	for f in tests/fixtures/*/rgd.yaml examples/*/rgd.yaml; do cp "$$f" "fuzz/corpus/rgd_pipeline/$$(basename $$(dirname $$f)).yaml"; done
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run rgd_pipeline corpus/rgd_pipeline -- -max_total_time=600 -max_len=65536
 
 fmt: ## format the code
 	$(CARGO) fmt --all

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr};
-use cel::parser::Parser;
+use cel::parser::PrattParser;
 
 /// A parsed CEL expression.
 #[derive(Debug, Clone)]
@@ -47,9 +47,51 @@ const BINDING_MACROS: &[&str] = &[
     "sortBy",
 ];
 
+/// Deepest nesting of an expression (parentheses, calls, lists, operators) we parse. cel-go's default is 250;
+/// real expressions stay far below, and the bound keeps a hostile one from exhausting the stack.
+pub const MAX_NESTING: u16 = 100;
+
+/// Longest expression we parse, in characters. kro's expressions are a line or two; this leaves ample room and
+/// bounds the work a single `${...}` can cause.
+pub const MAX_EXPRESSION_CHARS: usize = 4096;
+
+/// Most AST nodes in one expression. Operator chains (`a + a + ...`) build left-deep trees that every later
+/// pass walks recursively, so their size is bounded too.
+pub const MAX_NODES: usize = 1024;
+
+/// Longest run of prefix operators (`!!!x`, `--1`); the parser recurses once per operator.
+const MAX_PREFIX_RUN: usize = 32;
+
+fn check_size(source: &str) -> Result<(), CelSyntaxError> {
+    let too_big = |message: String| Err(CelSyntaxError { message, line: 1, column: 0 });
+    let chars = source.chars().count();
+    if chars > MAX_EXPRESSION_CHARS {
+        return too_big(format!("the expression is {chars} characters long; the limit is {MAX_EXPRESSION_CHARS}"));
+    }
+    let mut run = 0;
+    for c in source.chars() {
+        run = if matches!(c, '!' | '-') {
+            run + 1
+        } else if c.is_whitespace() {
+            run
+        } else {
+            0
+        };
+        if run > MAX_PREFIX_RUN {
+            return too_big(format!("more than {MAX_PREFIX_RUN} prefix operators in a row"));
+        }
+    }
+    Ok(())
+}
+
 /// Parses `source` as CEL (optional syntax `?.`/`[?` enabled, as in kro).
 pub fn parse_cel(source: &str) -> Result<Parsed, CelSyntaxError> {
-    match Parser::new().enable_optional_syntax(true).parse(source) {
+    check_size(source)?;
+    let parser = PrattParser::new()
+        .enable_optional_syntax(true)
+        .max_recursion_depth(MAX_NESTING)
+        .max_expression_node_count(MAX_NODES);
+    match parser.parse(source) {
         Ok(ast) => Ok(Parsed { ast }),
         Err(errors) => {
             let first = errors.errors.first();
@@ -214,6 +256,24 @@ mod tests {
             Some(vec!["schema".into(), "spec".into(), "name".into()])
         );
         assert_eq!(parse_cel("schema.spec.name + 'x'").unwrap().field_path(), None);
+    }
+
+    #[test]
+    fn hostile_expressions_are_refused_not_crashed_on() {
+        for src in [
+            format!("{}1", "-".repeat(5000)),
+            format!("{}true", "!".repeat(5000)),
+            ["a"; 3000].join("+"),
+            format!("{}x{}", "size(".repeat(3000), ")".repeat(3000)),
+            format!("{}{}", "[".repeat(5000), "]".repeat(5000)),
+            format!("{}2", "true ? 1 : ".repeat(2000)),
+        ] {
+            let result = parse_cel(&src).map(|p| p.variables());
+            assert!(result.is_err(), "{}...", &src[..20]);
+        }
+        // Parentheses alone add no nodes; deep ones must simply not crash.
+        let _ = parse_cel(&format!("{}x{}", "(".repeat(2000), ")".repeat(2000)));
+        assert!(parse_cel(&["a"; 400].join(" + ")).is_ok(), "long but reasonable chains still parse");
     }
 
     #[test]
