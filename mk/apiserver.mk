@@ -15,17 +15,17 @@ APISERVER_SCRIPTS := $(dir $(lastword $(MAKEFILE_LIST)))../scripts/apiserver
 
 .PHONY: apiserver cluster-up cluster-down cluster-status test-apiserver
 
-apiserver:
+apiserver: ## build the API-server harness and kubectl (Go) into $(KRO_CACHE_DIR)/apiserver/bin; cheap when up to date
 	@bash $(APISERVER_SCRIPTS)/build.sh
 
-cluster-up: apiserver
+cluster-up: apiserver ## start an API server in the background; eval "$(make -s cluster-up)" sets KUBECONFIG and KUBECTL
 	@bash $(APISERVER_SCRIPTS)/cluster.sh up
 
-cluster-down:
+cluster-down: ## stop the background API server and remove its data
 	@bash $(APISERVER_SCRIPTS)/cluster.sh down
 
-cluster-status:
+cluster-status: ## tell whether the background API server runs
 	@bash $(APISERVER_SCRIPTS)/cluster.sh status
 
-test-apiserver: apiserver
-	cargo test -p kro-test-support
+test-apiserver: apiserver ## the harness's smoke tests against a real API server
+	$(or $(CARGO),cargo) test --locked -p kro-test-support

@@ -6,7 +6,8 @@
 # `up` prints exactly two lines on stdout, for `eval`:
 #   KUBECONFIG=<absolute path>
 #   KUBECTL=<absolute path of the built kubectl>
-# and everything else on stderr. Both commands are idempotent.
+# and everything else on stderr. Both commands are idempotent. eval sets shell
+# variables; `export KUBECONFIG` (or `set -a` around the eval) passes it on.
 set -euo pipefail
 exec 3>&1 1>&2
 
@@ -32,7 +33,8 @@ running() {
 }
 
 print_env() {
-  printf 'KUBECONFIG=%s\nKUBECTL=%s\n' "$kubeconfig" "$(cd "$(dirname "$kubectl")" && pwd)/$(basename "$kubectl")" >&3
+  # %q: a path with spaces still evals to one word; a plain path prints as is.
+  printf 'KUBECONFIG=%q\nKUBECTL=%q\n' "$kubeconfig" "$(cd "$(dirname "$kubectl")" && pwd)/$(basename "$kubectl")" >&3
 }
 
 up() {
@@ -45,6 +47,7 @@ up() {
   [[ -x $bin ]] || { echo "cluster: $bin not found: run 'make apiserver' first (or set KRO_APISERVER_BIN)"; exit 1; }
   mkdir -p "$dir"
   : > "$dir/stdout"
+  : > "$log"
   echo "cluster: starting $bin (log: $log)"
   # --daemon: keep running after make exits; stopped by `cluster.sh down`.
   local launcher=()

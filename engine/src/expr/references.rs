@@ -263,7 +263,7 @@ mod tests {
         for src in [
             format!("{}1", "-".repeat(5000)),
             format!("{}true", "!".repeat(5000)),
-            ["a"; 3000].join("+"),
+            vec!["a"; 3000].join("+"),
             format!("{}x{}", "size(".repeat(3000), ")".repeat(3000)),
             format!("{}{}", "[".repeat(5000), "]".repeat(5000)),
             format!("{}2", "true ? 1 : ".repeat(2000)),
