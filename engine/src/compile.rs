@@ -5,7 +5,7 @@ use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic, Path};
 use crate::graph::{CompiledRgd, build};
 use crate::rgd::{DEFAULT_GROUP, Scope, is_rgd};
-use crate::yaml::{Document, Limits, LoadErrorKind, Node, Pos, Span, load_documents};
+use crate::yaml::{Document, Limits, LoadErrorKind, Node, PathPart, Pos, Span, load_documents};
 
 /// Bounds on input, so a hostile file cannot make the engine (or a browser tab) run away.
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +45,11 @@ pub fn load_source(text: &str, limits: &InputLimits) -> Result<Source, Diagnosti
             LoadErrorKind::DuplicateKey => Code::YamlDuplicateKey,
             LoadErrorKind::TooDeep | LoadErrorKind::TooLarge => Code::YamlLimit,
         };
-        Diagnostic::error(code, e.message, Path::root(), e.span)
+        let path = e.path.iter().fold(Path::root(), |p, part| match part {
+            PathPart::Key(k) => p.key(k),
+            PathPart::Index(i) => p.index(*i),
+        });
+        Diagnostic::error(code, e.message, path, e.span)
     })?;
     // A stray `---` or a comment-only document yields nothing (or a bare null): not a document to check.
     let documents: Vec<Document> =

@@ -1,15 +1,13 @@
 //! The offline commands. Each reads its inputs, asks the engine, prints, and returns the outcome that decides
 //! the exit code.
 
-use std::io::Write;
-
 use kro_engine::compile::CompiledDocument;
 use kro_engine::{Catalog, Diagnostic, compile, output};
 use serde_json::{Value, json};
 
 use crate::cli::{GraphFormat, InputArgs, Outcome, ValidateFormat};
 use crate::input::{InputFile, catalog, limits, read_inputs};
-use crate::report::{Stream, counts, render_text, to_json};
+use crate::report::{Stream, counts, out, render_text, to_json};
 
 /// A file and what the engine made of it.
 struct Checked {
@@ -26,7 +24,7 @@ impl Checked {
 /// Reads and compiles every input; `Err` is an I/O failure already reported.
 fn check_all(input: &InputArgs) -> Result<Vec<Checked>, Outcome> {
     let fail = |msg: String| {
-        eprintln!("error: {msg}");
+        out(Stream::Stderr, &format!("error: {msg}\n"));
         Outcome::UsageOrIo
     };
     let (catalog, crd_problems) = catalog(&input.crds).map_err(|e| fail(e.0))?;
@@ -69,10 +67,7 @@ fn print_diagnostics(checked: &[Checked], stream: Stream) {
             continue;
         }
         let text = render_text(&c.file.name, &c.file.text, &diags, stream);
-        match stream {
-            Stream::Stdout => print!("{text}"),
-            Stream::Stderr => eprint!("{text}"),
-        }
+        out(stream, &text);
     }
 }
 
@@ -85,25 +80,32 @@ pub fn validate(input: &InputArgs, format: ValidateFormat) -> Outcome {
         ValidateFormat::Json => {
             let diagnostics: Vec<Value> =
                 checked.iter().flat_map(|c| c.diagnostics().into_iter().map(|d| to_json(&c.file.name, d))).collect();
-            println!("{}", serde_json::to_string_pretty(&json!({ "diagnostics": diagnostics })).unwrap_or_default());
+            out(Stream::Stdout, &pretty(&json!({ "diagnostics": diagnostics })));
         }
         ValidateFormat::Text => {
             print_diagnostics(&checked, Stream::Stdout);
             for c in &checked {
                 let diags = c.diagnostics();
                 if !diags.is_empty() {
-                    println!("{}: {}", c.file.name, counts(&diags));
+                    out(Stream::Stdout, &format!("{}: {}\n", c.file.name, counts(&diags)));
                 }
                 for doc in &c.docs {
                     if let Some(rgd) = &doc.rgd {
-                        println!(
-                            "{}: ResourceGraphDefinition {} is valid: {} {} ({} resources; order: {})",
-                            c.file.name,
-                            rgd.name,
-                            rgd.api.kind,
-                            rgd.api.api_version(),
-                            rgd.resources.len(),
-                            rgd.topological_ids().join(" -> ")
+                        let order = match rgd.resources.len() {
+                            0 => "no resources".to_string(),
+                            1 => format!("1 resource: {}", rgd.resources[0].id),
+                            n => format!("{n} resources; order: {}", rgd.topological_ids().join(" -> ")),
+                        };
+                        out(
+                            Stream::Stdout,
+                            &format!(
+                                "{}: ResourceGraphDefinition {} is valid: {} {} ({order})
+",
+                                c.file.name,
+                                rgd.name,
+                                rgd.api.kind,
+                                rgd.api.api_version()
+                            ),
                         );
                     }
                 }
@@ -121,10 +123,9 @@ pub fn crd(input: &InputArgs) -> Outcome {
     print_diagnostics(&checked, Stream::Stderr);
     let result = outcome(&checked, input.deny_warnings);
     if result == Outcome::Success {
-        let mut out = std::io::stdout().lock();
-        for rgd in checked.iter().flat_map(|c| c.docs.iter().filter_map(|d| d.rgd.as_ref())) {
-            let _ = out.write_all(output::crd_yaml(rgd).as_bytes());
-        }
+        let yaml: String =
+            checked.iter().flat_map(|c| c.docs.iter().filter_map(|d| d.rgd.as_ref())).map(output::crd_yaml).collect();
+        out(Stream::Stdout, &yaml);
     }
     result
 }
@@ -146,15 +147,21 @@ pub fn graph(input: &InputArgs, format: GraphFormat) -> Outcome {
                 [one] => output::graph_json(one),
                 many => Value::Array(many.iter().map(|r| output::graph_json(r)).collect()),
             };
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            out(Stream::Stdout, &pretty(&value));
         }
-        GraphFormat::Dot => rgds.iter().for_each(|r| print!("{}", output::graph_dot(r))),
-        GraphFormat::Mermaid => rgds.iter().for_each(|r| print!("{}", output::graph_mermaid(r))),
+        GraphFormat::Dot => out(Stream::Stdout, &rgds.iter().map(|r| output::graph_dot(r)).collect::<String>()),
+        GraphFormat::Mermaid => {
+            out(Stream::Stdout, &rgds.iter().map(|r| output::graph_mermaid(r)).collect::<String>());
+        }
     }
     result
 }
 
 pub fn schema() -> Outcome {
-    println!("{}", serde_json::to_string_pretty(&kro_engine::rgd::json_schema::rgd_json_schema()).unwrap_or_default());
+    out(Stream::Stdout, &pretty(&kro_engine::rgd::json_schema::rgd_json_schema()));
     Outcome::Success
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }

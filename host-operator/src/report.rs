@@ -27,6 +27,21 @@ fn use_colour(stream: Stream) -> bool {
     }
 }
 
+/// Writes to standard output or error. A closed pipe (`kro validate x | head`) is not an error worth a crash:
+/// the reader has what it wanted, so the rest is dropped.
+pub fn out(stream: Stream, text: &str) {
+    use std::io::Write;
+    let result = match stream {
+        Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
+        Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
+    };
+    if let Err(e) = result
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = writeln!(std::io::stderr(), "error: cannot write output: {e}");
+    }
+}
+
 /// Byte range of a character span, widened to one character when empty so the caret has something to sit on.
 fn byte_range(text: &str, start: u32, end: u32) -> std::ops::Range<usize> {
     let byte_at = |chars: u32| text.char_indices().nth(chars as usize).map_or(text.len(), |(b, _)| b);

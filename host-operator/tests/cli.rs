@@ -274,3 +274,24 @@ fn help_and_version_work_for_every_command() {
         assert!(stdout(&o).contains("Usage: kro"), "{cmd}");
     }
 }
+
+#[test]
+fn a_reader_that_stops_early_does_not_crash_kro() {
+    // 40 copies of the CRD are far more than a pipe buffer holds, so kro writes into a closed pipe.
+    let mut args = vec!["crd"];
+    args.extend(std::iter::repeat_n(WEBAPP, 40));
+    let child = Command::new(env!("CARGO_BIN_EXE_kro"))
+        .args(&args)
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = child;
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

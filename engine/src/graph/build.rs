@@ -62,6 +62,7 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
     for site in &sites {
         check_references(site, rgd, &index_of, &ids, diags);
     }
+    check_status_fields_read_something(&sites, diags);
     for res in &rgd.resources {
         check_template_rules(res, rgd, catalog, &sites, diags);
     }
@@ -184,6 +185,7 @@ fn check_references(
                     );
                 }
             }
+            Role::Template if iterators.contains(&name) => {}
             _ if own && site.role.adds_edges() => {
                 diags.push(
                     Diagnostic::error(
@@ -207,7 +209,6 @@ fn check_references(
                 &site.path,
                 site.span,
             ),
-            Role::Template if iterators.contains(&name) => {}
             Role::Condition if name == "runtime" => {}
             _ if name == "schema" || is_resource => {}
             _ => unknown.push(name),
@@ -239,15 +240,30 @@ fn check_references(
             d = d.with_help(format!("did you mean {}?", hints.join(", ")));
         }
         diags.push(d);
-    } else if site.role == Role::Status
-        && !site.references.iter().any(|n| n == "schema" || index_of.contains_key(n.as_str()))
-    {
-        diags.error(
-            Code::StatusReference,
-            format!("instance status field must refer to a resource or schema: ${{{}}} reads neither", site.expression),
-            &site.path,
-            site.span,
-        );
+    }
+}
+
+/// kro's "instance status field must refer to a resource or schema", per field: a string template such as
+/// `https://${schema.spec.host}:${string(8443)}` reads `schema` as a whole even if one part reads nothing.
+fn check_status_fields_read_something(sites: &[ExprSite], diags: &mut Diagnostics) {
+    let status: Vec<&ExprSite> = sites.iter().filter(|s| s.role == Role::Status).collect();
+    let mut seen: Vec<&crate::diagnostics::Path> = Vec::new();
+    for site in &status {
+        if seen.contains(&&site.path) {
+            continue;
+        }
+        seen.push(&site.path);
+        let field: Vec<&ExprSite> = status.iter().copied().filter(|s| s.path == site.path).collect();
+        // Any name counts: an unknown one was reported as such already.
+        if field.iter().all(|s| s.references.is_empty()) {
+            let text: String = field.iter().map(|s| format!("${{{}}}", s.expression)).collect();
+            diags.error(
+                Code::StatusReference,
+                format!("instance status field must refer to a resource or schema: {text} reads neither"),
+                &site.path,
+                site.span,
+            );
+        }
     }
 }
 

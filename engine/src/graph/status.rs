@@ -84,7 +84,7 @@ fn conditions(node: &Node, path: &Path, collector: &mut Collector<'_>) {
     let Some(items) = node.as_seq() else {
         collector.diags.error(
             Code::InvalidCondition,
-            format!("status.conditions must be a list of expressions, got a {}", node.type_name()),
+            format!("status.conditions must be a list of expressions, got {}", node.described()),
             path,
             node.span,
         );

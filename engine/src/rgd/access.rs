@@ -22,7 +22,7 @@ impl<'a> Fields<'a> {
     /// `None` (with a diagnostic) when `node` is not a mapping.
     pub fn of(node: &'a Node, path: Path, what: &str, diags: &mut Diagnostics) -> Option<Self> {
         if node.as_map().is_none() {
-            diags.error(Code::WrongType, format!("{what} must be a map, got a {}", node.type_name()), &path, node.span);
+            diags.error(Code::WrongType, format!("{what} must be a map, got {}", node.described()), &path, node.span);
             return None;
         }
         Some(Self { node, path })
@@ -54,7 +54,7 @@ impl<'a> Fields<'a> {
         } else {
             diags.error(
                 Code::WrongType,
-                format!("{} must be a string, got a {}", self.path(key), field.node.type_name()),
+                format!("{} must be a string, got {}", self.path(key), field.node.described()),
                 &self.path(key),
                 field.node.span,
             );
@@ -75,7 +75,7 @@ impl<'a> Fields<'a> {
         } else {
             diags.error(
                 Code::WrongType,
-                format!("{} must be a list, got a {}", self.path(key), field.node.type_name()),
+                format!("{} must be a list, got {}", self.path(key), field.node.described()),
                 &self.path(key),
                 field.node.span,
             );

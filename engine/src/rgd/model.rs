@@ -276,7 +276,7 @@ fn read_schema<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Option<SchemaD
         if field.node.as_map().is_none() {
             diags.error(
                 Code::WrongType,
-                format!("schema.{key} must be a map, got a {}", field.node.type_name()),
+                format!("schema.{key} must be a map, got {}", field.node.described()),
                 &schema.path(key),
                 field.node.span,
             );
@@ -591,8 +591,8 @@ fn read_body<'a>(res: &Fields<'a>, diags: &mut Diagnostics) -> Option<Body<'a>> 
             diags.error(
                 code,
                 format!(
-                    "resource is not a valid Kubernetes object: metadata field is not a map, got a {}",
-                    meta.type_name()
+                    "resource is not a valid Kubernetes object: metadata field is not a map, got {}",
+                    meta.described()
                 ),
                 &body.path("metadata"),
                 meta.span,
@@ -650,7 +650,7 @@ fn read_conditions<'a>(res: &Fields<'a>, key: &str, diags: &mut Diagnostics) -> 
         } else {
             diags.error(
                 Code::NotStandalone,
-                format!("{key} entries must be strings holding one ${{...}} expression, got a {}", item.type_name()),
+                format!("{key} entries must be strings holding one ${{...}} expression, got {}", item.described()),
                 &res.path(key).index(i),
                 item.span,
             );
@@ -692,8 +692,8 @@ fn read_for_each<'a>(
                 diags.error(
                     Code::InvalidForEach,
                     format!(
-                        "each forEach entry is a map of one iterator name to a list expression, got a {}",
-                        item.type_name()
+                        "each forEach entry is a map of one iterator name to a list expression, got {}",
+                        item.described()
                     ),
                     &path,
                     item.span,
@@ -727,9 +727,9 @@ fn read_for_each<'a>(
             diags.error(
                 Code::NotStandalone,
                 format!(
-                    "forEach {:?} must be a string holding one ${{...}} list expression, got a {}",
+                    "forEach {:?} must be a string holding one ${{...}} list expression, got {}",
                     key.name,
-                    value.type_name()
+                    value.described()
                 ),
                 &it_path,
                 value.span,

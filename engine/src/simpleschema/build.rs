@@ -38,7 +38,7 @@ impl<'d> SchemaBuilder<'d> {
         let Some(entries) = types.as_map() else {
             self.diags.error(
                 Code::WrongType,
-                format!("schema.types must be a map of type names to types, got a {}", types.type_name()),
+                format!("schema.types must be a map of type names to types, got {}", types.described()),
                 path,
                 types.span,
             );
@@ -93,7 +93,7 @@ impl<'d> SchemaBuilder<'d> {
         let Some(entries) = node.as_map() else {
             self.diags.error(
                 Code::WrongType,
-                format!("expected a map of field names to SimpleSchema types, got a {}", node.type_name()),
+                format!("expected a map of field names to SimpleSchema types, got {}", node.described()),
                 path,
                 node.span,
             );
@@ -360,6 +360,9 @@ fn apply_marker(built: &mut Built, marker: &Marker) -> Result<(), (Code, String)
             let n: f64 = value
                 .parse()
                 .map_err(|_| invalid(format!("failed to parse {name} value {value:?}: expected a number")))?;
+            if ty == "integer" && n.fract() != 0.0 {
+                return Err(invalid(format!("{name} of an integer field must be a whole number, got {value}")));
+            }
             schema.insert(name.into(), number(n));
         }
         MarkerKey::Enum => {
@@ -481,22 +484,96 @@ fn push_validation(schema: &mut Map<String, Value>, rule: &str, message: &str) {
     }
 }
 
-/// listMapKey needs listType=map; kro checks this once all markers of the field are applied.
+/// List markers the API server checks on the CRD: listMapKey needs listType=map (kro checks this once all
+/// markers of the field are applied); a map list holds objects whose key fields are required or defaulted; a
+/// set holds scalars.
 fn check_list_markers(schema: &Value) -> Result<(), String> {
-    if schema.get("x-kubernetes-list-map-keys").is_none() {
-        return Ok(());
+    let list_type = schema.get("x-kubernetes-list-type").and_then(Value::as_str);
+    let keys: Vec<&str> = schema
+        .get("x-kubernetes-list-map-keys")
+        .and_then(Value::as_array)
+        .map(|k| k.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let items = schema.get("items");
+    let item_type = items.map_or("object", schema_type);
+    match (list_type, keys.is_empty()) {
+        (None, false) => return Err("listMapKey set while listType is unset, listType must be set to map".into()),
+        (Some(other), false) if other != "map" => {
+            return Err(format!("listMapKey set while listType is set to {other}, listType must be set to map"));
+        }
+        (Some("map"), true) => {
+            return Err("listType=map needs at least one listMapKey naming the field that identifies an item".into());
+        }
+        _ => {}
     }
-    match schema.get("x-kubernetes-list-type").and_then(Value::as_str) {
-        None => Err("listMapKey set while listType is unset, listType must be set to map".into()),
-        Some("map") => Ok(()),
-        Some(other) => Err(format!("listMapKey set while listType is set to {other}, listType must be set to map")),
+    if list_type == Some("map") {
+        if item_type != "object" || items.is_some_and(|i| i.get("properties").is_none()) {
+            return Err(format!(
+                "listType=map needs items that are objects with fields (a custom type), got items of type {item_type}"
+            ));
+        }
+        let required: Vec<&str> = items
+            .and_then(|i| i.get("required"))
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for key in keys {
+            let Some(field) = items.and_then(|i| i.pointer(&format!("/properties/{key}"))) else {
+                return Err(format!("listMapKey {key:?} is not a field of the list's items"));
+            };
+            if !required.contains(&key) && field.get("default").is_none() {
+                return Err(format!("listMapKey {key:?} must be required=true or have a default in the item type"));
+            }
+        }
     }
+    if list_type == Some("set") && !matches!(item_type, "string" | "integer" | "number" | "boolean") {
+        return Err(format!(
+            "a set (uniqueItems=true or listType=set) must hold scalars (string, integer, float, boolean), got items of type {item_type}"
+        ));
+    }
+    Ok(())
+}
+
+/// Why `value` does not fit `schema`'s types, if it does not (for defaults, checked as the API server would).
+fn type_mismatch(value: &Value, schema: &Value, at: &str) -> Option<String> {
+    let expected = schema.get("type").and_then(Value::as_str)?;
+    let free_form = schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true));
+    let fits = match (expected, value) {
+        ("string", Value::String(_)) | ("boolean", Value::Bool(_)) | ("number", Value::Number(_)) => true,
+        ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
+        ("array", Value::Array(items)) => {
+            let item_schema = schema.get("items")?;
+            return items.iter().enumerate().find_map(|(i, v)| type_mismatch(v, item_schema, &format!("{at}[{i}]")));
+        }
+        ("object", Value::Object(_)) if free_form => true,
+        ("object", Value::Object(map)) => {
+            return map.iter().find_map(|(k, v)| {
+                let field = schema
+                    .pointer(&format!("/properties/{}", k.replace('~', "~0").replace('/', "~1")))
+                    .or_else(|| schema.get("additionalProperties"))?;
+                type_mismatch(v, field, &format!("{at}.{k}"))
+            });
+        }
+        _ => false,
+    };
+    (!fits).then(|| format!("the default{at} is {value}, which is not of type {expected}"))
 }
 
 /// A default the API server would refuse when the CRD is created (outside a bound, not in the enum, not
 /// matching the pattern). kro leaves these to the API server; we say so before anything is applied.
 fn default_violation(schema: &Value) -> Option<String> {
     let default = schema.get("default")?;
+    if let Some(mismatch) = type_mismatch(default, schema, "") {
+        return Some(mismatch);
+    }
+    if let Some(items) = default.as_array() {
+        let n = items.len() as f64;
+        if schema.get("minItems").and_then(Value::as_f64).is_some_and(|m| n < m)
+            || schema.get("maxItems").and_then(Value::as_f64).is_some_and(|m| n > m)
+        {
+            return Some(format!("default {default} has {} items, outside minItems/maxItems", items.len()));
+        }
+    }
     let num = |k: &str| schema.get(k).and_then(Value::as_f64);
     if let Some(d) = default.as_f64() {
         if let Some(min) = num("minimum")

@@ -29,6 +29,15 @@ pub struct LoadError {
     pub message: String,
     pub span: Span,
     pub kind: LoadErrorKind,
+    /// Where in the document, when known (for a duplicate key: the path of the key).
+    pub path: Vec<PathPart>,
+}
+
+/// One step of a path into a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathPart {
+    Key(String),
+    Index(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,9 +97,15 @@ impl Loader {
                         message: format!("nesting is deeper than {} levels", self.limits.max_depth),
                         span: Span::new(p, p),
                         kind: LoadErrorKind::TooDeep,
+                        path: Vec::new(),
                     };
                 }
-                LoadError { message: e.info().to_string(), span: Span::new(p, p), kind: LoadErrorKind::Syntax }
+                LoadError {
+                    message: e.info().to_string(),
+                    span: Span::new(p, p),
+                    kind: LoadErrorKind::Syntax,
+                    path: Vec::new(),
+                }
             })?;
             let at = span(at);
             match event {
@@ -109,6 +124,7 @@ impl Loader {
                             message: "alias refers to an anchor that is not defined before it".into(),
                             span: at,
                             kind: LoadErrorKind::UnknownAnchor,
+                            path: self.path(),
                         });
                     };
                     // An alias copies its anchor's whole subtree: count every copied node, so that nested aliases
@@ -127,13 +143,15 @@ impl Loader {
                 }
                 Event::SequenceEnd => {
                     if let Some(Frame::Seq { items, start, anchor }) = self.stack.pop() {
-                        let node = Node::new(NodeKind::Seq(items), Span::new(start.start, at.end));
+                        let end = collection_end(items.last().map(|n| n.span), at);
+                        let node = Node::new(NodeKind::Seq(items), Span::new(start.start, end));
                         self.push_value(node, anchor, &mut current)?;
                     }
                 }
                 Event::MappingEnd => {
                     if let Some(Frame::Map { entries, start, anchor, .. }) = self.stack.pop() {
-                        let node = Node::new(NodeKind::Map(entries), Span::new(start.start, at.end));
+                        let end = collection_end(entries.last().map(|(_, v)| v.span), at);
+                        let node = Node::new(NodeKind::Map(entries), Span::new(start.start, end));
                         self.push_value(node, anchor, &mut current)?;
                     }
                 }
@@ -154,6 +172,7 @@ impl Loader {
                 ),
                 span: at,
                 kind: LoadErrorKind::TooLarge,
+                path: self.path(),
             });
         }
         Ok(())
@@ -166,9 +185,23 @@ impl Loader {
                 message: format!("nesting is deeper than {} levels", self.limits.max_depth),
                 span: at,
                 kind: LoadErrorKind::TooDeep,
+                // The path of something nested this deep is itself unreadable.
+                path: Vec::new(),
             });
         }
         Ok(())
+    }
+
+    /// The path to the value being read, from the open collections.
+    fn path(&self) -> Vec<PathPart> {
+        self.stack
+            .iter()
+            .filter_map(|frame| match frame {
+                Frame::Seq { items, .. } => Some(PathPart::Index(items.len())),
+                Frame::Map { pending_key: Some(key), .. } => Some(PathPart::Key(key.name.clone())),
+                Frame::Map { .. } => None,
+            })
+            .collect()
     }
 
     fn push_value(&mut self, node: Node, anchor: usize, current: &mut Option<Document>) -> Result<(), LoadError> {
@@ -178,6 +211,7 @@ impl Loader {
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
+        let path = self.path();
         match self.stack.last_mut() {
             None => {
                 if let Some(doc) = current.as_mut() {
@@ -191,12 +225,19 @@ impl Loader {
                         message: "mapping keys must be scalars".into(),
                         span: node.span,
                         kind: LoadErrorKind::Syntax,
+                        path: path.clone(),
                     })?;
-                    if entries.iter().any(|(k, _)| k.name == name) {
+                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
+                        let mut path = path;
+                        path.push(PathPart::Key(name.clone()));
                         return Err(LoadError {
-                            message: format!("key {name:?} is already defined in this mapping"),
+                            message: format!(
+                                "key {name:?} is already defined in this mapping (first on line {}); Kubernetes refuses duplicate keys",
+                                first.span.start.line
+                            ),
                             span: node.span,
                             kind: LoadErrorKind::DuplicateKey,
+                            path,
                         });
                     }
                     *pending_key = Some(Key { name, span: node.span });
@@ -205,6 +246,15 @@ impl Loader {
             },
         }
         Ok(())
+    }
+}
+
+/// Where a collection ends: a block collection's end event sits at the start of whatever follows (often the
+/// next line), so it ends with its last value instead; a flow collection ends with its closing bracket.
+fn collection_end(last: Option<Span>, end_event: Span) -> Pos {
+    match last {
+        Some(last) if end_event.start.line > last.end.line => last.end,
+        _ => end_event.end,
     }
 }
 

@@ -11,6 +11,6 @@ mod node;
 mod scalar;
 
 pub use emit::to_yaml;
-pub use load::{Document, Limits, LoadError, LoadErrorKind, load_documents};
+pub use load::{Document, Limits, LoadError, LoadErrorKind, PathPart, load_documents};
 pub use node::{Key, Node, NodeKind, Pos, ScalarStyle, Span};
 pub use scalar::resolve_plain;

@@ -129,6 +129,19 @@ impl Node {
         }
     }
 
+    /// The node's type with its article, for "expected a map, got an integer".
+    pub fn described(&self) -> &'static str {
+        match self.kind {
+            NodeKind::Null => "null",
+            NodeKind::Bool(_) => "a boolean",
+            NodeKind::Int(_) => "an integer",
+            NodeKind::Float(_) => "a number",
+            NodeKind::Str(_) => "a string",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a map",
+        }
+    }
+
     /// The JSON value of this node, as the Kubernetes API server would receive it.
     pub fn to_json(&self) -> Value {
         match &self.kind {
