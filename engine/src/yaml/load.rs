@@ -295,3 +295,73 @@ fn tagged_or_string(value: &str, tag: Option<&str>) -> NodeKind {
         _ => NodeKind::Str(value.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Vec<Document>, LoadError> {
+        load_documents(text, Limits::default())
+    }
+
+    #[test]
+    fn every_node_knows_its_line_and_column() {
+        let docs = load("a:\n  b: [1, 2]\n  c: \"x\"\n").unwrap();
+        let root = docs[0].root.as_ref().unwrap();
+        let a = root.get("a").unwrap();
+        let c = a.get("c").unwrap();
+        assert_eq!((c.span.start.line, c.span.start.column), (3, 6));
+        // A block map ends with its last value, not at the start of whatever follows.
+        assert_eq!((a.span.end.line, a.span.end.column), (3, 9));
+        let b = a.get("b").unwrap();
+        assert_eq!((b.span.start.column, b.span.end.column), (6, 12), "a flow list ends at its bracket");
+    }
+
+    #[test]
+    fn several_documents_are_read_in_order() {
+        let docs = load("a: 1\n---\nb: 2\n---\n").unwrap();
+        assert_eq!(docs.len(), 3);
+        assert!(docs[1].root.as_ref().unwrap().get("b").is_some());
+    }
+
+    #[test]
+    fn aliases_copy_their_anchor_and_are_counted() {
+        let docs = load("a: &x {k: v}\nb: *x\n").unwrap();
+        let root = docs[0].root.as_ref().unwrap();
+        assert_eq!(root.get("b").unwrap().to_json(), serde_json::json!({"k": "v"}));
+
+        let small = Limits { max_depth: 128, max_nodes: 50 };
+        let bomb = "a: &a [x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a]\nc: [*b, *b, *b]\n";
+        let err = load_documents(bomb, small).unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::TooLarge);
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let shallow = Limits { max_depth: 3, max_nodes: 1000 };
+        assert!(load_documents("a: {b: {c: 1}}", shallow).is_ok());
+        let err = load_documents("a: {b: {c: {d: 1}}}", shallow).unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_the_key_path() {
+        let err = load("spec:\n  items:\n    - a: 1\n      a: 2\n").unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::DuplicateKey);
+        assert_eq!(
+            err.path,
+            vec![
+                PathPart::Key("spec".into()),
+                PathPart::Key("items".into()),
+                PathPart::Index(0),
+                PathPart::Key("a".into())
+            ]
+        );
+        assert_eq!(err.span.start.line, 4);
+    }
+
+    #[test]
+    fn an_alias_to_an_unknown_anchor_is_an_error() {
+        assert!(load("a: *nope\n").is_err());
+    }
+}
