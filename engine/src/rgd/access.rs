@@ -48,18 +48,7 @@ impl<'a> Fields<'a> {
 
     /// A string field; reports a non-string value.
     pub fn string(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a str, &'a Node)> {
-        let field = self.get(key)?;
-        if let Some(s) = field.node.as_str() {
-            Some((s, field.node))
-        } else {
-            diags.error(
-                Code::WrongType,
-                format!("{} must be a string, got {}", self.path(key), field.node.described()),
-                &self.path(key),
-                field.node.span,
-            );
-            None
-        }
+        self.typed(key, "a string", Node::as_str, diags)
     }
 
     pub fn required_string(&self, key: &str, what: &str, diags: &mut Diagnostics) -> Option<(&'a str, &'a Node)> {
@@ -69,18 +58,24 @@ impl<'a> Fields<'a> {
 
     /// A list field; reports a non-list value.
     pub fn list(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a [Node], &'a Node)> {
+        self.typed(key, "a list", Node::as_seq, diags)
+    }
+
+    /// The field's value as `extract` reads it, reporting a value of another type as `wrong-type`.
+    fn typed<T>(
+        &self,
+        key: &str,
+        expected: &str,
+        extract: fn(&'a Node) -> Option<T>,
+        diags: &mut Diagnostics,
+    ) -> Option<(T, &'a Node)> {
         let field = self.get(key)?;
-        if let Some(items) = field.node.as_seq() {
-            Some((items, field.node))
-        } else {
-            diags.error(
-                Code::WrongType,
-                format!("{} must be a list, got {}", self.path(key), field.node.described()),
-                &self.path(key),
-                field.node.span,
-            );
-            None
+        let value = extract(field.node);
+        if value.is_none() {
+            let message = format!("{} must be {expected}, got {}", self.path(key), field.node.described());
+            diags.error(Code::WrongType, message, &self.path(key), field.node.span);
         }
+        value.map(|v| (v, field.node))
     }
 
     /// Reports every key not in `known`.

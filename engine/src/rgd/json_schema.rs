@@ -153,25 +153,13 @@ mod tests {
     fn the_schema_names_every_top_level_rgd_field() {
         let schema = rgd_json_schema();
         let fields = schema.pointer("/properties/spec/properties/schema/properties").unwrap().as_object().unwrap();
-        for key in [
-            "apiVersion",
-            "kind",
-            "group",
-            "scope",
-            "spec",
-            "types",
-            "status",
-            "additionalPrinterColumns",
-            "shortNames",
-            "categories",
-            "metadata",
-        ] {
-            assert!(fields.contains_key(key), "{key}");
+        for key in crate::rgd::SCHEMA_FIELDS {
+            assert!(fields.contains_key(*key), "{key}");
         }
         let resource =
             schema.pointer("/properties/spec/properties/resources/items/properties").unwrap().as_object().unwrap();
-        for key in ["id", "template", "externalRef", "readyWhen", "includeWhen", "forEach"] {
-            assert!(resource.contains_key(key), "{key}");
+        for key in crate::rgd::RESOURCE_FIELDS {
+            assert!(resource.contains_key(*key), "{key}");
         }
     }
 }

@@ -196,7 +196,8 @@ fn read_metadata(top: &Fields<'_>, diags: &mut Diagnostics) -> Option<String> {
     Some(name.to_string())
 }
 
-const SCHEMA_FIELDS: &[&str] = &[
+/// The fields of `spec.schema`.
+pub const SCHEMA_FIELDS: &[&str] = &[
     "apiVersion",
     "kind",
     "group",
@@ -419,7 +420,8 @@ fn read_crd_metadata(schema: &Fields<'_>, diags: &mut Diagnostics) -> (Map<Strin
     (read("labels"), read("annotations"))
 }
 
-const RESOURCE_FIELDS: &[&str] = &["id", "template", "externalRef", "readyWhen", "includeWhen", "forEach"];
+/// The fields of a `spec.resources[]` entry.
+pub const RESOURCE_FIELDS: &[&str] = &["id", "template", "externalRef", "readyWhen", "includeWhen", "forEach"];
 
 fn read_resources<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Vec<ResourceDef<'a>> {
     let Some((items, _)) = spec.list("resources", diags) else {
