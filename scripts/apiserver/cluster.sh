@@ -50,10 +50,12 @@ up() {
   : > "$log"
   echo "cluster: starting $bin (log: $log)"
   # --daemon: keep running after make exits; stopped by `cluster.sh down`.
+  # 3>&-: it must not hold our real stdout, or `$(make -s cluster-up)` would
+  # wait for it to exit.
   local launcher=()
   command -v setsid >/dev/null 2>&1 && launcher=(setsid)
   "${launcher[@]}" "$bin" --daemon --port "$port" --data-dir "$dir/data" --kubeconfig "$kubeconfig" \
-    --log-file "$log" </dev/null >"$dir/stdout" 2>>"$log" &
+    --log-file "$log" </dev/null >"$dir/stdout" 2>>"$log" 3>&- &
   local pid=$!
   echo "$pid" > "$pidfile"
   local start=$SECONDS
