@@ -43,8 +43,10 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
     };
 
     let mut collector = Collector::new(diags);
-    for res in &rgd.resources {
-        collect_resource(res, &mut collector);
+    // Sites name their resource by position in `rgd.resources` (entries too broken to read are not there, so
+    // this is not always the index in spec.resources).
+    for (position, res) in rgd.resources.iter().enumerate() {
+        collect_resource(position, res, &mut collector);
     }
     let user_status = schema
         .status
@@ -63,8 +65,8 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
         check_references(site, rgd, &index_of, &ids, diags);
     }
     check_status_fields_read_something(&sites, diags);
-    for res in &rgd.resources {
-        check_template_rules(res, rgd, catalog, &sites, diags);
+    for (position, res) in rgd.resources.iter().enumerate() {
+        check_template_rules(position, res, rgd, catalog, &sites, diags);
     }
 
     let mut edges = Vec::new();
@@ -130,8 +132,8 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
     Some(CompiledRgd { name: rgd.name.clone(), api, crd, resources, order, expressions: sites })
 }
 
-fn collect_resource(res: &ResourceDef<'_>, collector: &mut Collector<'_>) {
-    let r = Some(res.index);
+fn collect_resource(position: usize, res: &ResourceDef<'_>, collector: &mut Collector<'_>) {
+    let r = Some(position);
     if let Some(body) = &res.body {
         let role = match body.kind {
             BodyKind::Template => Role::Template,
@@ -269,6 +271,7 @@ fn check_status_fields_read_something(sites: &[ExprSite], diags: &mut Diagnostic
 
 /// Per-template rules: reserved metadata, kro's scope rules, CRD templates, and forEach identity.
 fn check_template_rules(
+    position: usize,
     res: &ResourceDef<'_>,
     rgd: &Rgd<'_>,
     catalog: &Catalog,
@@ -320,7 +323,7 @@ fn check_template_rules(
         _ => {}
     }
 
-    let own = |role: Role| sites.iter().filter(move |s| s.resource == Some(res.index) && s.role == role);
+    let own = |role: Role| sites.iter().filter(move |s| s.resource == Some(position) && s.role == role);
     if group == "apiextensions.k8s.io" && body.kind_name == "CustomResourceDefinition" {
         for site in own(Role::Template).filter(|s| s.path.strip_prefix(&meta_path).is_none()) {
             diags.error(
