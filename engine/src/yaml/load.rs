@@ -90,7 +90,9 @@ impl Loader {
         let mut current: Option<Document> = None;
         while let Some(next) = parser.next_event() {
             let (event, at) = next.map_err(|e| {
-                let p = pos(*e.marker());
+                let mut p = pos(*e.marker());
+                // The scanner may report an error one past the end of the text; keep spans inside it.
+                p.offset = p.offset.min(text.chars().count() as u32);
                 // The scanner has a nesting bound of its own, which it may reach before ours.
                 if e.info().contains("recursion limit") {
                     return LoadError {
@@ -363,5 +365,24 @@ mod tests {
     #[test]
     fn an_alias_to_an_unknown_anchor_is_an_error() {
         assert!(load("a: *nope\n").is_err());
+    }
+}
+
+#[cfg(test)]
+mod position_tests {
+    use super::*;
+
+    #[test]
+    fn offsets_count_characters_after_non_ascii_text() {
+        let docs = load_documents("a: é\nb: x\n", Limits::default()).unwrap();
+        let b = docs[0].root.as_ref().unwrap().get("b").unwrap();
+        assert_eq!((b.span.start.offset, b.span.start.line, b.span.start.column), (8, 2, 4));
+    }
+
+    #[test]
+    fn an_error_at_the_end_of_the_text_stays_inside_it() {
+        let text = "%@\u{769}[].@#*#";
+        let err = load_documents(text, Limits::default()).unwrap_err();
+        assert!(err.span.end.offset as usize <= text.chars().count(), "{err:?}");
     }
 }
