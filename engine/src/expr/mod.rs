@@ -2,7 +2,9 @@
 //! Type checking and evaluation arrive with the CEL environment.
 
 pub mod extract;
+pub mod library;
 mod references;
+pub mod values;
 
 pub use extract::{Found, Interpolation, Part, Scan, ScanIssue, scan};
 pub use references::{CelSyntaxError, Parsed, parse_cel};

@@ -1,0 +1,150 @@
+//! kro's CEL environment at runtime: the standard library, the extensions kro enables, and kro's own functions,
+//! one file per function family. kro builds it in `pkg/cel/environment.go` (`BaseDeclarations`).
+//!
+//! What is in it, and nothing more (kro enables neither the math nor the sets extension):
+//! - the CEL standard library, with optionals (`?.`, `[?`, `optional.of/none`, `orValue`, `hasValue`);
+//! - the `cel` crate's strings, lists and encoders (`base64.encode/decode`) extensions;
+//! - `cel.bind` ([`bind`]);
+//! - kro's functions: `random.seededString`/`seededInt` ([`random`]), `<map>.merge` ([`maps`]),
+//!   `json.marshal`/`unmarshal` ([`json`]), `hash.fnv64a`/`sha256`/`md5` ([`hash`]) and
+//!   `lists.setAtIndex`/`insertAtIndex`/`removeAtIndex` ([`lists`]).
+//!
+//! A function that fails returns an [`ExecutionError::FunctionError`] whose message is kro's own text (e.g.
+//! `random.seededString length must be positive`); none panics. Arguments of the wrong type find no overload
+//! (`found no matching overload for 'hash.md5' applied to '(int)'`), as in cel-go.
+
+pub mod bind;
+pub mod hash;
+pub mod json;
+pub mod lists;
+pub mod maps;
+pub mod random;
+
+use cel::common::types::{CelInt, CelString};
+use cel::common::value::{CowVal, Val};
+use cel::{DeclarationError, Env, ExecutionError, extensions};
+
+/// The environment kro's expressions run in. Build it once and share it (`Arc<Env>`): building registers a
+/// few hundred overloads. Compile expressions with [`Env::compile`] (or a parser from [`Env::parser`]) for
+/// `cel.bind` and `sortBy`, which are macros of this environment, to be expanded.
+///
+/// Fails only if two registrations collide, which the tests rule out.
+pub fn kro_env() -> Result<Env, DeclarationError> {
+    let mut env = Env::stdlib();
+    // cel-go keeps the last entry of a map literal that repeats a key; so does kro.
+    env.set_error_on_duplicate_map_keys(false);
+    env.add_extension(extensions::strings)?;
+    env.add_extension(extensions::lists)?;
+    env.add_extension(extensions::encoders)?;
+    env.add_extension(bind::register)?;
+    env.add_extension(random::register)?;
+    env.add_extension(maps::register)?;
+    env.add_extension(json::register)?;
+    env.add_extension(hash::register)?;
+    env.add_extension(lists::register)?;
+    Ok(env)
+}
+
+/// An error of a kro function: `message` is kro's text, which already names the function.
+fn fail(function: &str, message: impl ToString) -> ExecutionError {
+    ExecutionError::function_error(function, message)
+}
+
+/// The `N` arguments of an overload (for a member overload, the target first).
+fn take<'b, 'v, const N: usize>(args: Vec<CowVal<'b, 'v>>) -> Result<[CowVal<'b, 'v>; N], ExecutionError> {
+    args.try_into().map_err(|args: Vec<_>| ExecutionError::invalid_argument_count(N, args.len()))
+}
+
+/// An `int` argument. The overload declared it, so another type here is a bug of ours, reported, not a panic.
+fn int_arg(function: &str, value: &dyn Val) -> Result<i64, ExecutionError> {
+    value
+        .downcast_ref::<CelInt>()
+        .map(|i| *i.inner())
+        .ok_or_else(|| fail(function, format!("{function}: expected int, got {}", value.get_type().name())))
+}
+
+/// A `string` argument.
+fn str_arg<'b>(function: &str, value: &'b (dyn Val + '_)) -> Result<&'b str, ExecutionError> {
+    value
+        .downcast_ref::<CelString>()
+        .map(CelString::inner)
+        .ok_or_else(|| fail(function, format!("{function}: expected string, got {}", value.get_type().name())))
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::sync::{Arc, LazyLock};
+
+    use cel::{Context, Env, ExecutionError, Value};
+
+    static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(super::kro_env().unwrap()));
+
+    /// Evaluates `expr` in kro's environment, with no variables.
+    pub fn eval(expr: &str) -> Result<Value, ExecutionError> {
+        let program = ENV.compile(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        program.execute(&Context::with_env(Arc::clone(&ENV)))
+    }
+
+    /// The message of the error `expr` fails with.
+    pub fn error(expr: &str) -> String {
+        match eval(expr) {
+            Err(ExecutionError::FunctionError { message, .. }) => message,
+            Err(other) => other.to_string(),
+            Ok(value) => panic!("{expr}: expected an error, got {value:?}"),
+        }
+    }
+
+    /// Evaluates `expr`, which must succeed.
+    pub fn ok(expr: &str) -> Value {
+        eval(expr).unwrap_or_else(|e| panic!("{expr}: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cel::Value;
+
+    use super::test_support::{error, ok};
+
+    #[test]
+    fn the_environment_builds() {
+        assert!(super::kro_env().is_ok());
+    }
+
+    #[test]
+    fn standard_library_and_optionals_are_there() {
+        assert_eq!(ok("size('abc') + size([1, 2])"), Value::Int(5));
+        assert_eq!(ok("'abc'.matches('^a.c$')"), Value::Bool(true));
+        assert_eq!(ok("{'a': 1}.?b.orValue(7)"), Value::Int(7));
+        assert_eq!(ok("optional.of(2).hasValue()"), Value::Bool(true));
+        assert_eq!(ok("[1, 2, 3].exists(x, x == 2)"), Value::Bool(true));
+        assert_eq!(
+            ok("timestamp('2024-01-01T00:00:00Z') + duration('1h') > timestamp('2024-01-01T00:00:00Z')"),
+            Value::Bool(true)
+        );
+    }
+
+    #[test]
+    fn strings_lists_and_encoders_extensions_are_there() {
+        assert_eq!(ok("'Hello'.lowerAscii() + '-' + ['a', 'b'].join(',')"), Value::from("hello-a,b"));
+        assert_eq!(ok("'a,b,c'.split(',').size()"), Value::Int(3));
+        assert_eq!(ok("[3, 1, 2].sort() == [1, 2, 3]"), Value::Bool(true));
+        assert_eq!(ok("[[1], [2, 3]].flatten() == [1, 2, 3]"), Value::Bool(true));
+        assert_eq!(ok("[{'n': 2}, {'n': 1}].sortBy(e, e.n)[0].n"), Value::Int(1));
+        assert_eq!(ok("lists.range(3) == [0, 1, 2]"), Value::Bool(true));
+        assert_eq!(ok("base64.encode(b'hello')"), Value::from("aGVsbG8="));
+        assert_eq!(ok("string(base64.decode('aGVsbG8='))"), Value::from("hello"));
+        assert_eq!(ok("'%s-%d'.format(['a', 1])"), Value::from("a-1"));
+    }
+
+    #[test]
+    fn math_and_sets_are_not_there() {
+        assert!(error("math.greatest(1, 2)").contains("math"), "kro does not enable ext.Math");
+        assert!(error("sets.contains([1], [1])").contains("sets"), "kro does not enable ext.Sets");
+    }
+
+    #[test]
+    fn a_map_literal_repeating_a_key_keeps_the_last_entry_as_cel_go_does() {
+        assert_eq!(ok("{'a': 1, 'a': 2}['a']"), Value::Int(2));
+    }
+}
