@@ -15,6 +15,7 @@ pub mod expr;
 pub mod graph;
 pub mod output;
 pub mod rgd;
+pub mod schemas;
 pub mod simpleschema;
 pub mod yaml;
 
