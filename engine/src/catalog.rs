@@ -1,75 +1,51 @@
-//! What the engine knows about kinds other than the RGD's own: for now, whether each is namespaced or
-//! cluster-scoped (for kro's scope rules). Filled with the built-in Kubernetes kinds, plus CRDs the user passes
-//! (`--crd`) and the APIs other RGDs of the same run define. kro asks a live API server; we never need one.
+//! What the engine knows about kinds other than the RGD's own: their scope (for kro's scope rules) and their
+//! schema (to check templates). Built-in kinds come from the embedded schema bundle ([`crate::schemas`]);
+//! CRDs the user passes (`--crd`) and the APIs other RGDs of the same run define are added by the host. kro
+//! asks a live API server; we never need one.
 
 use std::collections::HashMap;
 
+use serde_json::Value;
+
 use crate::rgd::Scope;
+use crate::schemas::{self, KindSchema, Schema};
 use crate::yaml::Node;
 
-/// Built-in kinds by API group, as served by Kubernetes 1.37.
-const CLUSTER_SCOPED: &[(&str, &[&str])] = &[
-    ("", &["Namespace", "Node", "PersistentVolume", "ComponentStatus"]),
-    ("rbac.authorization.k8s.io", &["ClusterRole", "ClusterRoleBinding"]),
-    ("storage.k8s.io", &["StorageClass", "CSIDriver", "CSINode", "VolumeAttachment", "VolumeAttributesClass"]),
-    ("apiextensions.k8s.io", &["CustomResourceDefinition"]),
-    ("apiregistration.k8s.io", &["APIService"]),
-    (
-        "admissionregistration.k8s.io",
-        &[
-            "ValidatingWebhookConfiguration",
-            "MutatingWebhookConfiguration",
-            "ValidatingAdmissionPolicy",
-            "ValidatingAdmissionPolicyBinding",
-            "MutatingAdmissionPolicy",
-            "MutatingAdmissionPolicyBinding",
-        ],
-    ),
-    ("scheduling.k8s.io", &["PriorityClass"]),
-    ("node.k8s.io", &["RuntimeClass"]),
-    ("networking.k8s.io", &["IngressClass", "IPAddress", "ServiceCIDR"]),
-    ("certificates.k8s.io", &["CertificateSigningRequest", "ClusterTrustBundle"]),
-    ("flowcontrol.apiserver.k8s.io", &["FlowSchema", "PriorityLevelConfiguration"]),
-    ("resource.k8s.io", &["DeviceClass", "ResourceSlice"]),
-    ("kro.run", &["ResourceGraphDefinition"]),
-];
+/// A kind as the catalog knows it.
+#[derive(Debug, Clone, Copy)]
+pub enum KindInfo<'a> {
+    /// Served at this version, with a schema to check templates against.
+    Known { scope: Scope, schema: Schema<'a> },
+    /// Defined by an RGD of the same run: its scope is known, its schema only once that RGD is built.
+    SchemaLess { scope: Scope },
+    /// The group and kind exist, but not at this version; `served` lists the versions that do.
+    WrongVersion { scope: Scope, served: &'a [String] },
+}
 
-const NAMESPACED: &[(&str, &[&str])] = &[
-    (
-        "",
-        &[
-            "Pod",
-            "Service",
-            "ConfigMap",
-            "Secret",
-            "ServiceAccount",
-            "PersistentVolumeClaim",
-            "Endpoints",
-            "Event",
-            "LimitRange",
-            "ResourceQuota",
-            "ReplicationController",
-            "PodTemplate",
-            "Binding",
-        ],
-    ),
-    ("apps", &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"]),
-    ("batch", &["Job", "CronJob"]),
-    ("networking.k8s.io", &["Ingress", "NetworkPolicy"]),
-    ("rbac.authorization.k8s.io", &["Role", "RoleBinding"]),
-    ("autoscaling", &["HorizontalPodAutoscaler"]),
-    ("policy", &["PodDisruptionBudget"]),
-    ("coordination.k8s.io", &["Lease"]),
-    ("discovery.k8s.io", &["EndpointSlice"]),
-    ("storage.k8s.io", &["CSIStorageCapacity"]),
-    ("events.k8s.io", &["Event"]),
-    ("resource.k8s.io", &["ResourceClaim", "ResourceClaimTemplate"]),
-];
+impl KindInfo<'_> {
+    pub fn scope(self) -> Scope {
+        match self {
+            KindInfo::Known { scope, .. } | KindInfo::SchemaLess { scope } | KindInfo::WrongVersion { scope, .. } => {
+                scope
+            }
+        }
+    }
+}
 
-/// Kinds the engine can resolve, keyed by `(group, kind)`.
+#[derive(Debug, Clone)]
+struct CrdKind {
+    scope: Scope,
+    /// `openAPIV3Schema` per served version.
+    versions: Vec<(String, Value)>,
+    version_names: Vec<String>,
+}
+
+/// Kinds the engine can resolve, beyond the built-in ones, keyed by `(group, kind)`.
 #[derive(Debug, Clone)]
 pub struct Catalog {
-    scopes: HashMap<(String, String), Scope>,
+    crds: HashMap<(String, String), CrdKind>,
+    rgd_kinds: HashMap<(String, String), Scope>,
+    builtin_versions: HashMap<(String, String), Vec<String>>,
 }
 
 impl Default for Catalog {
@@ -79,21 +55,23 @@ impl Default for Catalog {
 }
 
 impl Catalog {
-    /// The built-in Kubernetes kinds.
+    /// The built-in Kubernetes kinds (from the embedded bundle) and kro's own ResourceGraphDefinition.
     pub fn builtin() -> Self {
-        let mut scopes = HashMap::new();
-        for (table, scope) in [(CLUSTER_SCOPED, Scope::Cluster), (NAMESPACED, Scope::Namespaced)] {
-            for (group, kinds) in table {
-                for kind in *kinds {
-                    scopes.insert(((*group).to_string(), (*kind).to_string()), scope);
-                }
-            }
+        let mut builtin_versions: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for k in schemas::builtin().kinds() {
+            builtin_versions
+                .entry((k.group().to_string(), k.kind().to_string()))
+                .or_default()
+                .push(k.version().to_string());
         }
-        Self { scopes }
+        let mut catalog = Self { crds: HashMap::new(), rgd_kinds: HashMap::new(), builtin_versions };
+        catalog.add("kro.run", "ResourceGraphDefinition", Scope::Cluster);
+        catalog
     }
 
+    /// Registers the API an RGD of the same run defines.
     pub fn add(&mut self, group: &str, kind: &str, scope: Scope) {
-        self.scopes.insert((group.to_string(), kind.to_string()), scope);
+        self.rgd_kinds.insert((group.to_string(), kind.to_string()), scope);
     }
 
     /// Adds the kind a CustomResourceDefinition document declares; `false` if `doc` is not a usable CRD.
@@ -108,17 +86,65 @@ impl Catalog {
             Some("Cluster") => Scope::Cluster,
             _ => Scope::Namespaced,
         };
-        match (group, kind) {
-            (Some(group), Some(kind)) => {
-                self.add(group, kind, scope);
-                true
-            }
-            _ => false,
-        }
+        let (Some(group), Some(kind)) = (group, kind) else { return false };
+        let versions: Vec<(String, Value)> = spec
+            .and_then(|s| s.get("versions"))
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| {
+                let name = v.get("name")?.as_str()?.to_string();
+                let schema =
+                    v.get("schema").and_then(|s| s.get("openAPIV3Schema")).map_or(Value::Bool(true), Node::to_json);
+                Some((name, schema))
+            })
+            .collect();
+        let version_names = versions.iter().map(|(n, _)| n.clone()).collect();
+        self.crds.insert((group.to_string(), kind.to_string()), CrdKind { scope, versions, version_names });
+        true
     }
 
-    /// The scope of `kind` in `group` (`""` for the core group), when known.
+    /// What is known of `kind` at `group`/`version` (`""` for the core group); `None` for a kind never heard of.
+    pub fn lookup(&self, group: &str, version: &str, kind: &str) -> Option<KindInfo<'_>> {
+        let key = (group.to_string(), kind.to_string());
+        if let Some(scope) = self.rgd_kinds.get(&key) {
+            return Some(KindInfo::SchemaLess { scope: *scope });
+        }
+        if let Some(crd) = self.crds.get(&key) {
+            return Some(match crd.versions.iter().find(|(v, _)| v == version) {
+                Some((_, schema)) => KindInfo::Known { scope: crd.scope, schema: Schema::standalone(schema) },
+                None => KindInfo::WrongVersion { scope: crd.scope, served: &crd.version_names },
+            });
+        }
+        let served = self.builtin_versions.get(&key)?;
+        let bundle = schemas::builtin();
+        if let Some(k) = bundle.kind(group, version, kind) {
+            return Some(KindInfo::Known { scope: k.scope(), schema: k.schema() });
+        }
+        let scope = bundle.kinds_named(kind).find(|k| k.group() == group).map_or(Scope::Namespaced, KindSchema::scope);
+        Some(KindInfo::WrongVersion { scope, served })
+    }
+
+    /// The scope of `kind` in `group`, whatever the version, when known.
     pub fn scope(&self, group: &str, kind: &str) -> Option<Scope> {
-        self.scopes.get(&(group.to_string(), kind.to_string())).copied()
+        let key = (group.to_string(), kind.to_string());
+        if let Some(scope) = self.rgd_kinds.get(&key) {
+            return Some(*scope);
+        }
+        if let Some(crd) = self.crds.get(&key) {
+            return Some(crd.scope);
+        }
+        schemas::builtin().kinds_named(kind).find(|k| k.group() == group).map(KindSchema::scope)
+    }
+
+    /// Kinds of `group` whose name is close to `kind`, for "did you mean".
+    pub fn kinds_in_group(&self, group: &str) -> Vec<&str> {
+        let builtin = self.builtin_versions.keys().filter(|(g, _)| g == group).map(|(_, k)| k.as_str());
+        let crds = self.crds.keys().filter(|(g, _)| g == group).map(|(_, k)| k.as_str());
+        let rgds = self.rgd_kinds.keys().filter(|(g, _)| g == group).map(|(_, k)| k.as_str());
+        let mut kinds: Vec<&str> = builtin.chain(crds).chain(rgds).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds
     }
 }

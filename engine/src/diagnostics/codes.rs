@@ -62,6 +62,9 @@ codes! {
     InvalidExternalRef => "invalid-external-ref", "An externalRef is malformed (it needs apiVersion, kind, and exactly one of metadata.name and metadata.selector).";
     ReservedMetadata => "reserved-metadata", "A template sets a label or annotation under the prefixes kro reserves (kro.run/, internal.kro.run/).";
     ScopeNamespace => "scope-namespace", "metadata.namespace is set on a cluster-scoped resource, or missing on a namespaced resource of a cluster-scoped instance.";
+    UnknownKind => "unknown-kind", "A resource's kind (or its version) has no known schema, so its template is not checked (a warning).";
+    UnknownTemplateField => "unknown-template-field", "A template sets a field its kind's schema does not have.";
+    TemplateTypeMismatch => "template-type-mismatch", "A literal (or a string template) in a template does not have the type of its field.";
     CrdTemplateExpression => "crd-template-expression", "A CustomResourceDefinition template uses an expression outside metadata.";
     InvalidForEach => "invalid-for-each", "A forEach entry is malformed, misnamed, or used with externalRef.";
     ForEachIdentity => "for-each-identity", "A forEach dimension is not used in metadata.name (or metadata.namespace), so items would collide.";

@@ -303,6 +303,13 @@ fn check_template_rules(
 
     let (group, _) = body.group_version();
     let scope = catalog.scope(group, &body.kind_name);
+    // The kind's fields and literal types (an externalRef only names the object; nothing to check).
+    let schema = if body.well_formed { super::template_check::kind_schema(body, catalog, diags) } else { None };
+    if let Some(schema) = schema
+        && matches!(body.kind, BodyKind::Template)
+    {
+        super::template_check::check(body.node, schema, &body.path, &body.path, diags);
+    }
     let namespace = metadata.and_then(|m| m.entry("namespace")).filter(|(_, v)| !v.is_null());
     match (scope, namespace) {
         (Some(Scope::Cluster), Some((key, _))) => diags.error(

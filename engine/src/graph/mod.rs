@@ -8,6 +8,7 @@ pub mod dag;
 mod expressions;
 mod model;
 mod status;
+mod template_check;
 
 pub use build::build;
 pub use model::{CompiledRgd, Dimension, ExprSite, InstanceApi, Resource, Role};

@@ -122,6 +122,9 @@ pub struct Body<'a> {
     pub api_version: String,
     pub kind_name: String,
     pub kind_span: Span,
+    /// No structural error was found in it (apiVersion, kind and metadata are usable), so later checks of its
+    /// fields make sense.
+    pub well_formed: bool,
 }
 
 impl Body<'_> {
@@ -511,6 +514,7 @@ fn check_id(id: &str, span: Span, path: &Path, what: &str, diags: &mut Diagnosti
 }
 
 fn read_body<'a>(res: &Fields<'a>, diags: &mut Diagnostics) -> Option<Body<'a>> {
+    let errors_before = diags.error_count();
     let template = res.get("template");
     let external = res.get("externalRef");
     let (kind, field, key) = match (template, external) {
@@ -612,6 +616,7 @@ fn read_body<'a>(res: &Fields<'a>, diags: &mut Diagnostics) -> Option<Body<'a>> 
         api_version: api_version.to_string(),
         kind_name: kind_name.to_string(),
         kind_span: kind_node.span,
+        well_formed: diags.error_count() == errors_before,
     })
 }
 
