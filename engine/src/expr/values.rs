@@ -116,18 +116,10 @@ pub fn to_json(value: &dyn Val) -> Result<JsonValue, ConversionError> {
         }
         Kind::Map => {
             let map = value.downcast_ref::<CelMap>().ok_or_else(unsupported)?;
-            let mut entries = map
-                .inner()
-                .iter()
-                .map(|(k, v)| match k {
-                    CelMapKey::String(s) => Ok((s.inner(), v)),
-                    other => Err(ConversionError::NonStringKey(go_key_type(other.inner().get_type().kind()))),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            let entries = sorted_string_entries(map).map_err(ConversionError::NonStringKey)?;
             let mut object = JsonMap::with_capacity(entries.len());
             for (k, v) in entries {
-                object.insert(k.to_string(), to_json(v.as_ref())?);
+                object.insert(k.to_string(), to_json(v)?);
             }
             Ok(JsonValue::Object(object))
         }
@@ -191,6 +183,21 @@ fn double(f: f64) -> Result<JsonValue, ConversionError> {
 }
 
 /// The Go type name kro's error shows for a map key of this kind (`%T` of the Go value).
+/// A map's entries in key order, as a JSON object (and Go's encoder) writes them. `Err` holds the Go type name of
+/// a key that is not a string, for the error message.
+pub(crate) fn sorted_string_entries<'m, 'v>(map: &'m CelMap<'v>) -> Result<Vec<(&'m str, &'m (dyn Val + 'v))>, String> {
+    let mut entries = map
+        .inner()
+        .iter()
+        .map(|(k, v)| match k {
+            CelMapKey::String(s) => Ok((s.inner(), v.as_ref())),
+            other => Err(go_key_type(other.inner().get_type().kind())),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    Ok(entries)
+}
+
 pub(crate) fn go_key_type(kind: Kind) -> String {
     match kind {
         Kind::Int => "int64",

@@ -24,7 +24,7 @@ use cel::{DeclarationError, Env, ExecutionError};
 use serde_json::Value as JsonValue;
 
 use super::{fail, str_arg, take};
-use crate::expr::values::{go_duration, go_key_type, rfc3339};
+use crate::expr::values::{go_duration, rfc3339, sorted_string_entries};
 
 const MARSHAL: &str = "json.marshal";
 const UNMARSHAL: &str = "json.unmarshal";
@@ -134,17 +134,7 @@ fn write_value(value: &dyn Val, out: &mut String, encode_error: &mut Option<Stri
         }
         Kind::Map => {
             let map = value.downcast_ref::<CelMap>().ok_or_else(unsupported)?;
-            let mut entries = map
-                .inner()
-                .iter()
-                .map(|(k, v)| match k {
-                    CelMapKey::String(s) => Ok((s.inner(), v)),
-                    other => {
-                        Err(format!("map key must be string, got {}", go_key_type(other.inner().get_type().kind())))
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            let entries = sorted_string_entries(map).map_err(|t| format!("map key must be string, got {t}"))?;
             out.push('{');
             for (i, (k, v)) in entries.into_iter().enumerate() {
                 if i > 0 {
@@ -152,7 +142,7 @@ fn write_value(value: &dyn Val, out: &mut String, encode_error: &mut Option<Stri
                 }
                 write_string(k, out);
                 out.push(':');
-                write_value(v.as_ref(), out, encode_error)?;
+                write_value(v, out, encode_error)?;
             }
             out.push('}');
         }
