@@ -1,6 +1,7 @@
 //! Expressions: finding `${...}` in values ([`extract`]) and parsing CEL to learn what it reads ([`references`]).
 //! Type checking and evaluation arrive with the CEL environment.
 
+pub mod check;
 pub mod extract;
 pub mod library;
 mod references;

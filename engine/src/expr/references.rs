@@ -105,6 +105,11 @@ pub fn parse_cel(source: &str) -> Result<Parsed, CelSyntaxError> {
 }
 
 impl Parsed {
+    /// The expression's syntax tree (for the type checker).
+    pub(crate) fn ast(&self) -> &IdedExpr {
+        &self.ast
+    }
+
     /// The free variables the expression reads (not iteration variables or `cel.bind` names), sorted.
     pub fn variables(&self) -> BTreeSet<String> {
         let mut out = BTreeSet::new();

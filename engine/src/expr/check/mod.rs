@@ -1,0 +1,82 @@
+//! kro-rs's own CEL type checker (the `cel` crate has none): the type of an expression in an environment of
+//! typed variables, whether it fits the field it fills ([`assignable`]), and the OpenAPI schema of status
+//! fields inferred from it ([`to_openapi`]).
+//!
+//! Types follow cel-go's names and rules; variables get their types from OpenAPI schemas
+//! ([`type_of_schema`]); the functions known are those of kro's environment, including the Kubernetes
+//! libraries, by signature ([`functions`]). Errors are values with cel-go's wording, never panics.
+
+mod checker;
+mod compat;
+mod functions;
+mod schema_types;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::fmt;
+
+pub use compat::assignable;
+pub use schema_types::{to_openapi, type_of_schema, type_of_shared_schema};
+pub use types::{NoRefs, ObjectType, RefResolver, Type};
+
+use super::references::{Parsed, parse_cel};
+
+/// The variables an expression may read, with their types.
+#[derive(Debug, Clone, Default)]
+pub struct CheckEnv {
+    variables: HashMap<String, Type>,
+}
+
+impl CheckEnv {
+    pub fn new() -> Self {
+        CheckEnv::default()
+    }
+
+    /// Declares (or redeclares) variable `name`.
+    pub fn declare(&mut self, name: &str, t: Type) {
+        self.variables.insert(name.to_string(), t);
+    }
+
+    /// The type of variable `name`, if declared.
+    pub fn get(&self, name: &str) -> Option<&Type> {
+        self.variables.get(name)
+    }
+}
+
+/// A type error (or a syntax error) in an expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckError {
+    pub message: String,
+    /// Character offset inside the expression text, best effort (0 when unknown).
+    pub offset: usize,
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Parses `expression_text` (with the same bounds as [`parse_cel`]) and type-checks it against `env`.
+pub fn check(expression_text: &str, env: &CheckEnv) -> Result<Type, Vec<CheckError>> {
+    let parsed = parse_cel(expression_text).map_err(|e| {
+        let offset = expression_text
+            .split_inclusive('\n')
+            .take(e.line.saturating_sub(1))
+            .map(|line| line.chars().count())
+            .sum::<usize>()
+            + e.column;
+        vec![CheckError { message: e.message, offset }]
+    })?;
+    check_parsed(&parsed, expression_text, env)
+}
+
+/// Type-checks an expression already parsed from `expression_text` (the text places errors).
+pub fn check_parsed(parsed: &Parsed, expression_text: &str, env: &CheckEnv) -> Result<Type, Vec<CheckError>> {
+    let mut checker = checker::Checker::new(expression_text, env);
+    let t = checker.check(parsed.ast());
+    if checker.errors.is_empty() { Ok(t) } else { Err(checker.errors) }
+}
