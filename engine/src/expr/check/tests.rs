@@ -1,6 +1,6 @@
 //! kro-typical expressions against a small Deployment-like environment.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
@@ -310,4 +310,53 @@ fn syntax_errors_and_hostile_input_are_errors_not_panics() {
     ] {
         let _ = check(source, &env());
     }
+}
+
+/// The embedded Kubernetes schemas, resolved through a cache of shared definitions.
+struct Builtin(Mutex<HashMap<String, Arc<Value>>>);
+
+impl RefResolver for Builtin {
+    fn resolve(&self, reference: &str) -> Option<Arc<Value>> {
+        let name = reference.strip_prefix("#/definitions/")?;
+        let mut cache = self.0.lock().ok()?;
+        if let Some(found) = cache.get(name) {
+            return Some(Arc::clone(found));
+        }
+        let raw = crate::schemas::builtin().definition(name)?.raw()?;
+        let shared = Arc::new(Value::Object(raw.clone()));
+        cache.insert(name.to_string(), Arc::clone(&shared));
+        Some(shared)
+    }
+}
+
+fn builtin_kind(group: &str, kind: &str, name: &str) -> Type {
+    let resolver: Arc<dyn RefResolver> = Arc::new(Builtin(Mutex::default()));
+    let schema = crate::schemas::builtin().kind(group, "v1", kind).and_then(|k| k.schema().raw()).unwrap();
+    type_of_schema(&Value::Object(schema.clone()), name, &resolver)
+}
+
+#[test]
+fn the_embedded_kubernetes_schemas_type_real_expressions() {
+    let mut env = CheckEnv::new();
+    env.declare("deployment", builtin_kind("apps", "Deployment", "deployment"));
+    env.declare("secret", builtin_kind("", "Secret", "secret"));
+    env.declare("crd", builtin_kind("apiextensions.k8s.io", "CustomResourceDefinition", "crd"));
+    let type_of = |expression: &str| check(expression, &env).map(|t| t.to_string()).map_err(|e| e[0].message.clone());
+    assert_eq!(type_of("deployment.spec.replicas").as_deref(), Ok("int"));
+    assert_eq!(type_of("deployment.status.availableReplicas > 0").as_deref(), Ok("bool"));
+    assert_eq!(type_of("deployment.spec.selector.matchLabels").as_deref(), Ok("map(string, string)"));
+    assert_eq!(type_of("deployment.spec.template.spec.containers[0].image").as_deref(), Ok("string"));
+    assert_eq!(type_of("deployment.metadata.creationTimestamp").as_deref(), Ok("google.protobuf.Timestamp"));
+    assert_eq!(type_of("secret.data['password']").as_deref(), Ok("bytes"));
+    assert_eq!(
+        type_of("crd.spec.versions[0].schema.openAPIV3Schema.properties['spec'].properties['x'].type").as_deref(),
+        Ok("string")
+    );
+    let error = type_of("deployment.spec.replicass").unwrap_err();
+    assert!(error.starts_with("undefined field 'replicass' on type 'deployment.spec'"), "{error}");
+    let status = to_openapi(&check("deployment.status", &env).unwrap());
+    assert_eq!(status["properties"]["availableReplicas"], json!({"type": "integer"}));
+    // A recursive type re-derives without running away.
+    let props = to_openapi(&check("crd.spec.versions[0].schema.openAPIV3Schema", &env).unwrap());
+    assert_eq!(props["properties"]["type"], json!({"type": "string"}));
 }
