@@ -76,6 +76,10 @@ codes! {
     CelSyntax => "cel-syntax", "An expression is not valid CEL.";
     UnknownIdentifier => "unknown-identifier", "An expression names a variable that is neither `schema`, a resource id, nor an iterator in scope.";
     ReadyWhenReference => "ready-when-reference", "readyWhen may only read its own resource (or `each` in a collection).";
+    CelTypeError => "cel-type-error", "An expression does not type-check: an undefined field, a function applied to the wrong types.";
+    TypeMismatch => "type-mismatch", "An expression's type does not fit where its value goes (the template field, or a part of a string template).";
+    NotABool => "not-a-bool", "An includeWhen or readyWhen expression does not return a bool.";
+    NotAList => "not-a-list", "A forEach expression does not return a list.";
     SelfReference => "self-reference", "A resource's template refers to the resource itself.";
     Cycle => "cycle", "Resources depend on each other in a cycle.";
     // Status

@@ -48,7 +48,7 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
     for (position, res) in rgd.resources.iter().enumerate() {
         collect_resource(position, res, &mut collector);
     }
-    let user_status = schema
+    let mut user_status = schema
         .status
         .map(|status| user_status_schema(status, &schema.path.key("status"), &mut collector))
         .unwrap_or_default();
@@ -61,10 +61,14 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
     }
     let mut ids: Vec<&str> = rgd.resources.iter().map(|r| r.id.as_str()).collect();
     ids.dedup();
-    for site in &sites {
-        check_references(site, rgd, &index_of, &ids, diags);
-    }
+    // Expressions breaking the reference rules were reported as such; typing them would only repeat it.
+    let typeable: Vec<ExprSite> =
+        sites.iter().filter(|site| check_references(site, rgd, &index_of, &ids, diags)).cloned().collect();
     check_status_fields_read_something(&sites, diags);
+    let instance_spec =
+        spec_schema.clone().unwrap_or_else(|| json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}));
+    let status_types = super::typecheck::typecheck(rgd, catalog, &instance_spec, &typeable, diags);
+    super::typecheck::apply_status_types(&mut user_status, &schema.path.key("status"), status_types);
     for (position, res) in rgd.resources.iter().enumerate() {
         check_template_rules(position, res, rgd, catalog, &sites, diags);
     }
@@ -152,14 +156,16 @@ fn collect_resource(position: usize, res: &ResourceDef<'_>, collector: &mut Coll
     }
 }
 
-/// kro's reference rules: which names each kind of expression may read.
+/// kro's reference rules: which names each kind of expression may read. Returns whether the site follows
+/// them (only then is it worth type checking).
 fn check_references(
     site: &ExprSite,
     rgd: &Rgd<'_>,
     index_of: &HashMap<&str, usize>,
     ids: &[&str],
     diags: &mut Diagnostics,
-) {
+) -> bool {
+    let errors_before = diags.error_count();
     let owner = site.resource.map(|i| &rgd.resources[i]);
     let iterators: Vec<&str> =
         owner.map(|r| r.for_each.iter().map(|it| it.name.as_str()).collect()).unwrap_or_default();
@@ -243,6 +249,7 @@ fn check_references(
         }
         diags.push(d);
     }
+    diags.error_count() == errors_before
 }
 
 /// kro's "instance status field must refer to a resource or schema", per field: a string template such as

@@ -9,6 +9,7 @@ mod expressions;
 mod model;
 mod status;
 mod template_check;
+mod typecheck;
 
 pub use build::build;
 pub use model::{CompiledRgd, Dimension, ExprSite, InstanceApi, Resource, Role};
