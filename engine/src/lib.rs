@@ -13,6 +13,7 @@ pub mod compile;
 pub mod diagnostics;
 pub mod expr;
 pub mod graph;
+pub mod instance;
 pub mod output;
 pub mod rgd;
 pub mod schemas;

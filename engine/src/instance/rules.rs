@@ -1,0 +1,148 @@
+//! `x-kubernetes-validations`: CEL rules with `self` bound to the field's value, evaluated in kro's CEL
+//! environment ([`kro_env`]). A rule that reads `oldSelf` is a transition rule: like the API server, it runs
+//! only when there is an old value for the field (an update, and the old object holds the field, correlated by
+//! name, map key or list-map key), and is skipped otherwise.
+
+use std::sync::{Arc, OnceLock};
+
+use cel::{Context, Env};
+use serde_json::Value;
+
+use super::{FieldPath, Finding, FindingKind};
+use crate::diagnostics::Severity;
+use crate::expr::library::kro_env;
+use crate::expr::values::{to_cel, value_to_json};
+
+fn env() -> Option<Arc<Env>> {
+    static ENV: OnceLock<Option<Arc<Env>>> = OnceLock::new();
+    ENV.get_or_init(|| kro_env().ok().map(Arc::new)).clone()
+}
+
+/// The schema's type name, which the API server reports as the value of a failed rule (`Invalid value:
+/// "string": field is immutable`).
+fn type_name(schema: &Value) -> &str {
+    schema.get("type").and_then(Value::as_str).unwrap_or("object")
+}
+
+/// Evaluates the rules of `schema` on `value`, then those below it.
+pub(super) fn check_rules(
+    value: &Value,
+    old: Option<&Value>,
+    schema: &Value,
+    path: &FieldPath,
+    out: &mut Vec<Finding>,
+) {
+    if let Some(rules) = schema.get("x-kubernetes-validations").and_then(Value::as_array) {
+        for rule in rules {
+            evaluate(rule, value, old, schema, path, out);
+        }
+    }
+    match value {
+        Value::Object(map) => {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            let additional = schema.get("additionalProperties").filter(|a| a.is_object());
+            for (k, v) in map {
+                let old_v = old.and_then(|o| o.get(k));
+                if let Some(prop) = properties.and_then(|p| p.get(k)) {
+                    check_rules(v, old_v, prop, &path.field(k), out);
+                } else if let Some(item) = additional {
+                    check_rules(v, old_v, item, &path.key(k), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            let Some(item_schema) = schema.get("items") else {
+                return;
+            };
+            let map_keys: Option<Vec<&str>> =
+                (schema.get("x-kubernetes-list-type").and_then(Value::as_str) == Some("map")).then(|| {
+                    schema
+                        .get("x-kubernetes-list-map-keys")
+                        .and_then(Value::as_array)
+                        .map(|k| k.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default()
+                });
+            let old_items = old.and_then(Value::as_array);
+            for (i, item) in items.iter().enumerate() {
+                // Only the items of a map list correlate with old items (by their keys).
+                let old_item = match (&map_keys, old_items) {
+                    (Some(keys), Some(olds)) => {
+                        olds.iter().find(|o| keys.iter().all(|k| o.get(k).is_some() && o.get(k) == item.get(k)))
+                    }
+                    _ => None,
+                };
+                check_rules(item, old_item, item_schema, &path.index(i), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn evaluate(
+    rule: &Value,
+    value: &Value,
+    old: Option<&Value>,
+    schema: &Value,
+    path: &FieldPath,
+    out: &mut Vec<Finding>,
+) {
+    let Some(text) = rule.get("rule").and_then(Value::as_str) else {
+        return;
+    };
+    let ty = type_name(schema);
+    let push = |out: &mut Vec<Finding>, kind, body: String| {
+        out.push(Finding {
+            severity: Severity::Error,
+            kind,
+            path: path.clone(),
+            message: format!("{path}: {body}"),
+            span: None,
+        });
+    };
+    let Some(env) = env() else {
+        push(out, FindingKind::RuleError, "Internal error: the CEL environment could not be built".to_string());
+        return;
+    };
+    let program = match env.compile(text) {
+        Ok(program) => program,
+        Err(e) => {
+            push(out, FindingKind::RuleError, format!("Invalid value: \"{ty}\": compilation failed: {text}: {e}"));
+            return;
+        }
+    };
+    let transition = program.references().has_variable("oldSelf");
+    if transition && old.is_none() {
+        return;
+    }
+    let mut context = Context::with_env(Arc::clone(&env));
+    context.add_variable_as_val("self", to_cel(value));
+    if let Some(old) = old {
+        context.add_variable_as_val("oldSelf", to_cel(old));
+    }
+    match program.execute(&context) {
+        Ok(cel::Value::Bool(true)) => {}
+        Ok(cel::Value::Bool(false)) => {
+            let message = message_of(rule, &env, &context).unwrap_or_else(|| format!("failed rule: {text}"));
+            push(out, FindingKind::RuleFailed, format!("Invalid value: \"{ty}\": {message}"));
+        }
+        Ok(other) => push(
+            out,
+            FindingKind::RuleError,
+            format!("Invalid value: \"{ty}\": rule {text:?} must evaluate to a bool, got {}", other.type_of()),
+        ),
+        Err(e) => push(out, FindingKind::RuleError, format!("Invalid value: \"{ty}\": {e} evaluating rule: {text}")),
+    }
+}
+
+/// The rule's `messageExpression` result when it evaluates to a non-empty string, else its `message`.
+fn message_of(rule: &Value, env: &Env, context: &Context<'_, '_>) -> Option<String> {
+    let from_expression = rule
+        .get("messageExpression")
+        .and_then(Value::as_str)
+        .and_then(|m| env.compile(m).ok())
+        .and_then(|p| p.execute(context).ok())
+        .and_then(|v| value_to_json(&v).ok())
+        .and_then(|v| v.as_str().map(str::to_string))
+        .filter(|m| !m.trim().is_empty());
+    from_expression.or_else(|| rule.get("message").and_then(Value::as_str).map(str::to_string))
+}

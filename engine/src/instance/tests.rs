@@ -1,0 +1,426 @@
+//! Instances checked against CRDs generated from real RGDs; the expected messages are the API server's (see
+//! host-operator/tests/crd_fidelity.rs, which checks them against a real one).
+
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::yaml::{Limits, load_documents};
+use crate::{Catalog, InputLimits, compile};
+
+const MARKERS: &str = r#"
+apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata:
+  name: markers
+spec:
+  schema:
+    apiVersion: v1alpha1
+    kind: App
+    types:
+      Rule:
+        host: string | required=true
+        port: integer | required=true
+        path: string
+    spec:
+      name: string | required=true minLength=3 maxLength=10 immutable=true
+      replicas: integer | default=1 minimum=1 maximum=10
+      ratio: float | maximum=0.75
+      tier: string | enum="dev,prod" default=dev
+      size: integer | enum="1,2,4"
+      host: string | pattern="^[a-z0-9]+(\.[a-z0-9]+)*$"
+      odd: integer | validation="self % 2 == 1"
+      zone: string | immutable=false
+      hosts: "[]string | uniqueItems=true minItems=1 maxItems=3"
+      rules: "[]Rule | listType=map listMapKey=host listMapKey=port"
+      labels: map[string]string
+      extra: object
+      nested:
+        enabled: boolean | default=true
+        port: integer | default=8080
+"#;
+
+fn crd_schema(rgd: &str) -> Value {
+    let docs = compile(rgd, &Catalog::builtin(), &InputLimits::default());
+    let compiled = docs[0].rgd.as_ref().unwrap_or_else(|| panic!("{:#?}", docs[0].diagnostics));
+    compiled.crd.pointer("/spec/versions/0/schema/openAPIV3Schema").unwrap().clone()
+}
+
+fn node(text: &str) -> Node {
+    load_documents(text, Limits::default()).unwrap().remove(0).root.unwrap()
+}
+
+/// An `App` instance whose spec is `spec` (YAML, unindented).
+fn app(spec: &str) -> String {
+    let body: String = spec.lines().map(|l| format!("  {l}\n")).collect();
+    format!("apiVersion: kro.run/v1alpha1\nkind: App\nmetadata:\n  name: x\nspec:\n{body}")
+}
+
+fn check(spec: &str) -> InstanceCheck {
+    validate_instance(&crd_schema(MARKERS), &node(&app(spec)), None)
+}
+
+fn messages(check: &InstanceCheck) -> Vec<String> {
+    check.findings.iter().map(|f| f.message.clone()).collect()
+}
+
+fn error_messages(check: &InstanceCheck) -> Vec<String> {
+    check.errors().map(|f| f.message.clone()).collect()
+}
+
+#[test]
+fn the_seed_example_is_valid_and_gets_its_defaults() {
+    let rgd = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webapp/rgd.yaml")).unwrap();
+    let instance =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webapp/instance.yaml")).unwrap();
+    let check = validate_instance(&crd_schema(&rgd), &node(&instance), None);
+    assert_eq!(check.findings, vec![]);
+    assert!(check.is_valid());
+    assert_eq!(
+        check.defaulted["spec"],
+        json!({"name": "my-awesome-app", "image": "nginx", "ingress": {"enabled": true}})
+    );
+    assert_eq!(check.defaulted["metadata"], json!({"name": "my-application-instance"}));
+}
+
+#[test]
+fn the_seed_example_without_ingress_materialises_the_nested_default() {
+    let rgd = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webapp/rgd.yaml")).unwrap();
+    let instance = "apiVersion: kro.run/v1alpha1\nkind: Application\nmetadata:\n  name: a\nspec:\n  name: app\n";
+    let check = validate_instance(&crd_schema(&rgd), &node(instance), None);
+    assert!(check.is_valid(), "{:?}", check.findings);
+    assert_eq!(check.defaulted["spec"], json!({"name": "app", "image": "nginx", "ingress": {"enabled": false}}));
+}
+
+#[test]
+fn an_instance_without_spec_gets_the_spec_default_when_nothing_is_required() {
+    let rgd =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/marker-default/rgd.yaml"))
+            .unwrap();
+    let check = validate_instance_value(&crd_schema(&rgd), &json!({"kind": "App", "metadata": {"name": "a"}}), None);
+    assert!(check.is_valid(), "{:?}", check.findings);
+    let spec = &check.defaulted["spec"];
+    assert_eq!(spec["image"], json!("nginx:1.27"));
+    assert_eq!(spec["replicas"], json!(2));
+    assert_eq!(spec["ratio"], json!(0.5));
+    assert_eq!(spec["debug"], json!(true));
+    assert_eq!(spec["tags"], json!(["a", "b"]));
+    assert_eq!(spec["annotations"], json!({"team": "web"}));
+    assert_eq!(spec["settings"]["level"], json!("info"));
+}
+
+#[test]
+fn a_valid_instance_of_every_marker_is_accepted_and_defaulted() {
+    let c = check(
+        "name: app\nreplicas: 3\nratio: 0.5\nsize: 2\nhost: a.example\nodd: 3\nhosts: [a, b]\n\
+         rules: [{host: a, port: 80}, {host: a, port: 81}]\nlabels: {a: b}\nextra: {any: [1, {x: z}]}\n\
+         nested: {port: 9090}",
+    );
+    assert_eq!(c.findings, vec![]);
+    assert_eq!(c.defaulted["spec"]["tier"], json!("dev"));
+    assert_eq!(c.defaulted["spec"]["nested"], json!({"enabled": true, "port": 9090}));
+    assert_eq!(c.defaulted["spec"]["extra"], json!({"any": [1, {"x": "z"}]}));
+}
+
+#[test]
+fn defaults_apply_to_absent_fields_only_and_null_is_absent() {
+    let c = check("name: app\nreplicas: 5\ntier: null");
+    assert!(c.is_valid(), "{:?}", c.findings);
+    assert_eq!(c.defaulted["spec"]["replicas"], json!(5));
+    assert_eq!(c.defaulted["spec"]["tier"], json!("dev"));
+    assert_eq!(c.defaulted["spec"]["nested"], json!({"enabled": true, "port": 8080}));
+}
+
+#[test]
+fn required_fields() {
+    let c = check("replicas: 2");
+    assert_eq!(error_messages(&c), vec!["spec.name: Required value"]);
+    // The span points at the parent that lacks the field.
+    assert_eq!(c.findings[0].span.map(|s| s.start.line), Some(6));
+
+    let c = validate_instance(&crd_schema(MARKERS), &node("kind: App\nmetadata:\n  name: x\n"), None);
+    assert_eq!(error_messages(&c), vec!["spec: Required value"]);
+}
+
+#[test]
+fn minimum_and_maximum() {
+    let c = check("name: app\nreplicas: 0");
+    assert_eq!(
+        error_messages(&c),
+        vec!["spec.replicas: Invalid value: 0: spec.replicas in body should be greater than or equal to 1"]
+    );
+    let span = c.findings[0].span.unwrap();
+    assert_eq!((span.start.line, span.start.column), (7, 13));
+
+    let c = check("name: app\nreplicas: 11\nratio: 0.8");
+    assert_eq!(
+        error_messages(&c),
+        vec![
+            "spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10",
+            "spec.ratio: Invalid value: 0.8: spec.ratio in body should be less than or equal to 0.75",
+        ]
+    );
+}
+
+#[test]
+fn enums() {
+    let c = check("name: app\ntier: x\nsize: 3");
+    assert_eq!(
+        error_messages(&c)[..2],
+        [
+            r#"spec.tier: Unsupported value: "x": supported values: "dev", "prod""#,
+            r#"spec.size: Unsupported value: 3: supported values: "1", "2", "4""#,
+        ]
+    );
+}
+
+#[test]
+fn patterns() {
+    let c = check("name: app\nhost: Not_A_Host");
+    assert_eq!(
+        error_messages(&c),
+        vec![r#"spec.host: Invalid value: "Not_A_Host": spec.host in body should match '^[a-z0-9]+(\.[a-z0-9]+)*$'"#]
+    );
+}
+
+#[test]
+fn string_lengths() {
+    assert_eq!(
+        error_messages(&check("name: ab")),
+        vec![r#"spec.name: Invalid value: "ab": spec.name in body should be at least 3 chars long"#]
+    );
+    assert_eq!(error_messages(&check("name: abcdefghijk")), vec!["spec.name: Too long: may not be more than 10 bytes"]);
+    // Characters, not bytes.
+    assert!(check("name: ééé").is_valid());
+}
+
+#[test]
+fn item_counts() {
+    assert_eq!(
+        error_messages(&check("name: app\nhosts: []")),
+        vec!["spec.hosts: Invalid value: 0: spec.hosts in body should have at least 1 items"]
+    );
+    assert_eq!(
+        error_messages(&check("name: app\nhosts: [a, b, c, d]")),
+        vec!["spec.hosts: Too many: 4: must have at most 3 items"]
+    );
+}
+
+#[test]
+fn sets_and_map_lists_reject_duplicates() {
+    let c = check("name: app\nhosts: [a, b, a]");
+    assert_eq!(error_messages(&c), vec![r#"spec.hosts[2]: Duplicate value: "a""#]);
+    assert_eq!(c.findings[0].span.map(|s| (s.start.line, s.start.column)), Some((7, 17)));
+
+    let c = check("name: app\nrules: [{host: a, port: 80, path: /x}, {host: a, port: 80}]");
+    assert_eq!(
+        error_messages(&c),
+        vec![r#"spec.rules[1]: Duplicate value: map[string]interface {}{"host":"a", "port":80}"#]
+    );
+    let c = check("name: app\nrules: [{host: a}]");
+    assert_eq!(error_messages(&c), vec!["spec.rules[0].port: Required value"]);
+}
+
+#[test]
+fn wrong_types() {
+    let c = check("name: 5\nreplicas: three\nnested: {enabled: maybe}\nhosts: a\nlabels: {a: 1}");
+    assert_eq!(
+        error_messages(&c),
+        vec![
+            r#"spec.name: Invalid value: "integer": spec.name in body must be of type string: "integer""#,
+            r#"spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string""#,
+            r#"spec.nested.enabled: Invalid value: "string": spec.nested.enabled in body must be of type boolean: "string""#,
+            r#"spec.hosts: Invalid value: "string": spec.hosts in body must be of type array: "string""#,
+            r#"spec.labels[a]: Invalid value: "integer": spec.labels[a] in body must be of type string: "integer""#,
+            "some validation rules were not checked because the object was invalid; correct the existing errors to \
+             complete validation",
+        ]
+    );
+    // An integral float is an integer; a fraction is not.
+    assert!(check("name: app\nreplicas: 2.0").is_valid());
+    assert_eq!(
+        error_messages(&check("name: app\nreplicas: 2.5")),
+        vec![
+            r#"spec.replicas: Invalid value: "number": spec.replicas in body must be of type integer: "number""#,
+            "some validation rules were not checked because the object was invalid; correct the existing errors to \
+             complete validation",
+        ]
+    );
+    // An integer is a number.
+    assert!(check("name: app\nratio: 0").is_valid());
+}
+
+#[test]
+fn unknown_fields_are_pruned_with_a_warning() {
+    let c = check("name: app\ncolour: red\nnested: {extra: 1}");
+    assert!(c.is_valid());
+    assert_eq!(messages(&c), vec![r#"unknown field "spec.nested.extra""#, r#"unknown field "spec.colour""#]);
+    assert_eq!(c.findings[0].severity, Severity::Warning);
+    // The span is the key's.
+    assert_eq!(c.findings[1].span.map(|s| (s.start.line, s.start.column)), Some((7, 3)));
+    assert!(c.defaulted["spec"].get("colour").is_none());
+    assert_eq!(c.defaulted["spec"]["nested"], json!({"enabled": true, "port": 8080}));
+    // Free-form objects keep everything.
+    assert!(check("name: app\nextra: {deep: {er: 1}}").findings.is_empty());
+}
+
+#[test]
+fn status_is_ignored_with_a_warning() {
+    let text = format!("{}status:\n  state: ACTIVE\n", app("name: app"));
+    let c = validate_instance(&crd_schema(MARKERS), &node(&text), None);
+    assert!(c.is_valid());
+    assert_eq!(c.findings[0].kind, FindingKind::Ignored);
+    assert!(c.defaulted.get("status").is_none());
+}
+
+#[test]
+fn validation_rules() {
+    assert!(check("name: app\nodd: 3").is_valid());
+    let c = check("name: app\nodd: 2");
+    assert_eq!(error_messages(&c), vec![r#"spec.odd: Invalid value: "integer": validation failed"#]);
+    assert_eq!(c.findings[0].kind, FindingKind::RuleFailed);
+}
+
+#[test]
+fn the_marker_validation_fixture_matches_the_api_server() {
+    let rgd =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/marker-validation/rgd.yaml"))
+            .unwrap();
+    let schema = crd_schema(&rgd);
+    let run = |spec: Value, old: Option<Value>| {
+        let old = old.map(|o| json!({"kind": "App", "spec": o}));
+        validate_instance_value(&schema, &json!({"kind": "App", "spec": spec}), old.as_ref())
+    };
+    assert!(run(json!({"replicas": 3, "name": "app-x"}), None).is_valid());
+    assert_eq!(
+        error_messages(&run(json!({"replicas": 2}), None)),
+        vec![r#"spec.replicas: Invalid value: "integer": validation failed"#]
+    );
+    assert_eq!(
+        error_messages(&run(json!({"name": "x"}), None)),
+        vec![r#"spec.name: Invalid value: "string": validation failed"#]
+    );
+    // A CEL rule and immutable on one field: the update changing it fails only the transition rule.
+    assert_eq!(
+        error_messages(&run(json!({"name": "app-b"}), Some(json!({"name": "app-a"})))),
+        vec![r#"spec.name: Invalid value: "string": field is immutable"#]
+    );
+}
+
+#[test]
+fn immutable_is_checked_only_against_an_old_object() {
+    let schema = crd_schema(MARKERS);
+    let new = node(&app("name: app\nzone: b"));
+    // Create: no old object, the transition rule is skipped.
+    assert!(validate_instance(&schema, &new, None).is_valid());
+    // Update with the same name: fine; zone is immutable=false.
+    let old = json!({"kind": "App", "spec": {"name": "app", "zone": "a"}});
+    assert_eq!(validate_instance(&schema, &new, Some(&old)).findings, vec![]);
+    // Update changing the name.
+    let old = json!({"kind": "App", "spec": {"name": "other"}});
+    let c = validate_instance(&schema, &new, Some(&old));
+    assert_eq!(error_messages(&c), vec![r#"spec.name: Invalid value: "string": field is immutable"#]);
+    assert_eq!(c.findings[0].span.map(|s| s.start.line), Some(6));
+    // An old object without the field: nothing to compare with, as in the API server.
+    let old = json!({"kind": "App", "spec": {}});
+    assert!(validate_instance(&schema, &new, Some(&old)).is_valid());
+}
+
+#[test]
+fn the_marker_immutable_fixture_requires_its_field() {
+    let rgd =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/marker-immutable/rgd.yaml"))
+            .unwrap();
+    let c = validate_instance_value(&crd_schema(&rgd), &json!({"spec": {"zone": "a"}}), None);
+    assert_eq!(error_messages(&c), vec!["spec.region: Required value"]);
+}
+
+#[test]
+fn rules_on_map_list_items_correlate_with_old_items_by_key() {
+    let schema = json!({
+        "type": "object",
+        "properties": {"spec": {"type": "object", "properties": {"items": {
+            "type": "array",
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["name"],
+            "items": {"type": "object", "required": ["name"], "properties": {
+                "name": {"type": "string"},
+                "size": {"type": "integer", "x-kubernetes-validations": [{"rule": "self >= oldSelf", "message": "size may only grow"}]}
+            }}
+        }}}}
+    });
+    let old = json!({"spec": {"items": [{"name": "a", "size": 5}, {"name": "b", "size": 1}]}});
+    let new =
+        json!({"spec": {"items": [{"name": "b", "size": 2}, {"name": "a", "size": 4}, {"name": "c", "size": 0}]}});
+    let c = validate_instance_value(&schema, &new, Some(&old));
+    assert_eq!(error_messages(&c), vec![r#"spec.items[1].size: Invalid value: "integer": size may only grow"#]);
+}
+
+#[test]
+fn rule_errors_and_message_expressions_and_kro_functions() {
+    let schema = json!({
+        "type": "object",
+        "properties": {"spec": {"type": "object", "properties": {
+            "a": {"type": "object", "x-kubernetes-preserve-unknown-fields": true,
+                  "x-kubernetes-validations": [{"rule": "self.missing > 0"}]},
+            "b": {"type": "string", "x-kubernetes-validations": [
+                {"rule": "self.size() < 3", "messageExpression": "'too long: ' + self"}]},
+            "c": {"type": "string", "x-kubernetes-validations": [
+                {"rule": "random.seededString(4, self).size() == 4 && self != 'no'"}]},
+            "d": {"type": "string", "x-kubernetes-validations": [{"rule": "self +"}]}
+        }}}
+    });
+    let c = validate_instance_value(&schema, &json!({"spec": {"a": {}, "b": "long", "c": "no", "d": "x"}}), None);
+    let found: Vec<(FindingKind, String)> = c.errors().map(|f| (f.kind, f.path.to_string())).collect();
+    assert_eq!(
+        found,
+        vec![
+            (FindingKind::RuleError, "spec.a".to_string()),
+            (FindingKind::RuleFailed, "spec.b".to_string()),
+            (FindingKind::RuleFailed, "spec.c".to_string()),
+            (FindingKind::RuleError, "spec.d".to_string()),
+        ]
+    );
+    let m = error_messages(&c);
+    assert_eq!(m[1], r#"spec.b: Invalid value: "string": too long: long"#);
+    assert_eq!(
+        m[2],
+        r#"spec.c: Invalid value: "string": failed rule: random.seededString(4, self).size() == 4 && self != 'no'"#
+    );
+}
+
+#[test]
+fn int_or_string_and_preserved_fields() {
+    let schema = json!({
+        "type": "object",
+        "properties": {"spec": {"type": "object", "properties": {
+            "port": {"x-kubernetes-int-or-string": true},
+            "any": {"x-kubernetes-preserve-unknown-fields": true}
+        }}}
+    });
+    for spec in [json!({"port": 80}), json!({"port": "http"}), json!({"any": [1]}), json!({"any": "s"})] {
+        let c = validate_instance_value(&schema, &json!({"spec": spec}), None);
+        assert!(c.findings.is_empty(), "{spec}: {:?}", c.findings);
+    }
+    let c = validate_instance_value(&schema, &json!({"spec": {"port": true}}), None);
+    assert_eq!(
+        error_messages(&c)[0],
+        r#"spec.port: Invalid value: "boolean": spec.port in body must be of type integer or string: "boolean""#
+    );
+}
+
+#[test]
+fn apply_defaults_alone_keeps_unknown_fields() {
+    let schema = crd_schema(MARKERS);
+    let mut value = json!({"spec": {"name": "a", "other": 1}});
+    apply_defaults(&mut value, &schema);
+    assert_eq!(value["spec"]["other"], json!(1));
+    assert_eq!(value["spec"]["replicas"], json!(1));
+}
+
+#[test]
+fn paths_print_as_the_api_server_prints_them() {
+    let p = FieldPath::default().field("spec").field("labels").key("app.kubernetes.io/name");
+    assert_eq!(p.to_string(), "spec.labels[app.kubernetes.io/name]");
+    assert_eq!(FieldPath::default().field("spec").field("hosts").index(2).to_string(), "spec.hosts[2]");
+}
