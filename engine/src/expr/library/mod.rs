@@ -7,7 +7,8 @@
 //! - `cel.bind` ([`bind`]);
 //! - kro's functions: `random.seededString`/`seededInt` ([`random`]), `<map>.merge` ([`maps`]),
 //!   `json.marshal`/`unmarshal` ([`json`]), `hash.fnv64a`/`sha256`/`md5` ([`hash`]) and
-//!   `lists.setAtIndex`/`insertAtIndex`/`removeAtIndex` ([`lists`]).
+//!   `lists.setAtIndex`/`insertAtIndex`/`removeAtIndex` ([`lists`]);
+//! - the Kubernetes libraries: lists ([`kube_lists`]) and regex ([`kube_regex`]).
 //!
 //! A function that fails returns an [`ExecutionError::FunctionError`] whose message is kro's own text (e.g.
 //! `random.seededString length must be positive`); none panics. Arguments of the wrong type find no overload
@@ -16,6 +17,8 @@
 pub mod bind;
 pub mod hash;
 pub mod json;
+pub mod kube_lists;
+pub mod kube_regex;
 pub mod lists;
 pub mod maps;
 pub mod random;
@@ -42,6 +45,8 @@ pub fn kro_env() -> Result<Env, DeclarationError> {
     env.add_extension(json::register)?;
     env.add_extension(hash::register)?;
     env.add_extension(lists::register)?;
+    env.add_extension(kube_lists::register)?;
+    env.add_extension(kube_regex::register)?;
     Ok(env)
 }
 
