@@ -105,6 +105,7 @@ impl<'d> Collector<'d> {
                     standalone: is_standalone,
                     references: parsed.variables().into_iter().collect(),
                     span,
+                    parsed: Some(std::sync::Arc::new(parsed)),
                 }),
                 Err(e) => self.diags.error(
                     Code::CelSyntax,

@@ -102,6 +102,9 @@ pub struct ExprSite {
     /// Free variables the expression reads, sorted.
     pub references: Vec<String>,
     pub span: Span,
+    /// The parsed expression, kept so later passes (type checking, evaluation) do not parse it again.
+    #[serde(skip)]
+    pub parsed: Option<std::sync::Arc<crate::expr::Parsed>>,
 }
 
 /// A validated RGD.

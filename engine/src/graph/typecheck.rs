@@ -113,24 +113,37 @@ pub fn typecheck(
 
     let mut status_types = Vec::new();
     for site in sites.iter().filter(|s| s.role != Role::ForEach) {
-        let mut env = base.clone();
-        if let Some(r) = site.resource {
-            for ((owner, name), t) in &iterator_types {
-                if *owner == r {
-                    env.declare(name, t.clone());
-                }
-            }
-            if site.role == Role::ReadyWhen {
-                // A collection's readyWhen reads each item; a resource's reads the object itself.
-                env.declare("each", object_types[r].clone());
-                env.declare(&rgd.resources[r].id, object_types[r].clone());
-            }
-        }
         if site.role == Role::Condition {
             // runtime.newCondition/runtime.condition are typed with the custom-conditions work.
             continue;
         }
-        let Some(actual) = run(site, &env, diags) else { continue };
+        // Most expressions see only `schema` and the resources; cloning the environment for each of them would
+        // make checking quadratic in the number of resources.
+        let mut extra: Vec<(&str, Type)> = Vec::new();
+        if let Some(r) = site.resource {
+            for ((owner, name), t) in &iterator_types {
+                if *owner == r {
+                    extra.push((name, t.clone()));
+                }
+            }
+            if site.role == Role::ReadyWhen {
+                // A collection's readyWhen reads each item; a resource's reads the object itself.
+                extra.push(("each", object_types[r].clone()));
+                extra.push((&rgd.resources[r].id, object_types[r].clone()));
+            }
+        }
+        let scoped;
+        let env = if extra.is_empty() {
+            &base
+        } else {
+            let mut e = base.clone();
+            for (name, t) in extra {
+                e.declare(name, t);
+            }
+            scoped = e;
+            &scoped
+        };
+        let Some(actual) = run(site, env, diags) else { continue };
         match site.role {
             Role::Template => {
                 let Some(r) = site.resource else { continue };
@@ -174,7 +187,11 @@ pub fn typecheck(
 
 /// Type-checks one expression; errors become diagnostics.
 fn run(site: &ExprSite, env: &CheckEnv, diags: &mut Diagnostics) -> Option<Type> {
-    match check::check(&site.expression, env) {
+    let result = match &site.parsed {
+        Some(parsed) => check::check_parsed(parsed, &site.expression, env),
+        None => check::check(&site.expression, env),
+    };
+    match result {
         Ok(t) => Some(t),
         Err(errors) => {
             for e in errors {
