@@ -4,7 +4,7 @@
 //! What is in it, and nothing more (kro enables neither the math nor the sets extension):
 //! - the CEL standard library, with optionals (`?.`, `[?`, `optional.of/none`, `orValue`, `hasValue`);
 //! - the `cel` crate's strings, lists and encoders (`base64.encode/decode`) extensions;
-//! - `cel.bind` ([`bind`]);
+//! - `cel.bind` ([`bind`]) and the two-variable comprehensions ([`comprehensions`]);
 //! - kro's functions: `random.seededString`/`seededInt` ([`random`]), `<map>.merge` ([`maps`]),
 //!   `json.marshal`/`unmarshal` ([`json`]), `hash.fnv64a`/`sha256`/`md5` ([`hash`]) and
 //!   `lists.setAtIndex`/`insertAtIndex`/`removeAtIndex` ([`lists`]);
@@ -15,6 +15,7 @@
 //! (`found no matching overload for 'hash.md5' applied to '(int)'`), as in cel-go.
 
 pub mod bind;
+pub mod comprehensions;
 pub mod hash;
 pub mod json;
 pub mod kube_lists;
@@ -47,6 +48,7 @@ pub fn kro_env() -> Result<Env, DeclarationError> {
     env.add_extension(lists::register)?;
     env.add_extension(kube_lists::register)?;
     env.add_extension(kube_regex::register)?;
+    env.add_extension(comprehensions::register)?;
     Ok(env)
 }
 
