@@ -159,6 +159,46 @@ pub fn validate_instance(crd_schema: &Value, instance: &Node, old: Option<&Value
     check
 }
 
+/// [`validate_instance`] against a whole generated CRD: the instance's `apiVersion` and `kind` must name the
+/// CRD's group, a served version and its kind (the API server would not find the resource otherwise), and the
+/// schema is that version's `openAPIV3Schema`.
+pub fn validate_instance_for_crd(crd: &Value, instance: &Node, old: Option<&Value>) -> InstanceCheck {
+    let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or_default();
+    let kind = crd.pointer("/spec/names/kind").and_then(Value::as_str).unwrap_or_default();
+    let versions = crd.pointer("/spec/versions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let api_version = instance.get("apiVersion").and_then(Node::as_str).unwrap_or_default();
+    let instance_kind = instance.get("kind").and_then(Node::as_str).unwrap_or_default();
+    let (instance_group, instance_version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let version = versions.iter().find(|v| {
+        v.get("name").and_then(Value::as_str) == Some(instance_version) && v.get("served") != Some(&Value::Bool(false))
+    });
+    let (Some(version), true, true) = (version, instance_group == group, instance_kind == kind) else {
+        let served: Vec<String> = versions
+            .iter()
+            .filter_map(|v| v.get("name").and_then(Value::as_str))
+            .map(|v| format!("{group}/{v}"))
+            .collect();
+        let at = if instance_kind == kind { "apiVersion" } else { "kind" };
+        let path = FieldPath::default().field(at);
+        return InstanceCheck {
+            defaulted: instance.to_json(),
+            findings: vec![Finding {
+                severity: Severity::Error,
+                kind: FindingKind::Invalid,
+                message: format!(
+                    "no matches for kind \"{instance_kind}\" in version \"{api_version}\": this CRD serves kind \"{kind}\" \
+                     in {}",
+                    served.join(", ")
+                ),
+                span: Some(span_of(instance, &path, false)),
+                path,
+            }],
+        };
+    };
+    let schema = version.pointer("/schema/openAPIV3Schema").cloned().unwrap_or_else(|| json!({}));
+    validate_instance(&schema, instance, old)
+}
+
 /// [`validate_instance`] for an instance given as JSON (no spans).
 pub fn validate_instance_value(crd_schema: &Value, instance: &Value, old: Option<&Value>) -> InstanceCheck {
     let schema = root_schema(crd_schema);

@@ -424,3 +424,27 @@ fn paths_print_as_the_api_server_prints_them() {
     assert_eq!(p.to_string(), "spec.labels[app.kubernetes.io/name]");
     assert_eq!(FieldPath::default().field("spec").field("hosts").index(2).to_string(), "spec.hosts[2]");
 }
+
+#[test]
+fn against_the_whole_crd_the_api_version_and_kind_must_match() {
+    let docs = compile(MARKERS, &Catalog::builtin(), &InputLimits::default());
+    let crd = &docs[0].rgd.as_ref().unwrap().crd;
+    let good = node(&app("name: app"));
+    assert!(validate_instance_for_crd(crd, &good, None).findings.is_empty());
+    let c = validate_instance_for_crd(crd, &node("apiVersion: kro.run/v1\nkind: App\nspec: {name: app}\n"), None);
+    assert_eq!(
+        error_messages(&c),
+        vec![r#"no matches for kind "App" in version "kro.run/v1": this CRD serves kind "App" in kro.run/v1alpha1"#]
+    );
+    assert_eq!(c.findings[0].path.to_string(), "apiVersion");
+    let c = validate_instance_for_crd(crd, &node("apiVersion: kro.run/v1alpha1\nkind: Ap\nspec: {name: app}\n"), None);
+    assert_eq!(c.findings[0].path.to_string(), "kind");
+    assert_eq!(c.findings[0].span.map(|s| s.start.line), Some(2));
+}
+
+#[test]
+fn a_one_character_limit_says_byte() {
+    let schema = json!({"type": "object", "properties": {"s": {"type": "string", "maxLength": 1}}});
+    let c = validate_instance_value(&schema, &json!({"s": "ab"}), None);
+    assert_eq!(error_messages(&c), vec!["s: Too long: may not be more than 1 byte"]);
+}

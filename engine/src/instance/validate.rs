@@ -124,10 +124,15 @@ fn string(s: &str, value: &Value, schema: &Value, path: &FieldPath, out: &mut Ve
     if let Some(max) = bound(schema, "maxLength")
         && len > max
     {
+        // The wording of Kubernetes 1.32+ (`field.TooLong`); the limit counts characters all the same.
         out.push(error(
             FindingKind::TooLong,
             path,
-            &format!("Too long: may not be more than {} bytes", show_bound(max)),
+            &format!(
+                "Too long: may not be more than {} {}",
+                show_bound(max),
+                if max as i64 == 1 { "byte" } else { "bytes" }
+            ),
         ));
     }
     if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
