@@ -1,0 +1,195 @@
+//! The Kubernetes semver library (`k8s.io/apiserver/pkg/cel/library/semverlib.go`): `semver(s)`,
+//! `semver(s, normalize)`, `isSemver(s)`, `isSemver(s, normalize)`, and on a `kubernetes.Semver` `major()`,
+//! `minor()`, `patch()`, `isLessThan(v)`, `isGreaterThan(v)` and `compareTo(v)`.
+//!
+//! Versions are strict Semantic Versioning 2.0.0 (the `semver` crate, like blang/semver); with `normalize`, a
+//! leading `v` is dropped, a missing minor or patch becomes 0 and leading zeros are removed, as Kubernetes'
+//! `normalizeAndParse` does. Comparison follows precedence: build metadata is ignored, a pre-release is lower.
+//! Values are [`Semver`]s, an opaque type named `kubernetes.Semver`.
+
+use std::cmp::Ordering;
+
+use cel::common::types::{BOOL_TYPE, CelBool, CelInt, STRING_TYPE, Type};
+use cel::common::value::CowVal;
+use cel::{DeclarationError, Env, ExecutionError};
+
+use super::opaque::{arg, opaque_val};
+use super::{fail, str_arg, take};
+
+pub static SEMVER_TYPE: Type = Type::new_unspecified_type("kubernetes.Semver");
+
+/// A `kubernetes.Semver` value.
+#[derive(Debug, Clone)]
+pub struct Semver(pub semver::Version);
+
+impl Semver {
+    fn precedence(&self, other: &Semver) -> Ordering {
+        let (a, b) = (&self.0, &other.0);
+        (a.major, a.minor, a.patch, &a.pre).cmp(&(b.major, b.minor, b.patch, &b.pre))
+    }
+
+    fn eq_value(&self, other: &Semver) -> bool {
+        self.precedence(other) == Ordering::Equal
+    }
+}
+
+opaque_val!(Semver, SEMVER_TYPE);
+
+pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
+    env.add_type(SEMVER_TYPE.to_owned())?;
+    env.add_overload("semver", "string_to_semver", vec![STRING_TYPE], to_semver)?;
+    env.add_overload("semver", "string_bool_to_semver", vec![STRING_TYPE, BOOL_TYPE], to_semver)?;
+    env.add_overload("isSemver", "is_semver_string", vec![STRING_TYPE], is_semver)?;
+    env.add_overload("isSemver", "is_semver_string_bool", vec![STRING_TYPE, BOOL_TYPE], is_semver)?;
+    let me = || SEMVER_TYPE.to_owned();
+    env.add_member_overload("major", "semver_major", me(), vec![], major)?;
+    env.add_member_overload("minor", "semver_minor", me(), vec![], minor)?;
+    env.add_member_overload("patch", "semver_patch", me(), vec![], patch)?;
+    env.add_member_overload("isLessThan", "semver_is_less_than", me(), vec![me()], is_less_than)?;
+    env.add_member_overload("isGreaterThan", "semver_is_greater_than", me(), vec![me()], is_greater_than)?;
+    env.add_member_overload("compareTo", "semver_compare_to", me(), vec![me()], compare_to)
+}
+
+/// Parses `s`, normalised first if asked (Kubernetes' `normalizeAndParse`).
+pub fn parse(s: &str, normalize: bool) -> Result<semver::Version, String> {
+    if !normalize {
+        return semver::Version::parse(s).map_err(|e| e.to_string());
+    }
+    let s = s.strip_prefix('v').unwrap_or(s);
+    let mut parts: Vec<String> = s.splitn(3, '.').map(str::to_owned).collect();
+    for part in &mut parts {
+        if part.len() > 1 {
+            let trimmed = part.trim_start_matches('0');
+            *part = if trimmed.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+                trimmed.to_owned()
+            } else {
+                format!("0{trimmed}")
+            };
+        }
+    }
+    if parts.len() < 3 {
+        if parts.last().is_some_and(|p| p.contains(['+', '-'])) {
+            return Err("short version cannot contain PreRelease/Build meta data".to_owned());
+        }
+        parts.resize(3, "0".to_owned());
+    }
+    semver::Version::parse(&parts.join(".")).map_err(|e| e.to_string())
+}
+
+/// The string argument and the `normalize` flag (false when absent).
+fn string_and_flag<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<(CowVal<'b, 'v>, bool), ExecutionError> {
+    let normalize = args.get(1).and_then(|b| b.downcast_ref::<CelBool>()).is_some_and(|b| *b.inner());
+    let count = args.len();
+    let s = args.into_iter().next().ok_or_else(|| ExecutionError::invalid_argument_count(1, count))?;
+    Ok((s, normalize))
+}
+
+fn to_semver<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let (s, normalize) = string_and_flag(args)?;
+    let s = str_arg("semver", s.as_ref())?;
+    let version = parse(s, normalize).map_err(|e| fail("semver", format!("invalid semver {s:?}: {e}")))?;
+    Ok(CowVal::owned(Semver(version)))
+}
+
+fn is_semver<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let (s, normalize) = string_and_flag(args)?;
+    let s = str_arg("isSemver", s.as_ref())?;
+    Ok(CowVal::owned(CelBool::from(parse(s, normalize).is_ok())))
+}
+
+fn component<'b, 'v>(
+    function: &str,
+    args: Vec<CowVal<'b, 'v>>,
+    pick: fn(&semver::Version) -> u64,
+) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let [v] = take(args)?;
+    let n = pick(&arg::<Semver>(function, v.as_ref())?.0);
+    let n = i64::try_from(n).map_err(|_| fail(function, format!("{function}: {n} overflows int")))?;
+    Ok(CowVal::owned(CelInt::from(n)))
+}
+
+fn major<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    component("major", args, |v| v.major)
+}
+
+fn minor<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    component("minor", args, |v| v.minor)
+}
+
+fn patch<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    component("patch", args, |v| v.patch)
+}
+
+fn compare(function: &str, args: Vec<CowVal<'_, '_>>) -> Result<Ordering, ExecutionError> {
+    let [a, b] = take(args)?;
+    Ok(arg::<Semver>(function, a.as_ref())?.precedence(arg::<Semver>(function, b.as_ref())?))
+}
+
+fn is_less_than<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    Ok(CowVal::owned(CelBool::from(compare("isLessThan", args)? == Ordering::Less)))
+}
+
+fn is_greater_than<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    Ok(CowVal::owned(CelBool::from(compare("isGreaterThan", args)? == Ordering::Greater)))
+}
+
+fn compare_to<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let ordering = compare("compareTo", args)?;
+    Ok(CowVal::owned(CelInt::from(ordering as i64)))
+}
+
+#[cfg(test)]
+mod tests {
+    use cel::Value;
+    use pretty_assertions::assert_eq;
+
+    use super::super::test_support::{error, ok};
+
+    fn is_true(expr: &str) {
+        assert_eq!(ok(expr), Value::Bool(true), "{expr}");
+    }
+
+    #[test]
+    fn components_of_a_version() {
+        assert_eq!(ok("semver('1.2.3').major()"), Value::Int(1));
+        assert_eq!(ok("semver('1.2.3').minor()"), Value::Int(2));
+        assert_eq!(ok("semver('1.2.3-rc.1+build.5').patch()"), Value::Int(3));
+    }
+
+    #[test]
+    fn is_semver_is_strict_unless_normalizing() {
+        is_true("isSemver('1.2.3') && isSemver('0.0.0-alpha+001')");
+        is_true("!isSemver('v1.2.3') && !isSemver('1.2') && !isSemver('01.2.3') && !isSemver('')");
+        is_true("isSemver('v1.2.3', true) && isSemver('1.2', true) && isSemver('01.02.03', true)");
+        is_true("!isSemver('1.2-rc', true) && !isSemver('abc', true) && !isSemver('v1.2.3', false)");
+        assert_eq!(ok("semver('v1', true).compareTo(semver('1.0.0'))"), Value::Int(0));
+        assert_eq!(ok("semver('v01.020', true).minor()"), Value::Int(20));
+    }
+
+    #[test]
+    fn comparison_follows_precedence() {
+        is_true("semver('1.2.3').isLessThan(semver('1.10.0'))");
+        is_true("semver('2.0.0').isGreaterThan(semver('1.99.99'))");
+        is_true("semver('1.0.0-alpha').isLessThan(semver('1.0.0'))");
+        is_true("semver('1.0.0-alpha.1').isLessThan(semver('1.0.0-alpha.beta'))");
+        assert_eq!(ok("semver('1.0.0+a').compareTo(semver('1.0.0+b'))"), Value::Int(0));
+        assert_eq!(ok("semver('1.0.1').compareTo(semver('1.0.0'))"), Value::Int(1));
+        assert_eq!(ok("semver('1.0.0').compareTo(semver('1.0.1'))"), Value::Int(-1));
+        is_true("semver('1.0.0') == semver('1.0.0+meta') && semver('1.0.0') != semver('1.0.1')");
+        is_true("type(semver('1.0.0')) == kubernetes.Semver");
+    }
+
+    #[test]
+    fn errors() {
+        assert!(error("semver('1.2')").starts_with("invalid semver \"1.2\""), "{}", error("semver('1.2')"));
+        assert!(error("semver('v1.2.3')").contains("invalid semver"));
+        assert_eq!(
+            error("semver('1.2-rc', true)"),
+            "invalid semver \"1.2-rc\": short version cannot contain PreRelease/Build meta data"
+        );
+        assert!(error("semver(1)").contains("no matching overload"));
+        assert!(error("semver('1.0.0').isLessThan('1.0.1')").contains("no matching overload"));
+        assert!(error("'1.0.0'.major()").contains("no matching overload"));
+        assert!(error("semver('99999999999999999999.0.0')").contains("invalid semver"));
+    }
+}
