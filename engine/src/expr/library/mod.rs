@@ -9,7 +9,8 @@
 //!   `json.marshal`/`unmarshal` ([`json`]), `hash.fnv64a`/`sha256`/`md5` ([`hash`]) and
 //!   `lists.setAtIndex`/`insertAtIndex`/`removeAtIndex` ([`lists`]);
 //! - the Kubernetes libraries: lists ([`kube_lists`]), regex ([`kube_regex`]), semver
-//!   ([`kube_semver`]), IP and CIDR ([`kube_ip`]), quantity ([`kube_quantity`]); their opaque values are Rust types implementing `Val` ([`opaque`]).
+//!   ([`kube_semver`]), IP and CIDR ([`kube_ip`]), quantity ([`kube_quantity`]), URL
+//!   ([`kube_url`]); their opaque values are Rust types implementing `Val` ([`opaque`]).
 //!
 //! A function that fails returns an [`ExecutionError::FunctionError`] whose message is kro's own text (e.g.
 //! `random.seededString length must be positive`); none panics. Arguments of the wrong type find no overload
@@ -24,6 +25,7 @@ pub mod kube_lists;
 pub mod kube_quantity;
 pub mod kube_regex;
 pub mod kube_semver;
+pub mod kube_url;
 pub mod lists;
 pub mod maps;
 mod opaque;
@@ -57,6 +59,7 @@ pub fn kro_env() -> Result<Env, DeclarationError> {
     env.add_extension(kube_semver::register)?;
     env.add_extension(kube_ip::register)?;
     env.add_extension(kube_quantity::register)?;
+    env.add_extension(kube_url::register)?;
     Ok(env)
 }
 
