@@ -85,14 +85,16 @@ struct Loader {
 
 impl Loader {
     fn run(mut self, text: &str) -> Result<Vec<Document>, LoadError> {
+        // The scanner's character index can run past the text on some malformed input (found by fuzzing);
+        // every span is kept inside it.
+        let chars = text.chars().count() as u32;
         let mut parser = Parser::new_from_str(text);
         let mut docs = Vec::new();
         let mut current: Option<Document> = None;
         while let Some(next) = parser.next_event() {
             let (event, at) = next.map_err(|e| {
                 let mut p = pos(*e.marker());
-                // The scanner may report an error one past the end of the text; keep spans inside it.
-                p.offset = p.offset.min(text.chars().count() as u32);
+                p.offset = p.offset.min(chars);
                 // The scanner has a nesting bound of its own, which it may reach before ours.
                 if e.info().contains("recursion limit") {
                     return LoadError {
@@ -109,7 +111,9 @@ impl Loader {
                     path: Vec::new(),
                 }
             })?;
-            let at = span(at);
+            let mut at = span(at);
+            at.start.offset = at.start.offset.min(chars);
+            at.end.offset = at.end.offset.min(chars).max(at.start.offset);
             match event {
                 Event::DocumentStart(_) => {
                     self.anchors.clear();
@@ -384,5 +388,26 @@ mod position_tests {
         let text = "%@\u{769}[].@#*#";
         let err = load_documents(text, Limits::default()).unwrap_err();
         assert!(err.span.end.offset as usize <= text.chars().count(), "{err:?}");
+    }
+}
+
+#[cfg(test)]
+mod fuzz_regressions {
+    use super::*;
+
+    /// Control characters made the scanner's index run past the text; spans must stay inside it.
+    #[test]
+    fn spans_stay_inside_text_with_control_characters() {
+        let text =
+            "%'\t\u{5de}#\t:ingc\n---\nn~nn kind \u{15}\u{15}\u{15}\u{15}  ze7rs at:ing\n---\n\u{15}\u{15}\u{15} x\n";
+        let limit = text.chars().count() as u32;
+        match load_documents(text, Limits::default()) {
+            Ok(docs) => {
+                for d in docs.iter().filter_map(|d| d.root.as_ref()) {
+                    assert!(d.span.end.offset <= limit, "{:?}", d.span);
+                }
+            }
+            Err(e) => assert!(e.span.end.offset <= limit, "{:?}", e.span),
+        }
     }
 }

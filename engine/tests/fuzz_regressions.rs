@@ -1,0 +1,27 @@
+//! Inputs the fuzzer found problems with (`fuzz/`), kept so they stay fixed: each must compile without a
+//! panic, with every diagnostic's span inside the text, as the fuzz target checks.
+#![allow(clippy::unwrap_used, clippy::panic)] // test harness: a failure should stop it loudly
+
+use kro_engine::{Catalog, InputLimits, compile};
+
+#[test]
+fn every_fuzz_regression_input_compiles_with_spans_inside_the_text() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz-regressions");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let chars = text.chars().count() as u32;
+        for doc in compile(&text, &Catalog::builtin(), &InputLimits::default()) {
+            for d in &doc.diagnostics {
+                assert!(
+                    d.span.start.offset <= d.span.end.offset && d.span.end.offset <= chars,
+                    "{}: span outside the text: {d:?}",
+                    path.display()
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} inputs found in {dir}");
+}
