@@ -345,15 +345,11 @@ fn merge_entries<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Ex
 
 #[cfg(test)]
 mod tests {
-    use cel::Value;
+
     use pretty_assertions::assert_eq;
 
     use super::super::kro_env;
-    use super::super::test_support::{error, ok};
-
-    fn is_true(expr: &str) {
-        assert_eq!(ok(expr), Value::Bool(true), "{expr}");
-    }
+    use super::super::test_support::{error, is_true};
 
     #[test]
     fn all_and_exists_see_index_and_element_or_key_and_value() {

@@ -390,12 +390,8 @@ mod tests {
     use cel::Value;
     use pretty_assertions::assert_eq;
 
-    use super::super::test_support::{error, ok};
+    use super::super::test_support::{error, is_true, ok};
     use super::parse;
-
-    fn is_true(expr: &str) {
-        assert_eq!(ok(expr), Value::Bool(true), "{expr}");
-    }
 
     fn value(s: &str) -> (i128, i64) {
         parse(s).unwrap_or_else(|e| panic!("{s}: {e}")).normalized()

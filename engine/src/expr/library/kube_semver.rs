@@ -143,11 +143,7 @@ mod tests {
     use cel::Value;
     use pretty_assertions::assert_eq;
 
-    use super::super::test_support::{error, ok};
-
-    fn is_true(expr: &str) {
-        assert_eq!(ok(expr), Value::Bool(true), "{expr}");
-    }
+    use super::super::test_support::{error, is_true, ok};
 
     #[test]
     fn components_of_a_version() {

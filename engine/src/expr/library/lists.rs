@@ -75,14 +75,10 @@ fn remove_at_index<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, 
 
 #[cfg(test)]
 mod tests {
-    use cel::Value;
+
     use pretty_assertions::assert_eq;
 
-    use super::super::test_support::{error, ok};
-
-    fn is_true(expr: &str) {
-        assert_eq!(ok(expr), Value::Bool(true), "{expr}");
-    }
+    use super::super::test_support::{error, is_true};
 
     #[test]
     fn set_at_index_replaces_one_element() {

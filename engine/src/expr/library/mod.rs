@@ -116,6 +116,11 @@ pub(crate) mod test_support {
     pub fn ok(expr: &str) -> Value {
         eval(expr).unwrap_or_else(|e| panic!("{expr}: {e}"))
     }
+
+    /// Asserts that `expr` evaluates to `true`.
+    pub fn is_true(expr: &str) {
+        assert_eq!(ok(expr), Value::Bool(true), "{expr}");
+    }
 }
 
 #[cfg(test)]
