@@ -62,8 +62,8 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
     let mut ids: Vec<&str> = rgd.resources.iter().map(|r| r.id.as_str()).collect();
     ids.dedup();
     // Expressions breaking the reference rules were reported as such; typing them would only repeat it.
-    let typeable: Vec<ExprSite> =
-        sites.iter().filter(|site| check_references(site, rgd, &index_of, &ids, diags)).cloned().collect();
+    let typeable: Vec<&ExprSite> =
+        sites.iter().filter(|site| check_references(site, rgd, &index_of, &ids, diags)).collect();
     check_status_fields_read_something(&sites, diags);
     let instance_spec =
         spec_schema.clone().unwrap_or_else(|| json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}));

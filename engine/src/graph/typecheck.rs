@@ -43,13 +43,12 @@ fn bundle_refs() -> Arc<dyn RefResolver> {
     refs
 }
 
-/// The type of the objects a resource reads or creates; `dyn` when its kind has no known schema.
-fn kind_type(id: &str, group: &str, version: &str, kind: &str, catalog: &Catalog) -> Type {
-    let Some(KindInfo::Known { schema, .. }) = catalog.lookup(group, version, kind) else { return Type::Dyn };
-    let Some(raw) = schema.raw() else { return Type::Dyn };
-    let root = Arc::new(Value::Object(raw.clone()));
+/// The schema of the objects of a kind, shared by every resource of that kind (a copy of the bundle's or the
+/// CRD's schema, made once per kind and build); `None` when the kind has no known schema.
+fn kind_root(group: &str, version: &str, kind: &str, catalog: &Catalog) -> Option<Arc<Value>> {
+    let Some(KindInfo::Known { schema, .. }) = catalog.lookup(group, version, kind) else { return None };
     // Built-in kinds carry `$ref`s into the bundle; a CRD's schema is self-contained (nothing to resolve).
-    type_of_shared_schema(&root, id, &bundle_refs())
+    schema.raw().map(|raw| Arc::new(Value::Object(raw.clone())))
 }
 
 /// Types every expression, reports what does not fit, and returns the OpenAPI type of each status field
@@ -58,7 +57,7 @@ pub fn typecheck(
     rgd: &Rgd<'_>,
     catalog: &Catalog,
     spec_schema: &Value,
-    sites: &[ExprSite],
+    sites: &[&ExprSite],
     diags: &mut Diagnostics,
 ) -> Vec<(Path, Value)> {
     let instance = Arc::new(json!({
@@ -73,10 +72,14 @@ pub fn typecheck(
     let mut base = CheckEnv::new();
     base.declare("schema", type_of_shared_schema(&instance, "schema", &bundle_refs()));
     let mut object_types: Vec<Type> = Vec::with_capacity(rgd.resources.len());
+    let mut roots: HashMap<(&str, &str, &str), Option<Arc<Value>>> = HashMap::new();
     for res in &rgd.resources {
         let t = res.body.as_ref().map_or(Type::Dyn, |b| {
             let (group, version) = b.group_version();
-            kind_type(&res.id, group, version, &b.kind_name, catalog)
+            let root = roots
+                .entry((group, version, b.kind_name.as_str()))
+                .or_insert_with(|| kind_root(group, version, &b.kind_name, catalog));
+            root.as_ref().map_or(Type::Dyn, |root| type_of_shared_schema(root, &res.id, &bundle_refs()))
         });
         let selector = matches!(res.body.as_ref().map(|b| b.kind), Some(BodyKind::ExternalRef))
             && res.body.as_ref().and_then(|b| b.node.get("metadata")).and_then(|m| m.get("selector")).is_some();
@@ -92,7 +95,7 @@ pub fn typecheck(
             iterator_types.insert((r, it.name.clone()), Type::Dyn);
         }
     }
-    for site in sites.iter().filter(|s| s.role == Role::ForEach) {
+    for site in sites.iter().copied().filter(|s| s.role == Role::ForEach) {
         let Some(r) = site.resource else { continue };
         let Some(t) = run(site, &base, diags) else { continue };
         let element = match &t {
@@ -112,7 +115,7 @@ pub fn typecheck(
     }
 
     let mut status_types = Vec::new();
-    for site in sites.iter().filter(|s| s.role != Role::ForEach) {
+    for site in sites.iter().copied().filter(|s| s.role != Role::ForEach) {
         if site.role == Role::Condition {
             // runtime.newCondition/runtime.condition are typed with the custom-conditions work.
             continue;
