@@ -70,9 +70,8 @@ fn error_messages(check: &InstanceCheck) -> Vec<String> {
 
 #[test]
 fn the_seed_example_is_valid_and_gets_its_defaults() {
-    let rgd = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webapp/rgd.yaml")).unwrap();
-    let instance =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webapp/instance.yaml")).unwrap();
+    let rgd = include_str!("../../../examples/webapp/rgd.yaml").to_string();
+    let instance = include_str!("../../../examples/webapp/instance.yaml").to_string();
     let check = validate_instance(&crd_schema(&rgd), &node(&instance), None);
     assert_eq!(check.findings, vec![]);
     assert!(check.is_valid());
@@ -85,7 +84,7 @@ fn the_seed_example_is_valid_and_gets_its_defaults() {
 
 #[test]
 fn the_seed_example_without_ingress_materialises_the_nested_default() {
-    let rgd = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webapp/rgd.yaml")).unwrap();
+    let rgd = include_str!("../../../examples/webapp/rgd.yaml").to_string();
     let instance = "apiVersion: kro.run/v1alpha1\nkind: Application\nmetadata:\n  name: a\nspec:\n  name: app\n";
     let check = validate_instance(&crd_schema(&rgd), &node(instance), None);
     assert!(check.is_valid(), "{:?}", check.findings);
@@ -94,9 +93,7 @@ fn the_seed_example_without_ingress_materialises_the_nested_default() {
 
 #[test]
 fn an_instance_without_spec_gets_the_spec_default_when_nothing_is_required() {
-    let rgd =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/marker-default/rgd.yaml"))
-            .unwrap();
+    let rgd = include_str!("../../../tests/fixtures/marker-default/rgd.yaml").to_string();
     let check = validate_instance_value(&crd_schema(&rgd), &json!({"kind": "App", "metadata": {"name": "a"}}), None);
     assert!(check.is_valid(), "{:?}", check.findings);
     let spec = &check.defaulted["spec"];
@@ -283,9 +280,7 @@ fn validation_rules() {
 
 #[test]
 fn the_marker_validation_fixture_matches_the_api_server() {
-    let rgd =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/marker-validation/rgd.yaml"))
-            .unwrap();
+    let rgd = include_str!("../../../tests/fixtures/marker-validation/rgd.yaml").to_string();
     let schema = crd_schema(&rgd);
     let run = |spec: Value, old: Option<Value>| {
         let old = old.map(|o| json!({"kind": "App", "spec": o}));
@@ -328,9 +323,7 @@ fn immutable_is_checked_only_against_an_old_object() {
 
 #[test]
 fn the_marker_immutable_fixture_requires_its_field() {
-    let rgd =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/marker-immutable/rgd.yaml"))
-            .unwrap();
+    let rgd = include_str!("../../../tests/fixtures/marker-immutable/rgd.yaml").to_string();
     let c = validate_instance_value(&crd_schema(&rgd), &json!({"spec": {"zone": "a"}}), None);
     assert_eq!(error_messages(&c), vec!["spec.region: Required value"]);
 }

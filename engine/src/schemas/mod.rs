@@ -12,12 +12,15 @@
 //!
 //! ```
 //! use kro_engine::schemas::{self, SchemaKind};
-//! let deployment = schemas::builtin().kind("apps", "v1", "Deployment").unwrap();
-//! let replicas = deployment.field("spec.replicas").unwrap();
+//! # fn main() -> Result<(), String> {
+//! let deployment = schemas::builtin().kind("apps", "v1", "Deployment").ok_or("no Deployment")?;
+//! let replicas = deployment.field("spec.replicas").map_err(|e| e.to_string())?;
 //! assert_eq!(replicas.kind(), SchemaKind::Integer);
 //! assert_eq!(replicas.format(), Some("int32"));
-//! let image = deployment.field("spec.template.spec.containers[0].image").unwrap();
+//! let image = deployment.field("spec.template.spec.containers[0].image").map_err(|e| e.to_string())?;
 //! assert_eq!(image.kind(), SchemaKind::String);
+//! # Ok(())
+//! # }
 //! ```
 
 mod bundle;

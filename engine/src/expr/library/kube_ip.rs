@@ -11,7 +11,8 @@
 //! `10.0.0.1`; `masked()` clears the host bits). Values are [`Ip`] and [`Cidr`], opaque types named `net.IP` and
 //! `net.CIDR`.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+// core::net: plain address values and their parsers, no networking.
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use cel::common::types::{CelBool, CelInt, CelString, STRING_TYPE, Type};
 use cel::common::value::CowVal;
