@@ -11,8 +11,9 @@ pub const RGD_API_VERSION: &str = "kro.run/v1alpha1";
 pub const RGD_KIND: &str = "ResourceGraphDefinition";
 pub const DEFAULT_GROUP: &str = "kro.run";
 
-/// Words kro reserves: they cannot be resource ids or forEach iterator names.
-pub const RESERVED_WORDS: &[&str] = &[
+/// Words kro reserves besides CEL's own ([`crate::expr::CEL_RESERVED_WORDS`]): neither can be a resource id
+/// or a forEach iterator name.
+pub const KRO_RESERVED_WORDS: &[&str] = &[
     "apiVersion",
     "context",
     "dependency",
@@ -29,7 +30,6 @@ pub const RESERVED_WORDS: &[&str] = &[
     "kind",
     "kro",
     "metadata",
-    "namespace",
     "object",
     "resource",
     "resourcegraphdefinition",
@@ -46,27 +46,12 @@ pub const RESERVED_WORDS: &[&str] = &[
     "variables",
     "vars",
     "version",
-    "true",
-    "false",
-    "null",
-    "in",
-    "as",
-    "break",
-    "const",
-    "continue",
-    "else",
-    "for",
-    "function",
-    "if",
-    "import",
-    "let",
-    "loop",
-    "package",
-    "return",
-    "var",
-    "void",
-    "while",
 ];
+
+/// Whether `name` is reserved, by kro or by CEL.
+pub fn is_reserved(name: &str) -> bool {
+    KRO_RESERVED_WORDS.contains(&name) || crate::expr::CEL_RESERVED_WORDS.contains(&name)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Scope {
@@ -495,7 +480,7 @@ fn read_resources<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Vec<Resourc
 
 /// Checks a resource id or iterator name: lowerCamelCase and not reserved.
 fn check_id(id: &str, span: Span, path: &Path, what: &str, diags: &mut Diagnostics) -> bool {
-    if RESERVED_WORDS.contains(&id) {
+    if is_reserved(id) {
         let code = if what == "id" { Code::ReservedResourceId } else { Code::InvalidForEach };
         diags.error(
             code,

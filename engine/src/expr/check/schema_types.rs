@@ -145,36 +145,11 @@ fn pointer_segment(name: &str) -> String {
     name.replace('~', "~0").replace('/', "~1")
 }
 
-/// CEL reserved words that Kubernetes escapes as `__word__` when they are property names.
-const RESERVED: &[&str] = &[
-    "true",
-    "false",
-    "null",
-    "in",
-    "as",
-    "break",
-    "const",
-    "continue",
-    "else",
-    "for",
-    "function",
-    "if",
-    "import",
-    "let",
-    "loop",
-    "package",
-    "namespace",
-    "return",
-    "var",
-    "void",
-    "while",
-];
-
 /// The property name a Kubernetes-escaped CEL field name stands for (`__dash__` for `-`, `__dot__` for `.`,
 /// `__slash__` for `/`, `__underscores__` for `__`, `__if__` for `if`), when it is escaped.
 fn unescape(field: &str) -> Option<String> {
     if let Some(inner) = field.strip_prefix("__").and_then(|f| f.strip_suffix("__"))
-        && RESERVED.contains(&inner)
+        && crate::expr::CEL_RESERVED_WORDS.contains(&inner)
     {
         return Some(inner.to_string());
     }
