@@ -192,6 +192,8 @@ const KRO: &[&str] = &[
     "random.seededString(int, string) -> string",
     "random.seededInt(int, int, string) -> int",
     "map(A, B)@merge(map(A, B)) -> map(A, B)",
+    // kro declares it on `dyn`: any operands check, and the result is `dyn` (two maps are needed at runtime).
+    "dyn@deepMerge(dyn) -> dyn",
     "json.marshal(dyn) -> string",
     "json.unmarshal(string) -> dyn",
     "hash.fnv64a(string) -> bytes",
@@ -534,5 +536,15 @@ mod tests {
         assert_eq!(resolve("_==_", false, &[Type::Int, Type::Double]), Resolution::Found(Type::Bool));
         assert_eq!(resolve("nope", false, &[]), Resolution::Undeclared);
         assert_eq!(resolve("contains", false, &[Type::String, Type::String]), Resolution::Undeclared);
+    }
+
+    #[test]
+    fn deep_merge_takes_anything_and_gives_dyn_as_kro_declares_it() {
+        let map = Type::map(Type::String, Type::Int);
+        assert_eq!(resolve("deepMerge", true, &[map.clone(), map.clone()]), Resolution::Found(Type::Dyn));
+        assert_eq!(resolve("deepMerge", true, &[Type::Dyn, map]), Resolution::Found(Type::Dyn));
+        assert_eq!(resolve("deepMerge", true, &[Type::Int, Type::String]), Resolution::Found(Type::Dyn));
+        assert_eq!(resolve("deepMerge", false, &[Type::Dyn, Type::Dyn]), Resolution::Undeclared);
+        assert_eq!(resolve("deepMerge", true, &[Type::Dyn]), Resolution::NoMatch);
     }
 }

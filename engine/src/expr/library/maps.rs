@@ -2,17 +2,65 @@
 //! kro's `pkg/cel/library/maps.go` (`{'a': 1}.merge({'a': 2, 'b': 2}) == {'a': 2, 'b': 2}`).
 //!
 //! kro's checker types it `map(K, V).merge(map(K, V))`; without a checker, any two maps merge here.
+//!
+//! `<dyn>.deepMerge(<dyn>)` (kro HEAD, unreleased): the same, recursively: where both sides hold a map under a
+//! key, the two maps are deep-merged; any other value (a list, a scalar, `null`) on the right replaces the left's
+//! whole, lists included (`{'a': {'x': 1, 'y': [1]}}.deepMerge({'a': {'y': [2]}}) == {'a': {'x': 1, 'y': [2]}}`).
+//! kro declares it on `dyn`, so the checker accepts any operands; both must be maps when it runs, otherwise it
+//! fails with `deepMerge: expected two maps, got list and map`.
 
 use std::collections::HashMap;
 
-use cel::common::types::{CelMap, MAP_TYPE};
+use cel::common::types::{CelMap, DYN_TYPE, MAP_TYPE};
 use cel::common::value::{CowVal, Val};
 use cel::{DeclarationError, Env, ExecutionError};
 
 use super::{fail, take};
 
+/// Deepest nesting of maps `deepMerge` descends into. Values come from Kubernetes objects and expressions, far
+/// shallower; the bound keeps the recursion from ever exhausting the stack.
+const MAX_DEPTH: usize = 100;
+
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_member_overload("merge", "map_merge", MAP_TYPE, vec![MAP_TYPE], merge)
+    env.add_member_overload("merge", "map_merge", MAP_TYPE, vec![MAP_TYPE], merge)?;
+    env.add_member_overload("deepMerge", "dyn_deep_merge", DYN_TYPE, vec![DYN_TYPE], deep_merge)
+}
+
+fn deep_merge<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let [left, right] = take(args)?;
+    let (Some(l), Some(r)) = (left.downcast_ref::<CelMap>(), right.downcast_ref::<CelMap>()) else {
+        return Err(fail(
+            "deepMerge",
+            format!("deepMerge: expected two maps, got {} and {}", left.get_type().name(), right.get_type().name()),
+        ));
+    };
+    if l.inner().is_empty() {
+        return Ok(right);
+    }
+    if r.inner().is_empty() {
+        return Ok(left);
+    }
+    Ok(CowVal::owned(merge_maps(l, r, 0)?))
+}
+
+/// `left` with `right`'s entries laid over it, maps under the same key merged in turn.
+fn merge_maps<'v>(left: &CelMap<'v>, right: &CelMap<'v>, depth: usize) -> Result<CelMap<'v>, ExecutionError> {
+    if depth >= MAX_DEPTH {
+        return Err(fail("deepMerge", format!("deepMerge: maps nest deeper than {MAX_DEPTH} levels")));
+    }
+    let mut merged: HashMap<_, _> = left.inner().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (k, v) in right.inner() {
+        let nested = match (merged.get(k).and_then(|old| old.downcast_ref::<CelMap>()), v.downcast_ref::<CelMap>()) {
+            (Some(old), Some(new)) => Some(merge_maps(old, new, depth + 1)?),
+            _ => None,
+        };
+        let value: Box<dyn Val + 'v> = match nested {
+            Some(map) => Box::new(map),
+            None => v.clone(),
+        };
+        merged.insert(k.clone(), value);
+    }
+    Ok(CelMap::from(merged))
 }
 
 fn merge<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
@@ -43,7 +91,7 @@ mod tests {
     use cel::Value;
     use pretty_assertions::assert_eq;
 
-    use super::super::test_support::{error, ok};
+    use super::super::test_support::{error, is_true, ok};
 
     #[test]
     fn merge_keeps_both_maps_entries_and_the_right_hand_side_wins() {
@@ -66,6 +114,42 @@ mod tests {
     #[test]
     fn merge_chains_left_to_right() {
         assert_eq!(ok("{'a': 1}.merge({'a': 2}).merge({'a': 3})['a']"), Value::Int(3));
+    }
+
+    #[test]
+    fn deep_merge_merges_nested_maps_and_the_right_hand_side_wins() {
+        is_true("{}.deepMerge({}) == {}");
+        is_true("{}.deepMerge({'a': 1}) == {'a': 1}");
+        is_true("{'a': 1}.deepMerge({}) == {'a': 1}");
+        is_true("{'a': 1}.deepMerge({'a': 2, 'b': 2}) == {'a': 2, 'b': 2}");
+        is_true(
+            "{'labels': {'app': 'web'}, 'keep': 1}.deepMerge({'labels': {'tier': 'db'}}) == \
+             {'labels': {'app': 'web', 'tier': 'db'}, 'keep': 1}",
+        );
+        is_true("{'a': {'b': {'c': 1, 'd': 1}}}.deepMerge({'a': {'b': {'d': 2}}}) == {'a': {'b': {'c': 1, 'd': 2}}}");
+    }
+
+    #[test]
+    fn deep_merge_replaces_lists_scalars_and_mismatched_values_whole() {
+        is_true("{'a': {'x': 1, 'y': [1, 2]}}.deepMerge({'a': {'y': [3]}}) == {'a': {'x': 1, 'y': [3]}}");
+        is_true("{'a': {'x': 1}}.deepMerge({'a': 5}) == {'a': 5}");
+        is_true("{'a': 5}.deepMerge({'a': {'x': 1}}) == {'a': {'x': 1}}");
+        is_true("{'a': {'x': 1}}.deepMerge({'a': null}) == {'a': null}");
+        is_true("{1: {'x': 1}}.deepMerge({1: {'y': 2}}) == {1: {'x': 1, 'y': 2}}");
+    }
+
+    #[test]
+    fn deep_merge_leaves_its_operands_unchanged_and_chains() {
+        is_true("cel.bind(m, {'a': {'x': 1}}, m.deepMerge({'a': {'y': 2}}) != m && m == {'a': {'x': 1}})");
+        is_true("{'a': {'x': 1}}.deepMerge({'a': {'y': 2}}).deepMerge({'a': {'x': 3}}) == {'a': {'x': 3, 'y': 2}}");
+    }
+
+    #[test]
+    fn deep_merge_needs_two_maps_when_it_runs() {
+        assert_eq!(error("{'a': 1}.deepMerge([1])"), "deepMerge: expected two maps, got map and list");
+        assert_eq!(error("'x'.deepMerge({'a': 1})"), "deepMerge: expected two maps, got string and map");
+        assert_eq!(error("null.deepMerge(null)"), "deepMerge: expected two maps, got null_type and null_type");
+        assert!(error("{'a': 1}.deepMerge()").contains("found no matching overload"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! - the CEL standard library, with optionals (`?.`, `[?`, `optional.of/none`, `orValue`, `hasValue`);
 //! - the `cel` crate's strings, lists and encoders (`base64.encode/decode`) extensions;
 //! - `cel.bind` ([`bind`]) and the two-variable comprehensions ([`comprehensions`]);
-//! - kro's functions: `random.seededString`/`seededInt` ([`random`]), `<map>.merge` ([`maps`]),
+//! - kro's functions: `random.seededString`/`seededInt` ([`random`]), `<map>.merge` and `deepMerge` ([`maps`]),
 //!   `json.marshal`/`unmarshal` ([`json`]), `hash.fnv64a`/`sha256`/`md5` ([`hash`]) and
 //!   `lists.setAtIndex`/`insertAtIndex`/`removeAtIndex` ([`lists`]);
 //! - the Kubernetes libraries: lists ([`kube_lists`]), regex ([`kube_regex`]), semver
