@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::expr::library::Features;
 use crate::rgd::Scope;
 use crate::schemas::{self, KindSchema, Schema};
 use crate::yaml::Node;
@@ -40,12 +41,14 @@ struct CrdKind {
     version_names: Vec<String>,
 }
 
-/// Kinds the engine can resolve, beyond the built-in ones, keyed by `(group, kind)`.
+/// Kinds the engine can resolve, beyond the built-in ones, keyed by `(group, kind)`; and the feature gates of
+/// the kro the RGDs are meant for (they decide what the CEL environment offers, e.g. `omit()`).
 #[derive(Debug, Clone)]
 pub struct Catalog {
     crds: HashMap<(String, String), CrdKind>,
     rgd_kinds: HashMap<(String, String), Scope>,
     builtin_versions: HashMap<(String, String), Vec<String>>,
+    features: Features,
 }
 
 impl Default for Catalog {
@@ -64,9 +67,22 @@ impl Catalog {
                 .or_default()
                 .push(k.version().to_string());
         }
-        let mut catalog = Self { crds: HashMap::new(), rgd_kinds: HashMap::new(), builtin_versions };
+        let mut catalog =
+            Self { crds: HashMap::new(), rgd_kinds: HashMap::new(), builtin_versions, features: Features::default() };
         catalog.add("kro.run", "ResourceGraphDefinition", Scope::Cluster);
         catalog
+    }
+
+    /// The same catalog, building RGDs for a kro with these feature gates (all off by default, as in kro).
+    #[must_use]
+    pub fn with_features(mut self, features: Features) -> Self {
+        self.features = features;
+        self
+    }
+
+    /// The feature gates RGDs are built for.
+    pub fn features(&self) -> Features {
+        self.features
     }
 
     /// Registers the API an RGD of the same run defines.

@@ -6,7 +6,7 @@ use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 
 use super::functions::{self, Resolution, join};
 use super::types::Type;
-use super::{CheckEnv, CheckError};
+use super::{CheckEnv, CheckError, OMIT_GATE_MESSAGE};
 
 /// Type names usable as values (`type(x) == int`).
 const TYPE_NAMES: &[&str] =
@@ -237,6 +237,12 @@ impl<'a> Checker<'a> {
     /// the parser leaves as calls (two-variable comprehensions, `sortBy`, `optMap`, `optFlatMap`).
     fn special_form(&mut self, name: &str, target: Option<&IdedExpr>, args: &[IdedExpr]) -> Option<Type> {
         match (name, target, args) {
+            // `omit()` returns a sentinel of no particular type: `dyn`, as kro declares it.
+            ("omit", None, []) if self.lookup("omit").is_none() => Some(if self.env.omit_allowed() {
+                Type::Dyn
+            } else {
+                self.error("omit", OMIT_GATE_MESSAGE.to_string())
+            }),
             ("_?._", None, [operand, IdedExpr { expr: Expr::Literal(LiteralValue::String(field)), .. }]) => {
                 let operand = self.check(operand);
                 let field: &str = field;

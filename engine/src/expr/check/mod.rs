@@ -24,10 +24,14 @@ pub use types::{NoRefs, ObjectType, RefResolver, Type};
 
 use super::references::{Parsed, parse_cel};
 
-/// The variables an expression may read, with their types.
+/// The message kro gives for `omit()` while its feature gate is off.
+pub const OMIT_GATE_MESSAGE: &str = "omit() requires the CELOmitFunction feature gate to be enabled";
+
+/// The variables an expression may read, with their types, and the feature-gated functions it may call.
 #[derive(Debug, Clone, Default)]
 pub struct CheckEnv {
     variables: HashMap<String, Type>,
+    omit: bool,
 }
 
 impl CheckEnv {
@@ -43,6 +47,17 @@ impl CheckEnv {
     /// The type of variable `name`, if declared.
     pub fn get(&self, name: &str) -> Option<&Type> {
         self.variables.get(name)
+    }
+
+    /// Lets expressions call `omit()` (kro's `CELOmitFunction` gate; off by default, when `omit()` fails to
+    /// check with [`OMIT_GATE_MESSAGE`]).
+    pub fn allow_omit(&mut self, allowed: bool) {
+        self.omit = allowed;
+    }
+
+    /// Whether `omit()` may be called.
+    pub fn omit_allowed(&self) -> bool {
+        self.omit
     }
 }
 

@@ -360,3 +360,25 @@ fn the_embedded_kubernetes_schemas_type_real_expressions() {
     let props = to_openapi(&check("crd.spec.versions[0].schema.openAPIV3Schema", &env).unwrap());
     assert_eq!(props["properties"]["type"], json!({"type": "string"}));
 }
+
+#[test]
+fn deep_merge_checks_on_any_operands_and_gives_dyn() {
+    assert_eq!(type_of("schema.spec.labels.deepMerge({'a': 'b'})"), "dyn");
+    assert_eq!(type_of("a.deepMerge(b)"), "dyn");
+    assert_eq!(type_of("{'a': {'b': 1}}.deepMerge({'a': {'c': 2}})"), "dyn");
+    assert_eq!(
+        errors("deepMerge({}, {})"),
+        vec!["found no matching overload for 'deepMerge' applied to '(map(dyn, dyn), map(dyn, dyn))'"],
+        "a method, not a global function"
+    );
+}
+
+#[test]
+fn omit_needs_its_feature_gate() {
+    assert_eq!(errors("a ? 1 : omit()"), vec!["omit() requires the CELOmitFunction feature gate to be enabled"]);
+    let mut with_omit = env();
+    with_omit.allow_omit(true);
+    assert_eq!(check("omit()", &with_omit).map(|t| t.to_string()), Ok("dyn".to_string()));
+    assert_eq!(check("a ? 1 : omit()", &with_omit).map(|t| t.to_string()), Ok("dyn".to_string()));
+    assert!(check("omit(1)", &with_omit).is_err(), "omit takes no arguments");
+}

@@ -7,7 +7,8 @@
 //! - `cel.bind` ([`bind`]) and the two-variable comprehensions ([`comprehensions`]);
 //! - kro's functions: `random.seededString`/`seededInt` ([`random`]), `<map>.merge` and `deepMerge` ([`maps`]),
 //!   `json.marshal`/`unmarshal` ([`json`]), `hash.fnv64a`/`sha256`/`md5` ([`hash`]) and
-//!   `lists.setAtIndex`/`insertAtIndex`/`removeAtIndex` ([`lists`]);
+//!   `lists.setAtIndex`/`insertAtIndex`/`removeAtIndex` ([`lists`]); the custom conditions' `runtime.newCondition`
+//!   and `runtime.condition` ([`runtime`]); `omit()` ([`omit`]) behind its feature gate ([`Features`]);
 //! - the Kubernetes libraries: lists ([`kube_lists`]), regex ([`kube_regex`]), semver
 //!   ([`kube_semver`]), IP and CIDR ([`kube_ip`]), quantity ([`kube_quantity`]), URL
 //!   ([`kube_url`]); their opaque values are Rust types implementing `Val` ([`opaque`]).
@@ -28,19 +29,39 @@ pub mod kube_semver;
 pub mod kube_url;
 pub mod lists;
 pub mod maps;
+pub mod omit;
 mod opaque;
 pub mod random;
+pub mod runtime;
 
 use cel::common::types::{CelInt, CelString};
 use cel::common::value::{CowVal, Val};
 use cel::{DeclarationError, Env, ExecutionError, extensions};
 
-/// The environment kro's expressions run in. Build it once and share it (`Arc<Env>`): building registers a
-/// few hundred overloads. Compile expressions with [`Env::compile`] (or a parser from [`Env::parser`]) for
-/// `cel.bind` and `sortBy`, which are macros of this environment, to be expanded.
+/// kro's alpha feature gates that change the CEL environment (kro's `pkg/features`, all off by default). The
+/// graph build reads them from the [`Catalog`](crate::Catalog) ([`Catalog::with_features`](crate::Catalog::with_features)),
+/// so it accepts what the environment they build can run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Features {
+    /// `CELOmitFunction`: `omit()` ([`omit`]) may remove a template field.
+    pub omit: bool,
+}
+
+/// The environment kro's expressions run in, with every feature gate off: [`kro_env_with`] of
+/// `Features::default()`.
 ///
 /// Fails only if two registrations collide, which the tests rule out.
 pub fn kro_env() -> Result<Env, DeclarationError> {
+    kro_env_with(Features::default())
+}
+
+/// The environment kro's expressions run in, with the functions of the `features` turned on. Build it once and
+/// share it (`Arc<Env>`): building registers a few hundred overloads. Compile expressions with [`Env::compile`]
+/// (or a parser from [`Env::parser`]) for `cel.bind`, `sortBy` and `runtime.newCondition`, which are macros of
+/// this environment, to be expanded.
+///
+/// Fails only if two registrations collide, which the tests rule out.
+pub fn kro_env_with(features: Features) -> Result<Env, DeclarationError> {
     let mut env = Env::stdlib();
     // cel-go keeps the last entry of a map literal that repeats a key; so does kro.
     env.set_error_on_duplicate_map_keys(false);
@@ -60,6 +81,10 @@ pub fn kro_env() -> Result<Env, DeclarationError> {
     env.add_extension(kube_ip::register)?;
     env.add_extension(kube_quantity::register)?;
     env.add_extension(kube_url::register)?;
+    env.add_extension(runtime::register)?;
+    if features.omit {
+        env.add_extension(omit::register)?;
+    }
     Ok(env)
 }
 
@@ -130,8 +155,9 @@ mod tests {
     use super::test_support::{error, ok};
 
     #[test]
-    fn the_environment_builds() {
+    fn the_environment_builds_with_and_without_each_feature() {
         assert!(super::kro_env().is_ok());
+        assert!(super::kro_env_with(super::Features { omit: true }).is_ok());
     }
 
     #[test]
