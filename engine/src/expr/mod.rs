@@ -2,6 +2,7 @@
 //! Type checking and evaluation arrive with the CEL environment.
 
 pub mod check;
+pub mod eval;
 pub mod extract;
 pub mod library;
 mod references;
