@@ -159,6 +159,26 @@ fn walk(e: &IdedExpr, locals: &mut Vec<String>, out: &mut BTreeSet<String>) {
                 locals.pop();
                 return;
             }
+            // `runtime.newCondition({type: ..., status: ...})`: kro's macro reads the map's bare identifier keys as
+            // field names, not variables.
+            if call.func_name == "newCondition"
+                && let (Some(target), [IdedExpr { expr: Expr::Map(map), .. }]) = (&call.target, call.args.as_slice())
+                && matches!(&target.expr, Expr::Ident(ns) if ns == "runtime")
+            {
+                walk(target, locals, out);
+                for entry in &map.entries {
+                    match &entry.expr {
+                        EntryExpr::MapEntry(m) => {
+                            if !matches!(m.key.expr, Expr::Ident(_)) {
+                                walk(&m.key, locals, out);
+                            }
+                            walk(&m.value, locals, out);
+                        }
+                        EntryExpr::StructField(f) => walk(&f.value, locals, out),
+                    }
+                }
+                return;
+            }
             let namespaced = match call.target.as_deref() {
                 Some(IdedExpr { expr: Expr::Ident(ns), .. }) => {
                     FUNCTION_NAMESPACES.contains(&ns.as_str()) && !locals.contains(ns)

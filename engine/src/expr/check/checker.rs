@@ -6,7 +6,8 @@ use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 
 use super::functions::{self, Resolution, join};
 use super::types::Type;
-use super::{CheckEnv, CheckError, OMIT_GATE_MESSAGE};
+use super::{CheckEnv, CheckError, OMIT_GATE_MESSAGE, condition_type, runtime_type};
+use crate::expr::library::runtime::{is_runtime, new_condition_keys};
 
 /// Type names usable as values (`type(x) == int`).
 const TYPE_NAMES: &[&str] =
@@ -243,6 +244,19 @@ impl<'a> Checker<'a> {
             } else {
                 self.error("omit", OMIT_GATE_MESSAGE.to_string())
             }),
+            ("newCondition", Some(target), [arg]) if self.is_runtime_variable(target) => Some(self.new_condition(arg)),
+            ("condition", Some(target), [obj, kind]) if self.is_runtime_variable(target) => {
+                self.check(obj);
+                let kind = self.check(kind);
+                Some(if matches!(kind, Type::String) || kind.is_dyn_like() {
+                    condition_type()
+                } else {
+                    self.error(
+                        "condition",
+                        format!("runtime.condition: the condition type must be a string, got {kind}"),
+                    )
+                })
+            }
             ("_?._", None, [operand, IdedExpr { expr: Expr::Literal(LiteralValue::String(field)), .. }]) => {
                 let operand = self.check(operand);
                 let field: &str = field;
@@ -342,6 +356,31 @@ impl<'a> Checker<'a> {
             }
             _ => None,
         }
+    }
+
+    /// Whether `target` is the `runtime` variable of `status.conditions` expressions.
+    fn is_runtime_variable(&self, target: &IdedExpr) -> bool {
+        is_runtime(target) && self.lookup("runtime").is_some_and(|t| t == runtime_type())
+    }
+
+    /// `runtime.newCondition({type: ..., status: ...})`: kro's macro rules for the map literal, and string
+    /// values; a condition.
+    fn new_condition(&mut self, arg: &IdedExpr) -> Type {
+        if let Err((_, message)) = new_condition_keys(arg) {
+            return self.error("newCondition", message);
+        }
+        let Expr::Map(map) = &arg.expr else { return condition_type() };
+        let mut failed = false;
+        for entry in &map.entries {
+            let EntryExpr::MapEntry(entry) = &entry.expr else { continue };
+            let Expr::Ident(key) = &entry.key.expr else { continue };
+            let t = self.check(&entry.value);
+            if !(matches!(t, Type::String) || t.is_dyn_like()) {
+                failed = true;
+                self.error(key, format!("runtime.newCondition: {key} must be a string, got {t}"));
+            }
+        }
+        if failed { Type::Error } else { condition_type() }
     }
 
     /// Checks `e` with `vars` in scope.

@@ -9,6 +9,7 @@
 mod checker;
 mod compat;
 mod functions;
+mod inspect;
 mod schema_types;
 mod types;
 
@@ -17,8 +18,10 @@ mod tests;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, LazyLock};
 
 pub use compat::assignable;
+pub use inspect::{ConditionCalls, condition_calls, uses_omit};
 pub use schema_types::{to_openapi, type_of_schema, type_of_shared_schema};
 pub use types::{NoRefs, ObjectType, RefResolver, Type};
 
@@ -26,6 +29,36 @@ use super::references::{Parsed, parse_cel};
 
 /// The message kro gives for `omit()` while its feature gate is off.
 pub const OMIT_GATE_MESSAGE: &str = "omit() requires the CELOmitFunction feature gate to be enabled";
+
+/// The CEL type name of the `runtime` variable that `status.conditions` expressions read.
+pub const RUNTIME_TYPE_NAME: &str = "kro.run.Runtime";
+
+/// The CEL type name of a condition (`runtime.newCondition(...)`, `runtime.condition(...)`).
+pub const CONDITION_TYPE_NAME: &str = "kro.run.Condition";
+
+/// The type of the `runtime` variable: declare it (as `runtime`) for `status.conditions` expressions only.
+pub fn runtime_type() -> Type {
+    Type::Opaque(RUNTIME_TYPE_NAME)
+}
+
+/// The type of a condition: an object of the four string fields `type`, `status`, `reason` and `message`.
+pub fn condition_type() -> Type {
+    static CONDITION: LazyLock<Type> = LazyLock::new(|| {
+        let string = serde_json::json!({"type": "string"});
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": {"type": string, "status": string, "reason": string, "message": string}
+        });
+        let resolver: Arc<dyn RefResolver> = Arc::new(NoRefs);
+        type_of_schema(&schema, CONDITION_TYPE_NAME, &resolver)
+    });
+    CONDITION.clone()
+}
+
+/// Whether `t` is the condition type.
+pub fn is_condition(t: &Type) -> bool {
+    matches!(t, Type::Object(object) if object.name() == CONDITION_TYPE_NAME)
+}
 
 /// The variables an expression may read, with their types, and the feature-gated functions it may call.
 #[derive(Debug, Clone, Default)]

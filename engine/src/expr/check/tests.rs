@@ -382,3 +382,55 @@ fn omit_needs_its_feature_gate() {
     assert_eq!(check("a ? 1 : omit()", &with_omit).map(|t| t.to_string()), Ok("dyn".to_string()));
     assert!(check("omit(1)", &with_omit).is_err(), "omit takes no arguments");
 }
+
+fn conditions_env() -> CheckEnv {
+    let mut env = env();
+    env.declare("runtime", runtime_type());
+    env
+}
+
+#[test]
+fn condition_expressions_type_to_conditions() {
+    let env = conditions_env();
+    let type_of = |e: &str| check(e, &env).map_or_else(|errors| panic!("{e}: {errors:?}"), |t| t.to_string());
+    assert_eq!(type_of("runtime.newCondition({type: 'Ready', status: 'True'})"), "kro.run.Condition");
+    assert_eq!(
+        type_of(
+            "runtime.newCondition({type: 'A', status: deployment.status.availableReplicas > 0 ? 'True' : 'False', reason: a, message: 'm'})"
+        ),
+        "kro.run.Condition"
+    );
+    assert_eq!(type_of("runtime.condition(schema, 'Ready')"), "kro.run.Condition");
+    assert_eq!(type_of("runtime.condition(schema, 'Ready').status"), "string");
+    assert_eq!(type_of("[runtime.newCondition({type: 'A', status: 'True'})]"), "list(kro.run.Condition)");
+    assert!(is_condition(&check("runtime.condition(deployment, 'Available')", &env).unwrap()));
+}
+
+#[test]
+fn condition_mistakes_are_type_errors() {
+    let conditions = conditions_env();
+    let errors = |e: &str| -> Vec<String> {
+        match check(e, &conditions) {
+            Ok(t) => panic!("{e}: expected an error, got {t}"),
+            Err(errors) => errors.into_iter().map(|e| e.message).collect(),
+        }
+    };
+    assert_eq!(
+        errors("runtime.newCondition({type: 'A', status: true})"),
+        vec!["runtime.newCondition: status must be a string, got bool"]
+    );
+    assert_eq!(errors("runtime.newCondition({type: 'A'})"), vec!["runtime.newCondition: 'status' is required"]);
+    assert_eq!(
+        errors("runtime.condition(schema, 'Ready').state"),
+        vec!["undefined field 'state' on type 'kro.run.Condition'; did you mean 'status'?"]
+    );
+    assert_eq!(
+        errors("runtime.condition(schema, 1)"),
+        vec!["runtime.condition: the condition type must be a string, got int"]
+    );
+    // Without the variable (outside status.conditions), `runtime` is an unknown name.
+    assert_eq!(
+        check("runtime.newCondition({type: 'A', status: 'True'})", &env()).unwrap_err()[0].message,
+        "undeclared reference to 'runtime' (in container '')"
+    );
+}
