@@ -82,10 +82,13 @@ codes! {
     NotAList => "not-a-list", "A forEach expression does not return a list.";
     SelfReference => "self-reference", "A resource's template refers to the resource itself.";
     Cycle => "cycle", "Resources depend on each other in a cycle.";
+    OmitNotAllowed => "omit-not-allowed", "`omit()` is used while kro's `CELOmitFunction` feature gate is off, outside a resource template, or on a field that must have a value (metadata.name; metadata.namespace of a namespaced resource under a cluster-scoped instance).";
     // Status
     StatusWithoutExpression => "status-without-expression", "A status field holds a literal; status fields are computed from expressions.";
     StatusReference => "status-reference", "A status expression reads neither `schema` nor any resource.";
-    InvalidCondition => "invalid-condition", "status.conditions is not a list of standalone expressions.";
+    InvalidCondition => "invalid-condition", "status.conditions is not a list of standalone expressions, a `runtime.newCondition` call breaks kro's rules, or an entry does not return a condition.";
+    DuplicateConditionType => "duplicate-condition-type", "Two status.conditions entries declare the same literal condition type.";
+    UnknownConditionType => "unknown-condition-type", "`runtime.condition(schema, ...)` names a type other than kro's built-in conditions (`Ready`, `InstanceManaged`, `GraphResolved`, `ResourcesReady`).";
 }
 
 impl serde::Serialize for Code {

@@ -12,6 +12,8 @@ use super::model::{CompiledRgd, Dimension, ExprSite, Resource, Role};
 use super::status::{user_status_schema, with_kro_fields};
 use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::expr::check::{ConditionCalls, OMIT_GATE_MESSAGE, condition_calls, uses_omit};
+use crate::expr::library::runtime::BUILTIN_CONDITION_TYPES;
 use crate::rgd::{BodyKind, ResourceDef, Rgd, Scope, read_rgd, suggest};
 use crate::simpleschema::SchemaBuilder;
 use crate::yaml::Node;
@@ -61,9 +63,19 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
     }
     let mut ids: Vec<&str> = rgd.resources.iter().map(|r| r.id.as_str()).collect();
     ids.dedup();
-    // Expressions breaking the reference rules were reported as such; typing them would only repeat it.
-    let typeable: Vec<&ExprSite> =
-        sites.iter().filter(|site| check_references(site, rgd, &index_of, &ids, diags)).collect();
+    // Expressions breaking the reference rules (or kro's omit() and condition rules) were reported as such;
+    // typing them would only repeat it.
+    let conditions_ok = check_conditions(&sites, diags);
+    let typeable: Vec<&ExprSite> = sites
+        .iter()
+        .zip(conditions_ok)
+        .filter(|(site, condition_ok)| {
+            let references_ok = check_references(site, rgd, &index_of, &ids, diags);
+            let omit_ok = check_omit(site, rgd, catalog, diags);
+            references_ok && omit_ok && *condition_ok
+        })
+        .map(|(site, _)| site)
+        .collect();
     check_status_fields_read_something(&sites, diags);
     let instance_spec =
         spec_schema.clone().unwrap_or_else(|| json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}));
@@ -218,6 +230,21 @@ fn check_references(
                 site.span,
             ),
             Role::Condition if name == "runtime" => {}
+            _ if name == "runtime" => diags.push(
+                Diagnostic::error(
+                    Code::UnknownIdentifier,
+                    format!(
+                        "{}: runtime is only available in status.conditions expressions",
+                        owner.map_or_else(
+                            || site.role.describe().to_string(),
+                            |r| format!("resource {:?} {}", r.id, site.role.describe())
+                        )
+                    ),
+                    site.path.clone(),
+                    site.span,
+                )
+                .with_help("runtime.newCondition and runtime.condition build the entries of schema.status.conditions"),
+            ),
             _ if name == "schema" || is_resource => {}
             _ => unknown.push(name),
         }
@@ -250,6 +277,154 @@ fn check_references(
         diags.push(d);
     }
     diags.error_count() == errors_before
+}
+
+/// kro's rules for `omit()`: its feature gate, template expressions only, and never on a field the object
+/// cannot do without (`metadata.name`; `metadata.namespace` of a namespaced resource of a cluster-scoped
+/// instance). Returns whether the site follows them.
+fn check_omit(site: &ExprSite, rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> bool {
+    if !site.parsed.as_deref().is_some_and(uses_omit) {
+        return true;
+    }
+    let owner = site.resource.map(|i| &rgd.resources[i]);
+    let context = owner
+        .map_or_else(|| site.role.describe().to_string(), |r| format!("resource {:?} {}", r.id, site.role.describe()));
+    if !catalog.features().omit {
+        diags.push(
+            Diagnostic::error(
+                Code::OmitNotAllowed,
+                format!("{context}: {OMIT_GATE_MESSAGE}"),
+                site.path.clone(),
+                site.span,
+            )
+            .with_help("omit() is an alpha function of kro, off by default; enable kro's CELOmitFunction feature gate, or give the field a value in every case"),
+        );
+        return false;
+    }
+    let body = owner.and_then(|r| r.body.as_ref());
+    let (Some(res), Some(body), Role::Template | Role::ExternalRef) = (owner, body, site.role) else {
+        diags.error(
+            Code::OmitNotAllowed,
+            format!("{context}: omit() can only be used in resource template expressions"),
+            &site.path,
+            site.span,
+        );
+        return false;
+    };
+    let relative = site.path.strip_prefix(&body.path).map(|p| p.to_string()).unwrap_or_default();
+    let (group, _) = body.group_version();
+    let required = relative == "metadata.name"
+        || (relative == "metadata.namespace"
+            && rgd.schema.scope == Scope::Cluster
+            && catalog.scope(group, &body.kind_name) == Some(Scope::Namespaced));
+    if required {
+        diags.error(
+            Code::OmitNotAllowed,
+            format!(
+                "resource {:?}: omit() cannot be used at path {relative:?} — the field is required and must resolve to a concrete value",
+                res.id
+            ),
+            &site.path,
+            site.span,
+        );
+        return false;
+    }
+    true
+}
+
+/// kro's build-time rules for custom conditions (`pkg/graph/conditions.go`): well-formed
+/// `runtime.newCondition` calls with valid literal values, no literal type declared by two entries, and
+/// `runtime.condition(schema, 'X')` naming one of kro's built-in types. Returns, for each site, whether it
+/// follows them (sites other than conditions always do).
+fn check_conditions(sites: &[ExprSite], diags: &mut Diagnostics) -> Vec<bool> {
+    let mut ok = vec![true; sites.len()];
+    let inspected: Vec<Option<ConditionCalls>> = sites
+        .iter()
+        .map(|s| (s.role == Role::Condition).then(|| s.parsed.as_deref().map(condition_calls)).flatten())
+        .collect();
+    // The entry (position in status.conditions) that first declares each literal type.
+    let mut declared: HashMap<&str, &ExprSite> = HashMap::new();
+    for (i, (site, calls)) in sites.iter().zip(&inspected).enumerate() {
+        let Some(calls) = calls else { continue };
+        for error in &calls.errors {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidCondition,
+                    format!("{error} in expression {:?}", site.expression),
+                    site.path.clone(),
+                    site.span,
+                )
+                .with_help(
+                    "runtime.newCondition takes a map literal with bare keys: type and status (True, False or Unknown) \
+                     required, reason and message optional, e.g. runtime.newCondition({type: 'Ready', status: 'True'})",
+                ),
+            );
+            ok[i] = false;
+        }
+        let mut own: Vec<&str> = calls.declared_types.iter().map(String::as_str).collect();
+        own.sort_unstable();
+        own.dedup();
+        for kind in own {
+            match declared.get(kind) {
+                Some(first) => {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::DuplicateConditionType,
+                            format!(
+                                "condition type {kind:?} is declared by more than one conditions entry (first at {})",
+                                first.path
+                            ),
+                            site.path.clone(),
+                            site.span,
+                        )
+                        .with_help("each condition type belongs to one entry; a type may repeat within one entry, e.g. in both branches of a conditional"),
+                    );
+                    ok[i] = false;
+                }
+                None => {
+                    declared.insert(kind, site);
+                }
+            }
+        }
+    }
+    for (i, (site, calls)) in sites.iter().zip(&inspected).enumerate() {
+        let Some(calls) = calls else { continue };
+        for kind in &calls.schema_lookups {
+            if BUILTIN_CONDITION_TYPES.contains(&kind.as_str()) {
+                continue;
+            }
+            let d = if declared.contains_key(kind.as_str()) {
+                Diagnostic::error(
+                    Code::UnknownConditionType,
+                    format!(
+                        "runtime.condition(schema, {kind:?}): custom conditions cannot reference each other in expression {:?}",
+                        site.expression
+                    ),
+                    site.path.clone(),
+                    site.span,
+                )
+                .with_help("compute the condition again from the resources it depends on")
+            } else {
+                let d = Diagnostic::error(
+                    Code::UnknownConditionType,
+                    format!(
+                        "runtime.condition(schema, {kind:?}): unknown condition type; only kro's built-in types ({}) can be read from schema in expression {:?}",
+                        BUILTIN_CONDITION_TYPES.join(", "),
+                        site.expression
+                    ),
+                    site.path.clone(),
+                    site.span,
+                );
+                match suggest(kind, &BUILTIN_CONDITION_TYPES) {
+                    Some(s) => d.with_help(format!("did you mean {s:?}?")),
+                    None => d,
+                }
+            };
+            diags.push(d);
+            ok[i] = false;
+        }
+    }
+    ok
 }
 
 /// kro's "instance status field must refer to a resource or schema", per field: a string template such as
@@ -387,4 +562,146 @@ fn check_template_rules(
 #[allow(dead_code)]
 fn spec_properties(crd: &Value) -> Option<&Map<String, Value>> {
     crd.pointer("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties")?.as_object()
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use crate::catalog::Catalog;
+    use crate::compile::{InputLimits, compile};
+    use crate::expr::library::Features;
+
+    /// An RGD of the given scope, with `status` and `resources` (YAML, already indented) filled in.
+    fn rgd(scope: &str, status: &str, resources: &str) -> String {
+        format!(
+            r#"apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata:
+  name: test
+spec:
+  schema:
+    apiVersion: v1alpha1
+    kind: App
+    scope: {scope}
+    spec:
+      name: string
+      ns: string
+      items: "[]string"
+    status:
+{status}
+  resources:
+{resources}"#
+        )
+    }
+
+    /// The (code, path, message) of every diagnostic of `text`, built with `omit` on or off.
+    fn diagnostics(text: &str, omit: bool) -> Vec<(String, String, String)> {
+        let catalog = Catalog::builtin().with_features(Features { omit });
+        compile(text, &catalog, &InputLimits::default())
+            .into_iter()
+            .flat_map(|d| d.diagnostics)
+            .map(|d| (d.code.to_string(), d.path.to_string(), d.message))
+            .collect()
+    }
+
+    fn omit_error(path: &str, message: &str) -> (String, String, String) {
+        ("omit-not-allowed".to_string(), path.to_string(), message.to_string())
+    }
+
+    /// A `ConfigMap` whose data may be left out, with `name` and `namespace` as given.
+    fn config_map(name: &str, namespace: &str) -> String {
+        format!(
+            r#"    - id: config
+      template:
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: "{name}"
+          namespace: "{namespace}"
+        data:
+          key: "${{schema.spec.name == '' ? omit() : schema.spec.name}}"
+"#
+        )
+    }
+
+    const NAME: &str = "${schema.spec.name}";
+    const STATUS: &str = "      name: ${schema.spec.name}";
+    const MAYBE_NAME: &str = "${schema.spec.name == '' ? omit() : schema.spec.name}";
+    const MAYBE_NAMESPACE: &str = "${schema.spec.ns == '' ? omit() : schema.spec.ns}";
+
+    #[test]
+    fn omit_in_a_template_field_builds_when_the_gate_is_on() {
+        let text = rgd("Namespaced", STATUS, &config_map(NAME, MAYBE_NAMESPACE));
+        assert_eq!(diagnostics(&text, true), vec![]);
+    }
+
+    #[test]
+    fn omit_needs_the_gate_wherever_it_is() {
+        let status = format!("      name: \"{MAYBE_NAME}\"");
+        let text = rgd("Namespaced", &status, &config_map(NAME, "default"));
+        let gate = "omit() requires the CELOmitFunction feature gate to be enabled";
+        assert_eq!(
+            diagnostics(&text, false),
+            vec![
+                omit_error("spec.schema.status.name", &format!("status: {gate}")),
+                omit_error("spec.resources[0].template.data.key", &format!("resource \"config\" template: {gate}")),
+            ]
+        );
+    }
+
+    #[test]
+    fn omit_is_for_resource_templates_only() {
+        let resources = r#"    - id: config
+      includeWhen:
+        - "${schema.spec.name == '' ? omit() : true}"
+      readyWhen:
+        - "${each.data.key == '' ? omit() : true}"
+      forEach:
+        - region: "${size(schema.spec.items) > 0 ? schema.spec.items : omit()}"
+      template:
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: "${schema.spec.name + region}"
+"#;
+        let status = r#"      name: "${schema.spec.name == '' ? omit() : schema.spec.name}"
+      conditions:
+        - "${schema.spec.name == '' ? omit() : runtime.newCondition({type: 'A', status: 'True'})}""#;
+        let only = "omit() can only be used in resource template expressions";
+        let mut found: Vec<String> = diagnostics(&rgd("Namespaced", status, resources), true)
+            .into_iter()
+            .map(|(code, _, message)| format!("{code}: {message}"))
+            .collect();
+        let mut expected: Vec<String> = ["status", "status.conditions", "resource \"config\" readyWhen"]
+            .iter()
+            .chain(&["resource \"config\" includeWhen", "resource \"config\" forEach"])
+            .map(|context| format!("omit-not-allowed: {context}: {only}"))
+            .collect();
+        found.sort();
+        expected.sort();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn omit_cannot_leave_out_an_objects_identity() {
+        let message = |path: &str| {
+            format!(
+                "resource \"config\": omit() cannot be used at path \"{path}\" — the field is required and must \
+                 resolve to a concrete value"
+            )
+        };
+        assert_eq!(
+            diagnostics(&rgd("Namespaced", STATUS, &config_map(MAYBE_NAME, "default")), true),
+            vec![omit_error("spec.resources[0].template.metadata.name", &message("metadata.name"))]
+        );
+        // metadata.namespace: only a namespaced resource of a cluster-scoped instance has no namespace to fall
+        // back on.
+        let namespace = config_map(NAME, MAYBE_NAMESPACE);
+        assert_eq!(diagnostics(&rgd("Namespaced", STATUS, &namespace), true), vec![]);
+        assert_eq!(
+            diagnostics(&rgd("Cluster", STATUS, &namespace), true),
+            vec![omit_error("spec.resources[0].template.metadata.namespace", &message("metadata.namespace"))]
+        );
+    }
 }

@@ -12,7 +12,9 @@ use serde_json::{Map, Value, json};
 use super::model::{ExprSite, Role};
 use crate::catalog::{Catalog, KindInfo};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Path, Segment};
-use crate::expr::check::{self, CheckEnv, RefResolver, Type, assignable, to_openapi, type_of_shared_schema};
+use crate::expr::check::{
+    self, CheckEnv, RefResolver, Type, assignable, is_condition, runtime_type, to_openapi, type_of_shared_schema,
+};
 use crate::rgd::{BodyKind, Rgd};
 use crate::schemas;
 
@@ -70,6 +72,7 @@ pub fn typecheck(
         }
     }));
     let mut base = CheckEnv::new();
+    base.allow_omit(catalog.features().omit);
     base.declare("schema", type_of_shared_schema(&instance, "schema", &bundle_refs()));
     let mut object_types: Vec<Type> = Vec::with_capacity(rgd.resources.len());
     let mut roots: HashMap<(&str, &str, &str), Option<Arc<Value>>> = HashMap::new();
@@ -116,10 +119,6 @@ pub fn typecheck(
 
     let mut status_types = Vec::new();
     for site in sites.iter().copied().filter(|s| s.role != Role::ForEach) {
-        if site.role == Role::Condition {
-            // runtime.newCondition/runtime.condition are typed with the custom-conditions work.
-            continue;
-        }
         // Most expressions see only `schema` and the resources; cloning the environment for each of them would
         // make checking quadratic in the number of resources.
         let mut extra: Vec<(&str, Type)> = Vec::new();
@@ -134,6 +133,11 @@ pub fn typecheck(
                 extra.push(("each", object_types[r].clone()));
                 extra.push((&rgd.resources[r].id, object_types[r].clone()));
             }
+        }
+        if site.role == Role::Condition {
+            // `runtime` exists for status.conditions only (kro: "runtime is only available in status.conditions
+            // expressions", reported with the references).
+            extra.push(("runtime", runtime_type()));
         }
         let scoped;
         let env = if extra.is_empty() {
@@ -182,10 +186,37 @@ pub fn typecheck(
                     template_part(site, &actual, diags);
                 }
             }
-            Role::ForEach | Role::Condition => {}
+            Role::Condition => condition_fit(site, &actual, diags),
+            Role::ForEach => {}
         }
     }
     status_types
+}
+
+/// A `status.conditions` entry must give a condition, or a list of them (`dyn` is left to the runtime), as
+/// kro's `validateConditionOutputType`.
+fn condition_fit(site: &ExprSite, actual: &Type, diags: &mut Diagnostics) {
+    let element = match actual {
+        Type::List(elem) => &**elem,
+        other => other,
+    };
+    if is_condition(element) || element.is_dyn_like() {
+        return;
+    }
+    diags.push(
+        Diagnostic::error(
+            Code::InvalidCondition,
+            format!(
+                "condition expressions must return runtime.newCondition(...) or a list of them, got {actual}: ${{{}}}",
+                site.expression
+            ),
+            site.path.clone(),
+            site.span,
+        )
+        .with_help(
+            "wrap the value in a condition, e.g. ${runtime.newCondition({type: 'Available', status: x ? 'True' : 'False'})}",
+        ),
+    );
 }
 
 /// Type-checks one expression; errors become diagnostics.
