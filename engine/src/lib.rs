@@ -15,6 +15,7 @@ pub mod expr;
 pub mod graph;
 pub mod instance;
 pub mod output;
+pub mod plan;
 pub mod rgd;
 pub mod schemas;
 pub mod simpleschema;

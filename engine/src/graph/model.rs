@@ -117,6 +117,8 @@ pub struct CompiledRgd {
     /// Resource indices in topological order.
     pub order: Vec<usize>,
     pub expressions: Vec<ExprSite>,
+    /// `spec.schema.status` as written (expressions unevaluated): what the planner projects.
+    pub status_template: Value,
 }
 
 impl CompiledRgd {

@@ -67,11 +67,11 @@ pub enum EvalErrorKind {
 }
 
 impl EvalError {
-    fn pending(message: impl Into<String>) -> Self {
+    pub fn pending(message: impl Into<String>) -> Self {
         EvalError { kind: EvalErrorKind::Pending, message: message.into() }
     }
 
-    fn failed(message: impl Into<String>) -> Self {
+    pub fn failed(message: impl Into<String>) -> Self {
         EvalError { kind: EvalErrorKind::Failed, message: message.into() }
     }
 

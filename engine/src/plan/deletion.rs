@@ -1,0 +1,60 @@
+//! Deleting an instance: its children, found by the ownership labels kro stamped on them (no CEL is evaluated,
+//! so a broken or deleted dependency cannot wedge deletion), go in reverse apply order: the highest
+//! `internal.kro.run/apply-order` wave first (children without one last), one wave per pass; once none is
+//! left, the finalizer comes off. External references are never deleted (kro never labels them).
+
+use serde_json::{Map, Value, json};
+
+use super::identity::{self, ObjectKey, Owner};
+use super::{InstancePatch, InstanceState, Plan, PlanInput};
+
+pub(super) fn plan_deletion(input: &PlanInput<'_>, owner: &Owner) -> Plan {
+    let external: Vec<&str> = input.rgd.resources.iter().filter(|r| r.external).map(|r| r.id.as_str()).collect();
+    let children: Vec<(usize, ObjectKey)> = input
+        .observed
+        .iter()
+        .filter(|o| owner.owns(o))
+        .filter(|o| !super::label(o, identity::NODE_ID).is_some_and(|n| external.contains(&n)))
+        .map(|o| {
+            let wave = o
+                .pointer(&format!("/metadata/annotations/{}", identity::APPLY_ORDER.replace('/', "~1")))
+                .and_then(Value::as_str)
+                .and_then(|w| w.parse::<usize>().ok())
+                .unwrap_or(0);
+            (wave, ObjectKey::of(o))
+        })
+        .collect();
+    let highest = children.iter().map(|(w, _)| *w).max();
+    let mut delete: Vec<ObjectKey> =
+        children.into_iter().filter(|(w, _)| Some(*w) == highest).map(|(_, k)| k).collect();
+    delete.sort();
+    let done = delete.is_empty();
+    let generation = input.instance.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
+    let condition = json!({
+        "type": "ResourcesReady",
+        "status": "Unknown",
+        "reason": "UnderDeletion",
+        "message": if done { "all resources are deleted".to_string() } else { format!("deleting wave {}", highest.unwrap_or(0)) },
+        "lastTransitionTime": input.options.now,
+        "observedGeneration": generation,
+    });
+    let mut status = Map::new();
+    status.insert("state".to_string(), json!("DELETING"));
+    status.insert("conditions".to_string(), json!([condition]));
+    Plan {
+        // Once nothing is left, the patch drops kro's finalizer so the API server can remove the instance.
+        instance: InstancePatch {
+            finalizers: if done { Vec::new() } else { vec![identity::FINALIZER.to_string()] },
+            ..InstancePatch::default()
+        },
+        resources: Vec::new(),
+        pending: Vec::new(),
+        excluded: Vec::new(),
+        prune: Vec::new(),
+        delete,
+        state: InstanceState::Deleting,
+        status: Value::Object(status),
+        requeue_after_seconds: (!done).then_some(input.options.requeue_after_seconds),
+        assumed: Vec::new(),
+    }
+}

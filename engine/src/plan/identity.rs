@@ -1,0 +1,143 @@
+//! Who an object is and who owns it: object keys, kro's labels and annotations on children, and the `ApplySet`
+//! (KEP-3659) identity of the instance that deletion and pruning rely on (section 4 of kro's semantics).
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+pub const OWNED: &str = "kro.run/owned";
+pub const KRO_VERSION: &str = "kro.run/kro-version";
+pub const INSTANCE_ID: &str = "kro.run/instance-id";
+pub const INSTANCE_NAME: &str = "kro.run/instance-name";
+pub const INSTANCE_NAMESPACE: &str = "kro.run/instance-namespace";
+pub const INSTANCE_GROUP: &str = "kro.run/instance-group";
+pub const INSTANCE_VERSION: &str = "kro.run/instance-version";
+pub const INSTANCE_KIND: &str = "kro.run/instance-kind";
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub const NODE_ID: &str = "kro.run/node-id";
+pub const COLLECTION_INDEX: &str = "kro.run/collection-index";
+pub const COLLECTION_SIZE: &str = "kro.run/collection-size";
+pub const PART_OF: &str = "applyset.kubernetes.io/part-of";
+pub const APPLY_ORDER: &str = "internal.kro.run/apply-order";
+pub const APPLYSET_ID: &str = "applyset.kubernetes.io/id";
+pub const APPLYSET_TOOLING: &str = "applyset.kubernetes.io/tooling";
+pub const APPLYSET_GROUP_KINDS: &str = "applyset.kubernetes.io/contains-group-kinds";
+pub const APPLYSET_NAMESPACES: &str = "applyset.kubernetes.io/additional-namespaces";
+pub const APPLYSET_INVENTORY_HASH: &str = "internal.kro.run/applyset-inventory-hash";
+pub const RGD_NAME: &str = "kro.run/resource-graph-definition-name";
+pub const RGD_ID: &str = "kro.run/resource-graph-definition-id";
+pub const FINALIZER: &str = "kro.run/finalizer";
+pub const RECONCILE: &str = "kro.run/reconcile";
+
+/// An object's identity in the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectKey {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectKey {
+    pub fn of(object: &Value) -> ObjectKey {
+        let s = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_string();
+        ObjectKey {
+            api_version: s("/apiVersion"),
+            kind: s("/kind"),
+            namespace: s("/metadata/namespace"),
+            name: s("/metadata/name"),
+        }
+    }
+
+    /// `Kind.group` as `ApplySet`s list them (`Deployment.apps`, `Service.` for the core group).
+    pub fn group_kind(&self) -> String {
+        let group = self.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        format!("{}.{group}", self.kind)
+    }
+}
+
+impl std::fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{}/{} {}", self.api_version, self.kind, self.name)
+        } else {
+            write!(f, "{}/{} {}/{}", self.api_version, self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// The instance as its children's labels name it.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub name: String,
+    pub namespace: String,
+    pub uid: String,
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub kro_version: String,
+    pub applyset_id: String,
+}
+
+impl Owner {
+    /// The `ApplySet` id: `applyset-<base64url(sha256(name.namespace.kind.group))>-v1`.
+    pub fn applyset_id(name: &str, namespace: &str, kind: &str, group: &str) -> String {
+        let digest = Sha256::digest(format!("{name}.{namespace}.{kind}.{group}").as_bytes());
+        format!("applyset-{}-v1", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
+    }
+
+    /// kro's labels and annotations, added to a rendered child (the template's own are kept).
+    pub fn stamp(&self, object: &mut Value, node_id: &str, wave: usize, item: Option<(usize, usize)>) {
+        let Some(metadata) =
+            object.as_object_mut().map(|o| o.entry("metadata").or_insert_with(|| Value::Object(Map::new())))
+        else {
+            return;
+        };
+        let Some(metadata) = metadata.as_object_mut() else { return };
+        let labels = metadata.entry("labels").or_insert_with(|| Value::Object(Map::new()));
+        if let Some(labels) = labels.as_object_mut() {
+            let mut set = |k: &str, v: String| {
+                labels.insert(k.to_string(), Value::String(v));
+            };
+            set(OWNED, "true".to_string());
+            set(KRO_VERSION, self.kro_version.clone());
+            set(INSTANCE_ID, self.uid.clone());
+            set(INSTANCE_NAME, self.name.clone());
+            if !self.namespace.is_empty() {
+                set(INSTANCE_NAMESPACE, self.namespace.clone());
+            }
+            set(INSTANCE_GROUP, self.group.clone());
+            set(INSTANCE_VERSION, self.version.clone());
+            set(INSTANCE_KIND, self.kind.clone());
+            set(MANAGED_BY, "kro".to_string());
+            set(NODE_ID, node_id.to_string());
+            set(PART_OF, self.applyset_id.clone());
+            if let Some((index, size)) = item {
+                set(COLLECTION_INDEX, index.to_string());
+                set(COLLECTION_SIZE, size.to_string());
+            }
+        }
+        let annotations = metadata.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
+        if let Some(annotations) = annotations.as_object_mut() {
+            annotations.insert(APPLY_ORDER.to_string(), Value::String(wave.to_string()));
+        }
+    }
+
+    /// Whether `object` carries this instance's ownership labels.
+    pub fn owns(&self, object: &Value) -> bool {
+        let label =
+            |k: &str| object.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1"))).and_then(Value::as_str);
+        label(INSTANCE_ID) == Some(self.uid.as_str()) || label(PART_OF) == Some(self.applyset_id.as_str())
+    }
+}
+
+/// `sha256:` and the base64url digest of the sorted inventory: what the instance's annotation records, so a
+/// change of the applied set is visible without reading it.
+pub fn inventory_hash(keys: &[&ObjectKey]) -> String {
+    let mut lines: Vec<String> = keys.iter().map(ToString::to_string).collect();
+    lines.sort();
+    let digest = Sha256::digest(lines.join("\n").as_bytes());
+    format!("sha256:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
+}

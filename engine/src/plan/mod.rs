@@ -1,0 +1,663 @@
+//! The reconcile planner: given a compiled RGD, an instance and the objects observed in the cluster, what to
+//! apply now and in which wave, what waits and why, what is excluded, what to prune, and the instance status
+//! to write. Pure and deterministic: the time and everything else a host knows comes in [`PlanOptions`]. The
+//! operator executes plans; the playground and `kro render --simulate` feed them back observed objects.
+//!
+//! The rules are kro's (section 4 of its semantics): resources are walked in topological order; a resource
+//! renders only once every resource it reads is ready; `includeWhen` false (or null) excludes it and every
+//! resource that reads it; a missing key is "data pending", not an error; readiness is existence, or
+//! `readyWhen` on the observed object; collections expand the cartesian product of their `forEach`
+//! dimensions; external references are read, never applied. Deletion ([`deletion`]) evaluates no CEL.
+
+mod deletion;
+pub mod identity;
+mod prepare;
+mod render;
+mod simulate;
+mod status;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::catalog::Catalog;
+use crate::expr::eval::{Bindings, EvalError, Evaluator};
+use crate::graph::{CompiledRgd, Resource};
+use crate::rgd::Scope;
+pub use identity::ObjectKey;
+use identity::Owner;
+pub use prepare::prepare_instance;
+pub use simulate::{SimulationStep, simulate};
+
+/// What the host knows that the planner must not find out itself.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// The time, RFC 3339, for condition transitions.
+    pub now: String,
+    /// kro's version, written in labels and the `ApplySet` tooling annotation.
+    pub kro_version: String,
+    /// The RGD's UID, when known (labels the instance).
+    pub rgd_uid: Option<String>,
+    /// Largest collection a forEach may expand to (kro's `--rgd-max-collection-size`).
+    pub max_collection_size: usize,
+    /// Requeue delay while anything waits (kro's `--instance-requeue-interval`).
+    pub requeue_after_seconds: u64,
+    /// Simulation only: a `readyWhen` whose data is missing from an observed object counts as true (and the
+    /// plan says so in `assumed`), since a simulated object has no status unless one is given.
+    pub assume_ready_without_status: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            now: DEFAULT_NOW.to_string(),
+            kro_version: env!("CARGO_PKG_VERSION").to_string(),
+            rgd_uid: None,
+            max_collection_size: 1000,
+            requeue_after_seconds: 3,
+            assume_ready_without_status: false,
+        }
+    }
+}
+
+/// The time a plan is made at when the host gives none: a fixed epoch keeps output reproducible.
+pub const DEFAULT_NOW: &str = "2025-01-01T00:00:00Z";
+
+/// Why a resource is not applied (or not ready) in this pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReasonCode {
+    /// A resource it reads is not ready yet.
+    DependencyNotReady,
+    /// An expression reads data that is not there yet.
+    DataPending,
+    /// Applied and observed, but its `readyWhen` is false.
+    ReadyWhenFalse,
+    /// Applied in this pass; ready once observed.
+    AwaitingObservation,
+    /// An external reference that the cluster does not have (yet).
+    ExternalNotFound,
+    /// An expression failed, or the rendered resource is unusable.
+    Error,
+    /// The instance is annotated `kro.run/reconcile: suspended`.
+    Suspended,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub code: ReasonCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingNode {
+    pub id: String,
+    pub reason: Reason,
+}
+
+/// An object to apply (server-side, field manager `kro.run/applyset`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Apply {
+    pub id: String,
+    pub wave: usize,
+    /// Position in its collection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    pub object: Value,
+}
+
+/// The patch to the instance's own metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct InstancePatch {
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub finalizers: Vec<String>,
+}
+
+/// Instance states, as kro writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InstanceState {
+    InProgress,
+    Active,
+    Error,
+    Deleting,
+}
+
+/// What to do now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub instance: InstancePatch,
+    /// Objects to apply, in apply order (wave, then topological position, then collection index).
+    pub resources: Vec<Apply>,
+    pub pending: Vec<PendingNode>,
+    pub excluded: Vec<String>,
+    /// Objects of this instance that are no longer desired; only listed when nothing waits or failed, as kro
+    /// prunes only after a complete apply.
+    pub prune: Vec<ObjectKey>,
+    /// Deletion only: the objects to delete now (the highest remaining wave).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub delete: Vec<ObjectKey>,
+    pub state: InstanceState,
+    pub status: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requeue_after_seconds: Option<u64>,
+    /// Simulation only: readiness assumed for lack of status.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
+}
+
+/// How one resource stands after the walk.
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    Ready,
+    Waiting(Reason),
+    Excluded,
+}
+
+/// Everything a plan reads, gathered once.
+#[derive(Debug)]
+pub struct PlanInput<'a> {
+    pub rgd: &'a CompiledRgd,
+    pub catalog: &'a Catalog,
+    pub evaluator: &'a Evaluator,
+    /// The instance as stored (validated and defaulted).
+    pub instance: &'a Value,
+    /// Objects as the cluster has them: children and external references.
+    pub observed: &'a [Value],
+    pub options: &'a PlanOptions,
+}
+
+/// The plan for one reconcile of `input.instance`.
+pub fn plan(input: &PlanInput<'_>) -> Plan {
+    let owner = owner(input);
+    if input.instance.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null()) {
+        return deletion::plan_deletion(input, &owner);
+    }
+    let schema = schema_view(input.instance);
+    let lists = collect_lists(input, &owner);
+    Planner::new(input, owner).run(&schema, &lists)
+}
+
+/// The instance's UID from its metadata, or one derived from its namespace and name (offline instances have
+/// none): `00000000-0000-4000-8000-` and the first 12 hex digits of sha256(namespace/name).
+pub fn instance_uid(instance: &Value) -> String {
+    if let Some(uid) = instance.pointer("/metadata/uid").and_then(Value::as_str) {
+        return uid.to_string();
+    }
+    let s = |p: &str| instance.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(format!("{}/{}", s("/metadata/namespace"), s("/metadata/name")).as_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("00000000-0000-4000-8000-{hex}")
+}
+
+fn owner(input: &PlanInput<'_>) -> Owner {
+    let api = &input.rgd.api;
+    let s = |p: &str| input.instance.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+    let (name, namespace) = (s("/metadata/name"), s("/metadata/namespace"));
+    Owner {
+        applyset_id: Owner::applyset_id(&name, &namespace, &api.kind, &api.group),
+        name,
+        namespace,
+        uid: instance_uid(input.instance),
+        group: api.group.clone(),
+        version: api.version.clone(),
+        kind: api.kind.clone(),
+        kro_version: input.options.kro_version.clone(),
+    }
+}
+
+struct Planner<'a> {
+    input: &'a PlanInput<'a>,
+    owner: Owner,
+    /// Observed objects by identity.
+    observed: HashMap<ObjectKey, &'a Value>,
+    nodes: HashMap<&'a str, Node>,
+    plan: Plan,
+    /// Identities rendered this pass (applied or waiting), for pruning and the `ApplySet` annotations.
+    desired: BTreeSet<ObjectKey>,
+    /// Values bound for dependents: an observed object, or a collection's observed items. Owned here so the
+    /// bindings can borrow them.
+    errors: Vec<String>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(input: &'a PlanInput<'a>, owner: Owner) -> Self {
+        let observed = input.observed.iter().map(|o| (ObjectKey::of(o), o)).collect();
+        Planner {
+            input,
+            owner,
+            observed,
+            nodes: HashMap::new(),
+            plan: Plan {
+                instance: InstancePatch::default(),
+                resources: Vec::new(),
+                pending: Vec::new(),
+                excluded: Vec::new(),
+                prune: Vec::new(),
+                delete: Vec::new(),
+                state: InstanceState::InProgress,
+                status: Value::Object(Map::new()),
+                requeue_after_seconds: None,
+                assumed: Vec::new(),
+            },
+            desired: BTreeSet::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn run(mut self, schema: &'a Value, list_values: &'a HashMap<usize, Value>) -> Plan {
+        let rgd = self.input.rgd;
+        let suspended = self
+            .input
+            .instance
+            .pointer(&format!("/metadata/annotations/{}", identity::RECONCILE.replace('/', "~1")))
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.eq_ignore_ascii_case("suspended"));
+        let mut bindings = Bindings::new(self.input.evaluator);
+        bindings.bind("schema", schema);
+        if suspended {
+            for &i in &rgd.order {
+                let id = rgd.resources[i].id.as_str();
+                self.wait(id, ReasonCode::Suspended, "reconciliation is suspended by the kro.run/reconcile annotation");
+            }
+        } else {
+            for &i in &rgd.order {
+                self.visit(i, &mut bindings, list_values);
+            }
+        }
+        self.finish(&mut bindings, suspended);
+        self.plan
+    }
+
+    fn wait(&mut self, id: &'a str, code: ReasonCode, message: impl Into<String>) {
+        let reason = Reason { code, message: message.into() };
+        if code == ReasonCode::Error {
+            self.errors.push(format!("{id}: {}", reason.message));
+        }
+        self.plan.pending.push(PendingNode { id: id.to_string(), reason: reason.clone() });
+        self.nodes.insert(id, Node::Waiting(reason));
+    }
+
+    fn exclude(&mut self, id: &'a str) {
+        self.plan.excluded.push(id.to_string());
+        self.nodes.insert(id, Node::Excluded);
+    }
+
+    fn visit(&mut self, index: usize, bindings: &mut Bindings<'a>, lists: &'a HashMap<usize, Value>) {
+        let resource = &self.input.rgd.resources[index];
+        let id = resource.id.as_str();
+        if resource.depends_on.iter().any(|d| self.nodes.get(d.as_str()) == Some(&Node::Excluded)) {
+            self.exclude(id);
+            return;
+        }
+        let blocked: Vec<&str> = resource
+            .depends_on
+            .iter()
+            .map(String::as_str)
+            .filter(|d| self.nodes.get(d) != Some(&Node::Ready))
+            .collect();
+        if !blocked.is_empty() {
+            let message = format!("waiting for {} to be ready", blocked.join(", "));
+            self.wait(id, ReasonCode::DependencyNotReady, message);
+            return;
+        }
+        match self.included(resource, bindings) {
+            Ok(true) => {}
+            Ok(false) => return self.exclude(id),
+            Err(e) => return self.wait_on(id, "includeWhen", &e),
+        }
+        if resource.external {
+            self.visit_external(index, bindings, lists);
+        } else if resource.for_each.is_empty() {
+            self.visit_single(index, bindings);
+        } else {
+            self.visit_collection(index, bindings, lists);
+        }
+    }
+
+    fn wait_on(&mut self, id: &'a str, what: &str, error: &EvalError) {
+        let code = if error.is_pending() { ReasonCode::DataPending } else { ReasonCode::Error };
+        self.wait(id, code, format!("{what}: {}", error.message));
+    }
+
+    fn included(&self, resource: &Resource, bindings: &mut Bindings<'a>) -> Result<bool, EvalError> {
+        for condition in &resource.include_when {
+            match render::render_string(condition, self.input.evaluator, bindings, &[])? {
+                Value::Bool(true) => {}
+                Value::Bool(false) | Value::Null => return Ok(false),
+                other => {
+                    return Err(EvalError::failed(format!(
+                        "{condition} must evaluate to a bool, got {}",
+                        render::json_type(&other)
+                    )));
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Renders `template` and stamps it, defaulting the namespace of a namespaced kind.
+    fn render_object(
+        &self,
+        resource: &Resource,
+        bindings: &mut Bindings<'a>,
+        locals: &[(&str, &Value)],
+        item: Option<(usize, usize)>,
+    ) -> Result<Value, (String, EvalError)> {
+        let mut object = render::render(&resource.template, self.input.evaluator, bindings, locals)?;
+        self.default_namespace(resource, &mut object);
+        self.owner.stamp(&mut object, &resource.id, resource.wave, item);
+        Ok(object)
+    }
+
+    fn default_namespace(&self, resource: &Resource, object: &mut Value) {
+        let group = resource.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let namespaced = self
+            .input
+            .catalog
+            .scope(group, &resource.kind)
+            .map_or(!self.owner.namespace.is_empty(), |s| s == Scope::Namespaced);
+        if !namespaced || self.owner.namespace.is_empty() {
+            return;
+        }
+        if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            let empty = metadata.get("namespace").is_none_or(|n| n.as_str().is_none_or(str::is_empty));
+            if empty {
+                metadata.insert("namespace".to_string(), Value::String(self.owner.namespace.clone()));
+            }
+        }
+    }
+
+    fn visit_single(&mut self, index: usize, bindings: &mut Bindings<'a>) {
+        let resource = &self.input.rgd.resources[index];
+        let id = resource.id.as_str();
+        let object = match self.render_object(resource, bindings, &[], None) {
+            Ok(object) => object,
+            Err((path, e)) => return self.wait_on(id, &format!("template {path}"), &e),
+        };
+        let key = ObjectKey::of(&object);
+        self.desired.insert(key.clone());
+        self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: None, object });
+        let Some(observed) = self.observed.get(&key).copied() else {
+            self.wait(id, ReasonCode::AwaitingObservation, format!("applied {key}; ready once it is observed"));
+            return;
+        };
+        bindings.bind(id, observed);
+        match self.ready(resource, bindings, &[]) {
+            Ok(true) => {
+                self.nodes.insert(id, Node::Ready);
+            }
+            Ok(false) => self.wait(id, ReasonCode::ReadyWhenFalse, format!("readyWhen is false for {key}")),
+            Err(e) => self.wait_on(id, "readyWhen", &e),
+        }
+    }
+
+    /// `readyWhen` on the observed object (bound under the resource's id, or as `each` for an item).
+    fn ready(
+        &mut self,
+        resource: &Resource,
+        bindings: &mut Bindings<'a>,
+        locals: &[(&str, &Value)],
+    ) -> Result<bool, EvalError> {
+        for condition in &resource.ready_when {
+            match render::render_string(condition, self.input.evaluator, bindings, locals) {
+                Ok(Value::Bool(true)) => {}
+                Ok(Value::Bool(false) | Value::Null) => return Ok(false),
+                Ok(other) => {
+                    return Err(EvalError::failed(format!(
+                        "{condition} must evaluate to a bool, got {}",
+                        render::json_type(&other)
+                    )));
+                }
+                Err(e) if e.is_pending() && self.input.options.assume_ready_without_status => {
+                    self.plan.assumed.push(format!("{}: {condition} assumed true ({})", resource.id, e.message));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    fn visit_collection(&mut self, index: usize, bindings: &mut Bindings<'a>, lists: &'a HashMap<usize, Value>) {
+        let resource = &self.input.rgd.resources[index];
+        let id = resource.id.as_str();
+        let mut dimensions: Vec<(&str, Vec<Value>)> = Vec::new();
+        for dimension in &resource.for_each {
+            match render::render_string(&dimension.expression, self.input.evaluator, bindings, &[]) {
+                Ok(Value::Array(items)) => dimensions.push((dimension.name.as_str(), items)),
+                Ok(Value::Null) => dimensions.push((dimension.name.as_str(), Vec::new())),
+                Ok(other) => {
+                    let message =
+                        format!("forEach {} must be a list, got {}", dimension.name, render::json_type(&other));
+                    return self.wait(id, ReasonCode::Error, message);
+                }
+                Err(e) => return self.wait_on(id, &format!("forEach {}", dimension.name), &e),
+            }
+        }
+        let size = dimensions.iter().try_fold(1usize, |n, (_, items)| n.checked_mul(items.len()));
+        let max = self.input.options.max_collection_size;
+        let Some(size) = size.filter(|s| *s <= max) else {
+            let message = format!("collection would have more than {max} items (--max-collection-size)");
+            return self.wait(id, ReasonCode::Error, message);
+        };
+        let mut objects = Vec::with_capacity(size);
+        for position in 0..size {
+            // The cartesian product in order: the last dimension varies fastest.
+            let mut rest = position;
+            let mut locals: Vec<(&str, &Value)> = vec![("", &Value::Null); dimensions.len()];
+            for (d, (name, items)) in dimensions.iter().enumerate().rev() {
+                locals[d] = (name, &items[rest % items.len()]);
+                rest /= items.len();
+            }
+            match self.render_object(resource, bindings, &locals, Some((position, size))) {
+                Ok(object) => objects.push(object),
+                Err((path, e)) => return self.wait_on(id, &format!("item {position}: template {path}"), &e),
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for object in &objects {
+            let key = ObjectKey::of(object);
+            if !seen.insert(key.clone()) {
+                return self.wait(id, ReasonCode::Error, format!("identity collision: duplicate identity: {key}"));
+            }
+        }
+        let mut ready = true;
+        let mut not_ready = Vec::new();
+        for (position, object) in objects.into_iter().enumerate() {
+            let key = ObjectKey::of(&object);
+            self.desired.insert(key.clone());
+            self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: Some(position), object });
+            match self.observed.get(&key).copied() {
+                None => {
+                    ready = false;
+                    not_ready.push(format!("{key} not observed yet"));
+                }
+                Some(observed) => match self.ready(resource, bindings, &[("each", observed)]) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        ready = false;
+                        not_ready.push(format!("readyWhen is false for {key}"));
+                    }
+                    Err(e) if e.is_pending() => {
+                        ready = false;
+                        not_ready.push(format!("{key}: {}", e.message));
+                    }
+                    Err(e) => return self.wait_on(id, "readyWhen", &e),
+                },
+            }
+        }
+        if let Some(list) = lists.get(&index) {
+            bindings.bind(id, list);
+        }
+        if ready {
+            self.nodes.insert(id, Node::Ready);
+        } else {
+            let code = if not_ready.iter().all(|m| m.ends_with("not observed yet")) {
+                ReasonCode::AwaitingObservation
+            } else {
+                ReasonCode::ReadyWhenFalse
+            };
+            self.wait(id, code, not_ready.join("; "));
+        }
+    }
+
+    fn visit_external(&mut self, index: usize, bindings: &mut Bindings<'a>, lists: &'a HashMap<usize, Value>) {
+        let resource = &self.input.rgd.resources[index];
+        let id = resource.id.as_str();
+        let reference = match render::render(&resource.template, self.input.evaluator, bindings, &[]) {
+            Ok(r) => r,
+            Err((path, e)) => return self.wait_on(id, &format!("externalRef {path}"), &e),
+        };
+        if external_selector(resource).is_some() {
+            if let Some(list) = lists.get(&index) {
+                bindings.bind(id, list);
+            }
+            // A selector reads whatever matches, none included; with readyWhen, each match must pass.
+            let items = lists.get(&index).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            for item in items {
+                match self.ready(resource, bindings, &[("each", item)]) {
+                    Ok(true) => {}
+                    Ok(false) => return self.wait(id, ReasonCode::ReadyWhenFalse, "readyWhen is false for a match"),
+                    Err(e) => return self.wait_on(id, "readyWhen", &e),
+                }
+            }
+            self.nodes.insert(id, Node::Ready);
+            return;
+        }
+        let mut reference = reference;
+        self.default_namespace(resource, &mut reference);
+        let key = ObjectKey::of(&reference);
+        let Some(observed) = self.observed.get(&key).copied() else {
+            return self.wait(id, ReasonCode::ExternalNotFound, format!("external reference {key} not found"));
+        };
+        bindings.bind(id, observed);
+        match self.ready(resource, bindings, &[]) {
+            Ok(true) => {
+                self.nodes.insert(id, Node::Ready);
+            }
+            Ok(false) => self.wait(id, ReasonCode::ReadyWhenFalse, format!("readyWhen is false for {key}")),
+            Err(e) => self.wait_on(id, "readyWhen", &e),
+        }
+    }
+
+    fn finish(&mut self, bindings: &mut Bindings<'a>, suspended: bool) {
+        let rgd = self.input.rgd;
+        // Apply order: wave, then topological position, then collection index.
+        let position: HashMap<&str, usize> =
+            rgd.order.iter().enumerate().map(|(p, &i)| (rgd.resources[i].id.as_str(), p)).collect();
+        self.plan.resources.sort_by_key(|a| (a.wave, position.get(a.id.as_str()).copied(), a.index));
+        let waiting = !self.plan.pending.is_empty();
+        if !waiting && self.errors.is_empty() && !suspended {
+            let mut prune: Vec<ObjectKey> = self
+                .input
+                .observed
+                .iter()
+                .filter(|o| self.owner.owns(o))
+                .map(ObjectKey::of)
+                .filter(|k| !self.desired.contains(k))
+                .collect();
+            prune.sort();
+            self.plan.prune = prune;
+        }
+        self.plan.instance = self.instance_patch();
+        self.plan.state = if !self.errors.is_empty() {
+            InstanceState::Error
+        } else if waiting || suspended {
+            InstanceState::InProgress
+        } else {
+            InstanceState::Active
+        };
+        if waiting && !suspended {
+            self.plan.requeue_after_seconds = Some(self.input.options.requeue_after_seconds);
+        }
+        self.plan.status = status::status(self.input, &self.plan, bindings, suspended, &self.errors);
+    }
+
+    fn instance_patch(&self) -> InstancePatch {
+        let rgd = self.input.rgd;
+        let mut labels = BTreeMap::new();
+        labels.insert(identity::OWNED.to_string(), "true".to_string());
+        labels.insert(identity::KRO_VERSION.to_string(), self.owner.kro_version.clone());
+        labels.insert(identity::RGD_NAME.to_string(), rgd.name.clone());
+        if let Some(uid) = &self.input.options.rgd_uid {
+            labels.insert(identity::RGD_ID.to_string(), uid.clone());
+        }
+        labels.insert(identity::APPLYSET_ID.to_string(), self.owner.applyset_id.clone());
+        let keys: Vec<&ObjectKey> = self.desired.iter().collect();
+        let group_kinds: BTreeSet<String> = keys.iter().map(|k| k.group_kind()).collect();
+        let namespaces: BTreeSet<&str> =
+            keys.iter().map(|k| k.namespace.as_str()).filter(|n| !n.is_empty() && *n != self.owner.namespace).collect();
+        let mut annotations = BTreeMap::new();
+        annotations.insert(identity::APPLYSET_TOOLING.to_string(), format!("kro/{}", self.owner.kro_version));
+        annotations
+            .insert(identity::APPLYSET_GROUP_KINDS.to_string(), group_kinds.into_iter().collect::<Vec<_>>().join(","));
+        annotations
+            .insert(identity::APPLYSET_NAMESPACES.to_string(), namespaces.into_iter().collect::<Vec<_>>().join(","));
+        annotations.insert(identity::APPLYSET_INVENTORY_HASH.to_string(), identity::inventory_hash(&keys));
+        InstancePatch { labels, annotations, finalizers: vec![identity::FINALIZER.to_string()] }
+    }
+}
+
+/// Observed items of collections and of selector-based external references, in collection order, so
+/// dependents can read them as lists.
+fn collect_lists(input: &PlanInput<'_>, owner: &Owner) -> HashMap<usize, Value> {
+    let mut lists = HashMap::new();
+    for (i, resource) in input.rgd.resources.iter().enumerate() {
+        let selector = external_selector(resource);
+        if resource.for_each.is_empty() && selector.is_none() {
+            continue;
+        }
+        let mut found: Vec<&Value> = input
+            .observed
+            .iter()
+            .filter(|o| same_kind(o, resource))
+            .filter(|o| match &selector {
+                Some(selector) => matches_labels(o, selector),
+                None => owner.owns(o) && label(o, identity::NODE_ID) == Some(resource.id.as_str()),
+            })
+            .collect();
+        found.sort_by_key(|o| {
+            (
+                label(o, identity::COLLECTION_INDEX).and_then(|i| i.parse::<usize>().ok()).unwrap_or(usize::MAX),
+                ObjectKey::of(o),
+            )
+        });
+        lists.insert(i, Value::Array(found.into_iter().cloned().collect()));
+    }
+    lists
+}
+
+/// `schema` as expressions see it: the instance without its status.
+fn schema_view(instance: &Value) -> Value {
+    let mut schema = instance.clone();
+    if let Some(map) = schema.as_object_mut() {
+        map.remove("status");
+    }
+    schema
+}
+
+fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
+    object.get("metadata")?.get("labels")?.get(key)?.as_str()
+}
+
+fn same_kind(object: &Value, resource: &Resource) -> bool {
+    object.get("apiVersion").and_then(Value::as_str) == Some(resource.api_version.as_str())
+        && object.get("kind").and_then(Value::as_str) == Some(resource.kind.as_str())
+}
+
+/// An external reference's `metadata.selector.matchLabels`, when it selects rather than names.
+fn external_selector(resource: &Resource) -> Option<Map<String, Value>> {
+    if !resource.external {
+        return None;
+    }
+    resource.template.pointer("/metadata/selector/matchLabels").and_then(Value::as_object).cloned()
+}
+
+fn matches_labels(object: &Value, selector: &Map<String, Value>) -> bool {
+    selector.iter().all(|(k, v)| label(object, k) == v.as_str())
+}

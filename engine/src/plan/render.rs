@@ -1,0 +1,100 @@
+//! Rendering a template: every string holding `${...}` is replaced by its value. A standalone expression
+//! keeps its result's type; a string template concatenates text and results (kro's `"a" + (e) + "b"`).
+
+use serde_json::{Map, Value};
+
+use crate::expr::eval::{Bindings, EvalError, Evaluator};
+use crate::expr::{Interpolation, Part, scan};
+
+/// Renders `template` with `bindings` and `locals` (forEach iterators). Fails with the first expression that
+/// has no value; the error names the field.
+pub(super) fn render(
+    template: &Value,
+    evaluator: &Evaluator,
+    bindings: &mut Bindings<'_>,
+    locals: &[(&str, &Value)],
+) -> Result<Value, (String, EvalError)> {
+    render_at(template, "", evaluator, bindings, locals)
+}
+
+fn render_at(
+    value: &Value,
+    path: &str,
+    evaluator: &Evaluator,
+    bindings: &mut Bindings<'_>,
+    locals: &[(&str, &Value)],
+) -> Result<Value, (String, EvalError)> {
+    match value {
+        Value::String(s) => render_string(s, evaluator, bindings, locals).map_err(|e| (path.to_string(), e)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| render_at(item, &format!("{path}[{i}]"), evaluator, bindings, locals))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        Value::Object(map) => {
+            let mut out = Map::with_capacity(map.len());
+            for (key, item) in map {
+                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                // Keys are never expressions in kro; only values are rendered.
+                out.insert(key.clone(), render_at(item, &child, evaluator, bindings, locals)?);
+            }
+            Ok(Value::Object(out))
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+/// A string value: itself, one expression's value, or a string template's text.
+pub(super) fn render_string(
+    s: &str,
+    evaluator: &Evaluator,
+    bindings: &mut Bindings<'_>,
+    locals: &[(&str, &Value)],
+) -> Result<Value, EvalError> {
+    if !s.contains("${") {
+        return Ok(Value::String(s.to_string()));
+    }
+    match scan(s).interpolation {
+        Interpolation::Literal => Ok(Value::String(s.to_string())),
+        Interpolation::Standalone(found) => {
+            let program = evaluator.compile(&found.expr)?;
+            bindings.evaluate(&program, locals)
+        }
+        Interpolation::Template(parts) => {
+            let mut out = String::new();
+            for part in parts {
+                match part {
+                    Part::Text(text) => out.push_str(&text),
+                    Part::Expr(found) => {
+                        let program = evaluator.compile(&found.expr)?;
+                        match bindings.evaluate(&program, locals)? {
+                            Value::String(v) => out.push_str(&v),
+                            // The type checker refuses non-strings in templates; data without a schema can still
+                            // bring one, which kro's `+` would refuse too.
+                            other => {
+                                return Err(EvalError::failed(format!(
+                                    "found no matching overload for '_+_' applied to '(string, {})' in {s:?}",
+                                    json_type(&other)
+                                )));
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(Value::String(out))
+        }
+    }
+}
+
+pub(super) fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null_type",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_i64() => "int",
+        Value::Number(_) => "double",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "map",
+    }
+}
