@@ -54,6 +54,33 @@ pub enum Command {
         #[arg(long, short, value_enum, default_value_t = GraphFormat::Json)]
         output: GraphFormat,
     },
+    /// Show what kro-rs would apply now for an instance, in apply order, or simulate its reconcile.
+    #[command(
+        after_help = "The instance is validated and defaulted against the generated CRD first. Objects observed in the cluster (with their status) come from --observed, a multi-document YAML; without it nothing exists yet.\n\nWith --simulate, every applied object is taken as created (with the status of the same object in --observed, if any) and the plan is made again, until the instance is ACTIVE (exit 0) or stuck (exit 1).\n\nJSON holds resources, pending (id, reason {code, message}), excluded, prune, instance (metadata patch), status and requeueAfterSeconds.\n\nExamples:\n  kro render rgd.yaml --instance instance.yaml\n  kro render rgd.yaml --instance instance.yaml --observed cluster.yaml -o json\n  kro render rgd.yaml --instance instance.yaml --simulate"
+    )]
+    Render {
+        /// The RGD file (one RGD); `-` reads standard input.
+        #[arg(value_name = "RGD")]
+        rgd: PathBuf,
+        /// The instance to render.
+        #[arg(long, value_name = "FILE")]
+        instance: PathBuf,
+        /// Objects as the cluster has them, with their status (multi-document YAML).
+        #[arg(long, value_name = "FILE")]
+        observed: Option<PathBuf>,
+        /// The time to plan at (RFC 3339), for condition transition times.
+        #[arg(long, value_name = "RFC3339", default_value = kro_engine::plan::DEFAULT_NOW)]
+        now: String,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = RenderFormat::Yaml)]
+        output: RenderFormat,
+        /// Simulate the reconcile step by step until the instance is ACTIVE or stuck.
+        #[arg(long)]
+        simulate: bool,
+        /// A CRD file, or a folder of them, defining custom kinds the resources use (repeatable).
+        #[arg(long = "crd", value_name = "PATH")]
+        crds: Vec<PathBuf>,
+    },
     /// Print the JSON Schema of a ResourceGraphDefinition document, for editors.
     #[command(
         after_help = "Use it with yaml-language-server:\n  kro schema > rgd.schema.json\n  # then in the RGD file: # yaml-language-server: $schema=./rgd.schema.json"
@@ -87,6 +114,12 @@ pub enum GraphFormat {
     Mermaid,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderFormat {
+    Yaml,
+    Json,
+}
+
 /// What a command ended in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -111,6 +144,10 @@ pub fn run() -> ExitCode {
         Command::Validate { input, output } => commands::validate(&input, output),
         Command::Crd { input } => commands::crd(&input),
         Command::Graph { input, output } => commands::graph(&input, output),
+        Command::Render { rgd, instance, observed, now, output, simulate, crds } => {
+            let args = crate::render::RenderArgs { rgd, instance, observed, now, output, simulate, crds };
+            crate::render::render(&args)
+        }
         Command::Schema => commands::schema(),
     };
     outcome.into()
