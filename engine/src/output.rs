@@ -79,3 +79,40 @@ pub fn graph_mermaid(rgd: &CompiledRgd) -> String {
 pub fn crd_yaml(rgd: &CompiledRgd) -> String {
     crate::yaml::to_yaml(&rgd.crd)
 }
+
+/// The `kro render --output json` contract: the objects to apply in apply order, what waits and why, what is
+/// excluded and pruned, the instance metadata patch, the status and the requeue hint.
+pub fn plan_json(plan: &crate::plan::Plan) -> Value {
+    let mut value = json!({
+        "resources": plan.resources.iter().map(|a| &a.object).collect::<Vec<_>>(),
+        "pending": plan.pending,
+        "excluded": plan.excluded,
+        "prune": plan.prune,
+        "instance": plan.instance,
+        "state": plan.state,
+        "status": plan.status,
+        "requeueAfterSeconds": plan.requeue_after_seconds,
+    });
+    if !plan.delete.is_empty() {
+        value["delete"] = json!(plan.delete);
+    }
+    if !plan.assumed.is_empty() {
+        value["assumed"] = json!(plan.assumed);
+    }
+    value
+}
+
+/// `kro render --simulate --output json`: each step's plan, and whether the instance became ACTIVE.
+pub fn simulation_json(steps: &[crate::plan::SimulationStep], result: &Result<(), String>) -> Value {
+    let steps: Vec<Value> = steps.iter().map(|s| json!({"step": s.step, "plan": plan_json(&s.plan)})).collect();
+    let result = match result {
+        Ok(()) => json!({"active": true}),
+        Err(reason) => json!({"active": false, "reason": reason}),
+    };
+    json!({"steps": steps, "result": result})
+}
+
+/// The objects a plan applies, as multi-document YAML in apply order (`kro render`'s default output).
+pub fn plan_yaml(plan: &crate::plan::Plan) -> String {
+    plan.resources.iter().map(|a| crate::yaml::to_yaml(&a.object)).collect()
+}

@@ -2,11 +2,19 @@
 //! Runs every case under `tests/fixtures/<case>/`: compiles `rgd.yaml` (with the CRDs in `crds/`, if any) and
 //! compares the outcome with `expected/`: `diagnostics.json` always, `crd.yaml` and `graph.json` when the RGD
 //! is valid. `UPDATE_EXPECT=1` rewrites the expected files; review every change by hand before committing.
+//!
+//! A case with a valid RGD may also hold instances to plan: `instance.yaml` (with the cluster's objects in
+//! `observed.yaml`, if any) gives `expected/plan.json` and the simulated reconcile `expected/steps.json`;
+//! `instance.NAME.yaml` (with `observed.NAME.yaml`) gives `expected/plan.NAME.json`, for a life cycle's passes.
+//! Plans are made at `kro_engine::plan::DEFAULT_NOW` with kro version `dev`; an instance the API server would
+//! reject gives `{"instanceErrors": [...]}` instead.
 
 use std::fs;
 use std::path::Path;
 
 use kro_engine::compile::{CompiledDocument, InputLimits};
+use kro_engine::expr::eval::{EvalLimits, Evaluator};
+use kro_engine::plan::{self, PlanInput, PlanOptions};
 use kro_engine::{Catalog, compile, output};
 use serde_json::{Value, json};
 
@@ -87,8 +95,88 @@ fn run_case(rgd_path: &Path, text: String) -> datatest_stable::Result<()> {
             many => Value::Array(many.iter().map(|r| output::graph_json(r)).collect()),
         };
         expect(&graph_file, &(serde_json::to_string_pretty(&graphs)? + "\n"), &mut failures);
+        if let [rgd] = rgds.as_slice() {
+            plan_instances(case, rgd, &catalog_for(case), &mut failures);
+        }
     }
     if failures.is_empty() { Ok(()) } else { Err(failures.join("\n\n").into()) }
+}
+
+/// The documents of a YAML file as JSON.
+fn yaml_documents(path: &Path) -> Vec<(kro_engine::yaml::Node, Value)> {
+    let text = fs::read_to_string(path).unwrap();
+    let source = kro_engine::load_source(&text, &InputLimits::default()).unwrap();
+    source
+        .documents
+        .into_iter()
+        .filter_map(|d| d.root)
+        .map(|n| {
+            let json = n.to_json();
+            (n, json)
+        })
+        .collect()
+}
+
+fn plan_instances(case: &Path, rgd: &kro_engine::CompiledRgd, catalog: &Catalog, failures: &mut Vec<String>) {
+    let mut instances: Vec<(String, std::path::PathBuf)> = fs::read_dir(case)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?.to_string();
+            let middle = name.strip_prefix("instance")?.strip_suffix(".yaml")?.to_string();
+            (middle.is_empty() || middle.starts_with('.')).then_some((middle, p))
+        })
+        .collect();
+    instances.sort();
+    let evaluator = Evaluator::new(EvalLimits::default()).unwrap();
+    let options = PlanOptions { kro_version: "dev".to_string(), ..PlanOptions::default() };
+    for (suffix, path) in instances {
+        let expected = case.join("expected").join(format!("plan{suffix}.json"));
+        let docs = yaml_documents(&path);
+        let [(node, _)] = docs.as_slice() else { panic!("{} must hold one instance", path.display()) };
+        let instance = match plan::prepare_instance(rgd, node) {
+            Ok(i) => i,
+            Err(findings) => {
+                let errors: Vec<Value> = findings
+                    .iter()
+                    .map(|f| {
+                        json!({
+                            "path": f.path.to_string(),
+                            "line": f.span.map(|s| s.start.line),
+                            "column": f.span.map(|s| s.start.column),
+                            "message": f.message,
+                        })
+                    })
+                    .collect();
+                let text = serde_json::to_string_pretty(&json!({"instanceErrors": errors})).unwrap() + "\n";
+                expect(&expected, &text, failures);
+                continue;
+            }
+        };
+        let observed_path = case.join(format!("observed{suffix}.yaml"));
+        let observed: Vec<Value> = if observed_path.exists() {
+            yaml_documents(&observed_path).into_iter().map(|(_, j)| j).collect()
+        } else {
+            Vec::new()
+        };
+        let input = PlanInput {
+            rgd,
+            catalog,
+            evaluator: &evaluator,
+            instance: &instance,
+            observed: &observed,
+            options: &options,
+        };
+        let planned = output::plan_json(&plan::plan(&input));
+        expect(&expected, &(serde_json::to_string_pretty(&planned).unwrap() + "\n"), failures);
+        if suffix.is_empty() {
+            let (steps, result) = plan::simulate(&input);
+            let simulated = output::simulation_json(&steps, &result);
+            let file = case.join("expected").join("steps.json");
+            expect(&file, &(serde_json::to_string_pretty(&simulated).unwrap() + "\n"), failures);
+        }
+    }
 }
 
 datatest_stable::harness! {

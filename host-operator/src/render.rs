@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use kro_engine::expr::eval::{EvalLimits, Evaluator};
 use kro_engine::plan::{self, Plan, PlanInput, PlanOptions, SimulationStep};
-use kro_engine::{Diagnostic, compile, load_source};
-use serde_json::{Value, json};
+use kro_engine::{Diagnostic, compile, load_source, output};
+use serde_json::Value;
 
 use crate::cli::{Outcome, RenderFormat};
 use crate::input::{InputFile, catalog, limits, read_inputs};
@@ -145,46 +145,15 @@ pub fn render(args: &RenderArgs) -> Outcome {
     }
     let plan = plan::plan(&input);
     match args.output {
-        RenderFormat::Yaml => out(Stream::Stdout, &objects_yaml(&plan)),
-        RenderFormat::Json => out(Stream::Stdout, &pretty(&plan_json(&plan))),
+        RenderFormat::Yaml => out(Stream::Stdout, &output::plan_yaml(&plan)),
+        RenderFormat::Json => out(Stream::Stdout, &pretty(&output::plan_json(&plan))),
     }
     Outcome::Success
 }
 
-/// The objects to apply, as multi-document YAML in apply order.
-fn objects_yaml(plan: &Plan) -> String {
-    plan.resources.iter().map(|a| kro_engine::yaml::to_yaml(&a.object)).collect()
-}
-
-/// The JSON of the command-line contract.
-pub fn plan_json(plan: &Plan) -> Value {
-    let mut value = json!({
-        "resources": plan.resources.iter().map(|a| &a.object).collect::<Vec<_>>(),
-        "pending": plan.pending,
-        "excluded": plan.excluded,
-        "prune": plan.prune,
-        "instance": plan.instance,
-        "state": plan.state,
-        "status": plan.status,
-        "requeueAfterSeconds": plan.requeue_after_seconds,
-    });
-    if !plan.delete.is_empty() {
-        value["delete"] = json!(plan.delete);
-    }
-    if !plan.assumed.is_empty() {
-        value["assumed"] = json!(plan.assumed);
-    }
-    value
-}
-
 fn print_simulation(steps: &[SimulationStep], result: &Result<(), String>, format: RenderFormat) {
     if format == RenderFormat::Json {
-        let steps: Vec<Value> = steps.iter().map(|s| json!({"step": s.step, "plan": plan_json(&s.plan)})).collect();
-        let result = match result {
-            Ok(()) => json!({"active": true}),
-            Err(reason) => json!({"active": false, "reason": reason}),
-        };
-        out(Stream::Stdout, &pretty(&json!({"steps": steps, "result": result})));
+        out(Stream::Stdout, &pretty(&output::simulation_json(steps, result)));
         return;
     }
     let mut text = String::new();

@@ -190,7 +190,9 @@ pub fn instance_uid(instance: &Value) -> String {
         return uid.to_string();
     }
     let s = |p: &str| instance.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
-    let digest = <sha2::Sha256 as sha2::Digest>::digest(format!("{}/{}", s("/metadata/namespace"), s("/metadata/name")).as_bytes());
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(
+        format!("{}/{}", s("/metadata/namespace"), s("/metadata/name")).as_bytes(),
+    );
     let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
     format!("00000000-0000-4000-8000-{hex}")
 }
@@ -596,8 +598,10 @@ impl<'a> Planner<'a> {
         annotations.insert(identity::APPLYSET_TOOLING.to_string(), format!("kro/{}", self.owner.kro_version));
         annotations
             .insert(identity::APPLYSET_GROUP_KINDS.to_string(), group_kinds.into_iter().collect::<Vec<_>>().join(","));
-        annotations
-            .insert(identity::APPLYSET_NAMESPACES.to_string(), namespaces.into_iter().collect::<Vec<_>>().join(","));
+        if !namespaces.is_empty() {
+            let namespaces = namespaces.into_iter().collect::<Vec<_>>().join(",");
+            annotations.insert(identity::APPLYSET_NAMESPACES.to_string(), namespaces);
+        }
         annotations.insert(identity::APPLYSET_INVENTORY_HASH.to_string(), identity::inventory_hash(&keys));
         InstancePatch { labels, annotations, finalizers: vec![identity::FINALIZER.to_string()] }
     }
