@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use kro_engine::expr::library::Features;
 
 use crate::commands;
 
@@ -80,6 +81,9 @@ pub enum Command {
         /// A CRD file, or a folder of them, defining custom kinds the resources use (repeatable).
         #[arg(long = "crd", value_name = "PATH")]
         crds: Vec<PathBuf>,
+        /// kro's alpha features, e.g. `CELOmitFunction=true`.
+        #[arg(long, value_name = "GATE=BOOL,...", value_parser = parse_feature_gates, default_value = "")]
+        feature_gates: Features,
     },
     /// Print the JSON Schema of a ResourceGraphDefinition document, for editors.
     #[command(
@@ -99,6 +103,33 @@ pub struct InputArgs {
     /// Treat warnings as errors (exit 1).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// kro's alpha features, e.g. `CELOmitFunction=true` (off by default, as in kro).
+    #[arg(long, value_name = "GATE=BOOL,...", value_parser = parse_feature_gates, default_value = "")]
+    pub feature_gates: Features,
+}
+
+/// `--feature-gates CELOmitFunction=true`, kro's flag and spelling. Gates kro has that change nothing offline
+/// (events and metrics of conditions) are accepted and ignored.
+pub fn parse_feature_gates(text: &str) -> Result<Features, String> {
+    let mut features = Features::default();
+    for gate in text.split(',').map(str::trim).filter(|g| !g.is_empty()) {
+        let (name, value) = gate.split_once('=').unwrap_or((gate, "true"));
+        let on = match value.trim() {
+            "true" => true,
+            "false" => false,
+            other => return Err(format!("{name}={other}: a gate is true or false")),
+        };
+        match name.trim() {
+            "CELOmitFunction" => features.omit = on,
+            "InstanceConditionEvents" | "InstanceConditionMetrics" => {}
+            other => {
+                return Err(format!(
+                    "unknown feature gate {other}; known: CELOmitFunction, InstanceConditionEvents, InstanceConditionMetrics"
+                ));
+            }
+        }
+    }
+    Ok(features)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -144,8 +175,9 @@ pub fn run() -> ExitCode {
         Command::Validate { input, output } => commands::validate(&input, output),
         Command::Crd { input } => commands::crd(&input),
         Command::Graph { input, output } => commands::graph(&input, output),
-        Command::Render { rgd, instance, observed, now, output, simulate, crds } => {
-            let args = crate::render::RenderArgs { rgd, instance, observed, now, output, simulate, crds };
+        Command::Render { rgd, instance, observed, now, output, simulate, crds, feature_gates } => {
+            let args =
+                crate::render::RenderArgs { rgd, instance, observed, now, output, simulate, crds, feature_gates };
             crate::render::render(&args)
         }
         Command::Schema => commands::schema(),

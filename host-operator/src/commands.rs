@@ -28,6 +28,7 @@ fn check_all(input: &InputArgs) -> Result<Vec<Checked>, Outcome> {
         Outcome::UsageOrIo
     };
     let (catalog, crd_problems) = catalog(&input.crds).map_err(|e| fail(e.0))?;
+    let catalog = catalog.with_features(input.feature_gates);
     let files = read_inputs(&input.files).map_err(|e| fail(e.0))?;
     let mut checked: Vec<Checked> = crd_problems
         .into_iter()

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use kro_engine::expr::eval::{EvalLimits, Evaluator};
+use kro_engine::expr::library::Features;
 use kro_engine::plan::{self, Plan, PlanInput, PlanOptions, SimulationStep};
 use kro_engine::{Diagnostic, compile, load_source, output};
 use serde_json::Value;
@@ -21,6 +22,7 @@ pub struct RenderArgs {
     pub output: RenderFormat,
     pub simulate: bool,
     pub crds: Vec<PathBuf>,
+    pub feature_gates: Features,
 }
 
 fn fail(message: &str) -> Outcome {
@@ -60,7 +62,7 @@ pub fn render(args: &RenderArgs) -> Outcome {
         return fail(&format!("--now {:?} is not an RFC 3339 time such as 2025-01-01T00:00:00Z", args.now));
     }
     let (catalog, crd_problems) = match catalog(&args.crds) {
-        Ok(c) => c,
+        Ok((c, problems)) => (c.with_features(args.feature_gates), problems),
         Err(e) => return fail(&e.0),
     };
     if let Some((file, d)) = crd_problems.first() {
@@ -125,7 +127,7 @@ pub fn render(args: &RenderArgs) -> Outcome {
         }
     };
 
-    let evaluator = match Evaluator::new(EvalLimits::default()) {
+    let evaluator = match Evaluator::with_features(EvalLimits::default(), args.feature_gates) {
         Ok(e) => e,
         Err(e) => return fail(&e.message),
     };

@@ -295,3 +295,153 @@ fn a_reader_that_stops_early_does_not_crash_kro() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+const WEBAPP_INSTANCE: &str = "examples/webapp/instance.yaml";
+
+#[test]
+fn render_prints_the_first_wave_as_yaml_deterministically() {
+    let o = kro(&["render", WEBAPP, "--instance", WEBAPP_INSTANCE]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    // Only the Deployment: the Service reads it, so it waits until the Deployment is observed.
+    assert_eq!(out.matches("\nkind: ").count(), 1, "{out}");
+    assert!(out.contains("kind: Deployment") && out.contains("kro.run/node-id: deployment"), "{out}");
+    assert!(out.contains("namespace: default"), "{out}");
+    assert_eq!(stdout(&kro(&["render", WEBAPP, "--instance", WEBAPP_INSTANCE])), out);
+}
+
+#[test]
+fn render_json_follows_the_contract_and_uses_observed_objects() {
+    let o = kro(&["render", WEBAPP, "--instance", WEBAPP_INSTANCE, "-o", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let first: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for key in ["resources", "pending", "excluded", "prune", "instance", "status", "requeueAfterSeconds"] {
+        assert!(first.get(key).is_some(), "{key} missing: {first}");
+    }
+    assert_eq!(first["pending"][1]["reason"]["code"], "dependencyNotReady");
+    assert_eq!(first["requeueAfterSeconds"], 3);
+    // Feed the Deployment back as observed: the Service renders now, and the status projects its fields.
+    let mut deployment = first["resources"][0].clone();
+    deployment["status"] = serde_json::json!({"availableReplicas": 3, "conditions": []});
+    let observed = temp_file(serde_json::to_string(&deployment).unwrap().as_bytes());
+    let o = kro(&[
+        "render",
+        WEBAPP,
+        "--instance",
+        WEBAPP_INSTANCE,
+        "--observed",
+        observed.path().to_str().unwrap(),
+        "--now",
+        "2026-01-02T03:04:05Z",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let second: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let kinds: Vec<&str> =
+        second["resources"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["Deployment", "Service"]);
+    assert_eq!(second["status"]["availableReplicas"], 3);
+    assert_eq!(second["status"]["conditions"][0]["lastTransitionTime"], "2026-01-02T03:04:05Z");
+}
+
+#[test]
+fn render_simulate_steps_to_active() {
+    let o = kro(&["render", WEBAPP, "--instance", WEBAPP_INSTANCE, "--simulate"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("step 1: state IN_PROGRESS\n  apply   deployment (wave 1)"), "{out}");
+    assert!(out.contains("wait    service: waiting for deployment to be ready"), "{out}");
+    assert!(out.trim_end().ends_with("ACTIVE after 4 step(s)"), "{out}");
+}
+
+#[test]
+fn render_simulate_exits_1_when_stuck() {
+    let rgd = temp_file(
+        b"apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata: {name: stuck}
+spec:
+  schema:
+    apiVersion: v1alpha1
+    kind: Stuck
+    spec: {}
+  resources:
+    - id: shared
+      externalRef: {apiVersion: v1, kind: ConfigMap, metadata: {name: missing, namespace: default}}
+",
+    );
+    let instance = temp_file(b"apiVersion: kro.run/v1alpha1\nkind: Stuck\nmetadata: {name: s}\nspec: {}\n");
+    let o =
+        kro(&["render", rgd.path().to_str().unwrap(), "--instance", instance.path().to_str().unwrap(), "--simulate"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("stuck after 2 step(s): shared: external reference v1/ConfigMap default/missing not found"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn render_rejects_an_invalid_instance_with_its_location() {
+    let instance = temp_file(b"apiVersion: kro.run/v1alpha1\nkind: Application\nmetadata: {name: x}\nspec:\n  name: 42\n  ingress: {enabled: maybe}\n");
+    let o = kro(&["render", WEBAPP, "--instance", instance.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains(":5:9: error: spec.name: Invalid value: \"integer\""), "{err}");
+    assert!(err.contains(":6:22: error: spec.ingress.enabled"), "{err}");
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn render_usage_errors_exit_2() {
+    let o = kro(&["render", WEBAPP, "--instance", "no/such/file.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no such file"), "{}", stderr(&o));
+    let o = kro(&["render", WEBAPP, "--instance", WEBAPP_INSTANCE, "--now", "yesterday"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not an RFC 3339 time"), "{}", stderr(&o));
+    let o = kro(&["render", BROKEN, "--instance", WEBAPP_INSTANCE]);
+    assert_eq!(o.status.code(), Some(1), "an invalid RGD is invalid input");
+}
+
+#[test]
+fn feature_gates_switch_omit_on() {
+    let rgd = temp_file(
+        br#"apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata: {name: omitter}
+spec:
+  schema:
+    apiVersion: v1alpha1
+    kind: Omitter
+    spec:
+      replicas: integer | default=0
+  resources:
+    - id: cm
+      template:
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: cm}
+        data:
+          replicas: "${schema.spec.replicas > 0 ? string(schema.spec.replicas) : omit()}"
+          kept: "yes"
+"#,
+    );
+    let path = rgd.path().to_str().unwrap();
+    assert_eq!(kro(&["validate", path]).status.code(), Some(1));
+    assert_eq!(kro(&["validate", path, "--feature-gates", "CELOmitFunction=true"]).status.code(), Some(0));
+    let instance = temp_file(b"apiVersion: kro.run/v1alpha1\nkind: Omitter\nmetadata: {name: o}\nspec: {}\n");
+    let o = kro(&[
+        "render",
+        path,
+        "--instance",
+        instance.path().to_str().unwrap(),
+        "--feature-gates",
+        "CELOmitFunction=true",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("kept: \"yes\"") && !stdout(&o).contains("replicas"), "{}", stdout(&o));
+    let o = kro(&["validate", path, "--feature-gates", "Bogus=true"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -577,7 +577,13 @@ impl<'a> Planner<'a> {
         if waiting && !suspended {
             self.plan.requeue_after_seconds = Some(self.input.options.requeue_after_seconds);
         }
-        self.plan.status = status::status(self.input, &self.plan, bindings, suspended, &self.errors);
+        let (status, failures) = status::status(self.input, &self.plan, bindings, suspended, &self.errors);
+        self.plan.status = status;
+        if !failures.is_empty() {
+            // kro: a custom condition that fails to evaluate puts the instance in ERROR, with what it could write.
+            self.plan.state = InstanceState::Error;
+            self.errors.extend(failures);
+        }
     }
 
     fn instance_patch(&self) -> InstancePatch {

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::expr::eval::{Bindings, EvalError, Evaluator};
+use crate::expr::eval::{Bindings, EvalError, Evaluator, Field};
 use crate::expr::{Interpolation, Part, scan};
 
 /// Renders `template` with `bindings` and `locals` (forEach iterators). Fails with the first expression that
@@ -14,35 +14,56 @@ pub(super) fn render(
     bindings: &mut Bindings<'_>,
     locals: &[(&str, &Value)],
 ) -> Result<Value, (String, EvalError)> {
-    render_at(template, "", evaluator, bindings, locals)
+    Ok(render_at(template, "", evaluator, bindings, locals)?.unwrap_or(Value::Null))
 }
 
+/// The rendered value, or `None` when `omit()` removes it (kro's `cleanOmitSentinels`).
 fn render_at(
     value: &Value,
     path: &str,
     evaluator: &Evaluator,
     bindings: &mut Bindings<'_>,
     locals: &[(&str, &Value)],
-) -> Result<Value, (String, EvalError)> {
+) -> Result<Option<Value>, (String, EvalError)> {
     match value {
-        Value::String(s) => render_string(s, evaluator, bindings, locals).map_err(|e| (path.to_string(), e)),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| render_at(item, &format!("{path}[{i}]"), evaluator, bindings, locals))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
+        Value::String(s) => render_field(s, evaluator, bindings, locals).map_err(|e| (path.to_string(), e)),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.extend(render_at(item, &format!("{path}[{i}]"), evaluator, bindings, locals)?);
+            }
+            Ok(Some(Value::Array(out)))
+        }
         Value::Object(map) => {
             let mut out = Map::with_capacity(map.len());
             for (key, item) in map {
                 let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
                 // Keys are never expressions in kro; only values are rendered.
-                out.insert(key.clone(), render_at(item, &child, evaluator, bindings, locals)?);
+                if let Some(rendered) = render_at(item, &child, evaluator, bindings, locals)? {
+                    out.insert(key.clone(), rendered);
+                }
             }
-            Ok(Value::Object(out))
+            Ok(Some(Value::Object(out)))
         }
-        other => Ok(other.clone()),
+        other => Ok(Some(other.clone())),
     }
+}
+
+/// A template field: a standalone `omit()` removes it; anything else is [`render_string`].
+fn render_field(
+    s: &str,
+    evaluator: &Evaluator,
+    bindings: &mut Bindings<'_>,
+    locals: &[(&str, &Value)],
+) -> Result<Option<Value>, EvalError> {
+    if let Interpolation::Standalone(found) = scan(s).interpolation {
+        let program = evaluator.compile(&found.expr)?;
+        return Ok(match bindings.evaluate_field(&program, locals)? {
+            Field::Value(value) => Some(value),
+            Field::Omit => None,
+        });
+    }
+    render_string(s, evaluator, bindings, locals).map(Some)
 }
 
 /// A string value: itself, one expression's value, or a string template's text.

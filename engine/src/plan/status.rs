@@ -19,12 +19,11 @@ pub(super) fn status(
     bindings: &mut Bindings<'_>,
     suspended: bool,
     errors: &[String],
-) -> Value {
+) -> (Value, Vec<String>) {
     let mut status = Map::new();
     let previous = input.instance.pointer("/status/conditions").and_then(Value::as_array);
     let generation = input.instance.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
-    let condition = |kind: &str, ok: bool, reason: &str, message: &str| {
-        let state = if ok { "True" } else { "False" };
+    let condition = |kind: &str, state: &str, reason: &str, message: &str| {
         let since = previous
             .and_then(|p| p.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(kind)))
             .filter(|c| c.get("status").and_then(Value::as_str) == Some(state))
@@ -42,39 +41,61 @@ pub(super) fn status(
 
     let (ready, ready_reason, ready_message) = resources_ready(plan, suspended, errors);
     let mut conditions = Vec::new();
-    let custom = input.rgd.status_template.get("conditions").and_then(Value::as_array);
-    if let Some(custom) = custom {
-        for entry in custom {
-            let Some(text) = entry.as_str() else { continue };
-            if let Ok(Value::Object(mut c)) = render_string(text, input.evaluator, bindings, &[]) {
-                let ok = c.get("status").and_then(Value::as_str) == Some("True");
-                let kind = c.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
-                let reason = c.get("reason").and_then(Value::as_str).unwrap_or_default().to_string();
-                let message = c.get("message").and_then(Value::as_str).unwrap_or_default().to_string();
-                let mut full = condition(&kind, ok, &reason, &message);
-                if let (Some(full), Some(status)) = (full.as_object_mut(), c.remove("status")) {
-                    full.insert("status".to_string(), status);
+    let builtin = vec![
+        condition("InstanceManaged", "True", "Managed", "instance is managed by kro"),
+        condition("GraphResolved", "True", "Resolved", "runtime graph created and all resources resolved"),
+        condition("ResourcesReady", truth(ready), &ready_reason, &ready_message),
+        condition("Ready", truth(ready), if ready { "Ready" } else { &ready_reason }, &ready_message),
+    ];
+    let mut failures = Vec::new();
+    match input.rgd.status_template.get("conditions").and_then(Value::as_array) {
+        Some(custom) => {
+            // The author's conditions replace kro's, which they can still read with
+            // runtime.condition(schema, 'Ready'): `schema` carries them for these expressions.
+            let mut schema = input.instance.clone();
+            if let Some(map) = schema.as_object_mut() {
+                map.insert("status".to_string(), json!({"conditions": builtin}));
+            }
+            let runtime = json!({});
+            let locals: [(&str, &Value); 2] = [("schema", &schema), ("runtime", &runtime)];
+            let mut pending = false;
+            for entry in custom.iter().filter_map(Value::as_str) {
+                match render_string(entry, input.evaluator, bindings, &locals) {
+                    Ok(Value::Object(c)) => conditions.push(stamp(&c, &condition)),
+                    Ok(Value::Array(items)) => {
+                        conditions.extend(items.iter().filter_map(Value::as_object).map(|c| stamp(c, &condition)));
+                    }
+                    Ok(other) => failures.push(format!("{entry} returned {other}, not a condition")),
+                    Err(e) if e.is_pending() => pending = true,
+                    Err(e) => failures.push(format!("{entry}: {}", e.message)),
                 }
-                conditions.push(full);
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for c in &conditions {
+                if let Some(kind) = c.get("type").and_then(Value::as_str)
+                    && !seen.insert(kind.to_string())
+                {
+                    failures.push(format!("two status.conditions entries computed the type {kind}"));
+                }
+            }
+            // A pending entry keeps what was written before: the previous conditions not computed now.
+            if pending && let Some(previous) = previous {
+                for old in previous {
+                    let kind = old.get("type").and_then(Value::as_str).unwrap_or_default();
+                    if kind != "InstanceSynced" && !seen.contains(kind) {
+                        conditions.push(old.clone());
+                    }
+                }
             }
         }
-    } else {
-        conditions.push(condition("InstanceManaged", true, "Managed", "instance is managed by kro"));
-        conditions.push(condition(
-            "GraphResolved",
-            true,
-            "Resolved",
-            "runtime graph created and all resources resolved",
-        ));
-        conditions.push(condition("ResourcesReady", ready, &ready_reason, &ready_message));
-        conditions.push(condition("Ready", ready, if ready { "Ready" } else { &ready_reason }, &ready_message));
+        None => conditions.extend(builtin),
     }
     let (synced_reason, synced_message) = if ready {
         ("ReconciliationSucceeded".to_string(), "Instance reconciled successfully".to_string())
     } else {
         (ready_reason, ready_message)
     };
-    conditions.push(condition("InstanceSynced", ready, &synced_reason, &synced_message));
+    conditions.push(condition("InstanceSynced", truth(ready), &synced_reason, &synced_message));
 
     if let Value::Object(fields) = &input.rgd.status_template {
         for (key, template) in fields {
@@ -86,7 +107,8 @@ pub(super) fn status(
             }
         }
     }
-    let state = match plan.state {
+    let state = if failures.is_empty() { plan.state } else { InstanceState::Error };
+    let state = match state {
         InstanceState::InProgress => "IN_PROGRESS",
         InstanceState::Active => "ACTIVE",
         InstanceState::Error => "ERROR",
@@ -94,7 +116,17 @@ pub(super) fn status(
     };
     status.insert("state".to_string(), Value::String(state.to_string()));
     status.insert("conditions".to_string(), Value::Array(conditions));
-    Value::Object(status)
+    (Value::Object(status), failures)
+}
+
+/// A computed custom condition with the transition time and generation kro adds.
+fn stamp(computed: &Map<String, Value>, condition: &impl Fn(&str, &str, &str, &str) -> Value) -> Value {
+    let text = |k: &str| computed.get(k).and_then(Value::as_str).unwrap_or_default();
+    condition(text("type"), text("status"), text("reason"), text("message"))
+}
+
+fn truth(ok: bool) -> &'static str {
+    if ok { "True" } else { "False" }
 }
 
 /// `ResourcesReady`: whether everything is applied and ready, and otherwise kro's reason and message.

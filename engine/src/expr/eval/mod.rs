@@ -164,7 +164,13 @@ impl std::fmt::Debug for Evaluator {
 impl Evaluator {
     /// Fails only if kro's environment cannot be built, which the tests rule out.
     pub fn new(limits: EvalLimits) -> Result<Self, EvalError> {
-        let mut env = library::kro_env().map_err(|e| EvalError::failed(format!("CEL environment: {e}")))?;
+        Self::with_features(limits, library::Features::default())
+    }
+
+    /// An evaluator whose environment has the optional features on (`omit()`).
+    pub fn with_features(limits: EvalLimits, features: library::Features) -> Result<Self, EvalError> {
+        let mut env =
+            library::kro_env_with(features).map_err(|e| EvalError::failed(format!("CEL environment: {e}")))?;
         budget::register(&mut env).map_err(|e| EvalError::failed(format!("CEL environment: {e}")))?;
         Ok(Evaluator { env: Arc::new(env), limits, cache: Mutex::new(HashMap::new()) })
     }
@@ -286,6 +292,14 @@ impl Evaluator {
     }
 }
 
+/// What a template field evaluates to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    Value(JsonValue),
+    /// `omit()`: the field (or list item) is left out of the rendered object.
+    Omit,
+}
+
 /// The variables of one reconcile, as JSON, converted to CEL on first use.
 pub struct Bindings<'v> {
     json: HashMap<String, &'v JsonValue>,
@@ -316,11 +330,19 @@ impl<'v> Bindings<'v> {
 
     /// Evaluates `program` to JSON, with `locals` (forEach iterators, `each`) bound over the bindings.
     pub fn evaluate(&mut self, program: &Program, locals: &[(&str, &JsonValue)]) -> Result<JsonValue, EvalError> {
+        match self.evaluate_field(program, locals)? {
+            Field::Value(value) => Ok(value),
+            Field::Omit => Err(EvalError::failed(format!("{}: omit() can only remove a template field", program.text))),
+        }
+    }
+
+    /// Evaluates the value of a template field: a value, or `omit()`'s request to leave the field out.
+    pub fn evaluate_field(&mut self, program: &Program, locals: &[(&str, &JsonValue)]) -> Result<Field, EvalError> {
         if let Some(path) = &program.path {
             let root = locals.iter().find(|(n, _)| *n == path.root).map(|(_, v)| *v).or_else(|| self.get(&path.root));
             if let Some(root) = root {
                 match path.walk(root) {
-                    Walk::Found(value) => return Ok(value.clone()),
+                    Walk::Found(value) => return Ok(Field::Value(value.clone())),
                     Walk::Missing(message) => return Err(EvalError::pending(message)),
                     Walk::Undecided => {}
                 }
@@ -333,7 +355,10 @@ impl<'v> Bindings<'v> {
         }
         scope.add_variable_as_val(budget::BUDGET_VAR, Box::new(budget::Budget::new(&self.limits)));
         let value = cel::Value::resolve_val(&program.expr, &scope).map_err(|e| EvalError::from_execution(&e))?;
-        to_json(value.as_ref()).map_err(|e| EvalError::failed(e.to_string()))
+        if library::omit::is_omit(value.as_ref()) {
+            return Ok(Field::Omit);
+        }
+        to_json(value.as_ref()).map(Field::Value).map_err(|e| EvalError::failed(e.to_string()))
     }
 
     /// Evaluates a condition (`includeWhen`, `readyWhen`): `null` is false, as in kro; another non-bool fails.
