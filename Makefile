@@ -15,7 +15,7 @@ help: ## list the targets
 build: ## build the kro binary
 	$(CARGO) build --locked -p kro-operator
 
-demo: build ## the main job: validate, graph and generate the CRD of the example RGD
+demo: build ## the main job: validate, graph, generate the CRD of the example RGD, and simulate an instance's reconcile
 	@echo "== kro validate $(EXAMPLE)/rgd.yaml"
 	@$(KRO) validate $(EXAMPLE)/rgd.yaml
 	@echo
@@ -24,6 +24,9 @@ demo: build ## the main job: validate, graph and generate the CRD of the example
 	@echo
 	@echo "== kro crd $(EXAMPLE)/rgd.yaml"
 	@$(KRO) crd $(EXAMPLE)/rgd.yaml
+	@echo
+	@echo "== kro render $(EXAMPLE)/rgd.yaml --instance $(EXAMPLE)/instance.yaml --simulate"
+	@$(KRO) render $(EXAMPLE)/rgd.yaml --instance $(EXAMPLE)/instance.yaml --simulate
 
 test: lint wasm apiserver test-rust ## every test: lints, the wasm32 build, unit, fixture, CLI and end-to-end tests
 
@@ -38,7 +41,7 @@ test-rust: ## cargo test over the workspace (needs `make apiserver` for the end-
 	$(CARGO) test --locked --workspace
 
 bench: ## criterion benchmarks of the engine (not part of `make test`)
-	$(CARGO) bench -p kro-engine --bench rgd_build
+	$(CARGO) bench -p kro-engine
 
 fuzz: ## run the fuzz target for 10 minutes, seeded with the fixtures (needs cargo-fuzz; see fuzz/README.md)
 	mkdir -p fuzz/corpus/rgd_pipeline
