@@ -1,21 +1,20 @@
 //! `x-kubernetes-validations`: CEL rules with `self` bound to the field's value, evaluated in kro's CEL
-//! environment ([`kro_env`]). A rule that reads `oldSelf` is a transition rule: like the API server, it runs
+//! environment by the engine's [`Evaluator`] (bounded parsing and a cost budget, as for every expression). A rule that reads `oldSelf` is a transition rule: like the API server, it runs
 //! only when there is an old value for the field (an update, and the old object holds the field, correlated by
 //! name, map key or list-map key), and is skipped otherwise.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use cel::{Context, Env};
 use serde_json::Value;
 
 use super::{FieldPath, Finding, FindingKind};
 use crate::diagnostics::Severity;
-use crate::expr::library::kro_env;
-use crate::expr::values::{to_cel, value_to_json};
+use crate::expr::eval::{Bindings, EvalLimits, Evaluator};
 
-fn env() -> Option<Arc<Env>> {
-    static ENV: OnceLock<Option<Arc<Env>>> = OnceLock::new();
-    ENV.get_or_init(|| kro_env().ok().map(Arc::new)).clone()
+/// One evaluator for every rule: its cache keeps each rule compiled once per process.
+fn evaluator() -> Option<&'static Evaluator> {
+    static EVALUATOR: OnceLock<Option<Evaluator>> = OnceLock::new();
+    EVALUATOR.get_or_init(|| Evaluator::new(EvalLimits::default()).ok()).as_ref()
 }
 
 /// The schema's type name, which the API server reports as the value of a failed rule (`Invalid value:
@@ -99,49 +98,60 @@ fn evaluate(
             span: None,
         });
     };
-    let Some(env) = env() else {
+    let Some(evaluator) = evaluator() else {
         push(out, FindingKind::RuleError, "Internal error: the CEL environment could not be built".to_string());
         return;
     };
-    let program = match env.compile(text) {
+    let program = match evaluator.compile(text) {
         Ok(program) => program,
         Err(e) => {
             push(out, FindingKind::RuleError, format!("Invalid value: \"{ty}\": compilation failed: {text}: {e}"));
             return;
         }
     };
-    let transition = program.references().has_variable("oldSelf");
+    let transition = program.references().iter().any(|r| r == "oldSelf");
     if transition && old.is_none() {
         return;
     }
-    let mut context = Context::with_env(Arc::clone(&env));
-    context.add_variable_as_val("self", to_cel(value));
+    let mut bindings = Bindings::new(evaluator);
+    bindings.bind("self", value);
     if let Some(old) = old {
-        context.add_variable_as_val("oldSelf", to_cel(old));
+        bindings.bind("oldSelf", old);
     }
-    match program.execute(&context) {
-        Ok(cel::Value::Bool(true)) => {}
-        Ok(cel::Value::Bool(false)) => {
-            let message = message_of(rule, &env, &context).unwrap_or_else(|| format!("failed rule: {text}"));
+    match bindings.evaluate(&program, &[]) {
+        Ok(Value::Bool(true)) => {}
+        Ok(Value::Bool(false)) => {
+            let message = message_of(rule, evaluator, &mut bindings).unwrap_or_else(|| format!("failed rule: {text}"));
             push(out, FindingKind::RuleFailed, format!("Invalid value: \"{ty}\": {message}"));
         }
         Ok(other) => push(
             out,
             FindingKind::RuleError,
-            format!("Invalid value: \"{ty}\": rule {text:?} must evaluate to a bool, got {}", other.type_of()),
+            format!("Invalid value: \"{ty}\": rule {text:?} must evaluate to a bool, got {}", json_type(&other)),
         ),
         Err(e) => push(out, FindingKind::RuleError, format!("Invalid value: \"{ty}\": {e} evaluating rule: {text}")),
     }
 }
 
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null_type",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_i64() => "int",
+        Value::Number(_) => "double",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "map",
+    }
+}
+
 /// The rule's `messageExpression` result when it evaluates to a non-empty string, else its `message`.
-fn message_of(rule: &Value, env: &Env, context: &Context<'_, '_>) -> Option<String> {
+fn message_of(rule: &Value, evaluator: &Evaluator, bindings: &mut Bindings<'_>) -> Option<String> {
     let from_expression = rule
         .get("messageExpression")
         .and_then(Value::as_str)
-        .and_then(|m| env.compile(m).ok())
-        .and_then(|p| p.execute(context).ok())
-        .and_then(|v| value_to_json(&v).ok())
+        .and_then(|m| evaluator.compile(m).ok())
+        .and_then(|p| bindings.evaluate(&p, &[]).ok())
         .and_then(|v| v.as_str().map(str::to_string))
         .filter(|m| !m.trim().is_empty());
     from_expression.or_else(|| rule.get("message").and_then(Value::as_str).map(str::to_string))

@@ -441,3 +441,27 @@ fn a_one_character_limit_says_byte() {
     let c = validate_instance_value(&schema, &json!({"s": "ab"}), None);
     assert_eq!(error_messages(&c), vec!["s: Too long: may not be more than 1 byte"]);
 }
+
+#[test]
+fn hostile_rules_are_errors_not_crashes() {
+    // Deep nesting with a macro only the environment's parser expands, and a rule that would iterate forever
+    // long: each is refused (bounded parser, cost budget) instead of overflowing the stack or hanging.
+    let deep = format!("cel.bind(x, self, {}x{} > 0)", "(".repeat(40), ")".repeat(40));
+    let spin = "lists.range(100000).all(i, lists.range(100000).all(j, i + j >= 0))".to_string();
+    let schema = json!({
+        "type": "object",
+        "properties": {"spec": {"type": "object", "properties": {
+            "a": {"type": "integer", "x-kubernetes-validations": [{"rule": deep}]},
+            "b": {"type": "integer", "x-kubernetes-validations": [{"rule": spin}]}
+        }}}
+    });
+    let c = validate_instance_value(&schema, &json!({"spec": {"a": 1, "b": 1}}), None);
+    let found: Vec<(FindingKind, String)> = c.errors().map(|f| (f.kind, f.path.to_string())).collect();
+    assert_eq!(
+        found,
+        vec![(FindingKind::RuleError, "spec.a".to_string()), (FindingKind::RuleError, "spec.b".to_string())]
+    );
+    let m = error_messages(&c);
+    assert!(m[0].contains("the limit for those is 12"), "{}", m[0]);
+    assert!(m[1].contains("cost budget"), "{}", m[1]);
+}

@@ -170,6 +170,11 @@ fn count<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionE
     {
         return Err(exceeded(format!("a list of {n} entries exceeds the limit of {}", budget.max_list_len)));
     }
+    // Building the list costs one step per entry, charged before it is built: `all`/`exists` keep looping after
+    // an error (cel-go's absorption rules), so an exhausted budget must make each further attempt cheap.
+    if let Some(n) = count.downcast_ref::<CelInt>().and_then(|n| u64::try_from(*n.inner()).ok()) {
+        budget.charge(n)?;
+    }
     Ok(count)
 }
 
