@@ -29,18 +29,19 @@ pub(super) fn plan_deletion(input: &PlanInput<'_>, owner: &Owner) -> Plan {
         children.into_iter().filter(|(w, _)| Some(*w) == highest).map(|(_, k)| k).collect();
     delete.sort();
     let done = delete.is_empty();
-    let generation = input.instance.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
-    let condition = json!({
-        "type": "ResourcesReady",
-        "status": "Unknown",
-        "reason": "UnderDeletion",
-        "message": if done { "all resources are deleted".to_string() } else { format!("deleting wave {}", highest.unwrap_or(0)) },
-        "lastTransitionTime": input.options.now,
-        "observedGeneration": generation,
-    });
+    let condition = super::status::condition_maker(input);
+    let message =
+        if done { "all resources are deleted".to_string() } else { format!("deleting wave {}", highest.unwrap_or(0)) };
+    let conditions = json!([
+        condition("InstanceManaged", "True", "Managed", "instance is managed by kro"),
+        condition("GraphResolved", "True", "Resolved", "runtime graph created and all resources resolved"),
+        condition("ResourcesReady", "Unknown", "UnderDeletion", &message),
+        condition("Ready", "Unknown", "UnderDeletion", &message),
+        condition("InstanceSynced", "Unknown", "UnderDeletion", &message),
+    ]);
     let mut status = Map::new();
     status.insert("state".to_string(), json!("DELETING"));
-    status.insert("conditions".to_string(), json!([condition]));
+    status.insert("conditions".to_string(), conditions);
     Plan {
         // Once nothing is left, the patch drops kro's finalizer so the API server can remove the instance.
         instance: InstancePatch {

@@ -13,6 +13,7 @@ mod deletion;
 pub mod identity;
 mod prepare;
 mod render;
+mod selector;
 mod simulate;
 mod status;
 #[cfg(test)]
@@ -179,8 +180,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         return deletion::plan_deletion(input, &owner);
     }
     let schema = schema_view(input.instance);
-    let lists = collect_lists(input, &owner);
-    Planner::new(input, owner).run(&schema, &lists)
+    Planner::new(input, owner).run(&schema)
 }
 
 /// The instance's UID from its metadata, or one derived from its namespace and name (offline instances have
@@ -220,10 +220,10 @@ struct Planner<'a> {
     observed: HashMap<ObjectKey, &'a Value>,
     nodes: HashMap<&'a str, Node>,
     plan: Plan,
-    /// Identities rendered this pass (applied or waiting), for pruning and the `ApplySet` annotations.
-    desired: BTreeSet<ObjectKey>,
-    /// Values bound for dependents: an observed object, or a collection's observed items. Owned here so the
-    /// bindings can borrow them.
+    /// Identities rendered this pass (applied or waiting) and the node rendering each, for pruning, the
+    /// `ApplySet` annotations and conflicts between nodes.
+    desired: BTreeMap<ObjectKey, &'a str>,
+    /// Resources that failed, as `id: message`.
     errors: Vec<String>,
 }
 
@@ -247,19 +247,20 @@ impl<'a> Planner<'a> {
                 requeue_after_seconds: None,
                 assumed: Vec::new(),
             },
-            desired: BTreeSet::new(),
+            desired: BTreeMap::new(),
             errors: Vec::new(),
         }
     }
 
-    fn run(mut self, schema: &'a Value, list_values: &'a HashMap<usize, Value>) -> Plan {
+    fn run(mut self, schema: &'a Value) -> Plan {
         let rgd = self.input.rgd;
+        // kro's IsReconcileSuspended: `suspended`, or the older `disabled`, in any case.
         let suspended = self
             .input
             .instance
             .pointer(&format!("/metadata/annotations/{}", identity::RECONCILE.replace('/', "~1")))
             .and_then(Value::as_str)
-            .is_some_and(|v| v.eq_ignore_ascii_case("suspended"));
+            .is_some_and(|v| v.eq_ignore_ascii_case("suspended") || v.eq_ignore_ascii_case("disabled"));
         let mut bindings = Bindings::new(self.input.evaluator);
         bindings.bind("schema", schema);
         if suspended {
@@ -269,7 +270,7 @@ impl<'a> Planner<'a> {
             }
         } else {
             for &i in &rgd.order {
-                self.visit(i, &mut bindings, list_values);
+                self.visit(i, &mut bindings);
             }
         }
         self.finish(&mut bindings, suspended);
@@ -290,7 +291,7 @@ impl<'a> Planner<'a> {
         self.nodes.insert(id, Node::Excluded);
     }
 
-    fn visit(&mut self, index: usize, bindings: &mut Bindings<'a>, lists: &'a HashMap<usize, Value>) {
+    fn visit(&mut self, index: usize, bindings: &mut Bindings<'a>) {
         let resource = &self.input.rgd.resources[index];
         let id = resource.id.as_str();
         if resource.depends_on.iter().any(|d| self.nodes.get(d.as_str()) == Some(&Node::Excluded)) {
@@ -314,11 +315,11 @@ impl<'a> Planner<'a> {
             Err(e) => return self.wait_on(id, "includeWhen", &e),
         }
         if resource.external {
-            self.visit_external(index, bindings, lists);
+            self.visit_external(index, bindings);
         } else if resource.for_each.is_empty() {
             self.visit_single(index, bindings);
         } else {
-            self.visit_collection(index, bindings, lists);
+            self.visit_collection(index, bindings);
         }
     }
 
@@ -352,25 +353,48 @@ impl<'a> Planner<'a> {
         item: Option<(usize, usize)>,
     ) -> Result<Value, (String, EvalError)> {
         let mut object = render::render(&resource.template, self.input.evaluator, bindings, locals)?;
-        self.default_namespace(resource, &mut object);
+        self.default_namespace(resource, &mut object).map_err(|e| ("metadata.namespace".to_string(), e))?;
         self.owner.stamp(&mut object, &resource.id, resource.wave, item);
         Ok(object)
     }
 
-    fn default_namespace(&self, resource: &Resource, object: &mut Value) {
+    /// Whether the resource's kind is namespaced: from the catalog, else like the instance.
+    fn namespaced(&self, resource: &Resource) -> bool {
         let group = resource.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        let namespaced = self
-            .input
+        self.input
             .catalog
             .scope(group, &resource.kind)
-            .map_or(!self.owner.namespace.is_empty(), |s| s == Scope::Namespaced);
-        if !namespaced || self.owner.namespace.is_empty() {
-            return;
+            .map_or(!self.owner.namespace.is_empty(), |s| s == Scope::Namespaced)
+    }
+
+    /// An empty namespace of a namespaced object becomes the instance's; under a cluster-scoped instance there
+    /// is none to take, and kro refuses it (`normalizeNamespaces`).
+    fn default_namespace(&self, resource: &Resource, object: &mut Value) -> Result<(), EvalError> {
+        if !self.namespaced(resource) {
+            return Ok(());
         }
-        if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
-            let empty = metadata.get("namespace").is_none_or(|n| n.as_str().is_none_or(str::is_empty));
-            if empty {
-                metadata.insert("namespace".to_string(), Value::String(self.owner.namespace.clone()));
+        let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else { return Ok(()) };
+        let empty = metadata.get("namespace").is_none_or(|n| n.as_str().is_none_or(str::is_empty));
+        if !empty {
+            return Ok(());
+        }
+        if self.owner.namespace.is_empty() {
+            return Err(EvalError::failed(format!(
+                "node {:?} is namespaced and must resolve metadata.namespace when the instance is cluster-scoped",
+                resource.id
+            )));
+        }
+        metadata.insert("namespace".to_string(), Value::String(self.owner.namespace.clone()));
+        Ok(())
+    }
+
+    /// Records that `id` renders `key`; two nodes rendering the same object is kro's `ApplySet` conflict.
+    fn claim(&mut self, id: &'a str, key: &ObjectKey) -> Result<(), String> {
+        match self.desired.get(key) {
+            Some(other) if *other != id => Err(format!("resourceID: {id} conflicts with resourceID: {other} on {key}")),
+            _ => {
+                self.desired.insert(key.clone(), id);
+                Ok(())
             }
         }
     }
@@ -383,7 +407,9 @@ impl<'a> Planner<'a> {
             Err((path, e)) => return self.wait_on(id, &format!("template {path}"), &e),
         };
         let key = ObjectKey::of(&object);
-        self.desired.insert(key.clone());
+        if let Err(message) = self.claim(id, &key) {
+            return self.wait(id, ReasonCode::Error, message);
+        }
         self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: None, object });
         let Some(observed) = self.observed.get(&key).copied() else {
             self.wait(id, ReasonCode::AwaitingObservation, format!("applied {key}; ready once it is observed"));
@@ -425,7 +451,7 @@ impl<'a> Planner<'a> {
         Ok(true)
     }
 
-    fn visit_collection(&mut self, index: usize, bindings: &mut Bindings<'a>, lists: &'a HashMap<usize, Value>) {
+    fn visit_collection(&mut self, index: usize, bindings: &mut Bindings<'a>) {
         let resource = &self.input.rgd.resources[index];
         let id = resource.id.as_str();
         let mut dimensions: Vec<(&str, Vec<Value>)> = Vec::new();
@@ -458,7 +484,7 @@ impl<'a> Planner<'a> {
             }
             match self.render_object(resource, bindings, &locals, Some((position, size))) {
                 Ok(object) => objects.push(object),
-                Err((path, e)) => return self.wait_on(id, &format!("item {position}: template {path}"), &e),
+                Err((path, e)) => return self.wait_on(id, &format!("item {position}: {path}"), &e),
             }
         }
         let mut seen = BTreeSet::new();
@@ -468,71 +494,54 @@ impl<'a> Planner<'a> {
                 return self.wait(id, ReasonCode::Error, format!("identity collision: duplicate identity: {key}"));
             }
         }
-        let mut ready = true;
-        let mut not_ready = Vec::new();
-        for (position, object) in objects.into_iter().enumerate() {
-            let key = ObjectKey::of(&object);
-            self.desired.insert(key.clone());
-            self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: Some(position), object });
-            match self.observed.get(&key).copied() {
-                None => {
-                    ready = false;
-                    not_ready.push(format!("{key} not observed yet"));
-                }
-                Some(observed) => match self.ready(resource, bindings, &[("each", observed)]) {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        ready = false;
-                        not_ready.push(format!("readyWhen is false for {key}"));
-                    }
-                    Err(e) if e.is_pending() => {
-                        ready = false;
-                        not_ready.push(format!("{key}: {}", e.message));
-                    }
-                    Err(e) => return self.wait_on(id, "readyWhen", &e),
-                },
+        for key in &seen {
+            if let Err(message) = self.claim(id, key) {
+                return self.wait(id, ReasonCode::Error, message);
             }
         }
-        if let Some(list) = lists.get(&index) {
-            bindings.bind(id, list);
+        let mut not_ready = Vec::new();
+        let mut all_observed = true;
+        // What dependents read: the observed items that are still desired, in collection order (kro's
+        // orderedIntersection), never an item the collection no longer has.
+        let mut current = Vec::with_capacity(objects.len());
+        for (position, object) in objects.into_iter().enumerate() {
+            let key = ObjectKey::of(&object);
+            self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: Some(position), object });
+            let Some(observed) = self.observed.get(&key).copied() else {
+                all_observed = false;
+                not_ready.push(format!("{key} not observed yet"));
+                continue;
+            };
+            current.push(observed.clone());
+            match self.ready(resource, bindings, &[("each", observed)]) {
+                Ok(true) => {}
+                Ok(false) => not_ready.push(format!("readyWhen is false for {key}")),
+                Err(e) if e.is_pending() => not_ready.push(format!("{key}: {}", e.message)),
+                Err(e) => return self.wait_on(id, "readyWhen", &e),
+            }
         }
-        if ready {
+        bindings.bind_owned(id, Value::Array(current));
+        if not_ready.is_empty() {
             self.nodes.insert(id, Node::Ready);
         } else {
-            let code = if not_ready.iter().all(|m| m.ends_with("not observed yet")) {
-                ReasonCode::AwaitingObservation
-            } else {
-                ReasonCode::ReadyWhenFalse
-            };
+            let code = if all_observed { ReasonCode::ReadyWhenFalse } else { ReasonCode::AwaitingObservation };
             self.wait(id, code, not_ready.join("; "));
         }
     }
 
-    fn visit_external(&mut self, index: usize, bindings: &mut Bindings<'a>, lists: &'a HashMap<usize, Value>) {
+    fn visit_external(&mut self, index: usize, bindings: &mut Bindings<'a>) {
         let resource = &self.input.rgd.resources[index];
         let id = resource.id.as_str();
-        let reference = match render::render(&resource.template, self.input.evaluator, bindings, &[]) {
+        let mut reference = match render::render(&resource.template, self.input.evaluator, bindings, &[]) {
             Ok(r) => r,
             Err((path, e)) => return self.wait_on(id, &format!("externalRef {path}"), &e),
         };
-        if external_selector(resource).is_some() {
-            if let Some(list) = lists.get(&index) {
-                bindings.bind(id, list);
-            }
-            // A selector reads whatever matches, none included; with readyWhen, each match must pass.
-            let items = lists.get(&index).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-            for item in items {
-                match self.ready(resource, bindings, &[("each", item)]) {
-                    Ok(true) => {}
-                    Ok(false) => return self.wait(id, ReasonCode::ReadyWhenFalse, "readyWhen is false for a match"),
-                    Err(e) => return self.wait_on(id, "readyWhen", &e),
-                }
-            }
-            self.nodes.insert(id, Node::Ready);
-            return;
+        if let Some(selector) = reference.pointer("/metadata/selector").cloned() {
+            return self.visit_external_selector(resource, &reference, &selector, bindings);
         }
-        let mut reference = reference;
-        self.default_namespace(resource, &mut reference);
+        if let Err(e) = self.default_namespace(resource, &mut reference) {
+            return self.wait(id, ReasonCode::Error, e.message);
+        }
         let key = ObjectKey::of(&reference);
         let Some(observed) = self.observed.get(&key).copied() else {
             return self.wait(id, ReasonCode::ExternalNotFound, format!("external reference {key} not found"));
@@ -547,26 +556,75 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// An external reference by label selector: the list of matching objects (none included), in the
+    /// reference's namespace or, for a namespaced kind, the instance's. With readyWhen, each must pass.
+    fn visit_external_selector(
+        &mut self,
+        resource: &'a Resource,
+        reference: &Value,
+        selector: &Value,
+        bindings: &mut Bindings<'a>,
+    ) {
+        let id = resource.id.as_str();
+        let selector = match selector::LabelSelector::parse(selector) {
+            Ok(s) => s,
+            Err(message) => return self.wait(id, ReasonCode::Error, format!("externalRef selector: {message}")),
+        };
+        let namespace = reference.pointer("/metadata/namespace").and_then(Value::as_str).filter(|n| !n.is_empty());
+        let namespace = match namespace {
+            Some(n) => Some(n.to_string()),
+            None if self.namespaced(resource) && !self.owner.namespace.is_empty() => Some(self.owner.namespace.clone()),
+            None => None,
+        };
+        let mut matches: Vec<&Value> = self
+            .input
+            .observed
+            .iter()
+            .filter(|o| same_kind(o, resource) && selector.matches(o))
+            .filter(|o| {
+                namespace.as_deref().is_none_or(|n| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(n))
+            })
+            .collect();
+        matches.sort_by_key(|o| ObjectKey::of(o));
+        for item in &matches {
+            match self.ready(resource, bindings, &[("each", item)]) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let message = format!("readyWhen is false for {}", ObjectKey::of(item));
+                    return self.wait(id, ReasonCode::ReadyWhenFalse, message);
+                }
+                Err(e) => return self.wait_on(id, "readyWhen", &e),
+            }
+        }
+        bindings.bind_owned(id, Value::Array(matches.into_iter().cloned().collect()));
+        self.nodes.insert(id, Node::Ready);
+    }
+
     fn finish(&mut self, bindings: &mut Bindings<'a>, suspended: bool) {
         let rgd = self.input.rgd;
         // Apply order: wave, then topological position, then collection index.
         let position: HashMap<&str, usize> =
             rgd.order.iter().enumerate().map(|(p, &i)| (rgd.resources[i].id.as_str(), p)).collect();
         self.plan.resources.sort_by_key(|a| (a.wave, position.get(a.id.as_str()).copied(), a.index));
+        if !self.errors.is_empty() {
+            // kro stops at the first failing resource and applies nothing in that pass.
+            self.plan.resources.clear();
+        }
         let waiting = !self.plan.pending.is_empty();
-        if !waiting && self.errors.is_empty() && !suspended {
+        let complete = !waiting && self.errors.is_empty() && !suspended;
+        if complete {
             let mut prune: Vec<ObjectKey> = self
                 .input
                 .observed
                 .iter()
                 .filter(|o| self.owner.owns(o))
                 .map(ObjectKey::of)
-                .filter(|k| !self.desired.contains(k))
+                .filter(|k| !self.desired.contains_key(k))
                 .collect();
             prune.sort();
             self.plan.prune = prune;
         }
-        self.plan.instance = self.instance_patch();
+        self.plan.instance = self.instance_patch(complete, suspended || !self.errors.is_empty());
         self.plan.state = if !self.errors.is_empty() {
             InstanceState::Error
         } else if waiting || suspended {
@@ -586,7 +644,10 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn instance_patch(&self) -> InstancePatch {
+    /// The instance's labels and finalizer, and its `ApplySet` annotations: after a complete pass (the one that
+    /// prunes) exactly what it applied; before that the union with what the instance already records, so a
+    /// later prune still finds everything; untouched when suspended or failed, as kro leaves them.
+    fn instance_patch(&self, complete: bool, hold: bool) -> InstancePatch {
         let rgd = self.input.rgd;
         let mut labels = BTreeMap::new();
         labels.insert(identity::OWNED.to_string(), "true".to_string());
@@ -596,10 +657,23 @@ impl<'a> Planner<'a> {
             labels.insert(identity::RGD_ID.to_string(), uid.clone());
         }
         labels.insert(identity::APPLYSET_ID.to_string(), self.owner.applyset_id.clone());
-        let keys: Vec<&ObjectKey> = self.desired.iter().collect();
-        let group_kinds: BTreeSet<String> = keys.iter().map(|k| k.group_kind()).collect();
-        let namespaces: BTreeSet<&str> =
-            keys.iter().map(|k| k.namespace.as_str()).filter(|n| !n.is_empty() && *n != self.owner.namespace).collect();
+        let finalizers = vec![identity::FINALIZER.to_string()];
+        if hold {
+            return InstancePatch { labels, annotations: BTreeMap::new(), finalizers };
+        }
+        let recorded = |key: &str| -> Vec<String> {
+            let pointer = format!("/metadata/annotations/{}", key.replace('/', "~1"));
+            match self.input.instance.pointer(&pointer).and_then(Value::as_str) {
+                Some(list) if !complete => list.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                _ => Vec::new(),
+            }
+        };
+        let keys: Vec<&ObjectKey> = self.desired.keys().collect();
+        let mut group_kinds: BTreeSet<String> = keys.iter().map(|k| k.group_kind()).collect();
+        group_kinds.extend(recorded(identity::APPLYSET_GROUP_KINDS));
+        let mut namespaces: BTreeSet<String> =
+            keys.iter().map(|k| k.namespace.clone()).filter(|n| !n.is_empty() && *n != self.owner.namespace).collect();
+        namespaces.extend(recorded(identity::APPLYSET_NAMESPACES));
         let mut annotations = BTreeMap::new();
         annotations.insert(identity::APPLYSET_TOOLING.to_string(), format!("kro/{}", self.owner.kro_version));
         annotations
@@ -609,37 +683,8 @@ impl<'a> Planner<'a> {
             annotations.insert(identity::APPLYSET_NAMESPACES.to_string(), namespaces);
         }
         annotations.insert(identity::APPLYSET_INVENTORY_HASH.to_string(), identity::inventory_hash(&keys));
-        InstancePatch { labels, annotations, finalizers: vec![identity::FINALIZER.to_string()] }
+        InstancePatch { labels, annotations, finalizers }
     }
-}
-
-/// Observed items of collections and of selector-based external references, in collection order, so
-/// dependents can read them as lists.
-fn collect_lists(input: &PlanInput<'_>, owner: &Owner) -> HashMap<usize, Value> {
-    let mut lists = HashMap::new();
-    for (i, resource) in input.rgd.resources.iter().enumerate() {
-        let selector = external_selector(resource);
-        if resource.for_each.is_empty() && selector.is_none() {
-            continue;
-        }
-        let mut found: Vec<&Value> = input
-            .observed
-            .iter()
-            .filter(|o| same_kind(o, resource))
-            .filter(|o| match &selector {
-                Some(selector) => matches_labels(o, selector),
-                None => owner.owns(o) && label(o, identity::NODE_ID) == Some(resource.id.as_str()),
-            })
-            .collect();
-        found.sort_by_key(|o| {
-            (
-                label(o, identity::COLLECTION_INDEX).and_then(|i| i.parse::<usize>().ok()).unwrap_or(usize::MAX),
-                ObjectKey::of(o),
-            )
-        });
-        lists.insert(i, Value::Array(found.into_iter().cloned().collect()));
-    }
-    lists
 }
 
 /// `schema` as expressions see it: the instance without its status.
@@ -658,16 +703,4 @@ fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
 fn same_kind(object: &Value, resource: &Resource) -> bool {
     object.get("apiVersion").and_then(Value::as_str) == Some(resource.api_version.as_str())
         && object.get("kind").and_then(Value::as_str) == Some(resource.kind.as_str())
-}
-
-/// An external reference's `metadata.selector.matchLabels`, when it selects rather than names.
-fn external_selector(resource: &Resource) -> Option<Map<String, Value>> {
-    if !resource.external {
-        return None;
-    }
-    resource.template.pointer("/metadata/selector/matchLabels").and_then(Value::as_object).cloned()
-}
-
-fn matches_labels(object: &Value, selector: &Map<String, Value>) -> bool {
-    selector.iter().all(|(k, v)| label(object, k) == v.as_str())
 }

@@ -22,23 +22,7 @@ pub(super) fn status(
 ) -> (Value, Vec<String>) {
     let mut status = Map::new();
     let previous = input.instance.pointer("/status/conditions").and_then(Value::as_array);
-    let generation = input.instance.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
-    let condition = |kind: &str, state: &str, reason: &str, message: &str| {
-        let since = previous
-            .and_then(|p| p.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(kind)))
-            .filter(|c| c.get("status").and_then(Value::as_str) == Some(state))
-            .and_then(|c| c.get("lastTransitionTime").cloned())
-            .unwrap_or_else(|| Value::String(input.options.now.clone()));
-        json!({
-            "type": kind,
-            "status": state,
-            "reason": reason,
-            "message": message,
-            "lastTransitionTime": since,
-            "observedGeneration": generation,
-        })
-    };
-
+    let condition = condition_maker(input);
     let (ready, ready_reason, ready_message) = resources_ready(plan, suspended, errors);
     let mut conditions = Vec::new();
     let builtin = vec![
@@ -127,6 +111,28 @@ fn stamp(computed: &Map<String, Value>, condition: &impl Fn(&str, &str, &str, &s
 
 fn truth(ok: bool) -> &'static str {
     if ok { "True" } else { "False" }
+}
+
+/// Builds a condition at the plan's time and the instance's generation, keeping the previous
+/// `lastTransitionTime` of the same type while its status is unchanged.
+pub(super) fn condition_maker<'i>(input: &'i PlanInput<'_>) -> impl Fn(&str, &str, &str, &str) -> Value + 'i {
+    let previous = input.instance.pointer("/status/conditions").and_then(Value::as_array);
+    let generation = input.instance.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
+    move |kind: &str, state: &str, reason: &str, message: &str| {
+        let since = previous
+            .and_then(|p| p.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(kind)))
+            .filter(|c| c.get("status").and_then(Value::as_str) == Some(state))
+            .and_then(|c| c.get("lastTransitionTime").cloned())
+            .unwrap_or_else(|| Value::String(input.options.now.clone()));
+        json!({
+            "type": kind,
+            "status": state,
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": since,
+            "observedGeneration": generation,
+        })
+    }
 }
 
 /// `ResourcesReady`: whether everything is applied and ready, and otherwise kro's reason and message.

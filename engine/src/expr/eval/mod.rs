@@ -303,6 +303,8 @@ pub enum Field {
 /// The variables of one reconcile, as JSON, converted to CEL on first use.
 pub struct Bindings<'v> {
     json: HashMap<String, &'v JsonValue>,
+    /// Values computed during the reconcile (a collection's observed items), owned here.
+    owned: HashMap<String, JsonValue>,
     context: Context<'v, 'v>,
     converted: HashSet<String>,
     limits: EvalLimits,
@@ -312,6 +314,7 @@ impl<'v> Bindings<'v> {
     pub fn new(evaluator: &Evaluator) -> Self {
         Bindings {
             json: HashMap::new(),
+            owned: HashMap::new(),
             context: Context::with_env(Arc::clone(&evaluator.env)),
             converted: HashSet::new(),
             limits: evaluator.limits,
@@ -320,12 +323,20 @@ impl<'v> Bindings<'v> {
 
     /// Binds `name` (replacing an earlier value).
     pub fn bind(&mut self, name: &str, value: &'v JsonValue) {
+        self.owned.remove(name);
         self.json.insert(name.to_string(), value);
         self.converted.remove(name);
     }
 
-    pub fn get(&self, name: &str) -> Option<&'v JsonValue> {
-        self.json.get(name).copied()
+    /// Binds `name` to a value computed by the caller, which the bindings keep.
+    pub fn bind_owned(&mut self, name: &str, value: JsonValue) {
+        self.json.remove(name);
+        self.owned.insert(name.to_string(), value);
+        self.converted.remove(name);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&JsonValue> {
+        self.json.get(name).copied().or_else(|| self.owned.get(name))
     }
 
     /// Evaluates `program` to JSON, with `locals` (forEach iterators, `each`) bound over the bindings.
@@ -381,6 +392,9 @@ impl<'v> Bindings<'v> {
             if let Some(value) = self.json.get(name) {
                 self.context.add_variable_as_val(name.clone(), to_cel(value));
                 self.converted.insert(name.clone());
+            } else if let Some(value) = self.owned.get(name) {
+                self.context.add_variable_as_val(name.clone(), into_cel(value.clone()));
+                self.converted.insert(name.clone());
             }
         }
     }
@@ -400,7 +414,7 @@ fn json_type(value: &JsonValue) -> &'static str {
 
 impl std::fmt::Debug for Bindings<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut names: Vec<&String> = self.json.keys().collect();
+        let mut names: Vec<&String> = self.json.keys().chain(self.owned.keys()).collect();
         names.sort();
         f.debug_struct("Bindings").field("variables", &names).finish_non_exhaustive()
     }
