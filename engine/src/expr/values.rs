@@ -13,6 +13,8 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use base64::Engine as _;
+use cel::common::types::CelBytes;
 use cel::common::types::{
     CelBool, CelDouble, CelDuration, CelInt, CelList, CelMap, CelMapKey, CelNull, CelOptional, CelString, CelTimestamp,
     CelUInt, Kind,
@@ -20,6 +22,8 @@ use cel::common::types::{
 use cel::common::value::Val;
 use cel::objects::{Key, OptionalValue};
 use serde_json::{Map as JsonMap, Number, Value as JsonValue};
+
+use crate::schemas::{Schema, SchemaKind};
 
 /// Why a CEL value has no JSON form in a Kubernetes object.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -60,6 +64,70 @@ pub fn to_cel(value: &JsonValue) -> Box<dyn Val + '_> {
                 entries.iter().map(|(k, v)| (CelMapKey::from(k.as_str()), to_cel(v))).collect();
             Box::new(CelMap::from(map))
         }
+    }
+}
+
+/// The CEL value of a JSON value read through its OpenAPI schema, as Kubernetes' `UnstructuredToVal` does: a
+/// string of `format: byte` is `bytes` (its base64 decoded: `string(secret.data.password)` is the password), one
+/// of `format: date-time` or `date` a `timestamp`. Anything the schema does not type that way, or a value that
+/// does not parse as its format says, converts as [`to_cel`] does. (`format: duration` stays a string: no
+/// built-in kind uses it.)
+pub fn to_cel_typed<'v>(value: &'v JsonValue, schema: Schema<'_>) -> Box<dyn Val + 'v> {
+    match value {
+        JsonValue::String(s) => typed_string(s, schema).unwrap_or_else(|| to_cel(value)),
+        JsonValue::Array(items) => match schema.items().filter(|i| !matches!(i.kind(), SchemaKind::Any)) {
+            Some(item) => Box::new(CelList::from(items.iter().map(|i| to_cel_typed(i, item)).collect::<Vec<_>>())),
+            None => to_cel(value),
+        },
+        JsonValue::Object(entries) if !matches!(schema.kind(), SchemaKind::Any) => {
+            let map: HashMap<CelMapKey<'_>, Box<dyn Val + '_>> = entries
+                .iter()
+                .map(|(k, v)| {
+                    (CelMapKey::from(k.as_str()), schema.field(k).map_or_else(|| to_cel(v), |f| to_cel_typed(v, f)))
+                })
+                .collect();
+            Box::new(CelMap::from(map))
+        }
+        _ => to_cel(value),
+    }
+}
+
+/// [`to_cel_typed`], taking ownership of the value.
+pub fn into_cel_typed(value: JsonValue, schema: Schema<'_>) -> Box<dyn Val + 'static> {
+    match value {
+        JsonValue::String(s) => typed_string(&s, schema).unwrap_or_else(|| Box::new(CelString::from(s))),
+        JsonValue::Array(items) => match schema.items().filter(|i| !matches!(i.kind(), SchemaKind::Any)) {
+            Some(item) => {
+                Box::new(CelList::from(items.into_iter().map(|i| into_cel_typed(i, item)).collect::<Vec<_>>()))
+            }
+            None => into_cel(JsonValue::Array(items)),
+        },
+        JsonValue::Object(entries) if !matches!(schema.kind(), SchemaKind::Any) => {
+            let map: HashMap<CelMapKey<'static>, Box<dyn Val>> = entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let converted = match schema.field(&k) {
+                        Some(field) => into_cel_typed(v, field),
+                        None => into_cel(v),
+                    };
+                    (CelMapKey::from(k), converted)
+                })
+                .collect();
+            Box::new(CelMap::from(map))
+        }
+        other => into_cel(other),
+    }
+}
+
+/// A string whose schema format makes it another CEL type, when it parses as that format.
+fn typed_string(s: &str, schema: Schema<'_>) -> Option<Box<dyn Val + 'static>> {
+    match schema.format()? {
+        "byte" => base64::engine::general_purpose::STANDARD.decode(s).ok().map(|b| Box::new(CelBytes::from(b)) as _),
+        "date-time" => chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| Box::new(CelTimestamp::from(t)) as _),
+        "date" => chrono::DateTime::parse_from_rfc3339(&format!("{s}T00:00:00Z"))
+            .ok()
+            .map(|t| Box::new(CelTimestamp::from(t)) as _),
+        _ => None,
     }
 }
 
@@ -419,6 +487,38 @@ mod tests {
             let value = env.compile(expr).unwrap().execute(&context).unwrap();
             let boxed: Box<dyn Val> = value.clone().try_into().unwrap();
             assert_eq!(to_json(boxed.as_ref()), value_to_json(&value), "{expr}");
+        }
+    }
+
+    #[test]
+    fn schema_typed_conversion_makes_bytes_and_timestamps_and_leaves_the_rest() {
+        use cel::common::types::{CelBytes, CelTimestamp};
+        let schema = serde_json::json!({"type": "object", "properties": {
+            "data": {"type": "object", "additionalProperties": {"type": "string", "format": "byte"}},
+            "when": {"type": "string", "format": "date-time"},
+            "day": {"type": "string", "format": "date"},
+            "list": {"type": "array", "items": {"type": "string", "format": "byte"}},
+            "name": {"type": "string"}
+        }});
+        let schema = Schema::standalone(&schema);
+        let value = serde_json::json!({"data": {"k": "aGk=", "bad": "not base64!"}, "when": "2024-01-02T03:04:05Z",
+            "day": "2024-01-02", "list": ["aGk="], "name": "aGk=", "other": "x"});
+        for owned in [false, true] {
+            let converted = if owned { into_cel_typed(value.clone(), schema) } else { to_cel_typed(&value, schema) };
+            let map = converted.downcast_ref::<CelMap>().unwrap();
+            let get = |k: &'static str| map.get(&CelMapKey::from(k)).unwrap();
+            let data = get("data").downcast_ref::<CelMap>().unwrap();
+            assert!(data.get(&CelMapKey::from("k")).unwrap().downcast_ref::<CelBytes>().is_some());
+            // A value that does not parse as its format stays a string.
+            assert!(data.get(&CelMapKey::from("bad")).unwrap().downcast_ref::<CelString>().is_some());
+            assert!(get("when").downcast_ref::<CelTimestamp>().is_some());
+            assert!(get("day").downcast_ref::<CelTimestamp>().is_some());
+            let list = get("list").downcast_ref::<CelList>().unwrap();
+            assert!(list.inner()[0].downcast_ref::<CelBytes>().is_some());
+            assert!(get("name").downcast_ref::<CelString>().is_some());
+            assert!(get("other").downcast_ref::<CelString>().is_some());
+            // Back to JSON, a timestamp is its RFC 3339 text again.
+            assert_eq!(to_json(get("when").as_ref()), Ok(JsonValue::String("2024-01-02T03:04:05Z".to_string())));
         }
     }
 }

@@ -24,10 +24,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, KindInfo};
 use crate::expr::eval::{Bindings, EvalError, Evaluator};
 use crate::graph::{CompiledRgd, Resource};
 use crate::rgd::Scope;
+use crate::schemas::Schema;
 pub use identity::ObjectKey;
 use identity::Owner;
 pub use prepare::prepare_instance;
@@ -358,6 +359,30 @@ impl<'a> Planner<'a> {
         Ok(object)
     }
 
+    /// The OpenAPI schema of the resource's kind, when the catalog has one.
+    fn schema_of(&self, resource: &Resource) -> Option<Schema<'a>> {
+        let (group, version) = resource.api_version.rsplit_once('/').unwrap_or(("", resource.api_version.as_str()));
+        match self.input.catalog.lookup(group, version, &resource.kind) {
+            Some(KindInfo::Known { schema, .. }) => Some(schema),
+            _ => None,
+        }
+    }
+
+    /// Binds the observed object under the resource's id, typed by its kind's schema (bytes, timestamps).
+    fn bind_object(&self, bindings: &mut Bindings<'a>, resource: &'a Resource, object: &'a Value) {
+        match self.schema_of(resource) {
+            Some(schema) => bindings.bind_typed(&resource.id, object, schema),
+            None => bindings.bind(&resource.id, object),
+        }
+    }
+
+    fn bind_list(&self, bindings: &mut Bindings<'a>, resource: &'a Resource, items: Vec<Value>) {
+        match self.schema_of(resource) {
+            Some(schema) => bindings.bind_owned_list_typed(&resource.id, items, schema),
+            None => bindings.bind_owned(&resource.id, Value::Array(items)),
+        }
+    }
+
     /// Whether the resource's kind is namespaced: from the catalog, else like the instance.
     fn namespaced(&self, resource: &Resource) -> bool {
         let group = resource.api_version.rsplit_once('/').map_or("", |(g, _)| g);
@@ -415,7 +440,7 @@ impl<'a> Planner<'a> {
             self.wait(id, ReasonCode::AwaitingObservation, format!("applied {key}; ready once it is observed"));
             return;
         };
-        bindings.bind(id, observed);
+        self.bind_object(bindings, resource, observed);
         match self.ready(resource, bindings, &[]) {
             Ok(true) => {
                 self.nodes.insert(id, Node::Ready);
@@ -520,7 +545,7 @@ impl<'a> Planner<'a> {
                 Err(e) => return self.wait_on(id, "readyWhen", &e),
             }
         }
-        bindings.bind_owned(id, Value::Array(current));
+        self.bind_list(bindings, resource, current);
         if not_ready.is_empty() {
             self.nodes.insert(id, Node::Ready);
         } else {
@@ -546,7 +571,7 @@ impl<'a> Planner<'a> {
         let Some(observed) = self.observed.get(&key).copied() else {
             return self.wait(id, ReasonCode::ExternalNotFound, format!("external reference {key} not found"));
         };
-        bindings.bind(id, observed);
+        self.bind_object(bindings, resource, observed);
         match self.ready(resource, bindings, &[]) {
             Ok(true) => {
                 self.nodes.insert(id, Node::Ready);
@@ -596,7 +621,7 @@ impl<'a> Planner<'a> {
                 Err(e) => return self.wait_on(id, "readyWhen", &e),
             }
         }
-        bindings.bind_owned(id, Value::Array(matches.into_iter().cloned().collect()));
+        self.bind_list(bindings, resource, matches.into_iter().cloned().collect());
         self.nodes.insert(id, Node::Ready);
     }
 

@@ -538,3 +538,46 @@ spec:
     assert_eq!(types(&done), ["Serving=True", "HasData=True", "InstanceSynced=True"]);
     assert_eq!(done.status["conditions"][0]["reason"], "Checked");
 }
+
+#[test]
+fn observed_values_are_typed_by_their_schema_bytes_and_timestamps() {
+    let rgd = rgd(r#"
+apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata: {name: typed}
+spec:
+  schema:
+    apiVersion: v1alpha1
+    kind: Typed
+    spec: {}
+  resources:
+    - id: creds
+      externalRef:
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: creds}
+    - id: app
+      template:
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: app}
+        data:
+          password: ${string(creds.data.password)}
+          encoded: ${base64.encode(creds.data.password)}
+          raw: "${creds.data.password == b'secret' ? 'bytes' : 'not bytes'}"
+          year: ${string(creds.metadata.creationTimestamp.getFullYear())}
+          created: ${string(creds.metadata.creationTimestamp)}
+"#);
+    let instance = json!({"apiVersion": "kro.run/v1alpha1", "kind": "Typed", "metadata": {"name": "t", "namespace": "n"}, "spec": {}});
+    let secret = json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "creds", "namespace": "n", "creationTimestamp": "2024-05-06T07:08:09Z"},
+        "data": {"password": "c2VjcmV0"}});
+    let plan = run(&rgd, &instance, &[secret]);
+    assert!(plan.pending.iter().all(|p| p.reason.code == ReasonCode::AwaitingObservation), "{:#?}", plan.pending);
+    let data = &plan.resources[0].object["data"];
+    assert_eq!(data["password"], "secret");
+    assert_eq!(data["encoded"], "c2VjcmV0");
+    assert_eq!(data["raw"], "bytes");
+    assert_eq!(data["year"], "2024");
+    assert_eq!(data["created"], "2024-05-06T07:08:09Z");
+}

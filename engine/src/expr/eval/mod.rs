@@ -23,7 +23,8 @@ use cel::{Context, Env, ExecutionError};
 use serde_json::Value as JsonValue;
 
 use super::library;
-use super::values::{into_cel, to_cel, to_json};
+use super::values::{into_cel, into_cel_typed, to_cel, to_cel_typed, to_json};
+use crate::schemas::Schema;
 use path::{FieldPath, Walk};
 
 /// What one evaluation may spend. The defaults let any realistic RGD through while bounding a hostile one to
@@ -305,6 +306,9 @@ pub struct Bindings<'v> {
     json: HashMap<String, &'v JsonValue>,
     /// Values computed during the reconcile (a collection's observed items), owned here.
     owned: HashMap<String, JsonValue>,
+    /// The OpenAPI schema of a variable (or of each item, for a list), so its values convert as Kubernetes
+    /// types them: `bytes` for `format: byte`, timestamps for `date-time`.
+    schemas: HashMap<String, (Schema<'v>, bool)>,
     context: Context<'v, 'v>,
     converted: HashSet<String>,
     limits: EvalLimits,
@@ -315,6 +319,7 @@ impl<'v> Bindings<'v> {
         Bindings {
             json: HashMap::new(),
             owned: HashMap::new(),
+            schemas: HashMap::new(),
             context: Context::with_env(Arc::clone(&evaluator.env)),
             converted: HashSet::new(),
             limits: evaluator.limits,
@@ -323,6 +328,7 @@ impl<'v> Bindings<'v> {
 
     /// Binds `name` (replacing an earlier value).
     pub fn bind(&mut self, name: &str, value: &'v JsonValue) {
+        self.schemas.remove(name);
         self.owned.remove(name);
         self.json.insert(name.to_string(), value);
         self.converted.remove(name);
@@ -330,9 +336,22 @@ impl<'v> Bindings<'v> {
 
     /// Binds `name` to a value computed by the caller, which the bindings keep.
     pub fn bind_owned(&mut self, name: &str, value: JsonValue) {
+        self.schemas.remove(name);
         self.json.remove(name);
         self.owned.insert(name.to_string(), value);
         self.converted.remove(name);
+    }
+
+    /// [`Bindings::bind`] for an object of a kind whose schema is known.
+    pub fn bind_typed(&mut self, name: &str, value: &'v JsonValue, schema: Schema<'v>) {
+        self.bind(name, value);
+        self.schemas.insert(name.to_string(), (schema, false));
+    }
+
+    /// [`Bindings::bind_owned`] for a list of objects of a kind whose schema is known.
+    pub fn bind_owned_list_typed(&mut self, name: &str, items: Vec<JsonValue>, item_schema: Schema<'v>) {
+        self.bind_owned(name, JsonValue::Array(items));
+        self.schemas.insert(name.to_string(), (item_schema, true));
     }
 
     pub fn get(&self, name: &str) -> Option<&JsonValue> {
@@ -353,6 +372,8 @@ impl<'v> Bindings<'v> {
             let root = locals.iter().find(|(n, _)| *n == path.root).map(|(_, v)| *v).or_else(|| self.get(&path.root));
             if let Some(root) = root {
                 match path.walk(root) {
+                    // A string the schema types as bytes or a time is no longer a string in CEL.
+                    Walk::Found(JsonValue::String(_)) if self.typed_string(&path.root, path) => {}
                     Walk::Found(value) => return Ok(Field::Value(value.clone())),
                     Walk::Missing(message) => return Err(EvalError::pending(message)),
                     Walk::Undecided => {}
@@ -383,17 +404,52 @@ impl<'v> Bindings<'v> {
         }
     }
 
+    /// Whether the string at `path` has a format that CEL values convert (so the fast path must not answer).
+    fn typed_string(&self, root: &str, path: &FieldPath) -> bool {
+        let Some((mut schema, list)) = self.schemas.get(root).copied() else { return false };
+        let mut steps = path.steps.iter();
+        if list {
+            // The variable is a list of objects of the schema: its first step is an index.
+            if steps.next().is_none() {
+                return false;
+            }
+        }
+        for step in steps {
+            let next = match step {
+                path::Step::Field(name) => schema.field(name),
+                path::Step::Index(_) => schema.items(),
+            };
+            match next {
+                Some(s) => schema = s,
+                None => return false,
+            }
+        }
+        matches!(schema.format(), Some("byte" | "date" | "date-time"))
+    }
+
     /// Converts the variables `program` reads, once per binding.
     fn prepare(&mut self, program: &Program, locals: &[(&str, &JsonValue)]) {
         for name in &program.references {
             if locals.iter().any(|(n, _)| n == name) || self.converted.contains(name) {
                 continue;
             }
-            if let Some(value) = self.json.get(name) {
-                self.context.add_variable_as_val(name.clone(), to_cel(value));
+            let schema = self.schemas.get(name).copied();
+            if let Some(value) = self.json.get(name).copied() {
+                let converted = match schema {
+                    Some((schema, false)) => to_cel_typed(value, schema),
+                    _ => to_cel(value),
+                };
+                self.context.add_variable_as_val(name.clone(), converted);
                 self.converted.insert(name.clone());
             } else if let Some(value) = self.owned.get(name) {
-                self.context.add_variable_as_val(name.clone(), into_cel(value.clone()));
+                let converted = match (schema, value) {
+                    (Some((item, true)), JsonValue::Array(items)) => {
+                        let items: Vec<_> = items.iter().map(|i| into_cel_typed(i.clone(), item)).collect();
+                        Box::new(cel::common::types::CelList::from(items))
+                    }
+                    _ => into_cel(value.clone()),
+                };
+                self.context.add_variable_as_val(name.clone(), converted);
                 self.converted.insert(name.clone());
             }
         }
