@@ -12,6 +12,9 @@ use crate::rgd::Scope;
 use crate::schemas::{self, KindSchema, Schema};
 use crate::yaml::Node;
 
+/// Where `$ref`s to Kubernetes' ObjectMeta point, in the built-in bundle's definitions.
+const OBJECT_META: &str = "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+
 /// A kind as the catalog knows it.
 #[derive(Debug, Clone, Copy)]
 pub enum KindInfo<'a> {
@@ -92,30 +95,42 @@ impl Catalog {
 
     /// Adds the kind a CustomResourceDefinition document declares; `false` if `doc` is not a usable CRD.
     pub fn add_crd(&mut self, doc: &Node) -> bool {
-        if doc.get("kind").and_then(Node::as_str) != Some("CustomResourceDefinition") {
+        self.add_crd_json(&doc.to_json())
+    }
+
+    /// [`Catalog::add_crd`] for a CRD as JSON (one generated from an RGD of the same run, say).
+    pub fn add_crd_json(&mut self, doc: &Value) -> bool {
+        if doc.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
             return false;
         }
         let spec = doc.get("spec");
-        let group = spec.and_then(|s| s.get("group")).and_then(Node::as_str);
-        let kind = spec.and_then(|s| s.get("names")).and_then(|n| n.get("kind")).and_then(Node::as_str);
-        let scope = match spec.and_then(|s| s.get("scope")).and_then(Node::as_str) {
+        let group = spec.and_then(|s| s.get("group")).and_then(Value::as_str);
+        let kind = spec.and_then(|s| s.get("names")).and_then(|n| n.get("kind")).and_then(Value::as_str);
+        let scope = match spec.and_then(|s| s.get("scope")).and_then(Value::as_str) {
             Some("Cluster") => Scope::Cluster,
             _ => Scope::Namespaced,
         };
         let (Some(group), Some(kind)) = (group, kind) else { return false };
         let versions: Vec<(String, Value)> = spec
             .and_then(|s| s.get("versions"))
-            .and_then(Node::as_seq)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
             .filter_map(|v| {
                 let name = v.get("name")?.as_str()?.to_string();
-                let schema =
-                    v.get("schema").and_then(|s| s.get("openAPIV3Schema")).map_or(Value::Bool(true), Node::to_json);
+                let mut schema = v.pointer("/schema/openAPIV3Schema").cloned().unwrap_or(Value::Bool(true));
+                // The API server gives every custom resource the full ObjectMeta, whatever the CRD says of
+                // `metadata` (at most `type: object`): check templates and expressions against that.
+                if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+                    properties.insert("metadata".to_string(), serde_json::json!({"$ref": OBJECT_META}));
+                }
                 Some((name, schema))
             })
             .collect();
         let version_names = versions.iter().map(|(n, _)| n.clone()).collect();
+        // The CRD of an RGD of the same run, once built, replaces its schema-less registration.
+        self.rgd_kinds.remove(&(group.to_string(), kind.to_string()));
         self.crds.insert((group.to_string(), kind.to_string()), CrdKind { scope, versions, version_names });
         true
     }
@@ -128,7 +143,10 @@ impl Catalog {
         }
         if let Some(crd) = self.crds.get(&key) {
             return Some(match crd.versions.iter().find(|(v, _)| v == version) {
-                Some((_, schema)) => KindInfo::Known { scope: crd.scope, schema: Schema::standalone(schema) },
+                Some((_, schema)) => KindInfo::Known {
+                    scope: crd.scope,
+                    schema: Schema::new(schema, Some(schemas::builtin().definitions())),
+                },
                 None => KindInfo::WrongVersion { scope: crd.scope, served: &crd.version_names },
             });
         }

@@ -98,18 +98,61 @@ pub fn compile(text: &str, catalog: &Catalog, limits: &InputLimits) -> Vec<Compi
 }
 
 /// Builds documents already loaded, registering every RGD's API first so RGDs may use each other's kinds.
+/// An RGD whose resources use the kind another RGD of the run defines is built after it, with that RGD's
+/// generated CRD in the catalog, so its templates and expressions are checked against the real schema (RGDs
+/// that use each other's kinds in a cycle fall back to checking those kinds as `dyn`).
 pub fn compile_documents(roots: &[&Node], catalog: &Catalog) -> Vec<CompiledDocument> {
     let mut catalog = catalog.clone();
+    let defines: Vec<Option<(String, String)>> =
+        roots.iter().map(|r| if is_rgd(r) { defined_kind(r) } else { None }).collect();
     for root in roots.iter().filter(|r| is_rgd(r)) {
         register_rgd_api(root, &mut catalog);
     }
-    roots
+    let uses: Vec<Vec<usize>> = roots
         .iter()
         .enumerate()
-        .map(|(index, root)| {
-            let (rgd, diags) = build(root, &catalog);
-            let name = root.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(str::to_string);
-            CompiledDocument { index, name, rgd, diagnostics: diags.into_sorted() }
+        .map(|(i, root)| {
+            let used = used_kinds(root);
+            (0..roots.len()).filter(|&j| j != i && defines[j].as_ref().is_some_and(|k| used.contains(k))).collect()
+        })
+        .collect();
+    let mut built: Vec<Option<CompiledDocument>> = roots.iter().map(|_| None).collect();
+    while built.iter().any(Option::is_none) {
+        let ready: Vec<usize> =
+            (0..roots.len()).filter(|&i| built[i].is_none() && uses[i].iter().all(|&j| built[j].is_some())).collect();
+        // Nothing is ready only when the remaining RGDs use each other's kinds in a cycle: build them all.
+        let batch = if ready.is_empty() { (0..roots.len()).filter(|&i| built[i].is_none()).collect() } else { ready };
+        for i in batch {
+            let (rgd, diags) = build(roots[i], &catalog);
+            if let Some(rgd) = &rgd {
+                catalog.add_crd_json(&rgd.crd);
+            }
+            let name = roots[i].get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(str::to_string);
+            built[i] = Some(CompiledDocument { index: i, name, rgd, diagnostics: diags.into_sorted() });
+        }
+    }
+    built.into_iter().flatten().collect()
+}
+
+/// The `(group, kind)` an RGD defines.
+fn defined_kind(root: &Node) -> Option<(String, String)> {
+    let schema = root.get("spec")?.get("schema")?;
+    let kind = schema.get("kind")?.as_str()?;
+    let group = schema.get("group").and_then(Node::as_str).unwrap_or(DEFAULT_GROUP);
+    Some((group.to_string(), kind.to_string()))
+}
+
+/// The `(group, kind)`s an RGD's resources are of.
+fn used_kinds(root: &Node) -> Vec<(String, String)> {
+    let resources = root.get("spec").and_then(|s| s.get("resources")).and_then(Node::as_seq).unwrap_or_default();
+    resources
+        .iter()
+        .filter_map(|r| r.get("template").or_else(|| r.get("externalRef")))
+        .filter_map(|body| {
+            let api_version = body.get("apiVersion")?.as_str()?;
+            let kind = body.get("kind")?.as_str()?;
+            let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+            Some((group.to_string(), kind.to_string()))
         })
         .collect()
 }

@@ -148,6 +148,11 @@ impl Bundle {
         self.definitions.get(name).map(|d| Schema::new(d, Some(&self.definitions)))
     }
 
+    /// Every shared definition, by name: what `$ref`s (`#/definitions/<name>`) resolve in.
+    pub fn definitions(&self) -> &Map<String, Value> {
+        &self.definitions
+    }
+
     /// The number of shared definitions.
     pub fn definition_count(&self) -> usize {
         self.definitions.len()
