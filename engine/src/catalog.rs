@@ -12,7 +12,7 @@ use crate::rgd::Scope;
 use crate::schemas::{self, KindSchema, Schema};
 use crate::yaml::Node;
 
-/// Where `$ref`s to Kubernetes' ObjectMeta point, in the built-in bundle's definitions.
+/// Where `$ref`s to Kubernetes' `ObjectMeta` point, in the built-in bundle's definitions.
 const OBJECT_META: &str = "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 /// A kind as the catalog knows it.
