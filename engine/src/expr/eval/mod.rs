@@ -383,7 +383,7 @@ impl<'v> Bindings<'v> {
         self.prepare(program, locals);
         let mut scope = self.context.new_inner_scope();
         for (name, value) in locals {
-            scope.add_variable_as_val(*name, into_cel((*value).clone()));
+            scope.add_variable_as_val(*name, to_cel(value));
         }
         scope.add_variable_as_val(budget::BUDGET_VAR, Box::new(budget::Budget::new(&self.limits)));
         let value = cel::Value::resolve_val(&program.expr, &scope).map_err(|e| EvalError::from_execution(&e))?;
