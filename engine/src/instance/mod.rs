@@ -9,7 +9,10 @@
 //!    item counts, set and map-list uniqueness ([`validate`]);
 //! 4. evaluates the `x-kubernetes-validations` CEL rules with `self` bound to the field's value, in kro's CEL
 //!    environment ([`rules`]). Rules that read `oldSelf` (`immutable=true` is `self == oldSelf`) run only when an
-//!    old object is given and holds the field, as on an update.
+//!    old object is given and holds the field, as on an update. After a finding that blocks rules
+//!    ([`FindingKind::blocks_rules`]: a wrong type, a missing required field, a value outside its enum, a too
+//!    long string, too many items or properties) no rule runs, and if the CRD has rules an error says they
+//!    were not checked.
 //!
 //! Messages follow the API server's wording (`spec.replicas: Invalid value: 0: spec.replicas in body should be
 //! greater than or equal to 1`), and when the instance is a YAML [`Node`] each finding carries its span.
@@ -114,6 +117,16 @@ pub enum FindingKind {
     RuleError,
     /// Something the API server ignores here (e.g. `status` on create), or rules skipped.
     Ignored,
+}
+
+impl FindingKind {
+    /// Whether the API server, having found this, skips the CEL rules (apiextensions-apiserver's
+    /// `hasBlockingErr`: `NotSupported`, `Required`, `TooLong`, `TooMany` and `TypeInvalid`); the other
+    /// findings (`Invalid` bounds and patterns, `Duplicate` items) leave the rules to run.
+    #[must_use]
+    pub fn blocks_rules(self) -> bool {
+        matches!(self, Self::NotSupported | Self::Required | Self::TooLong | Self::TooMany | Self::TypeInvalid)
+    }
 }
 
 /// One problem found in an instance.
@@ -236,10 +249,13 @@ pub fn validate_instance_value(crd_schema: &Value, instance: &Value, old: Option
 
     let mut errors = Vec::new();
     validate::validate(&object, &schema, &FieldPath::default(), &mut errors);
-    let blocking = errors.iter().any(|f| matches!(f.kind, FindingKind::TypeInvalid | FindingKind::NotSupported));
+    let blocking = errors.iter().any(|f| f.kind.blocks_rules());
     findings.extend(errors);
-    if blocking {
-        // The API server does not run CEL rules over a value of the wrong shape.
+    if !blocking {
+        rules::check_rules(&object, old.as_ref(), &schema, &FieldPath::default(), &mut findings);
+    } else if has_rules(crd_schema) {
+        // The API server does not run CEL rules over an object of the wrong shape (its `hasBlockingErr`), and
+        // says so once; a CRD without rules has no CEL validator, so nothing is skipped and nothing is said.
         findings.push(Finding {
             severity: Severity::Error,
             kind: FindingKind::Ignored,
@@ -249,10 +265,17 @@ pub fn validate_instance_value(crd_schema: &Value, instance: &Value, old: Option
                 .to_string(),
             span: None,
         });
-    } else {
-        rules::check_rules(&object, old.as_ref(), &schema, &FieldPath::default(), &mut findings);
     }
     InstanceCheck { defaulted: object, findings }
+}
+
+/// Whether the schema (status included) holds any `x-kubernetes-validations` rule, at its root or below its
+/// `properties`, `items` or `additionalProperties` (the API server's `hasXValidations`): only then does it build
+/// a CEL validator for the CRD, and only then can rules be skipped.
+fn has_rules(schema: &Value) -> bool {
+    schema.get("x-kubernetes-validations").and_then(Value::as_array).is_some_and(|r| !r.is_empty())
+        || schema.get("properties").and_then(Value::as_object).is_some_and(|p| p.values().any(has_rules))
+        || ["items", "additionalProperties"].iter().filter_map(|k| schema.get(*k)).any(has_rules)
 }
 
 /// The CRD's root schema as the API server treats it: `metadata` is `ObjectMeta`, validated apart, so it is

@@ -40,6 +40,10 @@ spec:
         port: integer | default=8080
 "#;
 
+/// What the API server adds when a blocking finding kept it from running the CRD's rules.
+const NOT_CHECKED: &str = "some validation rules were not checked because the object was invalid; correct the \
+                           existing errors to complete validation";
+
 fn crd_schema(rgd: &str) -> Value {
     let docs = compile(rgd, &Catalog::builtin(), &InputLimits::default());
     let compiled = docs[0].rgd.as_ref().unwrap_or_else(|| panic!("{:#?}", docs[0].diagnostics));
@@ -131,12 +135,12 @@ fn defaults_apply_to_absent_fields_only_and_null_is_absent() {
 #[test]
 fn required_fields() {
     let c = check("replicas: 2");
-    assert_eq!(error_messages(&c), vec!["spec.name: Required value"]);
+    assert_eq!(error_messages(&c), vec!["spec.name: Required value", NOT_CHECKED]);
     // The span points at the parent that lacks the field.
     assert_eq!(c.findings[0].span.map(|s| s.start.line), Some(6));
 
     let c = validate_instance(&crd_schema(MARKERS), &node("kind: App\nmetadata:\n  name: x\n"), None);
-    assert_eq!(error_messages(&c), vec!["spec: Required value"]);
+    assert_eq!(error_messages(&c), vec!["spec: Required value", NOT_CHECKED]);
 }
 
 #[test]
@@ -186,7 +190,10 @@ fn string_lengths() {
         error_messages(&check("name: ab")),
         vec![r#"spec.name: Invalid value: "ab": spec.name in body should be at least 3 chars long"#]
     );
-    assert_eq!(error_messages(&check("name: abcdefghijk")), vec!["spec.name: Too long: may not be more than 10 bytes"]);
+    assert_eq!(
+        error_messages(&check("name: abcdefghijk")),
+        vec!["spec.name: Too long: may not be more than 10 bytes", NOT_CHECKED]
+    );
     // Characters, not bytes.
     assert!(check("name: ééé").is_valid());
 }
@@ -199,7 +206,7 @@ fn item_counts() {
     );
     assert_eq!(
         error_messages(&check("name: app\nhosts: [a, b, c, d]")),
-        vec!["spec.hosts: Too many: 4: must have at most 3 items"]
+        vec!["spec.hosts: Too many: 4: must have at most 3 items", NOT_CHECKED]
     );
 }
 
@@ -215,7 +222,7 @@ fn sets_and_map_lists_reject_duplicates() {
         vec![r#"spec.rules[1]: Duplicate value: map[string]interface {}{"host":"a", "port":80}"#]
     );
     let c = check("name: app\nrules: [{host: a}]");
-    assert_eq!(error_messages(&c), vec!["spec.rules[0].port: Required value"]);
+    assert_eq!(error_messages(&c), vec!["spec.rules[0].port: Required value", NOT_CHECKED]);
 }
 
 #[test]
@@ -245,6 +252,108 @@ fn wrong_types() {
     );
     // An integer is a number.
     assert!(check("name: app\nratio: 0").is_valid());
+}
+
+#[test]
+fn every_blocking_finding_skips_the_rules_and_says_so() {
+    // odd: 2 fails its rule whenever rules run. The API server's hasBlockingErr: NotSupported, Required,
+    // TooLong, TooMany and TypeInvalid skip every rule (checked against kube-apiserver 1.37).
+    for (spec, first) in [
+        ("odd: 2", "spec.name: Required value"),
+        ("name: abcdefghijk\nodd: 2", "spec.name: Too long: may not be more than 10 bytes"),
+        ("name: app\nhosts: [a, b, c, d]\nodd: 2", "spec.hosts: Too many: 4: must have at most 3 items"),
+        ("name: app\ntier: x\nodd: 2", r#"spec.tier: Unsupported value: "x": supported values: "dev", "prod""#),
+        (
+            "name: 5\nodd: 2",
+            r#"spec.name: Invalid value: "integer": spec.name in body must be of type string: "integer""#,
+        ),
+        ("name: app\nrules: [{host: a}]\nodd: 2", "spec.rules[0].port: Required value"),
+    ] {
+        let c = check(spec);
+        assert_eq!(error_messages(&c), vec![first, NOT_CHECKED], "{spec}");
+        assert!(c.findings[0].kind.blocks_rules());
+        assert_eq!(c.findings[1].kind, FindingKind::Ignored);
+    }
+    // maxProperties is a TooMany too.
+    let schema = json!({"type": "object", "properties": {"spec": {
+        "type": "object",
+        "maxProperties": 1,
+        "additionalProperties": {"type": "string"},
+        "x-kubernetes-validations": [{"rule": "size(self) == 0"}]
+    }}});
+    let c = validate_instance_value(&schema, &json!({"spec": {"a": "x", "b": "y"}}), None);
+    assert_eq!(error_messages(&c), vec!["spec: Too many: 2: must have at most 1 items", NOT_CHECKED]);
+}
+
+#[test]
+fn bounds_patterns_and_duplicates_do_not_block_the_rules() {
+    // Invalid and Duplicate findings leave the rules to run: the rule's failure is reported beside them.
+    for (spec, first) in [
+        (
+            "name: app\nreplicas: 0\nodd: 2",
+            "spec.replicas: Invalid value: 0: spec.replicas in body should be greater than or equal to 1",
+        ),
+        ("name: ab\nodd: 2", r#"spec.name: Invalid value: "ab": spec.name in body should be at least 3 chars long"#),
+        (
+            "name: app\nhosts: []\nodd: 2",
+            "spec.hosts: Invalid value: 0: spec.hosts in body should have at least 1 items",
+        ),
+        (
+            "name: app\nhost: Not_A_Host\nodd: 2",
+            r#"spec.host: Invalid value: "Not_A_Host": spec.host in body should match '^[a-z0-9]+(\.[a-z0-9]+)*$'"#,
+        ),
+        ("name: app\nhosts: [a, b, a]\nodd: 2", r#"spec.hosts[2]: Duplicate value: "a""#),
+    ] {
+        let c = check(spec);
+        let messages = error_messages(&c);
+        assert_eq!(messages[0], first, "{spec}");
+        assert_eq!(messages.len(), 2, "{spec}: {messages:?}");
+        assert!(!c.findings[0].kind.blocks_rules());
+        assert_eq!((c.findings[1].kind, c.findings[1].path.to_string()), (FindingKind::RuleFailed, "spec.odd".into()));
+    }
+}
+
+#[test]
+fn a_crd_without_rules_has_no_rules_to_skip() {
+    // The API server builds a CEL validator only for a schema with x-kubernetes-validations; without one, a
+    // blocking finding is reported alone (checked against kube-apiserver 1.37). MARKERS without its two rules:
+    let rgd: Vec<&str> = MARKERS.lines().filter(|l| !l.contains("validation=")).collect();
+    let schema = crd_schema(&rgd.join("\n").replace(" immutable=true", ""));
+    assert!(!serde_json::to_string(&schema).unwrap().contains("x-kubernetes-validations"));
+    let c = validate_instance_value(&schema, &json!({"spec": {"replicas": "three", "tier": "staging"}}), None);
+    assert_eq!(
+        error_messages(&c),
+        vec![
+            "spec.name: Required value",
+            r#"spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string""#,
+            r#"spec.tier: Unsupported value: "staging": supported values: "dev", "prod""#,
+        ]
+    );
+    assert_eq!(
+        error_messages(&validate_instance_value(&schema, &json!({"spec": {"name": "abcdefghijk"}}), None)),
+        vec!["spec.name: Too long: may not be more than 10 bytes"]
+    );
+    // A rule anywhere counts, as in the API server's hasXValidations: below items, additionalProperties, or
+    // in the status, which the instance cannot even set.
+    let rule = json!([{"rule": "true"}]);
+    for with_rule in [
+        json!({"type": "object", "properties": {"spec": {"type": "object", "required": ["a"]}}, "x-kubernetes-validations": rule}),
+        json!({"type": "object", "properties": {"spec": {"type": "object", "required": ["a"], "properties": {
+            "l": {"type": "array", "items": {"type": "string", "x-kubernetes-validations": rule}}}}}}),
+        json!({"type": "object", "properties": {"spec": {"type": "object", "required": ["a"], "properties": {
+            "m": {"type": "object", "additionalProperties": {"type": "string", "x-kubernetes-validations": rule}}}}}}),
+        json!({"type": "object", "properties": {
+            "spec": {"type": "object", "required": ["a"]},
+            "status": {"type": "object", "properties": {"s": {"type": "string", "x-kubernetes-validations": rule}}}}}),
+    ] {
+        let c = validate_instance_value(&with_rule, &json!({"spec": {}}), None);
+        assert_eq!(error_messages(&c), vec!["spec.a: Required value", NOT_CHECKED], "{with_rule}");
+    }
+    let without = json!({"type": "object", "properties": {"spec": {"type": "object", "required": ["a"], "properties": {
+        "l": {"type": "array", "items": {"type": "string"}},
+        "m": {"type": "object", "additionalProperties": {"type": "string"}, "x-kubernetes-validations": []}}}}});
+    let c = validate_instance_value(&without, &json!({"spec": {}}), None);
+    assert_eq!(error_messages(&c), vec!["spec.a: Required value"]);
 }
 
 #[test]
@@ -325,7 +434,8 @@ fn immutable_is_checked_only_against_an_old_object() {
 fn the_marker_immutable_fixture_requires_its_field() {
     let rgd = include_str!("../../../tests/fixtures/marker-immutable/rgd.yaml").to_string();
     let c = validate_instance_value(&crd_schema(&rgd), &json!({"spec": {"zone": "a"}}), None);
-    assert_eq!(error_messages(&c), vec!["spec.region: Required value"]);
+    // Its only rule is a transition rule, which a create would not run anyway; the API server still says so.
+    assert_eq!(error_messages(&c), vec!["spec.region: Required value", NOT_CHECKED]);
 }
 
 #[test]
