@@ -51,6 +51,20 @@ pub enum ConversionError {
     UnsupportedType(String),
 }
 
+/// The CEL type name of a JSON value (`null_type`, `bool`, `int`, `double`, `string`, `list`, `map`), for
+/// messages about a value of the wrong type.
+pub fn cel_type_name(value: &JsonValue) -> &'static str {
+    match value {
+        JsonValue::Null => "null_type",
+        JsonValue::Bool(_) => "bool",
+        JsonValue::Number(n) if n.is_i64() => "int",
+        JsonValue::Number(_) => "double",
+        JsonValue::String(_) => "string",
+        JsonValue::Array(_) => "list",
+        JsonValue::Object(_) => "map",
+    }
+}
+
 /// The CEL value of a JSON value, borrowing its strings (no copy of string data).
 pub fn to_cel(value: &JsonValue) -> Box<dyn Val + '_> {
     match value {

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::{FieldPath, Finding, FindingKind};
 use crate::diagnostics::Severity;
 use crate::expr::eval::{Bindings, EvalLimits, Evaluator};
+use crate::expr::values::cel_type_name;
 
 /// One evaluator for every rule: its cache keeps each rule compiled once per process.
 fn evaluator() -> Option<&'static Evaluator> {
@@ -127,21 +128,9 @@ fn evaluate(
         Ok(other) => push(
             out,
             FindingKind::RuleError,
-            format!("Invalid value: \"{ty}\": rule {text:?} must evaluate to a bool, got {}", json_type(&other)),
+            format!("Invalid value: \"{ty}\": rule {text:?} must evaluate to a bool, got {}", cel_type_name(&other)),
         ),
         Err(e) => push(out, FindingKind::RuleError, format!("Invalid value: \"{ty}\": {e} evaluating rule: {text}")),
-    }
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null_type",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_i64() => "int",
-        Value::Number(_) => "double",
-        Value::String(_) => "string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "map",
     }
 }
 

@@ -26,6 +26,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::{Catalog, KindInfo};
 use crate::expr::eval::{Bindings, EvalError, Evaluator};
+use crate::expr::values::cel_type_name;
 use crate::graph::{CompiledRgd, Resource};
 use crate::rgd::Scope;
 use crate::schemas::Schema;
@@ -337,7 +338,7 @@ impl<'a> Planner<'a> {
                 other => {
                     return Err(EvalError::failed(format!(
                         "{condition} must evaluate to a bool, got {}",
-                        render::json_type(&other)
+                        cel_type_name(&other)
                     )));
                 }
             }
@@ -440,6 +441,12 @@ impl<'a> Planner<'a> {
             self.wait(id, ReasonCode::AwaitingObservation, format!("applied {key}; ready once it is observed"));
             return;
         };
+        self.settle(resource, bindings, observed, &key);
+    }
+
+    /// Binds the observed object for dependents and decides the resource's readiness from it.
+    fn settle(&mut self, resource: &'a Resource, bindings: &mut Bindings<'a>, observed: &'a Value, key: &ObjectKey) {
+        let id = resource.id.as_str();
         self.bind_object(bindings, resource, observed);
         match self.ready(resource, bindings, &[]) {
             Ok(true) => {
@@ -464,7 +471,7 @@ impl<'a> Planner<'a> {
                 Ok(other) => {
                     return Err(EvalError::failed(format!(
                         "{condition} must evaluate to a bool, got {}",
-                        render::json_type(&other)
+                        cel_type_name(&other)
                     )));
                 }
                 Err(e) if e.is_pending() && self.input.options.assume_ready_without_status => {
@@ -485,8 +492,7 @@ impl<'a> Planner<'a> {
                 Ok(Value::Array(items)) => dimensions.push((dimension.name.as_str(), items)),
                 Ok(Value::Null) => dimensions.push((dimension.name.as_str(), Vec::new())),
                 Ok(other) => {
-                    let message =
-                        format!("forEach {} must be a list, got {}", dimension.name, render::json_type(&other));
+                    let message = format!("forEach {} must be a list, got {}", dimension.name, cel_type_name(&other));
                     return self.wait(id, ReasonCode::Error, message);
                 }
                 Err(e) => return self.wait_on(id, &format!("forEach {}", dimension.name), &e),
@@ -571,14 +577,7 @@ impl<'a> Planner<'a> {
         let Some(observed) = self.observed.get(&key).copied() else {
             return self.wait(id, ReasonCode::ExternalNotFound, format!("external reference {key} not found"));
         };
-        self.bind_object(bindings, resource, observed);
-        match self.ready(resource, bindings, &[]) {
-            Ok(true) => {
-                self.nodes.insert(id, Node::Ready);
-            }
-            Ok(false) => self.wait(id, ReasonCode::ReadyWhenFalse, format!("readyWhen is false for {key}")),
-            Err(e) => self.wait_on(id, "readyWhen", &e),
-        }
+        self.settle(resource, bindings, observed, &key);
     }
 
     /// An external reference by label selector: the list of matching objects (none included), in the

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::expr::eval::{Bindings, EvalError, Evaluator, Field};
+use crate::expr::values::cel_type_name;
 use crate::expr::{Interpolation, Part, scan};
 
 /// Renders `template` with `bindings` and `locals` (forEach iterators). Fails with the first expression that
@@ -96,7 +97,7 @@ pub(super) fn render_string(
                             other => {
                                 return Err(EvalError::failed(format!(
                                     "found no matching overload for '_+_' applied to '(string, {})' in {s:?}",
-                                    json_type(&other)
+                                    cel_type_name(&other)
                                 )));
                             }
                         }
@@ -105,17 +106,5 @@ pub(super) fn render_string(
             }
             Ok(Value::String(out))
         }
-    }
-}
-
-pub(super) fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null_type",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_i64() => "int",
-        Value::Number(_) => "double",
-        Value::String(_) => "string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "map",
     }
 }

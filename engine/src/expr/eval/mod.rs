@@ -23,7 +23,7 @@ use cel::{Context, Env, ExecutionError};
 use serde_json::Value as JsonValue;
 
 use super::library;
-use super::values::{into_cel, into_cel_typed, to_cel, to_cel_typed, to_json};
+use super::values::{cel_type_name, into_cel, into_cel_typed, to_cel, to_cel_typed, to_json};
 use crate::schemas::Schema;
 use path::{FieldPath, Walk};
 
@@ -398,9 +398,11 @@ impl<'v> Bindings<'v> {
         match self.evaluate(program, locals)? {
             JsonValue::Bool(b) => Ok(b),
             JsonValue::Null => Ok(false),
-            other => {
-                Err(EvalError::failed(format!("{} must evaluate to a bool, got {}", program.text, json_type(&other))))
-            }
+            other => Err(EvalError::failed(format!(
+                "{} must evaluate to a bool, got {}",
+                program.text,
+                cel_type_name(&other)
+            ))),
         }
     }
 
@@ -453,18 +455,6 @@ impl<'v> Bindings<'v> {
                 self.converted.insert(name.clone());
             }
         }
-    }
-}
-
-fn json_type(value: &JsonValue) -> &'static str {
-    match value {
-        JsonValue::Null => "null",
-        JsonValue::Bool(_) => "bool",
-        JsonValue::Number(n) if n.is_i64() => "int",
-        JsonValue::Number(_) => "double",
-        JsonValue::String(_) => "string",
-        JsonValue::Array(_) => "list",
-        JsonValue::Object(_) => "map",
     }
 }
 
