@@ -1,7 +1,8 @@
 //! `x-kubernetes-validations`: CEL rules with `self` bound to the field's value, evaluated in kro's CEL
-//! environment by the engine's [`Evaluator`] (bounded parsing and a cost budget, as for every expression). A rule that reads `oldSelf` is a transition rule: like the API server, it runs
-//! only when there is an old value for the field (an update, and the old object holds the field, correlated by
-//! name, map key or list-map key), and is skipped otherwise.
+//! environment by the engine's [`Evaluator`] (bounded parsing and a cost budget, as for every expression). A
+//! rule that reads `oldSelf` is a transition rule: like the API server, it runs only when there is an old value
+//! for the field (an update, and the old object holds the field, correlated by name, map key or list-map key),
+//! and is skipped otherwise.
 
 use std::sync::OnceLock;
 
@@ -18,10 +19,14 @@ fn evaluator() -> Option<&'static Evaluator> {
     EVALUATOR.get_or_init(|| Evaluator::new(EvalLimits::default()).ok()).as_ref()
 }
 
-/// The schema's type name, which the API server reports as the value of a failed rule (`Invalid value:
-/// "string": field is immutable`).
-fn type_name(schema: &Value) -> &str {
-    schema.get("type").and_then(Value::as_str).unwrap_or("object")
+/// `Invalid value: ` and the value, as the API server words a failed rule (checked against kube-apiserver
+/// 1.37): a scalar is shown (`Invalid value: "x": `, `Invalid value: 2: `), an object or a list is not
+/// (`Invalid value: failed rule: ...`).
+fn invalid_value(value: &Value) -> String {
+    match value {
+        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null => format!("Invalid value: {value}: "),
+        Value::Array(_) | Value::Object(_) => "Invalid value: ".to_string(),
+    }
 }
 
 /// Evaluates the rules of `schema` on `value`, then those below it.
@@ -34,7 +39,7 @@ pub(super) fn check_rules(
 ) {
     if let Some(rules) = schema.get("x-kubernetes-validations").and_then(Value::as_array) {
         for rule in rules {
-            evaluate(rule, value, old, schema, path, out);
+            evaluate(rule, value, old, path, out);
         }
     }
     match value {
@@ -78,18 +83,11 @@ pub(super) fn check_rules(
     }
 }
 
-fn evaluate(
-    rule: &Value,
-    value: &Value,
-    old: Option<&Value>,
-    schema: &Value,
-    path: &FieldPath,
-    out: &mut Vec<Finding>,
-) {
+fn evaluate(rule: &Value, value: &Value, old: Option<&Value>, path: &FieldPath, out: &mut Vec<Finding>) {
     let Some(text) = rule.get("rule").and_then(Value::as_str) else {
         return;
     };
-    let ty = type_name(schema);
+    let invalid = invalid_value(value);
     let push = |out: &mut Vec<Finding>, kind, body: String| {
         out.push(Finding {
             severity: Severity::Error,
@@ -106,7 +104,7 @@ fn evaluate(
     let program = match evaluator.compile(text) {
         Ok(program) => program,
         Err(e) => {
-            push(out, FindingKind::RuleError, format!("Invalid value: \"{ty}\": compilation failed: {text}: {e}"));
+            push(out, FindingKind::RuleError, format!("{invalid}compilation failed: {text}: {e}"));
             return;
         }
     };
@@ -123,14 +121,14 @@ fn evaluate(
         Ok(Value::Bool(true)) => {}
         Ok(Value::Bool(false)) => {
             let message = message_of(rule, evaluator, &mut bindings).unwrap_or_else(|| format!("failed rule: {text}"));
-            push(out, FindingKind::RuleFailed, format!("Invalid value: \"{ty}\": {message}"));
+            push(out, FindingKind::RuleFailed, format!("{invalid}{message}"));
         }
         Ok(other) => push(
             out,
             FindingKind::RuleError,
-            format!("Invalid value: \"{ty}\": rule {text:?} must evaluate to a bool, got {}", cel_type_name(&other)),
+            format!("{invalid}rule {text:?} must evaluate to a bool, got {}", cel_type_name(&other)),
         ),
-        Err(e) => push(out, FindingKind::RuleError, format!("Invalid value: \"{ty}\": {e} evaluating rule: {text}")),
+        Err(e) => push(out, FindingKind::RuleError, format!("{invalid}{e} evaluating rule: {text}")),
     }
 }
 
