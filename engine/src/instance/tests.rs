@@ -383,7 +383,7 @@ fn status_is_ignored_with_a_warning() {
 fn validation_rules() {
     assert!(check("name: app\nodd: 3").is_valid());
     let c = check("name: app\nodd: 2");
-    assert_eq!(error_messages(&c), vec![r#"spec.odd: Invalid value: 2: validation failed"#]);
+    assert_eq!(error_messages(&c), vec!["spec.odd: Invalid value: 2: validation failed"]);
     assert_eq!(c.findings[0].kind, FindingKind::RuleFailed);
 }
 
@@ -398,7 +398,7 @@ fn the_marker_validation_fixture_matches_the_api_server() {
     assert!(run(json!({"replicas": 3, "name": "app-x"}), None).is_valid());
     assert_eq!(
         error_messages(&run(json!({"replicas": 2}), None)),
-        vec![r#"spec.replicas: Invalid value: 2: validation failed"#]
+        vec!["spec.replicas: Invalid value: 2: validation failed"]
     );
     assert_eq!(
         error_messages(&run(json!({"name": "x"}), None)),
@@ -456,7 +456,7 @@ fn rules_on_map_list_items_correlate_with_old_items_by_key() {
     let new =
         json!({"spec": {"items": [{"name": "b", "size": 2}, {"name": "a", "size": 4}, {"name": "c", "size": 0}]}});
     let c = validate_instance_value(&schema, &new, Some(&old));
-    assert_eq!(error_messages(&c), vec![r#"spec.items[1].size: Invalid value: 4: size may only grow"#]);
+    assert_eq!(error_messages(&c), vec!["spec.items[1].size: Invalid value: 4: size may only grow"]);
 }
 
 #[test]
