@@ -87,6 +87,8 @@ pub enum ReasonCode {
     Error,
     /// The instance is annotated `kro.run/reconcile: suspended`.
     Suspended,
+    /// Rendered, but not applied: another resource failed, and nothing is applied in a pass with a failure.
+    StoppedByError,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -633,6 +635,20 @@ impl<'a> Planner<'a> {
         if !self.errors.is_empty() {
             // kro stops at the first failing resource and applies nothing in that pass.
             self.plan.resources.clear();
+            let failed: Vec<&str> = self
+                .plan
+                .pending
+                .iter()
+                .filter(|p| p.reason.code == ReasonCode::Error)
+                .map(|p| p.id.as_str())
+                .collect();
+            let message =
+                format!("not applied: {} failed, and nothing is applied in a pass with a failure", failed.join(", "));
+            for pending in &mut self.plan.pending {
+                if pending.reason.code == ReasonCode::AwaitingObservation {
+                    pending.reason = Reason { code: ReasonCode::StoppedByError, message: message.clone() };
+                }
+            }
         }
         let waiting = !self.plan.pending.is_empty();
         let complete = !waiting && self.errors.is_empty() && !suspended;
