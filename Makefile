@@ -7,7 +7,7 @@ KRO := $(or $(CARGO_TARGET_DIR),target)/debug/kro
 EXAMPLE := examples/webapp
 
 .DEFAULT_GOAL := help
-.PHONY: help build demo test lint test-rust test-e2e wasm bench fuzz fmt clean
+.PHONY: help build demo test lint test-rust test-e2e wasm bench fuzz fuzz-plan fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -47,6 +47,14 @@ fuzz: ## run the fuzz target for 10 minutes, seeded with the fixtures (needs car
 	mkdir -p fuzz/corpus/rgd_pipeline
 	for f in tests/fixtures/*/rgd.yaml examples/*/rgd.yaml; do cp "$$f" "fuzz/corpus/rgd_pipeline/$$(basename $$(dirname $$f)).yaml"; done
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run rgd_pipeline corpus/rgd_pipeline -- -max_total_time=600 -max_len=65536
+
+fuzz-plan: ## fuzz the planner for 10 minutes, seeded with every planner fixture (RGD, instance, observed as one text)
+	mkdir -p fuzz/corpus/plan
+	for d in tests/fixtures/plan-* tests/fixtures/seed-webapp; do for i in $$d/instance*.yaml; do \
+	  s=$$(basename $$i .yaml | sed 's/^instance//'); o=$$d/observed$$s.yaml; \
+	  { cat $$d/rgd.yaml; echo "---"; cat $$i; if [ -f $$o ]; then echo; cat $$o; fi; } > fuzz/corpus/plan/$$(basename $$d)$$s.yaml; \
+	done; done
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run plan corpus/plan -- -max_total_time=600 -max_len=65536
 
 fmt: ## format the code
 	$(CARGO) fmt --all
