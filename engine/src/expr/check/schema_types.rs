@@ -45,7 +45,7 @@ fn type_at(
     let mut origin = origin.cloned();
     let mut pointer = pointer;
     for _ in 0..MAX_REF_HOPS {
-        let Some(node) = root.pointer(&pointer) else {
+        let Some(node) = json_pointer(&root, &pointer) else {
             return Type::Dyn;
         };
         if let Some(reference) = node.get("$ref").and_then(Value::as_str).map(Arc::<str>::from) {
@@ -54,7 +54,7 @@ fn type_at(
                 origin = Some(reference);
                 pointer = String::new();
             } else if let Some(local) = reference.strip_prefix('#')
-                && root.pointer(local).is_some()
+                && json_pointer(&root, local).is_some()
             {
                 pointer = local.to_string();
             } else {
@@ -140,9 +140,33 @@ fn list_of(doc: &Doc<'_>, pointer: &str, name: &str, node: &Value) -> Type {
     }
 }
 
-/// Escapes a property name for a JSON pointer segment.
-fn pointer_segment(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
+/// `Value::pointer` without its allocation per segment (serde_json unescapes every segment with `replace`):
+/// the checker resolves a pointer for every field every expression reads.
+pub(super) fn json_pointer<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    let mut value = root;
+    for token in pointer.strip_prefix('/')?.split('/') {
+        let token: std::borrow::Cow<'_, str> =
+            if token.contains('~') { token.replace("~1", "/").replace("~0", "~").into() } else { token.into() };
+        value = match value {
+            Value::Object(map) => map.get(token.as_ref())?,
+            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
+/// Escapes a property name for a JSON pointer segment (borrowed when, as nearly always, nothing needs escaping:
+/// this runs for every field every expression reads).
+fn pointer_segment(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains(['~', '/']) {
+        std::borrow::Cow::Owned(name.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
 }
 
 /// The property name a Kubernetes-escaped CEL field name stands for (`__dash__` for `-`, `__dot__` for `.`,

@@ -160,7 +160,7 @@ impl ObjectType {
     /// The object's OpenAPI schema (its `$ref`s resolved as far as this node).
     pub fn schema(&self) -> &Value {
         static NULL: Value = Value::Null;
-        self.root.pointer(&self.pointer).unwrap_or(&NULL)
+        super::schema_types::json_pointer(&self.root, &self.pointer).unwrap_or(&NULL)
     }
 
     /// The names of the object's fields, in schema order.
