@@ -140,7 +140,7 @@ fn list_of(doc: &Doc<'_>, pointer: &str, name: &str, node: &Value) -> Type {
     }
 }
 
-/// `Value::pointer` without its allocation per segment (serde_json unescapes every segment with `replace`):
+/// `Value::pointer` without its allocation per segment (`serde_json` unescapes every segment with `replace`):
 /// the checker resolves a pointer for every field every expression reads.
 pub(super) fn json_pointer<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
     if pointer.is_empty() {
