@@ -445,3 +445,22 @@ spec:
     let o = kro(&["validate", path, "--feature-gates", "Bogus=true"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn every_example_simulates_to_active() {
+    let mut examples: Vec<PathBuf> =
+        std::fs::read_dir(repo().join("examples")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    examples.sort();
+    assert!(examples.len() >= 5);
+    for dir in examples {
+        let file = |name: &str| dir.join(name).to_str().unwrap().to_string();
+        let mut args = vec!["render".to_string(), file("rgd.yaml"), "--instance".to_string(), file("instance.yaml")];
+        if dir.join("observed.yaml").exists() {
+            args.extend(["--observed".to_string(), file("observed.yaml")]);
+        }
+        args.push("--simulate".to_string());
+        let o = kro(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(o.status.code(), Some(0), "{}: {}{}", dir.display(), stdout(&o), stderr(&o));
+        assert!(stdout(&o).contains("ACTIVE after"), "{}", dir.display());
+    }
+}
