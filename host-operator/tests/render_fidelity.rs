@@ -1,0 +1,79 @@
+//! What `kro render` produces is what a real kube-apiserver accepts: for every example, the objects of the last
+//! step of `kro render --simulate` (everything the instance stands for, rendered with kro's labels and
+//! annotations) pass a server-side dry-run apply against the API server of tests/apiserver (`make apiserver`),
+//! the same Kubernetes release the embedded schemas come from.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host-operator has a parent folder").to_path_buf()
+}
+
+fn kubectl(args: &[&str], stdin: Option<&Value>) -> Output {
+    let mut cmd = kro_test_support::shared().kubectl();
+    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run kubectl");
+    let mut input = child.stdin.take().expect("kubectl stdin");
+    if let Some(v) = stdin {
+        input.write_all(v.to_string().as_bytes()).expect("write to kubectl");
+    }
+    drop(input);
+    child.wait_with_output().expect("wait for kubectl")
+}
+
+fn text(out: &Output) -> String {
+    format!("{} {}", String::from_utf8_lossy(&out.stdout).trim(), String::from_utf8_lossy(&out.stderr).trim())
+}
+
+/// The objects of the last simulated step, through the built `kro` binary.
+fn rendered(example: &Path) -> Vec<Value> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kro"));
+    cmd.arg("render").arg(example.join("rgd.yaml")).arg("--instance").arg(example.join("instance.yaml"));
+    if example.join("observed.yaml").exists() {
+        cmd.arg("--observed").arg(example.join("observed.yaml"));
+    }
+    let out = cmd.args(["--simulate", "-o", "json"]).output().expect("run kro render");
+    assert!(out.status.success(), "kro render {}: {}", example.display(), text(&out));
+    let simulation: Value = serde_json::from_slice(&out.stdout).expect("render prints JSON");
+    let steps = simulation["steps"].as_array().expect("steps");
+    steps.last().expect("at least one step")["plan"]["resources"].as_array().expect("resources").clone()
+}
+
+#[test]
+fn rendered_objects_of_every_example_pass_a_server_side_dry_run() {
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("rgd.yaml").is_file() && p.join("instance.yaml").is_file())
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 5, "examples/ holds the examples");
+    let mut checked = 0;
+    for example in examples {
+        let objects = rendered(&example);
+        assert!(!objects.is_empty(), "{} renders nothing", example.display());
+        // The namespaces the objects live in must exist for a dry run of namespaced objects (the dry run of a
+        // Namespace object creates nothing).
+        for namespace in objects.iter().filter_map(|o| o.pointer("/metadata/namespace").and_then(Value::as_str)) {
+            let out = kubectl(&["create", "namespace", namespace], None);
+            assert!(
+                out.status.success() || text(&out).contains("AlreadyExists"),
+                "namespace {namespace}: {}",
+                text(&out)
+            );
+        }
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": objects});
+        let out = kubectl(
+            &["apply", "--server-side", "--dry-run=server", "--field-manager=kro.run/applyset", "-f", "-"],
+            Some(&list),
+        );
+        assert!(out.status.success(), "{}: the API server refused rendered objects: {}", example.display(), text(&out));
+        checked += objects.len();
+    }
+    assert!(checked > 10, "only {checked} objects checked");
+}
