@@ -30,7 +30,7 @@ impl std::fmt::Display for CelSyntaxError {
 
 /// Namespaces of functions in kro's CEL environment (`random.seededString(...)`): a call on one of these names
 /// is a function call, not a read of a variable of that name.
-const FUNCTION_NAMESPACES: &[&str] = &["random", "json", "hash", "lists", "strings", "base64", "optional", "cel"];
+const FUNCTION_NAMESPACES: &[&str] = &["random", "json", "hash", "lists", "strings", "base64", "optional", "cel", "ip"];
 
 /// Macros whose leading bare-identifier arguments declare iteration variables for the remaining arguments
 /// (`list.map(x, x * 2)`, `map.all(k, v, v > 0)`, `transformMap`, ...).

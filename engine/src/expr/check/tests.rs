@@ -144,7 +144,7 @@ fn kro_typical_expressions_get_their_types() {
         ("lists.range(3)", "list(int)"),
         ("optional.of(1).hasValue()", "bool"),
         ("type(schema.spec.name) == string", "bool"),
-        ("schema.spec.replicas < 2.5", "bool"),
+        ("double(schema.spec.replicas) < 2.5", "bool"),
         ("schema.spec.ports.map(p, p.port > 80, p.name)", "list(string)"),
         ("dyn(schema.spec.replicas)", "dyn"),
     ];
@@ -433,4 +433,19 @@ fn condition_mistakes_are_type_errors() {
         check("runtime.newCondition({type: 'A', status: 'True'})", &env()).unwrap_err()[0].message,
         "undeclared reference to 'runtime' (in container '')"
     );
+}
+
+#[test]
+fn kro_has_no_cross_type_numeric_comparisons_and_the_library_shapes_it_declares() {
+    // kro does not enable cel-go's CrossTypeNumericComparisons: these are type errors there too.
+    for expression in ["schema.spec.replicas < 2.5", "1 == 1.0", "1 in [1.0]"] {
+        let found = errors(expression);
+        assert!(found.iter().any(|e| e.contains("found no matching overload")), "{expression}: {found:?}");
+    }
+    // `sign` of a quantity is a global function in the API server's library; semver has no normalize flag.
+    assert_eq!(type_of("sign(quantity('250m'))"), "int");
+    assert!(errors("quantity('250m').sign()").iter().any(|e| e.contains("no matching overload")));
+    assert!(errors("semver('v1', true)").iter().any(|e| e.contains("no matching overload")));
+    assert_eq!(type_of("ip.isCanonical('::1')"), "bool");
+    assert_eq!(type_of("json.encode({'a': 1})"), "string");
 }

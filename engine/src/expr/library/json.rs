@@ -31,7 +31,9 @@ const UNMARSHAL: &str = "json.unmarshal";
 
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_overload(UNMARSHAL, "json.unmarshal_string", vec![STRING_TYPE], unmarshal_overload)?;
-    env.add_overload(MARSHAL, "json.marshal_dyn", vec![DYN_TYPE], marshal_overload)
+    env.add_overload(MARSHAL, "json.marshal_dyn", vec![DYN_TYPE], marshal_overload)?;
+    // cel-go's encoders extension (enabled by kro at its latest version) has `json.encode`, the same JSON text.
+    env.add_overload("json.encode", "json.encode_dyn", vec![DYN_TYPE], marshal_overload)
 }
 
 fn unmarshal_overload<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {

@@ -1,5 +1,5 @@
 //! The Kubernetes quantity library (`k8s.io/apiserver/pkg/cel/library/quantity.go`): `quantity(s)`,
-//! `isQuantity(s)`, and on a `kubernetes.Quantity` `sign()`, `isInteger()`, `asInteger()`,
+//! `isQuantity(s)`, `sign(q)` (global, as the API server declares it), and on a `kubernetes.Quantity` `isInteger()`, `asInteger()`,
 //! `asApproximateFloat()`, `add(q|int)`, `sub(q|int)`, `compareTo(q)`, `isLessThan(q)`, `isGreaterThan(q)`.
 //!
 //! Parsing is a port of apimachinery's `resource.ParseQuantity`, quirks included: suffixes `n u m k M G T P E`,
@@ -298,7 +298,8 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     let q = || QUANTITY_TYPE.to_owned();
     env.add_overload("quantity", "string_to_quantity", vec![STRING_TYPE], to_quantity)?;
     env.add_overload("isQuantity", "is_quantity_string", vec![STRING_TYPE], is_quantity)?;
-    env.add_member_overload("sign", "quantity_sign", q(), vec![], sign)?;
+    // Global, as the API server's library declares it (`sign(q)`), though its documentation shows `q.sign()`.
+    env.add_overload("sign", "quantity_sign", vec![q()], sign)?;
     env.add_member_overload("isInteger", "quantity_is_integer", q(), vec![], is_integer)?;
     env.add_member_overload("asInteger", "quantity_get_value", q(), vec![], as_integer)?;
     env.add_member_overload("asApproximateFloat", "quantity_get_fraction", q(), vec![], as_approximate_float)?;
@@ -450,9 +451,9 @@ mod tests {
         is_true("isQuantity('1.5Gi') && isQuantity('500m') && !isQuantity('1Xi') && !isQuantity('')");
         is_true("quantity('1Gi') == quantity('1024Mi') && quantity('1k') == quantity('1000')");
         is_true("quantity('1k') != quantity('1Ki')");
-        assert_eq!(ok("quantity('-3').sign()"), Value::Int(-1));
-        assert_eq!(ok("quantity('0').sign()"), Value::Int(0));
-        assert_eq!(ok("quantity('5m').sign()"), Value::Int(1));
+        assert_eq!(ok("sign(quantity('-3'))"), Value::Int(-1));
+        assert_eq!(ok("sign(quantity('0'))"), Value::Int(0));
+        assert_eq!(ok("sign(quantity('5m'))"), Value::Int(1));
         assert_eq!(ok("quantity('1Ki').asInteger()"), Value::Int(1024));
         assert_eq!(ok("quantity('2k').asInteger()"), Value::Int(2000));
         is_true("quantity('1').isInteger() && quantity('1e3').isInteger() && !quantity('500m').isInteger()");
@@ -482,6 +483,6 @@ mod tests {
         assert!(error("quantity(1)").contains("no matching overload"));
         assert!(error("quantity('1').add('1')").contains("no matching overload"));
         assert!(error("quantity('1').isLessThan(1)").contains("no matching overload"));
-        assert!(error("'1'.sign()").contains("no matching overload"));
+        assert!(error("sign('1')").contains("no matching overload"));
     }
 }

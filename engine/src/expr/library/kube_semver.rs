@@ -1,15 +1,14 @@
-//! The Kubernetes semver library (`k8s.io/apiserver/pkg/cel/library/semverlib.go`): `semver(s)`,
-//! `semver(s, normalize)`, `isSemver(s)`, `isSemver(s, normalize)`, and on a `kubernetes.Semver` `major()`,
-//! `minor()`, `patch()`, `isLessThan(v)`, `isGreaterThan(v)` and `compareTo(v)`.
+//! The Kubernetes semver library (`k8s.io/apiserver/pkg/cel/library/semverlib.go`) at the version kro enables
+//! (`SemverLib()` with no options: version 0, so no `normalize` overloads): `semver(s)`, `isSemver(s)`, and on a
+//! `kubernetes.Semver` `major()`, `minor()`, `patch()`, `isLessThan(v)`, `isGreaterThan(v)` and `compareTo(v)`.
 //!
-//! Versions are strict Semantic Versioning 2.0.0 (the `semver` crate, like blang/semver); with `normalize`, a
-//! leading `v` is dropped, a missing minor or patch becomes 0 and leading zeros are removed, as Kubernetes'
-//! `normalizeAndParse` does. Comparison follows precedence: build metadata is ignored, a pre-release is lower.
+//! Versions are strict Semantic Versioning 2.0.0 (the `semver` crate, like blang/semver). Comparison follows
+//! precedence: build metadata is ignored, a pre-release is lower.
 //! Values are [`Semver`]s, an opaque type named `kubernetes.Semver`.
 
 use std::cmp::Ordering;
 
-use cel::common::types::{BOOL_TYPE, CelBool, CelInt, STRING_TYPE, Type};
+use cel::common::types::{CelBool, CelInt, STRING_TYPE, Type};
 use cel::common::value::CowVal;
 use cel::{DeclarationError, Env, ExecutionError};
 
@@ -38,9 +37,7 @@ opaque_val!(Semver, SEMVER_TYPE);
 pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_type(SEMVER_TYPE.to_owned())?;
     env.add_overload("semver", "string_to_semver", vec![STRING_TYPE], to_semver)?;
-    env.add_overload("semver", "string_bool_to_semver", vec![STRING_TYPE, BOOL_TYPE], to_semver)?;
     env.add_overload("isSemver", "is_semver_string", vec![STRING_TYPE], is_semver)?;
-    env.add_overload("isSemver", "is_semver_string_bool", vec![STRING_TYPE, BOOL_TYPE], is_semver)?;
     let me = || SEMVER_TYPE.to_owned();
     env.add_member_overload("major", "semver_major", me(), vec![], major)?;
     env.add_member_overload("minor", "semver_minor", me(), vec![], minor)?;
@@ -50,51 +47,17 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_member_overload("compareTo", "semver_compare_to", me(), vec![me()], compare_to)
 }
 
-/// Parses `s`, normalised first if asked (Kubernetes' `normalizeAndParse`).
-pub fn parse(s: &str, normalize: bool) -> Result<semver::Version, String> {
-    if !normalize {
-        return semver::Version::parse(s).map_err(|e| e.to_string());
-    }
-    let s = s.strip_prefix('v').unwrap_or(s);
-    let mut parts: Vec<String> = s.splitn(3, '.').map(str::to_owned).collect();
-    for part in &mut parts {
-        if part.len() > 1 {
-            let trimmed = part.trim_start_matches('0');
-            *part = if trimmed.as_bytes().first().is_some_and(u8::is_ascii_digit) {
-                trimmed.to_owned()
-            } else {
-                format!("0{trimmed}")
-            };
-        }
-    }
-    if parts.len() < 3 {
-        if parts.last().is_some_and(|p| p.contains(['+', '-'])) {
-            return Err("short version cannot contain PreRelease/Build meta data".to_owned());
-        }
-        parts.resize(3, "0".to_owned());
-    }
-    semver::Version::parse(&parts.join(".")).map_err(|e| e.to_string())
-}
-
-/// The string argument and the `normalize` flag (false when absent).
-fn string_and_flag<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<(CowVal<'b, 'v>, bool), ExecutionError> {
-    let normalize = args.get(1).and_then(|b| b.downcast_ref::<CelBool>()).is_some_and(|b| *b.inner());
-    let count = args.len();
-    let s = args.into_iter().next().ok_or_else(|| ExecutionError::invalid_argument_count(1, count))?;
-    Ok((s, normalize))
-}
-
 fn to_semver<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
-    let (s, normalize) = string_and_flag(args)?;
+    let [s] = take(args)?;
     let s = str_arg("semver", s.as_ref())?;
-    let version = parse(s, normalize).map_err(|e| fail("semver", format!("invalid semver {s:?}: {e}")))?;
+    let version = semver::Version::parse(s).map_err(|e| fail("semver", format!("invalid semver {s:?}: {e}")))?;
     Ok(CowVal::owned(Semver(version)))
 }
 
 fn is_semver<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
-    let (s, normalize) = string_and_flag(args)?;
+    let [s] = take(args)?;
     let s = str_arg("isSemver", s.as_ref())?;
-    Ok(CowVal::owned(CelBool::from(parse(s, normalize).is_ok())))
+    Ok(CowVal::owned(CelBool::from(semver::Version::parse(s).is_ok())))
 }
 
 fn component<'b, 'v>(
@@ -153,13 +116,9 @@ mod tests {
     }
 
     #[test]
-    fn is_semver_is_strict_unless_normalizing() {
+    fn is_semver_is_strict() {
         is_true("isSemver('1.2.3') && isSemver('0.0.0-alpha+001')");
         is_true("!isSemver('v1.2.3') && !isSemver('1.2') && !isSemver('01.2.3') && !isSemver('')");
-        is_true("isSemver('v1.2.3', true) && isSemver('1.2', true) && isSemver('01.02.03', true)");
-        is_true("!isSemver('1.2-rc', true) && !isSemver('abc', true) && !isSemver('v1.2.3', false)");
-        assert_eq!(ok("semver('v1', true).compareTo(semver('1.0.0'))"), Value::Int(0));
-        assert_eq!(ok("semver('v01.020', true).minor()"), Value::Int(20));
     }
 
     #[test]
@@ -179,10 +138,9 @@ mod tests {
     fn errors() {
         assert!(error("semver('1.2')").starts_with("invalid semver \"1.2\""), "{}", error("semver('1.2')"));
         assert!(error("semver('v1.2.3')").contains("invalid semver"));
-        assert_eq!(
-            error("semver('1.2-rc', true)"),
-            "invalid semver \"1.2-rc\": short version cannot contain PreRelease/Build meta data"
-        );
+        // kro's library has no `normalize` overloads.
+        assert!(error("semver('v1.2', true)").contains("no matching overload"));
+        assert!(error("isSemver('v1.2', true)").contains("no matching overload"));
         assert!(error("semver(1)").contains("no matching overload"));
         assert!(error("semver('1.0.0').isLessThan('1.0.1')").contains("no matching overload"));
         assert!(error("'1.0.0'.major()").contains("no matching overload"));
