@@ -45,6 +45,8 @@ const BINDING_MACROS: &[&str] = &[
     "transformMap",
     "transformMapEntry",
     "sortBy",
+    "optMap",
+    "optFlatMap",
 ];
 
 /// Deepest nesting of an expression (parentheses, calls, lists, operators) we parse. cel-go's default is 250;

@@ -150,6 +150,10 @@ const STANDARD: &[&str] = &[
     "optional(A)@hasValue() -> bool",
     "optional(A)@orValue(A) -> A",
     "optional(A)@or(optional(A)) -> optional(A)",
+    "list(A)@first() -> optional(A)",
+    "list(A)@last() -> optional(A)",
+    "optional.unwrap(list(optional(A))) -> list(A)",
+    "list(optional(A))@unwrapOpt() -> list(A)",
 ];
 
 /// Ordering: same-type overloads only (no cross-type numeric comparisons in kro's environment).

@@ -449,3 +449,13 @@ fn kro_has_no_cross_type_numeric_comparisons_and_the_library_shapes_it_declares(
     assert_eq!(type_of("ip.isCanonical('::1')"), "bool");
     assert_eq!(type_of("json.encode({'a': 1})"), "string");
 }
+
+#[test]
+fn the_optional_library_kro_enables_type_checks() {
+    assert_eq!(type_of("[1, 2].first()"), "optional_type(int)");
+    assert_eq!(type_of("['a'].last().orValue('')"), "string");
+    assert_eq!(type_of("optional.unwrap([optional.of(1), optional.of(2)])"), "list(int)");
+    assert_eq!(type_of("[optional.of('a')].unwrapOpt()"), "list(string)");
+    assert_eq!(type_of("optional.of('web').optMap(n, n.upperAscii()).orValue('none')"), "string");
+    assert_eq!(type_of("optional.of(2).optFlatMap(n, optional.of(n * 10)).orValue(0)"), "int");
+}

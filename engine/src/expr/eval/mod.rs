@@ -233,7 +233,10 @@ fn uses_environment_macros(expr: &IdedExpr) -> bool {
             let name = call.func_name.as_str();
             let is_macro = (on("cel") && name == "bind")
                 || (on("runtime") && name == "newCondition")
-                || matches!(name, "sortBy" | "transformList" | "transformMap" | "transformMapEntry")
+                || matches!(
+                    name,
+                    "sortBy" | "transformList" | "transformMap" | "transformMapEntry" | "optMap" | "optFlatMap"
+                )
                 || (call.target.is_some()
                     && call.args.len() == 3
                     && matches!(name, "all" | "exists" | "existsOne" | "exists_one"));

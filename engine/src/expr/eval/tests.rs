@@ -219,3 +219,11 @@ fn the_evaluator_can_be_shared_between_threads() {
     assert_send_sync::<Evaluator>();
     assert_send_sync::<Program>();
 }
+
+#[test]
+fn optional_macros_and_list_ends_evaluate() {
+    assert_eq!(eval("optional.of('web').optMap(n, n.upperAscii()).orValue('none')", &[]).unwrap(), json!("WEB"));
+    assert_eq!(eval("optional.of(2).optFlatMap(n, optional.of(n * 10)).orValue(0)", &[]).unwrap(), json!(20));
+    assert_eq!(eval("[3, 4].last().orValue(0)", &[]).unwrap(), json!(4));
+    assert_eq!(eval("optional.unwrap([optional.of(1), optional.none()])", &[]).unwrap(), json!([1]));
+}

@@ -31,6 +31,7 @@ pub mod lists;
 pub mod maps;
 pub mod omit;
 mod opaque;
+mod optionals;
 pub mod random;
 pub mod runtime;
 
@@ -69,6 +70,7 @@ pub fn kro_env_with(features: Features) -> Result<Env, DeclarationError> {
     env.add_extension(extensions::lists)?;
     env.add_extension(extensions::encoders)?;
     env.add_extension(bind::register)?;
+    env.add_extension(optionals::register)?;
     env.add_extension(random::register)?;
     env.add_extension(maps::register)?;
     env.add_extension(json::register)?;
