@@ -11,6 +11,7 @@
 //! the expression failed.
 
 mod budget;
+mod compat;
 mod path;
 #[cfg(test)]
 mod tests;
@@ -173,6 +174,7 @@ impl Evaluator {
         let mut env =
             library::kro_env_with(features).map_err(|e| EvalError::failed(format!("CEL environment: {e}")))?;
         budget::register(&mut env).map_err(|e| EvalError::failed(format!("CEL environment: {e}")))?;
+        compat::register(&mut env).map_err(|e| EvalError::failed(format!("CEL environment: {e}")))?;
         Ok(Evaluator { env: Arc::new(env), limits, cache: Mutex::new(HashMap::new()) })
     }
 
@@ -213,7 +215,12 @@ impl Evaluator {
         let path = FieldPath::of(&expr);
         // New nodes get ids far above the parser's, which count up from 1.
         let mut next_id = 1 << 48;
-        let expr = if path.is_some() { expr } else { budget::instrument(expr, &mut next_id) };
+        let expr = if path.is_some() {
+            expr
+        } else {
+            let expr = compat::rewrite(expr, &mut next_id);
+            budget::instrument(expr, &mut next_id)
+        };
         Ok(Program { text: text.to_string(), path, expr, references: parsed.variables().into_iter().collect() })
     }
 }
