@@ -215,12 +215,19 @@ impl<'a> Checker<'a> {
         if args.contains(&Type::Error) {
             return Type::Error;
         }
+        // cel-go checks the operands of `&&` and `||` as bools rather than as an overload.
+        if matches!(name, "_&&_" | "_||_")
+            && let Some(wrong) = args.iter().find(|t| !matches!(t, Type::Bool | Type::Dyn))
+        {
+            return self
+                .error(operator_symbol(name), format!("expected type 'bool' but found '{}'", overload_name(wrong)));
+        }
         match functions::resolve(name, member, args) {
             Resolution::Found(t) => t,
             Resolution::NoMatch | Resolution::Undeclared if functions::is_declared(name) => {
-                let list = |types: &[Type]| types.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                let list = |types: &[Type]| types.iter().map(overload_name).collect::<Vec<_>>().join(", ");
                 let applied = match args.split_first() {
-                    Some((target, rest)) if member => format!("{target}.({})", list(rest)),
+                    Some((target, rest)) if member => format!("{}.({})", overload_name(target), list(rest)),
                     _ => format!("({})", list(args)),
                 };
                 self.error(
@@ -459,4 +466,10 @@ fn distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous[b.len()]
+}
+
+/// A type as cel-go's overload errors name it: the well-known types by their CEL names (`timestamp`,
+/// `duration`), where type-mismatch messages use the protobuf names.
+fn overload_name(t: &Type) -> String {
+    t.to_string().replace("google.protobuf.Timestamp", "timestamp").replace("google.protobuf.Duration", "duration")
 }

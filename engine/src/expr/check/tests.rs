@@ -204,7 +204,14 @@ fn wrong_operand_types_find_no_overload() {
     assert!(errors("1 == 'a'")[0].contains("'_==_' applied to '(int, string)'"));
     assert!(errors("size(1)")[0].contains("'size' applied to '(int)'"));
     assert!(errors("schema.spec.name + schema.spec.replicas")[0].contains("'(string, int)'"));
-    assert!(errors("schema.spec.ports.exists(p, p.port)")[0].contains("'_||_' applied to '(bool, int)'"));
+    // `&&`/`||` (and the loop steps of all/exists) check their operands as bools, with cel-go's message.
+    assert_eq!(errors("schema.spec.ports.exists(p, p.port)"), vec!["expected type 'bool' but found 'int'".to_string()]);
+    assert_eq!(errors("schema.spec.name && true"), vec!["expected type 'bool' but found 'string'".to_string()]);
+    // Overload errors name the well-known types as cel-go does there.
+    assert_eq!(
+        errors("timestamp('2024-01-01T00:00:00Z') + timestamp('2024-01-01T00:00:00Z')"),
+        vec!["found no matching overload for '_+_' applied to '(timestamp, timestamp)'".to_string()]
+    );
 }
 
 #[test]
