@@ -534,6 +534,7 @@ impl<'a> Planner<'a> {
         }
         let mut not_ready = Vec::new();
         let mut all_observed = true;
+        bindings.type_local("each", self.schema_of(resource));
         // What dependents read: the observed items that are still desired, in collection order (kro's
         // orderedIntersection), never an item the collection no longer has.
         let mut current = Vec::with_capacity(objects.len());
@@ -612,17 +613,15 @@ impl<'a> Planner<'a> {
             })
             .collect();
         matches.sort_by_key(|o| ObjectKey::of(o));
-        for item in &matches {
-            match self.ready(resource, bindings, &[("each", item)]) {
-                Ok(true) => {}
-                Ok(false) => {
-                    let message = format!("readyWhen is false for {}", ObjectKey::of(item));
-                    return self.wait(id, ReasonCode::ReadyWhenFalse, message);
-                }
-                Err(e) => return self.wait_on(id, "readyWhen", &e),
-            }
-        }
+        // The list is the resource's value; a readyWhen reads it under the resource's id (build rules).
         self.bind_list(bindings, resource, matches.into_iter().cloned().collect());
+        match self.ready(resource, bindings, &[]) {
+            Ok(true) => {}
+            Ok(false) => {
+                return self.wait(id, ReasonCode::ReadyWhenFalse, "readyWhen is false for the selected objects");
+            }
+            Err(e) => return self.wait_on(id, "readyWhen", &e),
+        }
         self.nodes.insert(id, Node::Ready);
     }
 

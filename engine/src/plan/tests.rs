@@ -581,3 +581,39 @@ spec:
     assert_eq!(data["year"], "2024");
     assert_eq!(data["created"], "2024-05-06T07:08:09Z");
 }
+
+#[test]
+fn each_is_typed_by_the_schema_of_the_items_it_stands_for() {
+    let rgd = rgd(r#"
+apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata: {name: each-typed}
+spec:
+  schema:
+    apiVersion: v1alpha1
+    kind: EachTyped
+    spec:
+      names: "[]string"
+  resources:
+    - id: tokens
+      forEach:
+        - tokenName: ${schema.spec.names}
+      readyWhen:
+        - ${string(each.data.ready) == "yes"}
+      template:
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: "${tokenName}"}
+        data: {ready: bm8=}
+"#);
+    let instance = json!({"apiVersion": "kro.run/v1alpha1", "kind": "EachTyped", "metadata": {"name": "e", "namespace": "n"}, "spec": {"names": ["a"]}});
+    let first = run(&rgd, &instance, &[]);
+    let mut observed = first.resources[0].object.clone();
+    // "no" as applied: not ready; "yes" (base64 eWVz) once the cluster changed it: ready.
+    assert_eq!(
+        pending(&run(&rgd, &instance, std::slice::from_ref(&observed)), "tokens").code,
+        ReasonCode::ReadyWhenFalse
+    );
+    observed["data"]["ready"] = json!("eWVz");
+    assert_eq!(run(&rgd, &instance, &[observed]).state, InstanceState::Active);
+}

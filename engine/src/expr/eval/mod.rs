@@ -319,6 +319,8 @@ pub struct Bindings<'v> {
     /// The OpenAPI schema of a variable (or of each item, for a list), so its values convert as Kubernetes
     /// types them: `bytes` for `format: byte`, timestamps for `date-time`.
     schemas: HashMap<String, (Schema<'v>, bool)>,
+    /// The schema of locals by name (`each`: an item of the collection being checked).
+    local_schemas: HashMap<String, Schema<'v>>,
     context: Context<'v, 'v>,
     converted: HashSet<String>,
     limits: EvalLimits,
@@ -330,6 +332,7 @@ impl<'v> Bindings<'v> {
             json: HashMap::new(),
             owned: HashMap::new(),
             schemas: HashMap::new(),
+            local_schemas: HashMap::new(),
             context: Context::with_env(Arc::clone(&evaluator.env)),
             converted: HashSet::new(),
             limits: evaluator.limits,
@@ -364,6 +367,14 @@ impl<'v> Bindings<'v> {
         self.schemas.insert(name.to_string(), (item_schema, true));
     }
 
+    /// Types the local `name` (passed to [`Bindings::evaluate`]) by `schema` from now on, or stops typing it.
+    pub fn type_local(&mut self, name: &str, schema: Option<Schema<'v>>) {
+        match schema {
+            Some(schema) => self.local_schemas.insert(name.to_string(), schema),
+            None => self.local_schemas.remove(name),
+        };
+    }
+
     pub fn get(&self, name: &str) -> Option<&JsonValue> {
         self.json.get(name).copied().or_else(|| self.owned.get(name))
     }
@@ -383,7 +394,7 @@ impl<'v> Bindings<'v> {
             if let Some(root) = root {
                 match path.walk(root) {
                     // A string the schema types as bytes or a time is no longer a string in CEL.
-                    Walk::Found(JsonValue::String(_)) if self.typed_string(&path.root, path) => {}
+                    Walk::Found(JsonValue::String(_)) if self.typed_string(path, locals) => {}
                     Walk::Found(value) => return Ok(Field::Value(value.clone())),
                     Walk::Missing(message) => return Err(EvalError::pending(message)),
                     Walk::Undecided => {}
@@ -393,7 +404,11 @@ impl<'v> Bindings<'v> {
         self.prepare(program, locals);
         let mut scope = self.context.new_inner_scope();
         for (name, value) in locals {
-            scope.add_variable_as_val(*name, to_cel(value));
+            let converted = match self.local_schemas.get(*name) {
+                Some(schema) => to_cel_typed(value, *schema),
+                None => to_cel(value),
+            };
+            scope.add_variable_as_val(*name, converted);
         }
         scope.add_variable_as_val(budget::BUDGET_VAR, Box::new(budget::Budget::new(&self.limits)));
         let value = cel::Value::resolve_val(&program.expr, &scope).map_err(|e| EvalError::from_execution(&e))?;
@@ -417,8 +432,14 @@ impl<'v> Bindings<'v> {
     }
 
     /// Whether the string at `path` has a format that CEL values convert (so the fast path must not answer).
-    fn typed_string(&self, root: &str, path: &FieldPath) -> bool {
-        let Some((mut schema, list)) = self.schemas.get(root).copied() else { return false };
+    fn typed_string(&self, path: &FieldPath, locals: &[(&str, &JsonValue)]) -> bool {
+        let local = locals.iter().any(|(n, _)| *n == path.root);
+        let schema = if local {
+            self.local_schemas.get(&path.root).map(|s| (*s, false))
+        } else {
+            self.schemas.get(&path.root).copied()
+        };
+        let Some((mut schema, list)) = schema else { return false };
         let mut steps = path.steps.iter();
         if list {
             // The variable is a list of objects of the schema: its first step is an index.
