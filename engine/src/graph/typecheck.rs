@@ -228,12 +228,23 @@ fn run(site: &ExprSite, env: &CheckEnv, diags: &mut Diagnostics) -> Option<Type>
     match result {
         Ok(t) => Some(t),
         Err(errors) => {
+            // The site's span covers exactly `${expression}` when its scalar maps offsets exactly (one line, no
+            // escapes): then the error can point at the part of the expression it is about.
+            let chars = u32::try_from(site.expression.chars().count()).unwrap_or(u32::MAX);
+            let exact = site.span.end.offset.saturating_sub(site.span.start.offset) == chars.saturating_add(3)
+                && site.span.start.line == site.span.end.line;
             for e in errors {
+                let span = if exact && e.len > 0 {
+                    let at = u32::try_from(e.offset).unwrap_or(0).saturating_add(2);
+                    site.span.sub(at, u32::try_from(e.len).unwrap_or(1))
+                } else {
+                    site.span
+                };
                 diags.error(
                     Code::CelTypeError,
                     format!("failed to compile expression {:?}: {}", site.expression, e.message),
                     &site.path,
-                    site.span,
+                    span,
                 );
             }
             None

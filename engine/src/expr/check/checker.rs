@@ -33,7 +33,8 @@ impl<'a> Checker<'a> {
     fn error(&mut self, near: &str, message: String) -> Type {
         let offset =
             if near.is_empty() { 0 } else { self.text.find(near).map_or(0, |byte| self.text[..byte].chars().count()) };
-        self.errors.push(CheckError { message, offset });
+        let len = if offset == 0 && !self.text.starts_with(near) { 0 } else { near.chars().count() };
+        self.errors.push(CheckError { message, offset, len });
         Type::Error
     }
 

@@ -100,6 +100,8 @@ pub struct CheckError {
     pub message: String,
     /// Character offset inside the expression text, best effort (0 when unknown).
     pub offset: usize,
+    /// Characters of the text the error is about, from `offset` (0 when unknown).
+    pub len: usize,
 }
 
 impl fmt::Display for CheckError {
@@ -117,7 +119,7 @@ pub fn check(expression_text: &str, env: &CheckEnv) -> Result<Type, Vec<CheckErr
             .map(|line| line.chars().count())
             .sum::<usize>()
             + e.column;
-        vec![CheckError { message: e.message, offset }]
+        vec![CheckError { message: e.message, offset, len: 0 }]
     })?;
     check_parsed(&parsed, expression_text, env)
 }
