@@ -16,7 +16,7 @@ use crate::commands;
     long_about = "kro-rs: group Kubernetes resources into new, typed APIs with ResourceGraphDefinitions.\n\n\
         The offline commands read RGD files (`-` is standard input; a file may hold several YAML documents) \
         and need no cluster.\n\nExit codes: 0 success, 1 invalid input, 2 usage or I/O error.",
-    after_help = "Examples:\n  kro validate examples/webapp/rgd.yaml\n  kro graph examples/webapp/rgd.yaml --output mermaid\n  kro crd examples/webapp/rgd.yaml | kubectl apply -f -"
+    after_help = "Examples:\n  kro validate examples/webapp/rgd.yaml\n  kro graph examples/webapp/rgd.yaml --output mermaid\n  kro crd examples/webapp/rgd.yaml | kubectl apply -f -\n  kro render examples/webapp/rgd.yaml --instance examples/webapp/instance.yaml --simulate"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -82,7 +82,7 @@ pub enum Command {
         #[arg(long = "crd", value_name = "PATH")]
         crds: Vec<PathBuf>,
         /// kro's alpha features, e.g. `CELOmitFunction=true`.
-        #[arg(long, value_name = "GATE=BOOL,...", value_parser = parse_feature_gates, default_value = "")]
+        #[arg(long, value_name = "GATE=BOOL,...", value_parser = parse_feature_gates, default_value = "", hide_default_value = true)]
         feature_gates: Features,
     },
     /// Print the JSON Schema of a ResourceGraphDefinition document, for editors.
@@ -104,7 +104,7 @@ pub struct InputArgs {
     #[arg(long)]
     pub deny_warnings: bool,
     /// kro's alpha features, e.g. `CELOmitFunction=true` (off by default, as in kro).
-    #[arg(long, value_name = "GATE=BOOL,...", value_parser = parse_feature_gates, default_value = "")]
+    #[arg(long, value_name = "GATE=BOOL,...", value_parser = parse_feature_gates, default_value = "", hide_default_value = true)]
     pub feature_gates: Features,
 }
 

@@ -1,5 +1,5 @@
-//! `kro`: the kro-rs command line. Offline commands (`validate`, `crd`, `graph`, `schema`) work on files with no
-//! cluster; each asks the engine and prints what it answers.
+//! `kro`: the kro-rs command line. Offline commands (`validate`, `crd`, `graph`, `render`, `schema`) work on
+//! files with no cluster; each asks the engine and prints what it answers.
 
 mod cli;
 mod commands;
