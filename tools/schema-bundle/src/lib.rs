@@ -1,7 +1,8 @@
 //! Builds the schema bundle the engine embeds (`engine/schemas/k8s-v1.37.json.gz`): for every built-in
 //! Kubernetes kind served at a GA version, its group, version, kind, plural, scope and OpenAPI v3 schema, with
 //! the schemas of all kinds sharing one `definitions` map (referenced as `#/definitions/<name>`), so that
-//! `ObjectMeta`, `PodSpec` and friends appear once. Field descriptions are kept (editors show them on hover).
+//! `ObjectMeta`, `PodSpec` and friends appear once. The first paragraph of each field description is kept
+//! (editors show it on hover).
 //!
 //! The source is `k8s-openapi` with its `schemars` feature, at the Kubernetes minor of the API-server harness.
 //! The output is deterministic: kinds in the order `for_each_kind!` lists them, definitions sorted by name, compact
@@ -175,6 +176,9 @@ pub fn bundle() -> Value {
     let Collector { mut generator, kinds } = collector;
     let mut definitions = generator.take_definitions(true);
     align_with_kubernetes(&kinds, &mut definitions);
+    for definition in definitions.values_mut() {
+        keep_first_paragraphs(definition);
+    }
     let mut definitions: Vec<(String, Value)> = definitions.into_iter().collect();
     definitions.sort_by(|a, b| a.0.cmp(&b.0));
     json!({
@@ -183,6 +187,29 @@ pub fn bundle() -> Value {
         "kinds": kinds,
         "definitions": definitions.into_iter().collect::<Map<String, Value>>(),
     })
+}
+
+/// The first paragraph of a Kubernetes field description: what an editor shows on hover. The rest (long
+/// explanations, enum value lists, deprecation history) is 90% of the descriptions' size and would put the
+/// bundle over 150 KB gzipped; `first_paragraph` is also what `tests/matches_kubernetes.rs` compares against.
+fn keep_first_paragraphs(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    Value::String(text) if key == "description" => *text = first_paragraph(text).to_string(),
+                    other => keep_first_paragraphs(other),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(keep_first_paragraphs),
+        _ => {}
+    }
+}
+
+/// The text up to the first blank line.
+pub fn first_paragraph(text: &str) -> &str {
+    text.split("\n\n").next().unwrap_or(text).trim_end()
 }
 
 /// Where k8s-openapi's schemas differ from the OpenAPI v3 document kube-apiserver v1.37 publishes

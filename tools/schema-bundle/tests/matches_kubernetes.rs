@@ -86,8 +86,15 @@ fn compare(path: &str, ours: &Value, theirs: &Value, errors: &mut Vec<String>) {
         if accepted {
             continue;
         }
-        if ours.get(key) != theirs.get(key) {
-            errors.push(format!("{path}: {key} is {:?}, Kubernetes has {:?}", ours.get(key), theirs.get(key)));
+        // The bundle keeps the first paragraph of each description.
+        let theirs_value = match (key, theirs.get(key)) {
+            ("description", Some(Value::String(text))) => {
+                Some(Value::String(kro_schema_bundle::first_paragraph(text).to_string()))
+            }
+            (_, value) => value.cloned(),
+        };
+        if ours.get(key) != theirs_value.as_ref() {
+            errors.push(format!("{path}: {key} is {:?}, Kubernetes has {:?}", ours.get(key), theirs_value));
         }
     }
     if ref_name(ours) != ref_name(&theirs) {
