@@ -1,19 +1,22 @@
-//! Deleting an instance: its children, found by the ownership labels kro stamped on them (no CEL is evaluated,
-//! so a broken or deleted dependency cannot wedge deletion), go in reverse apply order: the highest
+//! Deleting an instance: its children, found by the ownership labels kro stamped on them and, when the instance
+//! records an `ApplySet` inventory, among the group-kinds it records (no CEL is evaluated, so a broken or
+//! deleted dependency cannot wedge deletion), go in reverse apply order: the highest
 //! `internal.kro.run/apply-order` wave first (children without one last), one wave per pass; once none is
 //! left, the finalizer comes off. External references are never deleted (kro never labels them).
 
 use serde_json::{Map, Value, json};
 
-use super::identity::{self, ObjectKey, Owner};
+use super::identity::{self, Inventory, ObjectKey, Owner};
 use super::{InstancePatch, InstanceState, Plan, PlanInput};
 
 pub(super) fn plan_deletion(input: &PlanInput<'_>, owner: &Owner) -> Plan {
     let external: Vec<&str> = input.rgd.resources.iter().filter(|r| r.external).map(|r| r.id.as_str()).collect();
+    let inventory = Inventory::recorded(input.instance);
     let children: Vec<(usize, ObjectKey)> = input
         .observed
         .iter()
         .filter(|o| owner.owns(o))
+        .filter(|o| inventory.as_ref().is_none_or(|inv| inv.group_kinds.contains(&ObjectKey::of(o).group_kind())))
         .filter(|o| !super::label(o, identity::NODE_ID).is_some_and(|n| external.contains(&n)))
         .map(|o| {
             let wave = o

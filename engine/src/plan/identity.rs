@@ -133,6 +133,30 @@ impl Owner {
     }
 }
 
+/// What an instance's `ApplySet` annotations record it may own: the group-kinds (`Deployment.apps`) and the
+/// namespaces beyond its own. A host lists these to find the children to prune or delete; the deletion plan only
+/// deletes children of a recorded group-kind, so an object that merely carries kro's labels is left alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inventory {
+    pub group_kinds: Vec<String>,
+    pub namespaces: Vec<String>,
+}
+
+impl Inventory {
+    /// The inventory recorded on `instance`; `None` when it records none (an instance kro never reconciled).
+    pub fn recorded(instance: &Value) -> Option<Inventory> {
+        let annotation = |key: &str| {
+            instance
+                .pointer(&format!("/metadata/annotations/{}", key.replace('/', "~1")))
+                .and_then(Value::as_str)
+                .map(|list| list.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect::<Vec<_>>())
+        };
+        let group_kinds = annotation(APPLYSET_GROUP_KINDS)?;
+        Some(Inventory { group_kinds, namespaces: annotation(APPLYSET_NAMESPACES).unwrap_or_default() })
+    }
+}
+
 /// `sha256:` and the base64url digest of the sorted inventory: what the instance's annotation records, so a
 /// change of the applied set is visible without reading it.
 pub fn inventory_hash(keys: &[&ObjectKey]) -> String {

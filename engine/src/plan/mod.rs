@@ -30,8 +30,8 @@ use crate::expr::values::cel_type_name;
 use crate::graph::{CompiledRgd, Resource};
 use crate::rgd::Scope;
 use crate::schemas::Schema;
-pub use identity::ObjectKey;
 use identity::Owner;
+pub use identity::{Inventory, ObjectKey};
 pub use prepare::prepare_instance;
 pub use simulate::{SimulationStep, simulate};
 

@@ -617,3 +617,23 @@ spec:
     observed["data"]["ready"] = json!("eWVz");
     assert_eq!(run(&rgd, &instance, &[observed]).state, InstanceState::Active);
 }
+
+#[test]
+fn deletion_only_touches_the_group_kinds_the_instance_records() {
+    let rgd = rgd(WEBAPP);
+    let first = run(&rgd, &instance(true), &[]);
+    let deployment = observed(&first, "deployment", json!({"availableReplicas": 1}));
+    let second = run(&rgd, &instance(true), std::slice::from_ref(&deployment));
+    let service = observed(&second, "service", json!({}));
+    let mut deleting = instance(true);
+    deleting["metadata"]["deletionTimestamp"] = json!("2025-01-01T00:00:00Z");
+    // The instance records Deployments only (say, the Service was never applied by this kro): the Service,
+    // though labelled, is not this instance's to delete; the Deployment is.
+    deleting["metadata"]["annotations"] = json!({"applyset.kubernetes.io/contains-group-kinds": "Deployment.apps"});
+    let plan = run(&rgd, &deleting, &[deployment.clone(), service]);
+    assert_eq!(plan.delete.iter().map(|k| k.kind.as_str()).collect::<Vec<_>>(), ["Deployment"]);
+    assert_eq!(
+        Inventory::recorded(&deleting),
+        Some(Inventory { group_kinds: vec!["Deployment.apps".to_string()], namespaces: vec![] })
+    );
+}
