@@ -4,9 +4,8 @@
 //! the same Kubernetes release the embedded schemas come from.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
@@ -15,15 +14,7 @@ fn repo_root() -> PathBuf {
 }
 
 fn kubectl(args: &[&str], stdin: Option<&Value>) -> Output {
-    let mut cmd = kro_test_support::shared().kubectl();
-    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run kubectl");
-    let mut input = child.stdin.take().expect("kubectl stdin");
-    if let Some(v) = stdin {
-        input.write_all(v.to_string().as_bytes()).expect("write to kubectl");
-    }
-    drop(input);
-    child.wait_with_output().expect("wait for kubectl")
+    kro_test_support::shared().kubectl_run(args, stdin.map(ToString::to_string).as_deref())
 }
 
 fn text(out: &Output) -> String {

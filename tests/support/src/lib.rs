@@ -28,7 +28,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -301,6 +301,25 @@ impl ApiServer {
         cmd.arg("--kubeconfig").arg(&self.kubeconfig);
         cmd.env_remove("KUBECONFIG");
         cmd
+    }
+
+    /// Runs `kubectl <args>` against this server with `stdin` (JSON or YAML) as its input, and waits for it.
+    ///
+    /// # Panics
+    /// If kubectl is not built or cannot be run: test support fails the test loudly.
+    #[allow(clippy::expect_used, reason = "test support: a kubectl that cannot run must fail the test, loudly")]
+    pub fn kubectl_run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        use std::io::Write as _;
+        let mut cmd = self.kubectl();
+        cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped());
+        cmd.stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run kubectl");
+        let mut input = child.stdin.take().expect("kubectl stdin");
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).expect("write to kubectl");
+        }
+        drop(input);
+        child.wait_with_output().expect("wait for kubectl")
     }
 
     /// Stops the server: closes its standard input (it then shuts down and

@@ -15,7 +15,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use cel::common::ast::{CallExpr, EntryExpr, Expr, IdedEntryExpr, IdedExpr, operators};
+use cel::common::ast::{CallExpr, EntryExpr, Expr, IdedExpr, operators};
 use cel::common::types::{CelInt, CelList, CelMap, CelString, DYN_TYPE, Type};
 use cel::common::value::{CowVal, Val};
 use cel::{DeclarationError, Env, ExecutionError};
@@ -336,35 +336,15 @@ fn rewrite(expr: IdedExpr, accu: Option<&str>, next_id: &mut u64) -> IdedExpr {
             IdedExpr { id, expr: Expr::List(l) }
         }
         Expr::Map(mut m) => {
-            m.entries = rewrite_entries(m.entries, next_id);
+            m.entries = super::ast::map_entries(m.entries, &mut |e| rewrite(e, None, next_id));
             IdedExpr { id, expr: Expr::Map(m) }
         }
         Expr::Struct(mut s) => {
-            s.entries = rewrite_entries(s.entries, next_id);
+            s.entries = super::ast::map_entries(s.entries, &mut |e| rewrite(e, None, next_id));
             IdedExpr { id, expr: Expr::Struct(s) }
         }
         other @ (Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified) => IdedExpr { id, expr: other },
     }
-}
-
-fn rewrite_entries(entries: Vec<IdedEntryExpr>, next_id: &mut u64) -> Vec<IdedEntryExpr> {
-    entries
-        .into_iter()
-        .map(|IdedEntryExpr { id, expr }| {
-            let expr = match expr {
-                EntryExpr::MapEntry(mut e) => {
-                    e.key = rewrite(e.key, None, next_id);
-                    e.value = rewrite(e.value, None, next_id);
-                    EntryExpr::MapEntry(e)
-                }
-                EntryExpr::StructField(mut f) => {
-                    f.value = rewrite(f.value, None, next_id);
-                    EntryExpr::StructField(f)
-                }
-            };
-            IdedEntryExpr { id, expr }
-        })
-        .collect()
 }
 
 /// The `N` arguments of a helper call.

@@ -5,7 +5,7 @@
 //!   `@kro.string(x, string(x))`: the double case is formatted here, every other type keeps the crate's text.
 //! - `bool(string)` is Go's `strconv.ParseBool`, which also takes `T` and `F`. `bool(x)` becomes `@kro.bool(x)`.
 
-use cel::common::ast::{CallExpr, EntryExpr, Expr, IdedEntryExpr, IdedExpr};
+use cel::common::ast::{CallExpr, Expr, IdedExpr};
 use cel::common::types::{BOOL_TYPE, CelBool, CelDouble, CelString, DYN_TYPE, STRING_TYPE};
 use cel::common::value::CowVal;
 use cel::{DeclarationError, Env, ExecutionError};
@@ -121,36 +121,16 @@ pub(super) fn rewrite(expr: IdedExpr, next_id: &mut u64) -> IdedExpr {
             Expr::List(l)
         }
         Expr::Map(mut m) => {
-            m.entries = rewrite_entries(m.entries, next_id);
+            m.entries = super::ast::map_entries(m.entries, &mut |e| rewrite(e, next_id));
             Expr::Map(m)
         }
         Expr::Struct(mut s) => {
-            s.entries = rewrite_entries(s.entries, next_id);
+            s.entries = super::ast::map_entries(s.entries, &mut |e| rewrite(e, next_id));
             Expr::Struct(s)
         }
         other @ (Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified) => other,
     };
     IdedExpr { id, expr }
-}
-
-fn rewrite_entries(entries: Vec<IdedEntryExpr>, next_id: &mut u64) -> Vec<IdedEntryExpr> {
-    entries
-        .into_iter()
-        .map(|IdedEntryExpr { id, expr }| {
-            let expr = match expr {
-                EntryExpr::MapEntry(mut e) => {
-                    e.key = rewrite(e.key, next_id);
-                    e.value = rewrite(e.value, next_id);
-                    EntryExpr::MapEntry(e)
-                }
-                EntryExpr::StructField(mut f) => {
-                    f.value = rewrite(f.value, next_id);
-                    EntryExpr::StructField(f)
-                }
-            };
-            IdedEntryExpr { id, expr }
-        })
-        .collect()
 }
 
 #[cfg(test)]

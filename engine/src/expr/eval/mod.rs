@@ -10,6 +10,7 @@
 //! key, an index past the end, a resource not observed: kro waits and retries, `pkg/runtime/errors.go`) or
 //! the expression failed.
 
+mod ast;
 mod budget;
 mod compat;
 mod path;
