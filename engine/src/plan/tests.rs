@@ -79,6 +79,15 @@ fn observed(plan: &Plan, id: &str, status: Value) -> Value {
     object
 }
 
+/// The WEBAPP Deployment (ready) and Service as the cluster has them after the first two passes.
+fn deployment_and_service(rgd: &CompiledRgd) -> (Value, Value) {
+    let first = run(rgd, &instance(true), &[]);
+    let deployment = observed(&first, "deployment", json!({"availableReplicas": 1}));
+    let second = run(rgd, &instance(true), std::slice::from_ref(&deployment));
+    let service = observed(&second, "service", json!({}));
+    (deployment, service)
+}
+
 fn pending<'p>(plan: &'p Plan, id: &str) -> &'p Reason {
     &plan.pending.iter().find(|p| p.id == id).unwrap_or_else(|| panic!("{id} not pending: {plan:#?}")).reason
 }
@@ -159,11 +168,7 @@ fn readiness_waits_for_ready_when_then_dependents_render() {
 #[test]
 fn all_ready_makes_the_instance_active_with_kros_conditions() {
     let rgd = rgd(WEBAPP);
-    let first = run(&rgd, &instance(true), &[]);
-    let deployment = observed(&first, "deployment", json!({"availableReplicas": 1}));
-    let second = run(&rgd, &instance(true), std::slice::from_ref(&deployment));
-    let service = observed(&second, "service", json!({}));
-    let mut service = service;
+    let (deployment, mut service) = deployment_and_service(&rgd);
     service["spec"]["clusterIP"] = json!("10.0.0.1");
     let third = run(&rgd, &instance(true), &[deployment.clone(), service.clone()]);
     let ingress = observed(&third, "ingress", json!({}));
@@ -190,10 +195,7 @@ fn all_ready_makes_the_instance_active_with_kros_conditions() {
 #[test]
 fn include_when_false_excludes_the_resource_and_prunes_it() {
     let rgd = rgd(WEBAPP);
-    let first = run(&rgd, &instance(true), &[]);
-    let deployment = observed(&first, "deployment", json!({"availableReplicas": 1}));
-    let second = run(&rgd, &instance(true), std::slice::from_ref(&deployment));
-    let service = observed(&second, "service", json!({}));
+    let (deployment, service) = deployment_and_service(&rgd);
     let third = run(&rgd, &instance(true), &[deployment.clone(), service.clone()]);
     let ingress = observed(&third, "ingress", json!({}));
     // Turned off: excluded, and the existing Ingress is pruned once nothing waits.
@@ -361,10 +363,7 @@ spec:
 #[test]
 fn deletion_goes_wave_by_wave_from_the_highest_then_drops_the_finalizer() {
     let rgd = rgd(WEBAPP);
-    let first = run(&rgd, &instance(true), &[]);
-    let deployment = observed(&first, "deployment", json!({"availableReplicas": 1}));
-    let second = run(&rgd, &instance(true), std::slice::from_ref(&deployment));
-    let service = observed(&second, "service", json!({}));
+    let (deployment, service) = deployment_and_service(&rgd);
     let mut deleting = instance(true);
     deleting["metadata"]["deletionTimestamp"] = json!("2025-01-01T00:00:00Z");
     let plan = run(&rgd, &deleting, &[deployment.clone(), service]);
@@ -621,10 +620,7 @@ spec:
 #[test]
 fn deletion_only_touches_the_group_kinds_the_instance_records() {
     let rgd = rgd(WEBAPP);
-    let first = run(&rgd, &instance(true), &[]);
-    let deployment = observed(&first, "deployment", json!({"availableReplicas": 1}));
-    let second = run(&rgd, &instance(true), std::slice::from_ref(&deployment));
-    let service = observed(&second, "service", json!({}));
+    let (deployment, service) = deployment_and_service(&rgd);
     let mut deleting = instance(true);
     deleting["metadata"]["deletionTimestamp"] = json!("2025-01-01T00:00:00Z");
     // The instance records Deployments only (say, the Service was never applied by this kro): the Service,
