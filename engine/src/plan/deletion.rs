@@ -17,13 +17,10 @@ pub(super) fn plan_deletion(input: &PlanInput<'_>, owner: &Owner) -> Plan {
         .iter()
         .filter(|o| owner.owns(o))
         .filter(|o| inventory.as_ref().is_none_or(|inv| inv.group_kinds.contains(&ObjectKey::of(o).group_kind())))
-        .filter(|o| !super::label(o, identity::NODE_ID).is_some_and(|n| external.contains(&n)))
+        .filter(|o| !identity::label(o, identity::NODE_ID).is_some_and(|n| external.contains(&n)))
         .map(|o| {
-            let wave = o
-                .pointer(&format!("/metadata/annotations/{}", identity::APPLY_ORDER.replace('/', "~1")))
-                .and_then(Value::as_str)
-                .and_then(|w| w.parse::<usize>().ok())
-                .unwrap_or(0);
+            let wave =
+                identity::annotation(o, identity::APPLY_ORDER).and_then(|w| w.parse::<usize>().ok()).unwrap_or(0);
             (wave, ObjectKey::of(o))
         })
         .collect();

@@ -127,9 +127,8 @@ impl Owner {
 
     /// Whether `object` carries this instance's ownership labels.
     pub fn owns(&self, object: &Value) -> bool {
-        let label =
-            |k: &str| object.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1"))).and_then(Value::as_str);
-        label(INSTANCE_ID) == Some(self.uid.as_str()) || label(PART_OF) == Some(self.applyset_id.as_str())
+        label(object, INSTANCE_ID) == Some(self.uid.as_str())
+            || label(object, PART_OF) == Some(self.applyset_id.as_str())
     }
 }
 
@@ -146,15 +145,23 @@ pub struct Inventory {
 impl Inventory {
     /// The inventory recorded on `instance`; `None` when it records none (an instance kro never reconciled).
     pub fn recorded(instance: &Value) -> Option<Inventory> {
-        let annotation = |key: &str| {
-            instance
-                .pointer(&format!("/metadata/annotations/{}", key.replace('/', "~1")))
-                .and_then(Value::as_str)
+        let list = |key: &str| {
+            annotation(instance, key)
                 .map(|list| list.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect::<Vec<_>>())
         };
-        let group_kinds = annotation(APPLYSET_GROUP_KINDS)?;
-        Some(Inventory { group_kinds, namespaces: annotation(APPLYSET_NAMESPACES).unwrap_or_default() })
+        let group_kinds = list(APPLYSET_GROUP_KINDS)?;
+        Some(Inventory { group_kinds, namespaces: list(APPLYSET_NAMESPACES).unwrap_or_default() })
     }
+}
+
+/// A label of an object.
+pub fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
+    object.get("metadata")?.get("labels")?.get(key)?.as_str()
+}
+
+/// An annotation of an object.
+pub fn annotation<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
+    object.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
 /// `sha256:` and the base64url digest of the sorted inventory: what the instance's annotation records, so a

@@ -259,11 +259,7 @@ impl<'a> Planner<'a> {
     fn run(mut self, schema: &'a Value) -> Plan {
         let rgd = self.input.rgd;
         // kro's IsReconcileSuspended: `suspended`, or the older `disabled`, in any case.
-        let suspended = self
-            .input
-            .instance
-            .pointer(&format!("/metadata/annotations/{}", identity::RECONCILE.replace('/', "~1")))
-            .and_then(Value::as_str)
+        let suspended = identity::annotation(self.input.instance, identity::RECONCILE)
             .is_some_and(|v| v.eq_ignore_ascii_case("suspended") || v.eq_ignore_ascii_case("disabled"));
         let mut bindings = Bindings::new(self.input.evaluator);
         bindings.bind("schema", schema);
@@ -700,19 +696,14 @@ impl<'a> Planner<'a> {
         if hold {
             return InstancePatch { labels, annotations: BTreeMap::new(), finalizers };
         }
-        let recorded = |key: &str| -> Vec<String> {
-            let pointer = format!("/metadata/annotations/{}", key.replace('/', "~1"));
-            match self.input.instance.pointer(&pointer).and_then(Value::as_str) {
-                Some(list) if !complete => list.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
-                _ => Vec::new(),
-            }
-        };
+        // Before a complete pass, what the instance already records stays recorded.
+        let recorded = if complete { None } else { Inventory::recorded(self.input.instance) }.unwrap_or_default();
         let keys: Vec<&ObjectKey> = self.desired.keys().collect();
         let mut group_kinds: BTreeSet<String> = keys.iter().map(|k| k.group_kind()).collect();
-        group_kinds.extend(recorded(identity::APPLYSET_GROUP_KINDS));
+        group_kinds.extend(recorded.group_kinds);
         let mut namespaces: BTreeSet<String> =
             keys.iter().map(|k| k.namespace.clone()).filter(|n| !n.is_empty() && *n != self.owner.namespace).collect();
-        namespaces.extend(recorded(identity::APPLYSET_NAMESPACES));
+        namespaces.extend(recorded.namespaces);
         let mut annotations = BTreeMap::new();
         annotations.insert(identity::APPLYSET_TOOLING.to_string(), format!("kro/{}", self.owner.kro_version));
         annotations
@@ -733,10 +724,6 @@ fn schema_view(instance: &Value) -> Value {
         map.remove("status");
     }
     schema
-}
-
-fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
-    object.get("metadata")?.get("labels")?.get(key)?.as_str()
 }
 
 fn same_kind(object: &Value, resource: &Resource) -> bool {
