@@ -50,38 +50,48 @@ fn render_at(
     }
 }
 
-/// A template field: a standalone `omit()` removes it; anything else is [`render_string`].
+/// A template field: its value, or `None` when a standalone `omit()` removes it.
 fn render_field(
     s: &str,
     evaluator: &Evaluator,
     bindings: &mut Bindings<'_>,
     locals: &[(&str, &Value)],
 ) -> Result<Option<Value>, EvalError> {
-    if let Interpolation::Standalone(found) = scan(s).interpolation {
-        let program = evaluator.compile(&found.expr)?;
-        return Ok(match bindings.evaluate_field(&program, locals)? {
-            Field::Value(value) => Some(value),
-            Field::Omit => None,
-        });
-    }
-    render_string(s, evaluator, bindings, locals).map(Some)
+    Ok(match interpolate(s, evaluator, bindings, locals)? {
+        Field::Value(value) => Some(value),
+        Field::Omit => None,
+    })
 }
 
-/// A string value: itself, one expression's value, or a string template's text.
+/// A string value outside a template (a condition, a forEach dimension, a status field): itself, one
+/// expression's value, or a string template's text.
 pub(super) fn render_string(
     s: &str,
     evaluator: &Evaluator,
     bindings: &mut Bindings<'_>,
     locals: &[(&str, &Value)],
 ) -> Result<Value, EvalError> {
+    match interpolate(s, evaluator, bindings, locals)? {
+        Field::Value(value) => Ok(value),
+        Field::Omit => Err(EvalError::failed(format!("{s}: omit() can only remove a template field"))),
+    }
+}
+
+/// `s` with its expressions evaluated, scanning it once (and not at all when it holds no `${`).
+fn interpolate(
+    s: &str,
+    evaluator: &Evaluator,
+    bindings: &mut Bindings<'_>,
+    locals: &[(&str, &Value)],
+) -> Result<Field, EvalError> {
     if !s.contains("${") {
-        return Ok(Value::String(s.to_string()));
+        return Ok(Field::Value(Value::String(s.to_string())));
     }
     match scan(s).interpolation {
-        Interpolation::Literal => Ok(Value::String(s.to_string())),
+        Interpolation::Literal => Ok(Field::Value(Value::String(s.to_string()))),
         Interpolation::Standalone(found) => {
             let program = evaluator.compile(&found.expr)?;
-            bindings.evaluate(&program, locals)
+            bindings.evaluate_field(&program, locals)
         }
         Interpolation::Template(parts) => {
             let mut out = String::new();
@@ -104,7 +114,7 @@ pub(super) fn render_string(
                     }
                 }
             }
-            Ok(Value::String(out))
+            Ok(Field::Value(Value::String(out)))
         }
     }
 }
