@@ -516,14 +516,12 @@ impl<'a> Planner<'a> {
                 Err((path, e)) => return self.wait_on(id, &format!("item {position}: {path}"), &e),
             }
         }
+        let keys: Vec<ObjectKey> = objects.iter().map(ObjectKey::of).collect();
         let mut seen = BTreeSet::new();
-        for object in &objects {
-            let key = ObjectKey::of(object);
-            if !seen.insert(key.clone()) {
-                return self.wait(id, ReasonCode::Error, format!("identity collision: duplicate identity: {key}"));
-            }
+        if let Some(duplicate) = keys.iter().find(|key| !seen.insert(*key)) {
+            return self.wait(id, ReasonCode::Error, format!("identity collision: duplicate identity: {duplicate}"));
         }
-        for key in &seen {
+        for key in &keys {
             if let Err(message) = self.claim(id, key) {
                 return self.wait(id, ReasonCode::Error, message);
             }
@@ -534,8 +532,7 @@ impl<'a> Planner<'a> {
         // What dependents read: the observed items that are still desired, in collection order (kro's
         // orderedIntersection), never an item the collection no longer has.
         let mut current = Vec::with_capacity(objects.len());
-        for (position, object) in objects.into_iter().enumerate() {
-            let key = ObjectKey::of(&object);
+        for (position, (object, key)) in objects.into_iter().zip(keys).enumerate() {
             self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: Some(position), object });
             let Some(observed) = self.observed.get(&key).copied() else {
                 all_observed = false;
