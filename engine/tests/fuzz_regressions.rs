@@ -1,8 +1,9 @@
 //! Inputs the fuzzer found problems with (`fuzz/`), kept so they stay fixed: each must compile without a
-//! panic, with every diagnostic's span inside the text, as the fuzz target checks.
+//! panic, with every diagnostic's span inside the text, and a generated CRD must read back as the same JSON, as
+//! the fuzz target checks.
 #![allow(clippy::unwrap_used, clippy::panic)] // test harness: a failure should stop it loudly
 
-use kro_engine::{Catalog, InputLimits, compile};
+use kro_engine::{Catalog, InputLimits, compile, load_source, output};
 
 #[test]
 fn every_fuzz_regression_input_compiles_with_spans_inside_the_text() {
@@ -19,6 +20,12 @@ fn every_fuzz_regression_input_compiles_with_spans_inside_the_text() {
                     "{}: span outside the text: {d:?}",
                     path.display()
                 );
+            }
+            if let Some(rgd) = &doc.rgd {
+                let crd = output::crd_yaml(rgd);
+                let back = load_source(&crd, &InputLimits::default())
+                    .unwrap_or_else(|d| panic!("{}: the generated CRD does not read back: {d:?}", path.display()));
+                assert_eq!(back.documents[0].root.as_ref().unwrap().to_json(), rgd.crd, "{}", path.display());
             }
         }
         checked += 1;

@@ -15,6 +15,10 @@ pub fn user_status_schema(status: &Node, path: &Path, collector: &mut Collector<
     let mut properties = Map::new();
     for (key, value) in status.as_map().unwrap_or_default() {
         let field_path = path.key(&key.name);
+        if let Some(problem) = crate::simpleschema::field_name_problem(&key.name) {
+            collector.diags.error(Code::InvalidFieldName, problem, &field_path, key.span);
+            continue;
+        }
         if key.name == "conditions" {
             conditions(value, &field_path, collector);
             continue;
@@ -50,6 +54,10 @@ fn field(node: &Node, path: &Path, collector: &mut Collector<'_>) -> Option<Valu
         NodeKind::Map(entries) => {
             let mut properties = Map::new();
             for (key, value) in entries {
+                if let Some(problem) = crate::simpleschema::field_name_problem(&key.name) {
+                    collector.diags.error(Code::InvalidFieldName, problem, &path.key(&key.name), key.span);
+                    continue;
+                }
                 if let Some(schema) = field(value, &path.key(&key.name), collector) {
                     properties.insert(key.name.clone(), schema);
                 }

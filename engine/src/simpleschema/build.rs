@@ -104,6 +104,11 @@ impl<'d> SchemaBuilder<'d> {
         let mut child_has_default = false;
         let mut ok = true;
         for (key, child) in entries {
+            if let Some(problem) = super::field_name_problem(&key.name) {
+                self.diags.error(Code::InvalidFieldName, problem, &path.key(&key.name), key.span);
+                ok = false;
+                continue;
+            }
             match self.field(child, &path.key(&key.name)) {
                 Some(built) => {
                     if built.required {
