@@ -3,6 +3,7 @@
 
 mod access;
 pub mod json_schema;
+mod labels;
 mod model;
 
 pub use access::{Field, Fields, closest, is_dns_label_1035, is_dns_label_1123, is_dns_subdomain};

@@ -391,8 +391,22 @@ fn read_crd_metadata(schema: &Fields<'_>, diags: &mut Diagnostics) -> (Map<Strin
             return out;
         };
         for (k, v) in entries {
+            let what = if key == "labels" { "label" } else { "annotation" };
+            if let Some(problem) = super::labels::qualified_name_problem(&k.name) {
+                let message = format!("schema.metadata.{key}: {:?} is not a valid {what} key: {problem}", k.name);
+                diags.error(Code::InvalidLabel, message, &meta.path(key).key(&k.name), k.span);
+                continue;
+            }
             match v.as_str() {
                 Some(s) => {
+                    if key == "labels"
+                        && let Some(problem) = super::labels::label_value_problem(s)
+                    {
+                        let message =
+                            format!("schema.metadata.labels: the label {:?} has an invalid value: {problem}", k.name);
+                        diags.error(Code::InvalidLabel, message, &meta.path(key).key(&k.name), v.span);
+                        continue;
+                    }
                     out.insert(k.name.clone(), Value::String(s.to_string()));
                 }
                 None => diags.error(
