@@ -156,11 +156,11 @@ pub struct Plan {
     pub assumed: Vec<String>,
 }
 
-/// How one resource stands after the walk.
-#[derive(Debug, Clone, PartialEq)]
+/// How one resource stands after the walk (why it waits is in the plan's `pending`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Node {
     Ready,
-    Waiting(Reason),
+    Waiting,
     Excluded,
 }
 
@@ -282,8 +282,8 @@ impl<'a> Planner<'a> {
         if code == ReasonCode::Error {
             self.errors.push(format!("{id}: {}", reason.message));
         }
-        self.plan.pending.push(PendingNode { id: id.to_string(), reason: reason.clone() });
-        self.nodes.insert(id, Node::Waiting(reason));
+        self.plan.pending.push(PendingNode { id: id.to_string(), reason });
+        self.nodes.insert(id, Node::Waiting);
     }
 
     fn exclude(&mut self, id: &'a str) {
