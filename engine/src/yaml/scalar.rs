@@ -55,7 +55,9 @@ fn parse_int(text: &str) -> Option<i64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
-    if body.is_empty() || body.starts_with('_') {
+    // Every YAML 1.1 integer starts with a digit after its sign; most plain scalars (names, kinds, `${...}`)
+    // end here, before anything is allocated.
+    if !body.as_bytes().first().is_some_and(u8::is_ascii_digit) {
         return None;
     }
     let digits: String = body.chars().filter(|c| *c != '_').collect();
