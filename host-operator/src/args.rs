@@ -1,12 +1,9 @@
-//! Arguments, dispatch and the exit-code contract: 0 success, 1 invalid input, 2 usage or I/O error.
+//! The command line as clap reads it: commands, their flags and the value types of those flags.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kro_engine::expr::library::Features;
-
-use crate::commands;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -149,38 +146,4 @@ pub enum GraphFormat {
 pub enum RenderFormat {
     Yaml,
     Json,
-}
-
-/// What a command ended in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Success,
-    Invalid,
-    UsageOrIo,
-}
-
-impl From<Outcome> for ExitCode {
-    fn from(o: Outcome) -> Self {
-        ExitCode::from(match o {
-            Outcome::Success => 0,
-            Outcome::Invalid => 1,
-            Outcome::UsageOrIo => 2,
-        })
-    }
-}
-
-pub fn run() -> ExitCode {
-    let cli = Cli::parse();
-    let outcome = match cli.command {
-        Command::Validate { input, output } => commands::validate(&input, output),
-        Command::Crd { input } => commands::crd(&input),
-        Command::Graph { input, output } => commands::graph(&input, output),
-        Command::Render { rgd, instance, observed, now, output, simulate, crds, feature_gates } => {
-            let args =
-                crate::render::RenderArgs { rgd, instance, observed, now, output, simulate, crds, feature_gates };
-            crate::render::render(&args)
-        }
-        Command::Schema => commands::schema(),
-    };
-    outcome.into()
 }

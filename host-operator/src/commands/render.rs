@@ -10,7 +10,9 @@ use kro_engine::plan::{self, Plan, PlanInput, PlanOptions, SimulationStep};
 use kro_engine::{Diagnostic, compile, load_source, output};
 use serde_json::Value;
 
-use crate::cli::{Outcome, RenderFormat};
+use super::Outcome;
+use super::pretty;
+use crate::args::RenderFormat;
 use crate::input::{InputFile, catalog, limits, read_inputs};
 use crate::report::{Stream, out, render_text};
 
@@ -188,10 +190,6 @@ fn print_simulation(steps: &[SimulationStep], result: &Result<(), String>, forma
 
 fn state_name(plan: &Plan) -> String {
     serde_json::to_value(plan.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
-fn pretty(value: &Value) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` with an optional fraction and `Z` or an offset.

@@ -1,0 +1,10 @@
+//! The `kro` binary's library: the offline commands (`validate`, `crd`, `graph`, `render`, `schema`), which
+//! work on files with no cluster. Every command asks the engine and prints what it answers; nothing about an
+//! RGD is decided here.
+
+mod args;
+mod commands;
+mod input;
+mod report;
+
+pub use commands::run;
