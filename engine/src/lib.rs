@@ -11,6 +11,7 @@
 pub mod catalog;
 pub mod compile;
 pub mod diagnostics;
+pub mod editor;
 pub mod expr;
 pub mod graph;
 pub mod instance;

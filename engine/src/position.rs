@@ -138,6 +138,46 @@ impl<'t> LineIndex<'t> {
     }
 }
 
+impl LineIndex<'_> {
+    /// The line holding byte `byte` of the text.
+    fn line_of_byte(&self, byte: usize) -> usize {
+        self.lines.partition_point(|l| l.byte_start <= byte).saturating_sub(1)
+    }
+
+    /// The LSP position of a byte offset of the text (one on a character boundary; a byte inside a character
+    /// counts as that character's start).
+    pub fn lsp_position_of_byte(&self, byte: usize) -> LspPosition {
+        let byte = byte.min(self.text.len());
+        let index = self.line_of_byte(byte);
+        let line = self.lines[index];
+        let mut end = byte.min(line.byte_end);
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let character = if line.ascii {
+            (end - line.byte_start) as u32
+        } else {
+            self.text[line.byte_start..end].encode_utf16().count() as u32
+        };
+        LspPosition { line: index as u32, character }
+    }
+
+    /// The LSP range of a byte range of the text.
+    pub fn lsp_range_of_bytes(&self, start: usize, end: usize) -> LspRange {
+        LspRange { start: self.lsp_position_of_byte(start), end: self.lsp_position_of_byte(end) }
+    }
+
+    /// The byte offset of an LSP position, clamped as [`LineIndex::offset`] clamps.
+    pub fn byte_of(&self, position: LspPosition) -> usize {
+        self.byte_offset(self.offset(position))
+    }
+
+    /// The 0-based line of an LSP position's byte offset and that line's byte range (without its break).
+    pub fn line_bytes(&self, line: u32) -> Option<(usize, usize)> {
+        self.lines.get(line as usize).map(|l| (l.byte_start, l.byte_end))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +257,16 @@ mod tests {
         assert_eq!(&text[index.byte_offset(char_offset(text, "x"))..], "x\n😀: y");
         assert_eq!(&text[index.byte_offset(char_offset(text, "y"))..], "y");
         assert_eq!(index.byte_offset(99), text.len());
+    }
+
+    #[test]
+    fn byte_offsets_convert_to_lsp_positions_through_multibyte_text() {
+        let text = "a: é😀 x\nb";
+        let index = LineIndex::new(text);
+        let x = text.find('x').unwrap();
+        assert_eq!(index.lsp_position_of_byte(x), at(0, 7));
+        assert_eq!(index.byte_of(at(0, 7)), x);
+        assert_eq!(index.lsp_position_of_byte(text.len()), at(1, 1));
     }
 
     #[test]
