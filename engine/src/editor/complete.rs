@@ -158,7 +158,10 @@ fn fields(schema: Schema<'_>, out: &mut Out<'_>, as_keys: bool) {
 }
 
 /// Keys of the RGD's own structure by where they go.
-const RGD_KEYS: &[(&[Option<&str>], &[(&str, &str)])] = &[
+/// A place in the RGD (keys from the root, list items as `None`) and the keys that go there, documented.
+type KeysAt = (&'static [Option<&'static str>], &'static [(&'static str, &'static str)]);
+
+const RGD_KEYS: &[KeysAt] = &[
     (
         &[],
         &[

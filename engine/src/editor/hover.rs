@@ -180,7 +180,8 @@ fn resource_text(scope: &Scope<'_>, text: &str, catalog: &Catalog, id: &str, ite
     if depends.is_empty() {
         out.push_str("\n\nDepends on nothing.");
     } else {
-        out.push_str(&format!("\n\nDepends on: {}", depends.join(", ")));
+        out.push_str("\n\nDepends on: ");
+        out.push_str(&depends.join(", "));
     }
     out
 }

@@ -129,8 +129,7 @@ impl<'a> Scope<'a> {
                     let inner = expr.trim().strip_prefix("${")?.strip_suffix('}')?;
                     let (mut chain, last) = super::context::trailing_chain(inner);
                     chain.push(Step::Field(last));
-                    let list = self.resolve(&chain, None)?;
-                    list.items()?
+                    self.resolve(&chain, None)?.items()?
                 }
                 None => self.kind_schema(item)?,
             },
