@@ -598,7 +598,7 @@ spec:
 
     /// The (code, path, message) of every diagnostic of `text`, built with `omit` on or off.
     fn diagnostics(text: &str, omit: bool) -> Vec<(String, String, String)> {
-        let catalog = Catalog::builtin().with_features(Features { omit });
+        let catalog = std::sync::Arc::new(Catalog::builtin().with_features(Features { omit }));
         compile(text, &catalog, &InputLimits::default())
             .into_iter()
             .flat_map(|d| d.diagnostics)

@@ -20,7 +20,9 @@ mod status;
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -33,13 +35,13 @@ use crate::schemas::Schema;
 use identity::Owner;
 pub use identity::{Inventory, ObjectKey};
 pub use prepare::prepare_instance;
-pub use simulate::{SimulationStep, simulate};
+pub use simulate::{Simulation, SimulationError, SimulationStep, simulate};
 
 /// What the host knows that the planner must not find out itself.
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
-    /// The time, RFC 3339, for condition transitions.
-    pub now: String,
+    /// The time of this reconcile, for condition transition times.
+    pub now: DateTime<Utc>,
     /// kro's version, written in labels and the `ApplySet` tooling annotation.
     pub kro_version: String,
     /// The RGD's UID, when known (labels the instance).
@@ -47,7 +49,7 @@ pub struct PlanOptions {
     /// Largest collection a forEach may expand to (kro's `--rgd-max-collection-size`).
     pub max_collection_size: usize,
     /// Requeue delay while anything waits (kro's `--instance-requeue-interval`).
-    pub requeue_after_seconds: u64,
+    pub requeue_after: Duration,
     /// Simulation only: a `readyWhen` whose data is missing from an observed object counts as true (and the
     /// plan says so in `assumed`), since a simulated object has no status unless one is given.
     pub assume_ready_without_status: bool,
@@ -56,11 +58,11 @@ pub struct PlanOptions {
 impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
-            now: DEFAULT_NOW.to_string(),
+            now: default_now(),
             kro_version: env!("CARGO_PKG_VERSION").to_string(),
             rgd_uid: None,
             max_collection_size: 1000,
-            requeue_after_seconds: 3,
+            requeue_after: Duration::from_secs(3),
             assume_ready_without_status: false,
         }
     }
@@ -68,6 +70,12 @@ impl Default for PlanOptions {
 
 /// The time a plan is made at when the host gives none: a fixed epoch keeps output reproducible.
 pub const DEFAULT_NOW: &str = "2025-01-01T00:00:00Z";
+
+/// [`DEFAULT_NOW`] as a time.
+pub fn default_now() -> DateTime<Utc> {
+    // 2025-01-01T00:00:00Z; `from_timestamp` only fails out of chrono's range.
+    DateTime::from_timestamp(1_735_689_600, 0).unwrap_or_default()
+}
 
 /// Why a resource is not applied (or not ready) in this pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -149,8 +157,9 @@ pub struct Plan {
     pub delete: Vec<ObjectKey>,
     pub state: InstanceState,
     pub status: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub requeue_after_seconds: Option<u64>,
+    /// When to reconcile again if nothing changes before (anything waits); `None`: on the next event.
+    #[serde(rename = "requeueAfterSeconds", serialize_with = "as_seconds", skip_serializing_if = "Option::is_none")]
+    pub requeue_after: Option<Duration>,
     /// Simulation only: readiness assumed for lack of status.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
@@ -248,7 +257,7 @@ impl<'a> Planner<'a> {
                 delete: Vec::new(),
                 state: InstanceState::InProgress,
                 status: Value::Object(Map::new()),
-                requeue_after_seconds: None,
+                requeue_after: None,
                 assumed: Vec::new(),
             },
             desired: BTreeMap::new(),
@@ -665,7 +674,7 @@ impl<'a> Planner<'a> {
             InstanceState::Active
         };
         if waiting && !suspended {
-            self.plan.requeue_after_seconds = Some(self.input.options.requeue_after_seconds);
+            self.plan.requeue_after = Some(self.input.options.requeue_after);
         }
         let (status, failures) = status::status(self.input, &self.plan, bindings, suspended, &self.errors);
         self.plan.status = status;
@@ -726,4 +735,13 @@ fn schema_view(instance: &Value) -> Value {
 fn same_kind(object: &Value, resource: &Resource) -> bool {
     object.get("apiVersion").and_then(Value::as_str) == Some(resource.api_version.as_str())
         && object.get("kind").and_then(Value::as_str) == Some(resource.kind.as_str())
+}
+
+/// A requeue delay as the whole seconds the JSON contract (`requeueAfterSeconds`) carries.
+#[allow(clippy::ref_option)] // serde's `serialize_with` hands the field by reference
+fn as_seconds<S: serde::Serializer>(delay: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+    match delay {
+        Some(d) => serializer.serialize_u64(d.as_secs()),
+        None => serializer.serialize_none(),
+    }
 }

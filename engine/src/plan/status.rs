@@ -123,7 +123,7 @@ pub(super) fn condition_maker<'i>(input: &'i PlanInput<'_>) -> impl Fn(&str, &st
             .and_then(|p| p.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(kind)))
             .filter(|c| c.get("status").and_then(Value::as_str) == Some(state))
             .and_then(|c| c.get("lastTransitionTime").cloned())
-            .unwrap_or_else(|| Value::String(input.options.now.clone()));
+            .unwrap_or_else(|| Value::String(input.options.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
         json!({
             "type": kind,
             "status": state,
