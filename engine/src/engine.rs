@@ -73,14 +73,28 @@ impl Engine {
 
     /// Compiles every document of `text` (a file, an editor buffer): RGDs may use the kinds the others define.
     pub fn compile_text(&self, text: &str) -> Vec<CompiledDocument> {
-        compile::compile(text, &self.catalog, &self.options.input_limits)
+        let mut docs = compile::compile(text, &self.catalog, &self.options.input_limits);
+        for doc in &mut docs {
+            self.prepare(doc);
+        }
+        docs
+    }
+
+    /// Compiles the templates of a valid RGD once, so each plan only evaluates them.
+    fn prepare(&self, doc: &mut CompiledDocument) {
+        if let Some(rgd) = &mut doc.rgd {
+            rgd.compile_templates(&self.evaluator);
+        }
     }
 
     /// Compiles an RGD as the API server returns it. Its diagnostics have paths but no line or column.
     pub fn compile_json(&self, rgd: &Value) -> CompiledDocument {
         let node = Node::from_json(rgd);
         let mut docs = compile::compile_documents(&[&node], &self.catalog);
-        docs.pop().unwrap_or(CompiledDocument { index: 0, name: None, rgd: None, diagnostics: Vec::new() })
+        let mut doc =
+            docs.pop().unwrap_or(CompiledDocument { index: 0, name: None, rgd: None, diagnostics: Vec::new() });
+        self.prepare(&mut doc);
+        doc
     }
 
     /// The objects of a multi-document YAML text (CRD files, observed objects), as JSON; empty documents are

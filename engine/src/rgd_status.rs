@@ -253,7 +253,8 @@ mod tests {
     #[test]
     fn an_invalid_rgd_is_inactive_and_says_what_is_wrong_and_where() {
         let engine = engine();
-        let broken = WEBAPP.replace("${deployment.spec.selector.matchLabels}", "${deploymnt.spec.selector.matchLabels}");
+        let broken =
+            WEBAPP.replace("${deployment.spec.selector.matchLabels}", "${deploymnt.spec.selector.matchLabels}");
         let doc = engine.compile_text(&broken).remove(0);
         let status = engine.rgd_status(&doc, &host(None, None));
         assert_eq!(status.state, RgdState::Inactive);

@@ -12,7 +12,7 @@
 mod deletion;
 pub mod identity;
 mod prepare;
-mod render;
+pub(crate) mod render;
 mod selector;
 mod simulate;
 mod status;
@@ -35,6 +35,7 @@ use crate::schemas::Schema;
 use identity::Owner;
 pub use identity::{Inventory, ObjectKey};
 pub use prepare::prepare_instance;
+pub use render::Template;
 pub use simulate::{Simulation, SimulationError, SimulationStep, simulate};
 
 /// What the host knows that the planner must not find out itself.
@@ -339,7 +340,7 @@ impl<'a> Planner<'a> {
 
     fn included(&self, resource: &Resource, bindings: &mut Bindings<'a>) -> Result<bool, EvalError> {
         for condition in &resource.include_when {
-            match render::render_string(condition, self.input.evaluator, bindings, &[])? {
+            match render::render_string(self.input.rgd, condition, self.input.evaluator, bindings, &[])? {
                 Value::Bool(true) => {}
                 Value::Bool(false) | Value::Null => return Ok(false),
                 other => {
@@ -356,12 +357,13 @@ impl<'a> Planner<'a> {
     /// Renders `template` and stamps it, defaulting the namespace of a namespaced kind.
     fn render_object(
         &self,
-        resource: &Resource,
+        index: usize,
         bindings: &mut Bindings<'a>,
         locals: &[(&str, &Value)],
         item: Option<(usize, usize)>,
     ) -> Result<Value, (String, EvalError)> {
-        let mut object = render::render(&resource.template, self.input.evaluator, bindings, locals)?;
+        let resource = &self.input.rgd.resources[index];
+        let mut object = render::render(self.input.rgd, index, self.input.evaluator, bindings, locals)?;
         self.default_namespace(resource, &mut object).map_err(|e| ("metadata.namespace".to_string(), e))?;
         self.owner.stamp(&mut object, &resource.id, resource.wave, item);
         Ok(object)
@@ -435,7 +437,7 @@ impl<'a> Planner<'a> {
     fn visit_single(&mut self, index: usize, bindings: &mut Bindings<'a>) {
         let resource = &self.input.rgd.resources[index];
         let id = resource.id.as_str();
-        let object = match self.render_object(resource, bindings, &[], None) {
+        let object = match self.render_object(index, bindings, &[], None) {
             Ok(object) => object,
             Err((path, e)) => return self.wait_on(id, &format!("template {path}"), &e),
         };
@@ -472,7 +474,7 @@ impl<'a> Planner<'a> {
         locals: &[(&str, &Value)],
     ) -> Result<bool, EvalError> {
         for condition in &resource.ready_when {
-            match render::render_string(condition, self.input.evaluator, bindings, locals) {
+            match render::render_string(self.input.rgd, condition, self.input.evaluator, bindings, locals) {
                 Ok(Value::Bool(true)) => {}
                 Ok(Value::Bool(false) | Value::Null) => return Ok(false),
                 Ok(other) => {
@@ -495,7 +497,7 @@ impl<'a> Planner<'a> {
         let id = resource.id.as_str();
         let mut dimensions: Vec<(&str, Vec<Value>)> = Vec::new();
         for dimension in &resource.for_each {
-            match render::render_string(&dimension.expression, self.input.evaluator, bindings, &[]) {
+            match render::render_string(self.input.rgd, &dimension.expression, self.input.evaluator, bindings, &[]) {
                 Ok(Value::Array(items)) => dimensions.push((dimension.name.as_str(), items)),
                 Ok(Value::Null) => dimensions.push((dimension.name.as_str(), Vec::new())),
                 Ok(other) => {
@@ -520,7 +522,7 @@ impl<'a> Planner<'a> {
                 locals[d] = (name, &items[rest % items.len()]);
                 rest /= items.len();
             }
-            match self.render_object(resource, bindings, &locals, Some((position, size))) {
+            match self.render_object(index, bindings, &locals, Some((position, size))) {
                 Ok(object) => objects.push(object),
                 Err((path, e)) => return self.wait_on(id, &format!("item {position}: {path}"), &e),
             }
@@ -568,7 +570,7 @@ impl<'a> Planner<'a> {
     fn visit_external(&mut self, index: usize, bindings: &mut Bindings<'a>) {
         let resource = &self.input.rgd.resources[index];
         let id = resource.id.as_str();
-        let mut reference = match render::render(&resource.template, self.input.evaluator, bindings, &[]) {
+        let mut reference = match render::render(self.input.rgd, index, self.input.evaluator, bindings, &[]) {
             Ok(r) => r,
             Err((path, e)) => return self.wait_on(id, &format!("externalRef {path}"), &e),
         };
