@@ -6,9 +6,7 @@
 
 use std::time::Instant;
 
-use kro_engine::expr::eval::{EvalLimits, Evaluator};
-use kro_engine::plan::{self, PlanInput, PlanOptions};
-use kro_engine::{Catalog, InputLimits, LineIndex, compile, editor, load_source, output};
+use kro_engine::{Engine, EngineOptions, LineIndex, PlanOptions, editor, output};
 
 /// Median milliseconds of `f` over enough runs to take about half a second (at least 5).
 fn median_ms(mut f: impl FnMut()) -> f64 {
@@ -31,46 +29,29 @@ fn median_ms(mut f: impl FnMut()) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let catalog = Catalog::builtin();
-    let limits = InputLimits::default();
-    let evaluator = Evaluator::new(EvalLimits::default()).unwrap();
+    let engine = Engine::new(EngineOptions::default()).unwrap();
     let mut results = Vec::new();
     for pair in args.chunks(2) {
         let text = std::fs::read_to_string(&pair[0]).unwrap();
         let instance_text = std::fs::read_to_string(&pair[1]).unwrap();
-        let docs = compile(&text, &catalog, &limits);
-        let rgd = docs[0].rgd.clone().expect("a valid RGD");
-        let instance_node = load_source(&instance_text, &limits).unwrap().documents.remove(0).root.unwrap();
-        let instance = plan::prepare_instance(&rgd, &instance_node).unwrap();
-        let options = PlanOptions::default();
-        let input = PlanInput {
-            rgd: &rgd,
-            catalog: &catalog,
-            evaluator: &evaluator,
-            instance: &instance,
-            observed: &[],
-            options: &options,
-        };
         let at = text.find("${").map_or(0, |i| i + 2);
         let position = LineIndex::new(&text).lsp_position_of_byte(at);
+        // The same work as the package's calls: compile (the engine and its catalog are built once and kept).
         let validate = median_ms(|| {
-            // As the package does: a fresh catalog is not built per call (it is cached), the compile is.
-            let docs = compile(&text, &catalog, &limits);
-            std::hint::black_box(docs);
+            std::hint::black_box(engine.compile_text(&text));
         });
         let graph = median_ms(|| {
-            let docs = compile(&text, &catalog, &limits);
+            let docs = engine.compile_text(&text);
             std::hint::black_box(docs.iter().filter_map(|d| d.rgd.as_ref()).map(output::graph_json).count());
         });
         let render = median_ms(|| {
-            let docs = compile(&text, &catalog, &limits);
+            let docs = engine.compile_text(&text);
             let rgd = docs[0].rgd.as_ref().unwrap();
-            let instance = plan::prepare_instance(rgd, &instance_node).unwrap();
-            let input = PlanInput { rgd, instance: &instance, ..input };
-            std::hint::black_box(output::plan_json(&plan::plan(&input)));
+            let instance = engine.instance_from_text(rgd, &instance_text).unwrap();
+            std::hint::black_box(output::plan_json(&engine.plan(rgd, &instance, &[], &PlanOptions::default())));
         });
         let complete = median_ms(|| {
-            std::hint::black_box(editor::complete(&text, position, &catalog));
+            std::hint::black_box(editor::complete(&text, position, &engine));
         });
         results.push(serde_json::json!({
             "file": pair[0], "validate": validate, "graph": graph, "render": render, "complete": complete,

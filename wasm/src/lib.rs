@@ -12,8 +12,9 @@ mod shapes;
 
 use boundary::{failure, from_js, to_js};
 use kro_engine::compile::CompiledDocument;
-use kro_engine::plan::PlanOptions;
-use kro_engine::{CompiledRgd, Diagnostic, LineIndex, LspPosition, editor, output};
+use std::rc::Rc;
+
+use kro_engine::{CompiledRgd, Diagnostic, Engine, LineIndex, LspPosition, PlanOptions, editor, output};
 use options::{CheckOptions, RenderOptions};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -33,8 +34,8 @@ fn check_options(options: &JsValue) -> Result<CheckOptions, JsValue> {
 
 /// Compiles `text` with the catalog of `options`.
 fn compiled(text: &str, options: &CheckOptions) -> Result<Vec<CompiledDocument>, JsValue> {
-    let catalog = engine::catalog(&options.crds, options.feature_gates.features()).map_err(|m| failure(&m))?;
-    Ok(engine::compile_text(text, &catalog))
+    let engine = engine::engine(&options.crds, options.feature_gates.features()).map_err(|m| failure(&m))?;
+    Ok(engine.compile_text(text))
 }
 
 fn diagnostics_json(docs: &[CompiledDocument], index: &LineIndex<'_>) -> Vec<Value> {
@@ -127,8 +128,8 @@ enum Prepared {
 }
 
 struct Ready {
+    engine: Rc<Engine>,
     rgd: CompiledRgd,
-    catalog: std::rc::Rc<kro_engine::Catalog>,
     instance: Value,
     observed: Vec<Value>,
     options: PlanOptions,
@@ -136,8 +137,8 @@ struct Ready {
 
 fn prepare(rgd: &str, instance: &JsValue, options: &JsValue) -> Result<Prepared, JsValue> {
     let options: RenderOptions = options::read(&from_js(options, "options")?, "options").map_err(|m| failure(&m))?;
-    let catalog = engine::catalog(&options.crds, options.feature_gates.features()).map_err(|m| failure(&m))?;
-    let docs = engine::compile_text(rgd, &catalog);
+    let engine = engine::engine(&options.crds, options.feature_gates.features()).map_err(|m| failure(&m))?;
+    let docs = engine.compile_text(rgd);
     let rgds = match valid_rgds(rgd, &docs, false) {
         Ok(rgds) => rgds,
         Err(invalid) => return Ok(Prepared::Invalid(invalid)),
@@ -146,40 +147,37 @@ fn prepare(rgd: &str, instance: &JsValue, options: &JsValue) -> Result<Prepared,
         return Err(failure(&format!("the RGD text holds {} RGDs; render takes exactly one", rgds.len())));
     };
     // An instance given as text keeps its positions for errors; an object is read as the JSON it is.
-    let instance_text = match instance.as_string() {
-        Some(text) => text,
-        None => serde_json::to_string(&from_js(instance, "instance")?).unwrap_or_default(),
+    let prepared = match instance.as_string() {
+        Some(text) => engine
+            .instance_from_text(compiled, &text)
+            .map_err(|errors| shapes::instance_errors(&errors, &LineIndex::new(&text))),
+        None => engine
+            .instance_from_json(compiled, &from_js(instance, "instance")?)
+            .map_err(|errors| shapes::instance_errors(&errors, &LineIndex::new(""))),
     };
-    let node = engine::load_one(&instance_text).map_err(|m| failure(&format!("instance: {m}")))?;
-    let prepared = match engine::prepare_instance(compiled, &node) {
-        Ok(i) => i,
-        Err(findings) => {
-            return Ok(Prepared::Invalid(shapes::instance_errors(&findings, &LineIndex::new(&instance_text))));
-        }
+    let prepared = match prepared {
+        Ok(instance) => instance,
+        Err(errors) => return Ok(Prepared::Invalid(errors)),
     };
     let observed = match &options.observed {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::String(text)) => engine::load_all(text).map_err(|m| failure(&format!("observed: {m}")))?,
+        Some(Value::String(text)) => engine
+            .load_objects(text)
+            .map_err(|d| failure(&format!("observed: line {}: {}", d.span.start.line, d.message)))?,
         Some(Value::Array(items)) => items.clone(),
         Some(_) => return Err(failure("options.observed must be a YAML text or an array of objects")),
     };
     let mut plan_options = PlanOptions::default();
     if let Some(now) = options.now {
-        if chrono::DateTime::parse_from_rfc3339(&now).is_err() {
-            return Err(failure(&format!("options.now {now:?} is not an RFC 3339 time such as 2025-01-01T00:00:00Z")));
-        }
-        plan_options.now = now;
+        plan_options.now = chrono::DateTime::parse_from_rfc3339(&now)
+            .map_err(|_| failure(&format!("options.now {now:?} is not an RFC 3339 time such as 2025-01-01T00:00:00Z")))?
+            .with_timezone(&chrono::Utc);
     }
     if let Some(version) = options.kro_version {
         plan_options.kro_version = version;
     }
-    Ok(Prepared::Ready(Box::new(Ready {
-        rgd: (*compiled).clone(),
-        catalog,
-        instance: prepared,
-        observed,
-        options: plan_options,
-    })))
+    let rgd = (*compiled).clone();
+    Ok(Prepared::Ready(Box::new(Ready { engine, rgd, instance: prepared, observed, options: plan_options })))
 }
 
 /// `kro render -o json`: the plan for `instance` (a YAML text or an object); `{diagnostics}` for an invalid
@@ -188,13 +186,7 @@ fn prepare(rgd: &str, instance: &JsValue, options: &JsValue) -> Result<Prepared,
 pub fn render(rgd: &str, instance: &JsValue, options: &JsValue) -> JsResult {
     match prepare(rgd, instance, options)? {
         Prepared::Invalid(findings) => to_js(&findings),
-        Prepared::Ready(ready) => {
-            let Ready { rgd, catalog, instance, observed, options } = *ready;
-            let ctx =
-                engine::PlanContext { rgd: &rgd, catalog: &catalog, instance: &instance, observed: &observed, options };
-            let plan = engine::plan(&ctx).map_err(|m| failure(&m))?;
-            to_js(&output::plan_json(&plan))
-        }
+        Prepared::Ready(r) => to_js(&output::plan_json(&r.engine.plan(&r.rgd, &r.instance, &r.observed, &r.options))),
     }
 }
 
@@ -203,12 +195,8 @@ pub fn render(rgd: &str, instance: &JsValue, options: &JsValue) -> JsResult {
 pub fn simulate(rgd: &str, instance: &JsValue, options: &JsValue) -> JsResult {
     match prepare(rgd, instance, options)? {
         Prepared::Invalid(findings) => to_js(&findings),
-        Prepared::Ready(ready) => {
-            let Ready { rgd, catalog, instance, observed, options } = *ready;
-            let ctx =
-                engine::PlanContext { rgd: &rgd, catalog: &catalog, instance: &instance, observed: &observed, options };
-            let (steps, result) = engine::simulate(&ctx).map_err(|m| failure(&m))?;
-            to_js(&output::simulation_json(&steps, &result))
+        Prepared::Ready(r) => {
+            to_js(&output::simulation_json(&r.engine.simulate(&r.rgd, &r.instance, &r.observed, &r.options)))
         }
     }
 }
@@ -218,13 +206,14 @@ pub fn simulate(rgd: &str, instance: &JsValue, options: &JsValue) -> JsResult {
 pub fn evaluate(expression: &str, variables: &JsValue, options: &JsValue) -> JsResult {
     let options = check_options(options)?;
     let variables = match from_js(variables, "variables")? {
-        Value::Null => serde_json::Map::new(),
-        Value::Object(map) => map,
+        Value::Null => Value::Object(serde_json::Map::new()),
+        Value::Object(map) => Value::Object(map),
         _ => return Err(failure("variables must be an object of name -> value")),
     };
-    match engine::evaluate(expression, &variables, options.feature_gates.features()) {
+    let engine = engine::engine(&options.crds, options.feature_gates.features()).map_err(|m| failure(&m))?;
+    match engine.evaluate(expression, &variables) {
         Ok(value) => to_js(&json!({ "value": value })),
-        Err((pending, message)) => to_js(&json!({ "error": { "message": message, "pending": pending } })),
+        Err(e) => to_js(&json!({ "error": { "message": e.message, "pending": e.is_pending() } })),
     }
 }
 
@@ -237,8 +226,8 @@ fn position(position: &JsValue) -> Result<LspPosition, JsValue> {
 #[wasm_bindgen(skip_typescript)]
 pub fn complete(text: &str, at: &JsValue, options: &JsValue) -> JsResult {
     let options = check_options(options)?;
-    let catalog = engine::catalog(&options.crds, options.feature_gates.features()).map_err(|m| failure(&m))?;
-    let items = editor::complete(text, position(at)?, &catalog);
+    let engine = engine::engine(&options.crds, options.feature_gates.features()).map_err(|m| failure(&m))?;
+    let items = editor::complete(text, position(at)?, &engine);
     to_js(&json!(items))
 }
 
@@ -246,8 +235,8 @@ pub fn complete(text: &str, at: &JsValue, options: &JsValue) -> JsResult {
 #[wasm_bindgen(skip_typescript)]
 pub fn hover(text: &str, at: &JsValue, options: &JsValue) -> JsResult {
     let options = check_options(options)?;
-    let catalog = engine::catalog(&options.crds, options.feature_gates.features()).map_err(|m| failure(&m))?;
-    to_js(&json!(editor::hover(text, position(at)?, &catalog)))
+    let engine = engine::engine(&options.crds, options.feature_gates.features()).map_err(|m| failure(&m))?;
+    to_js(&json!(editor::hover(text, position(at)?, &engine)))
 }
 
 /// Where the resource a reference at `position` names is declared, or `null`.
@@ -265,7 +254,7 @@ pub fn symbols(text: &str) -> JsResult {
 /// `kro schema`: the JSON Schema of an RGD document, for editors (yaml-language-server, Monaco).
 #[wasm_bindgen(js_name = rgdJsonSchema, skip_typescript)]
 pub fn rgd_json_schema() -> JsResult {
-    to_js(&kro_engine::rgd::json_schema::rgd_json_schema())
+    to_js(&Engine::rgd_json_schema())
 }
 
 /// The package's version (the engine's).

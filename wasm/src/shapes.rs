@@ -2,37 +2,33 @@
 //! errors, and source ranges added to `kro graph`'s resources. Everything else comes from the engine's
 //! `output` module, so the CLI and the package print the same thing.
 
-use kro_engine::instance::Finding;
 use kro_engine::yaml::{Node, Span};
-use kro_engine::{Diagnostic, LineIndex};
+use kro_engine::{Diagnostic, LineIndex, output};
 use serde_json::{Value, json};
 
-/// `{severity, code, message, path, help?, range}`, the range in LSP positions of `index`'s text.
+/// A diagnostic as `kro validate -o json` has it (the engine's `output::diagnostic_json`: 1-based `line` and
+/// `column` in characters), plus `range` in LSP positions of `index`'s text for editors.
 pub fn diagnostic(d: &Diagnostic, index: &LineIndex<'_>) -> Value {
-    let mut v = json!({
-        "severity": d.severity,
-        "code": d.code,
-        "message": d.message,
-        "path": d.path.to_string(),
-        "range": index.lsp_range(d.span),
-    });
-    if let Some(help) = &d.help {
-        v["help"] = json!(help);
-    }
+    let mut v = output::diagnostic_json(None, d);
+    v["range"] = json!(index.lsp_range(d.span));
     v
 }
 
-/// An instance the API server would refuse: each error with its field path and, when known, its range.
-pub fn instance_errors(findings: &[Finding], index: &LineIndex<'_>) -> Value {
-    let errors: Vec<Value> = findings
+/// An instance the API server would refuse: each error as the fixtures write it (`path`, `line`, `column`,
+/// `message`; no position for an instance given as an object) with its LSP `range` when it has a position.
+pub fn instance_errors(errors: &[Diagnostic], index: &LineIndex<'_>) -> Value {
+    let errors: Vec<Value> = errors
         .iter()
-        .map(|f| {
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let at = |n: u32| (n > 0).then_some(n);
+            let located = d.span.start.line > 0;
             json!({
-                "path": f.path.to_string(),
-                "line": f.span.map(|s| s.start.line),
-                "column": f.span.map(|s| s.start.column),
-                "message": f.message,
-                "range": f.span.map(|s| index.lsp_range(s)),
+                "path": d.path.to_string(),
+                "line": at(d.span.start.line),
+                "column": at(d.span.start.column),
+                "message": d.message,
+                "range": located.then(|| index.lsp_range(d.span)),
             })
         })
         .collect();

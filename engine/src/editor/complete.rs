@@ -7,18 +7,18 @@ use super::context::{Where, locate, trailing_chain};
 use super::outline::Outline;
 use super::resolve::{Scope, openapi_type, type_label};
 use super::{CompletionItem, CompletionKind};
-use crate::catalog::Catalog;
+use crate::engine::Engine;
 use crate::position::{LineIndex, LspPosition, LspRange};
 use crate::schemas::{Schema, SchemaKind};
 use crate::simpleschema::MarkerKey;
 
-/// Completion items at `position` of `text`, checking kinds against `catalog`.
-pub fn complete(text: &str, position: LspPosition, catalog: &Catalog) -> Vec<CompletionItem> {
+/// Completion items at `position` of `text`, with kinds' schemas from `engine`'s catalog.
+pub fn complete(text: &str, position: LspPosition, engine: &Engine) -> Vec<CompletionItem> {
     let index = LineIndex::new(text);
     let at = index.byte_of(position);
     let outline = Outline::parse(text);
     let line = outline.lines.partition_point(|l| l.start <= at).saturating_sub(1);
-    let scope = Scope::new(&outline, outline.document_of_line(line), Some(catalog));
+    let scope = Scope::new(&outline, outline.document_of_line(line), Some(engine.catalog()));
     let mut items = match locate(&outline, at) {
         Where::Expression { owner, expr } => {
             let (steps, partial) = trailing_chain(&expr);

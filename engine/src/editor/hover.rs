@@ -6,19 +6,18 @@ use super::cel_library;
 use super::context::{Step, chain_at};
 use super::outline::{Kind, Outline};
 use super::resolve::{Root, Scope, type_label};
-use crate::catalog::Catalog;
-use crate::compile::{InputLimits, compile};
+use crate::engine::Engine;
 use crate::position::{LineIndex, LspPosition};
 use crate::schemas::Schema;
 
-/// The hover at `position` of `text`, if there is something to say.
-pub fn hover(text: &str, position: LspPosition, catalog: &Catalog) -> Option<Hover> {
+/// The hover at `position` of `text`, if there is something to say; kinds' schemas from `engine`'s catalog.
+pub fn hover(text: &str, position: LspPosition, engine: &Engine) -> Option<Hover> {
     let index = LineIndex::new(text);
     let at = index.byte_of(position);
     let outline = Outline::parse(text);
     let line = outline.lines.partition_point(|l| l.start <= at).saturating_sub(1);
     let span = outline.lines[line];
-    let scope = Scope::new(&outline, outline.document_of_line(line), Some(catalog));
+    let scope = Scope::new(&outline, outline.document_of_line(line), Some(engine.catalog()));
     let line_text = &text[span.start..span.end];
     let col = at.clamp(span.start, span.end) - span.start;
     let make = |contents: String, (start, end): (usize, usize)| Hover {
@@ -45,7 +44,7 @@ pub fn hover(text: &str, position: LspPosition, catalog: &Catalog) -> Option<Hov
         if let [Step::Field(name)] = steps.as_slice() {
             return match scope.root(name, here)? {
                 Root::Instance => Some(make(instance_text(&scope), word)),
-                Root::Resource(item) => Some(make(resource_text(&scope, text, catalog, name, item), word)),
+                Root::Resource(item) => Some(make(resource_text(&scope, text, engine, name, item), word)),
                 Root::Item(item) => {
                     let kind = scope.kind_of(item).map_or(String::new(), |(_, k)| format!(" ({k})"));
                     Some(make(format!("**{name}**: an item of this resource's forEach{kind}"), word))
@@ -71,7 +70,7 @@ pub fn hover(text: &str, position: LspPosition, catalog: &Catalog) -> Option<Hov
         {
             let value = n.value.as_ref()?;
             let range = (value.start - span.start, value.end - span.start);
-            return Some(make(resource_text(&scope, text, catalog, &value.text, item), range));
+            return Some(make(resource_text(&scope, text, engine, &value.text, item), range));
         }
         return None;
     }
@@ -162,9 +161,10 @@ fn instance_text(scope: &Scope<'_>) -> String {
 
 /// A resource's kind and what it depends on: from the compiled RGD when the text compiles, else from the
 /// names its expressions read.
-fn resource_text(scope: &Scope<'_>, text: &str, catalog: &Catalog, id: &str, item: usize) -> String {
+fn resource_text(scope: &Scope<'_>, text: &str, engine: &Engine, id: &str, item: usize) -> String {
     let kind = scope.kind_of(item).map_or("unknown kind".to_string(), |(v, k)| format!("`{v}` `{k}`"));
-    let compiled = compile(text, catalog, &InputLimits::default())
+    let compiled = engine
+        .compile_text(text)
         .into_iter()
         .find(|d| d.index == scope.document)
         .and_then(|d| d.rgd)

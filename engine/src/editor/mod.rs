@@ -1,7 +1,7 @@
 //! Editor services over an RGD text: completion, hover, go-to-definition and the outline (document
 //! symbols), for the wasm package and any native language server. They work on documents in the middle of
 //! being typed: the structure comes from a tolerant line reading ([`outline`]) rather than the YAML loader,
-//! kinds' schemas from the [`Catalog`], and the instance's schema from `spec.schema` built one field at a time.
+//! kinds' schemas from the [`Engine`](crate::Engine)'s catalog, and the instance's schema from `spec.schema` built one field at a time.
 //! No input makes them fail or panic; at worst they have nothing to offer.
 //!
 //! Positions in and out are LSP's (0-based lines, UTF-16 columns): [`crate::position`] converts.

@@ -1,7 +1,7 @@
 //! Editor services on the web application example and on every prefix of every example.
 
 use super::*;
-use crate::catalog::Catalog;
+use crate::engine::{Engine, EngineOptions};
 use crate::position::{LineIndex, LspPosition};
 
 const WEBAPP: &str = include_str!("../../../examples/webapp/rgd.yaml");
@@ -29,6 +29,10 @@ fn typed(after: &str, insert: &str) -> (String, LspPosition) {
     at_marker(&text, "@@")
 }
 
+fn engine() -> Engine {
+    Engine::new(EngineOptions::default()).unwrap()
+}
+
 fn labels(items: &[CompletionItem]) -> Vec<&str> {
     items.iter().map(|i| i.label.as_str()).collect()
 }
@@ -36,7 +40,7 @@ fn labels(items: &[CompletionItem]) -> Vec<&str> {
 #[test]
 fn completion_after_a_deployment_reference_offers_its_spec_fields_with_types() {
     let (text, at) = typed("replicas: 3\n", "          paused: ${deployment.spec.");
-    let items = complete(&text, at, &Catalog::builtin());
+    let items = complete(&text, at, &engine());
     let replicas = items.iter().find(|i| i.label == "replicas").expect("replicas offered");
     assert_eq!(replicas.kind, CompletionKind::Field);
     assert_eq!(replicas.detail.as_deref(), Some("integer"));
@@ -48,7 +52,7 @@ fn completion_after_a_deployment_reference_offers_its_spec_fields_with_types() {
 #[test]
 fn completion_at_the_start_of_an_expression_offers_schema_resources_and_functions() {
     let (text, at) = typed("name: ${schema.spec.name}-service\n", "          x: ${");
-    let items = complete(&text, at, &Catalog::builtin());
+    let items = complete(&text, at, &engine());
     let names = labels(&items);
     for expected in ["schema", "deployment", "ingress", "has", "size", "random.seededString"] {
         assert!(names.contains(&expected), "{expected} missing from {names:?}");
@@ -61,13 +65,13 @@ fn completion_at_the_start_of_an_expression_offers_schema_resources_and_function
 #[test]
 fn completion_of_schema_spec_lists_the_instance_fields_with_their_types() {
     let (text, at) = typed("name: ${schema.spec.name}-service\n", "          x: ${schema.spec.im");
-    let items = complete(&text, at, &Catalog::builtin());
+    let items = complete(&text, at, &engine());
     assert_eq!(labels(&items).first(), Some(&"image"));
     assert_eq!(items[0].detail.as_deref(), Some("string"));
     // The replaced range is the partial word.
     assert_eq!(items[0].range.end.character - items[0].range.start.character, 2);
     let (text, at) = typed("name: ${schema.spec.name}-service\n", "          x: ${schema.spec.ingress.");
-    let items = complete(&text, at, &Catalog::builtin());
+    let items = complete(&text, at, &engine());
     assert_eq!(items[0].label, "enabled");
     assert_eq!(items[0].detail.as_deref(), Some("boolean"));
 }
@@ -75,21 +79,21 @@ fn completion_of_schema_spec_lists_the_instance_fields_with_their_types() {
 #[test]
 fn completion_in_a_simpleschema_value_offers_types_then_markers() {
     let (text, at) = typed("      name: string\n", "      size: int");
-    let items = complete(&text, at, &Catalog::builtin());
+    let items = complete(&text, at, &engine());
     assert_eq!(labels(&items), ["integer"]);
     let (text, at) = typed("      name: string\n", "      size: integer | ");
-    let names = labels(&complete(&text, at, &Catalog::builtin())).into_iter().map(str::to_string).collect::<Vec<_>>();
+    let names = labels(&complete(&text, at, &engine())).into_iter().map(str::to_string).collect::<Vec<_>>();
     assert!(names.contains(&"default".to_string()) && names.contains(&"minimum".to_string()), "{names:?}");
 }
 
 #[test]
 fn completion_at_a_template_key_offers_the_kinds_fields_not_yet_written() {
     let (text, at) = typed("          replicas: 3\n", "          rev");
-    let items = complete(&text, at, &Catalog::builtin());
+    let items = complete(&text, at, &engine());
     assert_eq!(labels(&items), ["revisionHistoryLimit"]);
     assert_eq!(items[0].insert_text.as_deref(), Some("revisionHistoryLimit: "));
     let (text, at) = typed("          replicas: 3\n", "          ");
-    let names = labels(&complete(&text, at, &Catalog::builtin())).into_iter().map(str::to_string).collect::<Vec<_>>();
+    let names = labels(&complete(&text, at, &engine())).into_iter().map(str::to_string).collect::<Vec<_>>();
     assert!(names.contains(&"strategy".to_string()));
     assert!(!names.contains(&"replicas".to_string()), "replicas is already there");
 }
@@ -97,17 +101,17 @@ fn completion_at_a_template_key_offers_the_kinds_fields_not_yet_written() {
 #[test]
 fn completion_at_a_resource_key_offers_the_rgd_structure() {
     let (text, at) = typed("    - id: service\n", "      ready");
-    let items = complete(&text, at, &Catalog::builtin());
+    let items = complete(&text, at, &engine());
     assert_eq!(labels(&items), ["readyWhen"]);
 }
 
 #[test]
 fn hover_on_a_referenced_field_shows_its_type_and_description() {
     let (text, at) = at_marker(&WEBAPP.replace("${deployment.spec.selector", "${deployment.spec.sel@@ector"), "@@");
-    let shown = hover(&text, at, &Catalog::builtin()).expect("a hover");
+    let shown = hover(&text, at, &engine()).expect("a hover");
     assert!(shown.contents.starts_with("**selector**: `LabelSelector`"), "{}", shown.contents);
     let (text, at) = at_marker(&WEBAPP.replacen("replicas: 3", "repl@@icas: 3", 1), "@@");
-    let shown = hover(&text, at, &Catalog::builtin()).expect("a hover");
+    let shown = hover(&text, at, &engine()).expect("a hover");
     assert!(shown.contents.starts_with("**replicas**: `integer`"), "{}", shown.contents);
     assert!(shown.contents.contains("desired pods"), "{}", shown.contents);
 }
@@ -115,10 +119,10 @@ fn hover_on_a_referenced_field_shows_its_type_and_description() {
 #[test]
 fn hover_on_a_resource_id_shows_its_kind_and_dependencies() {
     let (text, at) = at_marker(&WEBAPP.replace("${service.metadata", "${serv@@ice.metadata"), "@@");
-    let shown = hover(&text, at, &Catalog::builtin()).expect("a hover");
+    let shown = hover(&text, at, &engine()).expect("a hover");
     assert_eq!(shown.contents, "**service**: `v1` `Service`\n\nDepends on: deployment");
     let (text, at) = at_marker(&WEBAPP.replace("- id: ingress", "- id: ingr@@ess"), "@@");
-    let shown = hover(&text, at, &Catalog::builtin()).expect("a hover");
+    let shown = hover(&text, at, &engine()).expect("a hover");
     assert!(shown.contents.contains("`networking.k8s.io/v1` `Ingress`"), "{}", shown.contents);
     assert!(shown.contents.ends_with("Depends on: service"), "{}", shown.contents);
 }
@@ -126,7 +130,7 @@ fn hover_on_a_resource_id_shows_its_kind_and_dependencies() {
 #[test]
 fn hover_on_a_schema_field_key_shows_its_simpleschema_type() {
     let (text, at) = at_marker(&WEBAPP.replace("image: string | default", "ima@@ge: string | default"), "@@");
-    let shown = hover(&text, at, &Catalog::builtin()).expect("a hover");
+    let shown = hover(&text, at, &engine()).expect("a hover");
     assert_eq!(shown.contents, "**image**: `string`");
 }
 
@@ -165,14 +169,14 @@ fn positions_after_non_ascii_text_count_utf16_units() {
         "          replicas: 3 # 漢字 😀\n          x: \"😀 ${deployment.spec.@@\"\n",
     );
     let (text, at) = at_marker(&text, "@@");
-    let items = complete(&text, at, &Catalog::builtin());
+    let items = complete(&text, at, &engine());
     assert!(labels(&items).contains(&"replicas"));
     assert_eq!(items[0].range.start, at);
 }
 
 #[test]
 fn every_prefix_of_every_example_gets_answers_without_panicking() {
-    let catalog = Catalog::builtin();
+    let engine = engine();
     for example in EXAMPLES {
         let ends: Vec<usize> = example.char_indices().map(|(i, _)| i).chain([example.len()]).collect();
         let step = if example.len() > 3000 { 13 } else { 5 };
@@ -180,8 +184,8 @@ fn every_prefix_of_every_example_gets_answers_without_panicking() {
             let prefix = &example[..end];
             let index = LineIndex::new(prefix);
             let at = index.lsp_position_of_byte(prefix.len());
-            let _ = complete(prefix, at, &catalog);
-            let _ = hover(prefix, at, &catalog);
+            let _ = complete(prefix, at, &engine);
+            let _ = hover(prefix, at, &engine);
             let _ = definition(prefix, at);
             let _ = symbols(prefix);
         }
@@ -190,7 +194,7 @@ fn every_prefix_of_every_example_gets_answers_without_panicking() {
 
 #[test]
 fn odd_positions_and_texts_are_answered_without_panicking() {
-    let catalog = Catalog::builtin();
+    let engine = engine();
     let texts = [
         "",
         "\n",
@@ -205,8 +209,8 @@ fn odd_positions_and_texts_are_answered_without_panicking() {
         for line in 0..3 {
             for character in [0, 1, 2, 5, 100] {
                 let at = LspPosition { line, character };
-                let _ = complete(text, at, &catalog);
-                let _ = hover(text, at, &catalog);
+                let _ = complete(text, at, &engine);
+                let _ = hover(text, at, &engine);
                 let _ = definition(text, at);
             }
         }
