@@ -11,9 +11,19 @@ use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// A plain JS value for `value`.
+#[cfg(not(feature = "boundary-serde-wasm-bindgen"))]
 pub fn to_js(value: &Value) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value).map_err(|e| failure(&format!("cannot encode the result: {e}")))?;
     JSON::parse(&text)
+}
+
+/// A plain JS value for `value`, built property by property (the measured alternative).
+#[cfg(feature = "boundary-serde-wasm-bindgen")]
+pub fn to_js(value: &Value) -> Result<JsValue, JsValue> {
+    use serde::Serialize;
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| failure(&format!("cannot encode the result: {e}")))
 }
 
 /// The JSON value of a JS value (`undefined` is `null`). Values JSON cannot hold (functions, cycles, `BigInt`)
