@@ -5,7 +5,7 @@
 #   2. wasm-bindgen's JS glue (`--target web`: one module for browsers, bundlers and, through node.js, Node),
 #      with the CLI of exactly the version Cargo.lock names, installed into the cache when missing;
 #   3. wasm-opt from npm's binaryen (installed into the cache), unless KRO_WASM_OPT=0;
-#   4. the hand-written files: package.json (version from Cargo), node.js, index.d.ts, README.md.
+#   4. the hand-written files: package.json (version from Cargo), index.js, node.js, index.d.ts, README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${KRO_CACHE_DIR:-$HOME/.cache/kro-rs}"
@@ -46,5 +46,5 @@ fi
 
 version="$(awk -F'"' '/^\[workspace.package\]/ { p = 1 } p && /^version/ { print $2; exit }' Cargo.toml)"
 sed "s/@VERSION@/$version/" wasm/js/package.json > "$out/package.json"
-cp wasm/js/node.js wasm/js/index.d.ts wasm/README.md "$out/"
+cp wasm/js/index.js wasm/js/node.js wasm/js/index.d.ts wasm/README.md "$out/"
 echo "wasm: built $out ($(wc -c < "$out/kro_engine_bg.wasm") bytes of wasm, $(gzip -9 -c "$out/kro_engine_bg.wasm" | wc -c) gzipped)" >&2

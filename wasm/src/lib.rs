@@ -137,6 +137,16 @@ struct Ready {
 
 fn prepare(rgd: &str, instance: &JsValue, options: &JsValue) -> Result<Prepared, JsValue> {
     let options: RenderOptions = options::read(&from_js(options, "options")?, "options").map_err(|m| failure(&m))?;
+    // Options first: a misuse is reported whatever the input holds.
+    let mut plan_options = PlanOptions::default();
+    if let Some(now) = &options.now {
+        plan_options.now = chrono::DateTime::parse_from_rfc3339(now)
+            .map_err(|_| failure(&format!("options.now {now:?} is not an RFC 3339 time such as 2025-01-01T00:00:00Z")))?
+            .with_timezone(&chrono::Utc);
+    }
+    if let Some(version) = &options.kro_version {
+        plan_options.kro_version.clone_from(version);
+    }
     let engine = engine::engine(&options.crds, options.feature_gates.features()).map_err(|m| failure(&m))?;
     let docs = engine.compile_text(rgd);
     let rgds = match valid_rgds(rgd, &docs, false) {
@@ -167,15 +177,6 @@ fn prepare(rgd: &str, instance: &JsValue, options: &JsValue) -> Result<Prepared,
         Some(Value::Array(items)) => items.clone(),
         Some(_) => return Err(failure("options.observed must be a YAML text or an array of objects")),
     };
-    let mut plan_options = PlanOptions::default();
-    if let Some(now) = options.now {
-        plan_options.now = chrono::DateTime::parse_from_rfc3339(&now)
-            .map_err(|_| failure(&format!("options.now {now:?} is not an RFC 3339 time such as 2025-01-01T00:00:00Z")))?
-            .with_timezone(&chrono::Utc);
-    }
-    if let Some(version) = options.kro_version {
-        plan_options.kro_version = version;
-    }
     let rgd = (*compiled).clone();
     Ok(Prepared::Ready(Box::new(Ready { engine, rgd, instance: prepared, observed, options: plan_options })))
 }
@@ -262,6 +263,12 @@ pub fn rgd_json_schema() -> JsResult {
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
+
+/// Does nothing: the JS wrapper (`wasm/js/index.js`) calls it before every call, so that wasm-bindgen's
+/// re-instantiation after a panic happens before the real call copies its arguments into the old instance.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __ready, skip_typescript)]
+pub fn ready() {}
 
 /// Panics on purpose, so the Node tests can prove a panic becomes a thrown `Error` and the next call works.
 /// Not part of the documented API.

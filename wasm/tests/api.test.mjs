@@ -21,7 +21,7 @@ test('options of the wrong shape are thrown as errors naming the problem', () =>
 });
 
 test('an invalid RGD gives its diagnostics instead of a graph, CRDs or a plan', () => {
-  const broken = webapp.replace('kind: Deployment', 'kind: Deploymnt');
+  const broken = webapp.replace('image: ${schema.spec.image}', 'image: ${schema.spec.imag}');
   for (const result of [kro.graph(broken), kro.crd(broken), kro.render(broken, 'metadata: {name: a}')]) {
     assert.ok(result.diagnostics.length > 0);
   }
