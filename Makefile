@@ -7,7 +7,7 @@ KRO := $(or $(CARGO_TARGET_DIR),target)/debug/kro
 EXAMPLE := examples/webapp
 
 .DEFAULT_GOAL := help
-.PHONY: help build demo test lint test-rust test-e2e wasm bench fuzz fuzz-plan fmt clean
+.PHONY: help build demo test lint test-rust e2e wasm bench fuzz fuzz-plan fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -39,6 +39,9 @@ wasm: ## build and lint the engine for wasm32-unknown-unknown (installs Debian's
 
 test-rust: ## cargo test over the workspace (needs `make apiserver` for the end-to-end tests)
 	$(CARGO) test --locked --workspace
+
+e2e: apiserver ## the end-to-end tests (tests/e2e) against the real API server that `make apiserver` builds
+	$(CARGO) test --locked -p kro-e2e
 
 bench: ## criterion benchmarks of the engine (not part of `make test`)
 	$(CARGO) bench -p kro-engine

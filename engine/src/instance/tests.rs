@@ -1,5 +1,5 @@
 //! Instances checked against CRDs generated from real RGDs; the expected messages are the API server's (see
-//! host-operator/tests/crd_fidelity.rs, which checks them against a real one).
+//! `tests/e2e/tests/crd_fidelity.rs`, which checks them against a real one).
 
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};

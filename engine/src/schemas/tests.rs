@@ -260,6 +260,19 @@ fn standalone_schemas_such_as_a_crd_version() {
 }
 
 #[test]
+fn a_corrupted_copy_of_the_embedded_bundle_is_an_error_not_a_panic() {
+    // The last eight bytes are the CRC-32 and the length of the JSON.
+    let crc = BUILTIN_GZ.len() - 8;
+    let mut bad_checksum = BUILTIN_GZ.to_vec();
+    bad_checksum[crc] ^= 0xff;
+    assert!(matches!(Bundle::from_gzip(&bad_checksum), Err(BundleError::Gzip(_))));
+    let mut bad_body = BUILTIN_GZ.to_vec();
+    bad_body[BUILTIN_GZ.len() / 2] ^= 0x55;
+    assert!(matches!(Bundle::from_gzip(&bad_body), Err(BundleError::Gzip(_))));
+    assert!(matches!(Bundle::from_gzip(&BUILTIN_GZ[..crc]), Err(BundleError::Gzip(_))));
+}
+
+#[test]
 fn bundles_that_do_not_load_say_why() {
     assert!(matches!(Bundle::from_gzip(b"not gzip at all, clearly"), Err(BundleError::Gzip(_))));
     assert!(matches!(Bundle::from_json(b"{"), Err(BundleError::Json(_))));
