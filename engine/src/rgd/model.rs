@@ -90,7 +90,7 @@ pub struct ResourceDef<'a> {
     pub body: Option<Body<'a>>,
     pub ready_when: Vec<&'a Node>,
     pub include_when: Vec<&'a Node>,
-    pub for_each: Vec<Iterator<'a>>,
+    pub for_each: Vec<ForEachDimension<'a>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -119,9 +119,10 @@ impl Body<'_> {
     }
 }
 
-/// One forEach dimension: `- name: ${expr}`.
+/// One forEach dimension as written, `- name: ${expr}`: the iterator name and the node holding its list
+/// expression. (Named apart from [`std::iter::Iterator`], which a glob import of this module would shadow.)
 #[derive(Debug, Clone)]
-pub struct Iterator<'a> {
+pub struct ForEachDimension<'a> {
     pub name: String,
     pub name_span: Span,
     pub value: &'a Node,
@@ -673,7 +674,7 @@ fn read_for_each<'a>(
     id: &str,
     _before: &[ResourceDef<'a>],
     diags: &mut Diagnostics,
-) -> Vec<Iterator<'a>> {
+) -> Vec<ForEachDimension<'a>> {
     let Some((items, node)) = res.list("forEach", diags) else {
         return Vec::new();
     };
@@ -685,7 +686,7 @@ fn read_for_each<'a>(
             node.span,
         );
     }
-    let mut out: Vec<Iterator<'a>> = Vec::new();
+    let mut out: Vec<ForEachDimension<'a>> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = res.path("forEach").index(i);
         let entries = match item.as_map() {
@@ -742,7 +743,7 @@ fn read_for_each<'a>(
             );
             continue;
         }
-        out.push(Iterator { name: key.name.clone(), name_span: key.span, value, path: it_path });
+        out.push(ForEachDimension { name: key.name.clone(), name_span: key.span, value, path: it_path });
     }
     out
 }
