@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::expr::library::Features;
-use crate::rgd::Scope;
+use crate::kube::Scope;
 use crate::schemas::{self, KindSchema, Schema};
 use crate::yaml::Node;
 

@@ -4,7 +4,8 @@
 use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic, Path};
 use crate::graph::{CompiledRgd, build};
-use crate::rgd::{DEFAULT_GROUP, Scope, is_rgd};
+use crate::kube::Scope;
+use crate::rgd::{DEFAULT_GROUP, is_rgd};
 use crate::yaml::{Document, Limits, LoadErrorKind, Node, PathPart, Pos, Span, load_documents};
 
 /// Bounds on input, so a hostile file cannot make the engine (or a browser tab) run away.

@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod expr;
 pub mod graph;
 pub mod instance;
+pub mod kube;
 pub mod output;
 pub mod plan;
 pub mod rgd;

@@ -14,7 +14,9 @@ use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::expr::check::{ConditionCalls, OMIT_GATE_MESSAGE, condition_calls, uses_omit};
 use crate::expr::library::runtime::BUILTIN_CONDITION_TYPES;
-use crate::rgd::{BodyKind, ResourceDef, Rgd, Scope, read_rgd, suggest};
+use crate::expr::parse_cel;
+use crate::kube::Scope;
+use crate::rgd::{BodyKind, ResourceDef, Rgd, read_rgd, suggest};
 use crate::simpleschema::SchemaBuilder;
 use crate::yaml::Node;
 
@@ -34,7 +36,7 @@ pub fn build(doc: &Node, catalog: &Catalog) -> (Option<CompiledRgd>, Diagnostics
 fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Option<CompiledRgd> {
     let schema = &rgd.schema;
     let spec_schema = {
-        let mut builder = SchemaBuilder::new(diags);
+        let mut builder = SchemaBuilder::new(diags, |rule| parse_cel(rule).map(drop).map_err(|e| e.to_string()));
         if let Some(types) = schema.types {
             builder.load_custom_types(types, &schema.path.key("types"));
         }

@@ -5,13 +5,14 @@ use serde_json::{Map, Value};
 
 use super::access::{Fields, closest, is_dns_label_1035, is_dns_label_1123, is_dns_subdomain};
 use crate::diagnostics::{Code, Diagnostics, Path};
+use crate::kube::{CEL_RESERVED_WORDS, Scope};
 use crate::yaml::{Node, Span};
 
 pub const RGD_API_VERSION: &str = "kro.run/v1alpha1";
 pub const RGD_KIND: &str = "ResourceGraphDefinition";
 pub const DEFAULT_GROUP: &str = "kro.run";
 
-/// Words kro reserves besides CEL's own ([`crate::expr::CEL_RESERVED_WORDS`]): neither can be a resource id
+/// Words kro reserves besides CEL's own ([`CEL_RESERVED_WORDS`]): neither can be a resource id
 /// or a forEach iterator name.
 pub const KRO_RESERVED_WORDS: &[&str] = &[
     "apiVersion",
@@ -50,13 +51,7 @@ pub const KRO_RESERVED_WORDS: &[&str] = &[
 
 /// Whether `name` is reserved, by kro or by CEL.
 pub fn is_reserved(name: &str) -> bool {
-    KRO_RESERVED_WORDS.contains(&name) || crate::expr::CEL_RESERVED_WORDS.contains(&name)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Scope {
-    Namespaced,
-    Cluster,
+    KRO_RESERVED_WORDS.contains(&name) || CEL_RESERVED_WORDS.contains(&name)
 }
 
 /// `spec.schema`: the API the RGD defines.
