@@ -132,7 +132,16 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
         })
         .collect();
     let status_template = schema.status.map_or(Value::Null, Node::to_json);
-    Some(CompiledRgd { name: rgd.name.clone(), api, crd, resources, order, expressions: sites, status_template })
+    Some(CompiledRgd {
+        name: rgd.name.clone(),
+        api,
+        crd,
+        resources,
+        order,
+        expressions: sites,
+        status_template,
+        templates: None,
+    })
 }
 
 fn collect_resource(position: usize, res: &ResourceDef<'_>, collector: &mut Collector<'_>) {
