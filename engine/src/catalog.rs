@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use serde_json::Value;
 
 use crate::expr::library::Features;
-use crate::rgd::Scope;
+use crate::kube::Scope;
 use crate::schemas::{self, KindSchema, Schema};
 use crate::yaml::Node;
 

@@ -7,8 +7,9 @@ use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic, Path};
 use crate::graph::dag::Dag;
 use crate::graph::{CompiledRgd, build};
-use crate::rgd::{DEFAULT_GROUP, Scope, is_rgd};
-use crate::yaml::{Document, Limits, LoadErrorKind, Node, PathPart, Pos, Span, load_documents};
+use crate::kube::Scope;
+use crate::rgd::{DEFAULT_GROUP, is_rgd};
+use crate::yaml::{Document, Limits, LoadErrorKind, Node, Pos, Segment as PathPart, Span, load_documents};
 
 /// Bounds on input, so a hostile file cannot make the engine (or a browser tab) run away.
 #[derive(Debug, Clone, Copy)]

@@ -34,6 +34,7 @@ mod engine;
 pub mod expr;
 pub mod graph;
 pub mod instance;
+pub mod kube;
 pub mod output;
 pub mod plan;
 pub mod rgd;

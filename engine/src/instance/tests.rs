@@ -523,9 +523,9 @@ fn apply_defaults_alone_keeps_unknown_fields() {
 
 #[test]
 fn paths_print_as_the_api_server_prints_them() {
-    let p = FieldPath::default().field("spec").field("labels").key("app.kubernetes.io/name");
+    let p = InstancePath::default().field("spec").field("labels").key("app.kubernetes.io/name");
     assert_eq!(p.to_string(), "spec.labels[app.kubernetes.io/name]");
-    assert_eq!(FieldPath::default().field("spec").field("hosts").index(2).to_string(), "spec.hosts[2]");
+    assert_eq!(InstancePath::default().field("spec").field("hosts").index(2).to_string(), "spec.hosts[2]");
 }
 
 #[test]

@@ -30,7 +30,7 @@ use crate::catalog::{Catalog, KindInfo};
 use crate::expr::eval::{Bindings, EvalError, Evaluator};
 use crate::expr::values::cel_type_name;
 use crate::graph::{CompiledRgd, Resource};
-use crate::rgd::Scope;
+use crate::kube::Scope;
 use crate::schemas::Schema;
 use identity::Owner;
 pub use identity::{Inventory, ObjectKey};
