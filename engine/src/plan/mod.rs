@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::catalog::{Catalog, KindInfo};
+use crate::catalog::{Catalog, KindInfo, ResourceType};
 use crate::expr::eval::{Bindings, EvalError, Evaluator};
 use crate::expr::values::cel_type_name;
 use crate::graph::{CompiledRgd, Resource};
@@ -121,6 +121,9 @@ pub struct Apply {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
     pub object: Value,
+    /// Where a kube client applies it (group, version, plural, scope), when the catalog knows the kind.
+    #[serde(skip)]
+    pub resource_type: Option<ResourceType>,
 }
 
 /// The patch to the instance's own metadata.
@@ -445,7 +448,8 @@ impl<'a> Planner<'a> {
         if let Err(message) = self.claim(id, &key) {
             return self.wait(id, ReasonCode::Error, message);
         }
-        self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: None, object });
+        let resource_type = self.input.catalog.resource_type(&resource.api_version, &resource.kind);
+        self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: None, object, resource_type });
         let Some(observed) = self.observed.get(&key).copied() else {
             self.wait(id, ReasonCode::AwaitingObservation, format!("applied {key}; ready once it is observed"));
             return;
@@ -544,7 +548,14 @@ impl<'a> Planner<'a> {
         // orderedIntersection), never an item the collection no longer has.
         let mut current = Vec::with_capacity(objects.len());
         for (position, (object, key)) in objects.into_iter().zip(keys).enumerate() {
-            self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: Some(position), object });
+            let resource_type = self.input.catalog.resource_type(&resource.api_version, &resource.kind);
+            self.plan.resources.push(Apply {
+                id: id.to_string(),
+                wave: resource.wave,
+                index: Some(position),
+                object,
+                resource_type,
+            });
             let Some(observed) = self.observed.get(&key).copied() else {
                 all_observed = false;
                 not_ready.push(format!("{key} not observed yet"));
