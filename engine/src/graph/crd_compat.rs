@@ -105,7 +105,7 @@ fn compare(old: &Value, new: &Value, path: &str, changes: &mut Vec<BreakingChang
     match (text(old, "pattern"), text(new, "pattern")) {
         (None, Some(p)) => push(ChangeKind::PatternAdded, format!("pattern {p:?} added")),
         (Some(a), Some(b)) if a != b => {
-            push(ChangeKind::PatternChanged, format!("pattern changed from {a:?} to {b:?}"))
+            push(ChangeKind::PatternChanged, format!("pattern changed from {a:?} to {b:?}"));
         }
         _ => {}
     }
