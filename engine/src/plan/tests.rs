@@ -1,6 +1,12 @@
 use serde_json::{Value, json};
 
+use std::time::Duration;
+
+use super::identity::Owner;
 use super::*;
+use crate::catalog::Catalog;
+use crate::expr::eval::Evaluator;
+use crate::graph::CompiledRgd;
 use crate::compile::{InputLimits, compile};
 
 fn rgd(yaml: &str) -> CompiledRgd {
