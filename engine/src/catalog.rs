@@ -220,6 +220,28 @@ impl Catalog {
         true
     }
 
+    /// Adds (or replaces) one served version of a kind from its OpenAPI schema, as a cluster's discovery serves
+    /// it for an API that is not a CRD (an aggregated API, or a built-in of another Kubernetes release). The
+    /// schema must be self-contained, or point only into the built-in bundle's `#/definitions/...`.
+    pub fn add_kind_schema(&mut self, kind: &ResourceType, schema: Value) {
+        let key = (kind.group.clone(), kind.kind.clone());
+        let scope = if kind.namespaced { Scope::Namespaced } else { Scope::Cluster };
+        let mut entry = self.find_crd(&key).cloned().unwrap_or_else(|| CrdKind {
+            scope,
+            plural: kind.plural.clone(),
+            versions: Vec::new(),
+            version_names: Vec::new(),
+        });
+        entry.scope = scope;
+        entry.plural.clone_from(&kind.plural);
+        entry.versions.retain(|(v, _)| *v != kind.version);
+        entry.versions.push((kind.version.clone(), schema));
+        entry.version_names = entry.versions.iter().map(|(n, _)| n.clone()).collect();
+        self.rgd_kinds.remove(&key);
+        self.removed.retain(|k| k != &key);
+        self.crds.insert(key, Arc::new(entry));
+    }
+
     /// Forgets the CRD of `kind` in `group` (deleted from the cluster); `false` if it was not known.
     pub fn remove_crd(&mut self, group: &str, kind: &str) -> bool {
         let key = (group.to_string(), kind.to_string());
