@@ -189,21 +189,15 @@ impl Catalog {
             _ => Scope::Namespaced,
         };
         let (Some(group), Some(kind)) = (group, kind) else { return false };
-        let versions: Vec<(String, Value)> = spec
-            .and_then(|s| s.get("versions"))
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|v| {
-                let name = v.get("name")?.as_str()?.to_string();
-                let mut schema = v.pointer("/schema/openAPIV3Schema").cloned().unwrap_or(Value::Bool(true));
+        let versions: Vec<(String, Value)> = crate::graph::crd::version_schemas(doc)
+            .map(|(name, schema)| {
+                let mut schema = schema.cloned().unwrap_or(Value::Bool(true));
                 // The API server gives every custom resource the full ObjectMeta, whatever the CRD says of
                 // `metadata` (at most `type: object`): check templates and expressions against that.
                 if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
                     properties.insert("metadata".to_string(), serde_json::json!({"$ref": OBJECT_META}));
                 }
-                Some((name, schema))
+                (name.to_string(), schema)
             })
             .collect();
         let version_names = versions.iter().map(|(n, _)| n.clone()).collect();
