@@ -63,11 +63,16 @@ fn on_huge_line(text: &str, offset: u32) -> bool {
     end - start > LONGEST_FRAME_LINE
 }
 
-/// Renders diagnostics of one file as text with code frames.
+/// Renders diagnostics of one file as text with code frames, in colour if `stream` takes it.
 pub fn render_text(file: &str, text: &str, diagnostics: &[Diagnostic], stream: Stream) -> String {
+    render_frames(file, text, diagnostics, use_colour(stream))
+}
+
+/// Renders diagnostics of one file as text with code frames.
+pub fn render_frames(file: &str, text: &str, diagnostics: &[Diagnostic], colour: bool) -> String {
     let source = SimpleFile::new(file, text);
     let config = Config::default();
-    let mut buffer = if use_colour(stream) { Buffer::ansi() } else { Buffer::no_color() };
+    let mut buffer = if colour { Buffer::ansi() } else { Buffer::no_color() };
     for d in diagnostics {
         let severity = match d.severity {
             Severity::Error => FrameSeverity::Error,
