@@ -2,10 +2,10 @@
 //! RGD and the span in the file. Diagnostics are values; the engine collects every independent one in a pass.
 
 mod codes;
-mod path;
 
+/// Where a diagnostic is: a path inside the document (defined with the YAML tree it points into).
+pub use crate::yaml::{Path, Segment};
 pub use codes::Code;
-pub use path::{Path, Segment};
 
 use crate::yaml::Span;
 

@@ -3,7 +3,8 @@
 use serde_json::{Map, Value, json};
 
 use super::model::InstanceApi;
-use crate::rgd::{SchemaDef, Scope};
+use crate::kube::Scope;
+use crate::rgd::SchemaDef;
 
 /// The plural resource name: kro pluralises the lowercased kind with flect; `pluralizer` agrees on ordinary
 /// English nouns (tests pin the common cases).

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::rgd::Scope;
+use crate::kube::Scope;
 
 fn kind(group: &str, version: &str, name: &str) -> KindSchema<'static> {
     builtin().kind(group, version, name).unwrap_or_else(|| panic!("{group}/{version} {name} is not in the bundle"))

@@ -19,10 +19,16 @@ struct CustomType {
     required: bool,
 }
 
+/// Checks that a `validation=` marker's rule is CEL, saying why when it is not. SimpleSchema comes before
+/// expressions in the pipeline, so the builder is handed the CEL parser (the graph build passes the one of
+/// `expr`) rather than reaching forward for it.
+pub type RuleSyntaxCheck = fn(&str) -> Result<(), String>;
+
 /// Builds OpenAPI schemas from SimpleSchema, collecting every error it finds into `diags`.
 #[derive(Debug)]
 pub struct SchemaBuilder<'d> {
     diags: &'d mut Diagnostics,
+    rule_syntax: RuleSyntaxCheck,
     /// Built custom types; a name that failed to build is absent from `custom` but present in `declared`, so
     /// its uses are not reported a second time as unknown.
     custom: HashMap<String, CustomType>,
@@ -30,8 +36,8 @@ pub struct SchemaBuilder<'d> {
 }
 
 impl<'d> SchemaBuilder<'d> {
-    pub fn new(diags: &'d mut Diagnostics) -> Self {
-        Self { diags, custom: HashMap::new(), declared: HashSet::new() }
+    pub fn new(diags: &'d mut Diagnostics, rule_syntax: RuleSyntaxCheck) -> Self {
+        Self { diags, rule_syntax, custom: HashMap::new(), declared: HashSet::new() }
     }
 
     /// Loads `schema.types`, in dependency order, reporting unknown names and cycles.
@@ -182,7 +188,7 @@ impl<'d> SchemaBuilder<'d> {
         };
         let mut ok = true;
         for marker in &markers {
-            if let Err((code, message)) = apply_marker(&mut built, marker) {
+            if let Err((code, message)) = apply_marker(&mut built, marker, self.rule_syntax) {
                 let span = node.span_within(marker_offset + marker.at.0, marker.at.1 - marker.at.0);
                 self.diags.error(code, message, path, span);
                 ok = false;
@@ -296,7 +302,7 @@ fn schema_type(schema: &Value) -> &str {
     schema.get("type").and_then(Value::as_str).unwrap_or("object")
 }
 
-fn apply_marker(built: &mut Built, marker: &Marker) -> Result<(), (Code, String)> {
+fn apply_marker(built: &mut Built, marker: &Marker, rule_syntax: RuleSyntaxCheck) -> Result<(), (Code, String)> {
     let invalid = |m: String| (Code::MarkerInvalidValue, m);
     let ty = schema_type(&built.schema).to_string();
     let Some(schema) = built.schema.as_object_mut() else {
@@ -394,7 +400,7 @@ fn apply_marker(built: &mut Built, marker: &Marker) -> Result<(), (Code, String)
                     "validation failed: the validation marker needs a CEL rule, e.g. validation=\"self > 0\"".into(),
                 ));
             }
-            if let Err(e) = crate::expr::parse_cel(value) {
+            if let Err(e) = rule_syntax(value) {
                 return Err(invalid(format!("validation rule {value:?} is not valid CEL: {e}")));
             }
             push_validation(schema, value, "validation failed");

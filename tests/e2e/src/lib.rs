@@ -17,10 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kro_engine::expr::eval::{EvalLimits, Evaluator};
-use kro_engine::plan::{self, PlanInput, PlanOptions};
-use kro_engine::yaml::{Limits, Node, load_documents};
-use kro_engine::{Catalog, CompiledRgd, InputLimits, compile, output};
+use kro_engine::{CompiledRgd, Engine, EngineOptions, PlanOptions, output};
 use serde_json::Value;
 
 /// The repository's root folder.
@@ -43,17 +40,21 @@ fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))
 }
 
+/// The engine the tests use: kro's defaults, the built-in kinds.
+pub fn engine() -> Result<Engine, String> {
+    Engine::new(EngineOptions::default()).map_err(|e| e.to_string())
+}
+
 /// The non-empty YAML documents of `text` as JSON.
 pub fn yaml_to_json(text: &str, what: &str) -> Result<Vec<Value>, String> {
-    let docs = load_documents(text, Limits::default()).map_err(|e| format!("{what}: not YAML: {e:?}"))?;
-    Ok(docs.iter().filter_map(|d| d.root.as_ref()).map(Node::to_json).filter(|v| !v.is_null()).collect())
+    let objects = engine()?.load_objects(text).map_err(|d| format!("{what}: not YAML: {}", d.message))?;
+    Ok(objects.into_iter().filter(|v| !v.is_null()).collect())
 }
 
 /// The RGDs of a file, compiled against the built-in kinds, as `kro crd` and `kro render` compile them; any
 /// diagnostic is an error here, since the inputs of these tests are valid.
-fn compiled(rgd: &Path) -> Result<Vec<CompiledRgd>, String> {
-    let text = read(rgd)?;
-    let docs = compile(&text, &Catalog::builtin(), &InputLimits::default());
+fn compiled(engine: &Engine, rgd: &Path) -> Result<Vec<CompiledRgd>, String> {
+    let docs = engine.compile_text(&read(rgd)?);
     let diagnostics: Vec<String> =
         docs.iter().flat_map(|d| &d.diagnostics).map(|d| format!("{}: {}", d.code, d.message)).collect();
     if !diagnostics.is_empty() {
@@ -64,42 +65,28 @@ fn compiled(rgd: &Path) -> Result<Vec<CompiledRgd>, String> {
 
 /// What `kro crd` prints for an RGD file: its CRDs as multi-document YAML.
 pub fn crd_yaml(rgd: &Path) -> Result<String, String> {
-    Ok(compiled(rgd)?.iter().map(output::crd_yaml).collect())
+    Ok(compiled(&engine()?, rgd)?.iter().map(output::crd_yaml).collect())
 }
 
 /// The objects of the last step of a simulated reconcile of an example (`rgd.yaml`, `instance.yaml` and, when
 /// present, `observed.yaml`), as `kro render --simulate` plans them: everything the instance stands for.
 pub fn simulated_objects(example: &Path) -> Result<Vec<Value>, String> {
-    let rgds = compiled(&example.join("rgd.yaml"))?;
+    let engine = engine()?;
+    let rgds = compiled(&engine, &example.join("rgd.yaml"))?;
     let [rgd] = rgds.as_slice() else {
         return Err(format!("{}: expected one RGD, found {}", example.display(), rgds.len()));
     };
-    let instance_text = read(&example.join("instance.yaml"))?;
-    let instance_docs =
-        load_documents(&instance_text, Limits::default()).map_err(|e| format!("instance.yaml: not YAML: {e:?}"))?;
-    let [instance_node] = instance_docs.iter().filter_map(|d| d.root.as_ref()).collect::<Vec<_>>()[..] else {
-        return Err(format!("{}: instance.yaml must hold one document", example.display()));
-    };
-    let instance = plan::prepare_instance(rgd, instance_node).map_err(|findings| {
-        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    let instance = engine.instance_from_text(rgd, &read(&example.join("instance.yaml"))?).map_err(|diagnostics| {
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
         format!("{}: invalid instance: {}", example.display(), messages.join("; "))
     })?;
     let observed_path = example.join("observed.yaml");
     let observed =
         if observed_path.exists() { yaml_to_json(&read(&observed_path)?, "observed.yaml")? } else { Vec::new() };
-    let evaluator = Evaluator::new(EvalLimits::default()).map_err(|e| e.message)?;
-    let catalog = Catalog::builtin();
-    let options = PlanOptions::default();
-    let input = PlanInput {
-        rgd,
-        catalog: &catalog,
-        evaluator: &evaluator,
-        instance: &instance,
-        observed: &observed,
-        options: &options,
-    };
-    let (steps, result) = plan::simulate(&input);
-    result.map_err(|reason| format!("{}: the simulated reconcile got stuck: {reason}", example.display()))?;
-    let last = steps.last().ok_or_else(|| format!("{}: the simulation has no step", example.display()))?;
+    let simulation = engine.simulate(rgd, &instance, &observed, &PlanOptions::default());
+    simulation
+        .outcome
+        .map_err(|reason| format!("{}: the simulated reconcile got stuck: {reason}", example.display()))?;
+    let last = simulation.steps.last().ok_or_else(|| format!("{}: the simulation has no step", example.display()))?;
     Ok(last.plan.resources.iter().map(|a| a.object.clone()).collect())
 }
