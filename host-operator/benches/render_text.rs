@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use kro_engine::{Catalog, Diagnostic, InputLimits, compile};
+use kro_engine::{Diagnostic, Engine, EngineOptions};
 
 const LINES: usize = 10_000;
 const ERRORS: usize = 1_000;
@@ -35,8 +35,8 @@ fn generated() -> String {
 
 fn bench(c: &mut Criterion) {
     let text = generated();
-    let diagnostics: Vec<Diagnostic> =
-        compile(&text, &Catalog::builtin(), &InputLimits::default()).into_iter().flat_map(|d| d.diagnostics).collect();
+    let engine = Engine::new(EngineOptions::default()).unwrap();
+    let diagnostics: Vec<Diagnostic> = engine.compile_text(&text).into_iter().flat_map(|d| d.diagnostics).collect();
     assert_eq!(diagnostics.len(), ERRORS, "the generated RGD has one error per resource");
 
     let mut group = c.benchmark_group("render_text");
