@@ -250,6 +250,39 @@ mod tests {
         assert!(engine.catalog_mut().remove_crd("example.com", "Bucket"));
         assert_eq!(engine.resource_type("example.com/v1", "Bucket"), None);
         assert!(before.resource_type("example.com/v1", "Bucket").is_some(), "a clone keeps its catalog");
+        // A kind known only from discovery's OpenAPI schema: templates of it are checked against that schema.
+        let widget = ResourceType {
+            group: "metrics.example.com".into(),
+            version: "v1beta1".into(),
+            kind: "Widget".into(),
+            plural: "widgets".into(),
+            namespaced: true,
+        };
+        let schema = serde_json::json!({"type": "object", "properties": {
+            "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+            "metadata": {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
+            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}}});
+        engine.catalog_mut().add_kind_schema(&widget, schema);
+        assert_eq!(engine.resource_type("metrics.example.com/v1beta1", "Widget"), Some(widget));
+        let rgd = r"
+apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata: {name: widgets}
+spec:
+  schema: {apiVersion: v1alpha1, kind: WidgetSet, spec: {size: integer}}
+  resources:
+    - id: widget
+      template:
+        apiVersion: metrics.example.com/v1beta1
+        kind: Widget
+        metadata: {name: w}
+        spec:
+          size: ${schema.spec.size}
+          colour: red
+";
+        let docs = engine.compile_text(rgd);
+        let codes: Vec<&str> = docs[0].diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["unknown-template-field"], "{:?}", docs[0].diagnostics);
         // A compile layers the RGDs it defines over the shared catalog and leaves it as it was.
         let _ = engine.compile_text(include_str!("../../examples/webapp/rgd.yaml"));
         assert!(engine.catalog().lookup("kro.run", "v1alpha1", "Application").is_none());

@@ -51,5 +51,8 @@ pub use expr::eval::{EvalError, EvalErrorKind, EvalLimits};
 pub use expr::library::Features;
 pub use graph::CompiledRgd;
 pub use graph::crd_compat::{self, BreakingChange, ChangeKind, breaking_changes};
-pub use plan::{Apply, InstanceState, ObjectKey, Plan, PlanOptions, Simulation, SimulationError, SimulationStep};
+pub use plan::{
+    Apply, DEFAULT_NOW, InstanceState, ObjectKey, Plan, PlanOptions, Simulation, SimulationError, SimulationStep,
+};
 pub use rgd_status::{HostConditions, RgdState, RgdStatus};
+pub use yaml::{Pos, Span};

@@ -12,6 +12,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::crd::version_schemas;
+
 /// What kind of breaking change, in kro's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -65,27 +67,17 @@ pub fn breaking_changes(installed: &Value, generated: &Value) -> Vec<BreakingCha
             message: format!("scope changed from {} to {}", scope(installed), scope(generated)),
         });
     }
-    let versions = |crd: &Value| -> Vec<(String, Value)> {
-        crd.pointer("/spec/versions")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|v| {
-                let name = v.get("name")?.as_str()?.to_string();
-                Some((name, v.pointer("/schema/openAPIV3Schema").cloned().unwrap_or(Value::Null)))
-            })
-            .collect()
-    };
-    let new_versions = versions(generated);
-    for (name, old_schema) in versions(installed) {
+    let new_versions: Vec<(&str, Option<&Value>)> = version_schemas(generated).collect();
+    for (name, old_schema) in version_schemas(installed) {
         match new_versions.iter().find(|(n, _)| *n == name) {
             None => changes.push(BreakingChange {
                 kind: ChangeKind::VersionRemoved,
-                path: name.clone(),
+                path: name.to_string(),
                 message: format!("version {name} is no longer served"),
             }),
-            Some((_, new_schema)) => compare(&old_schema, new_schema, &name, &mut changes),
+            Some((_, new_schema)) => {
+                compare(old_schema.unwrap_or(&Value::Null), new_schema.unwrap_or(&Value::Null), name, &mut changes);
+            }
         }
     }
     changes

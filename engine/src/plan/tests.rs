@@ -5,9 +5,9 @@ use std::time::Duration;
 use super::identity::Owner;
 use super::*;
 use crate::catalog::Catalog;
+use crate::compile::{InputLimits, compile};
 use crate::expr::eval::Evaluator;
 use crate::graph::CompiledRgd;
-use crate::compile::{InputLimits, compile};
 
 fn rgd(yaml: &str) -> CompiledRgd {
     let docs = compile(yaml, &std::sync::Arc::new(Catalog::builtin()), &InputLimits::default());
