@@ -3,6 +3,7 @@
 
 mod crd;
 mod graph;
+mod operator;
 mod render;
 mod schema;
 mod validate;
@@ -111,6 +112,7 @@ pub fn run() -> ExitCode {
             render::render(&args)
         }
         Command::Schema => schema::schema(),
+        Command::Operator(args) => operator::operator(args),
     };
     outcome.into()
 }

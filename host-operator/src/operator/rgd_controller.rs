@@ -1,0 +1,295 @@
+//! The ResourceGraphDefinition controller: compile each RGD with the engine against every kind the cluster
+//! serves (the built-in bundle plus every CRD, watched, so a CRD installed later re-validates the RGDs that
+//! wait for it), install its CRD, start or restart its instance controller, and write kro's RGD status
+//! (`state`, `topologicalOrder`, `resources`, conditions `GraphAccepted`, `KindReady`, `ControllerReady`,
+//! `Ready`). Deleting an RGD stops its controller; its CRD stays unless `--allow-crd-deletion`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kro_engine::Catalog;
+use kro_engine::plan::identity;
+use kube::api::{DeleteParams, Patch, PatchParams};
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client, ResourceExt};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use super::crd_install::{self, ALLOW_BREAKING_CHANGES, InstallError};
+use super::engine::{self, Engine};
+use super::executor::{ReconcileError, is_not_found};
+use super::instance_controller::{ControllerSpec, Registry};
+use super::metrics::Metrics;
+use super::rgd_types::{Condition, ResourceGraphDefinition, ResourceGraphDefinitionStatus};
+use super::{Options, Shared, discovery};
+
+/// Runs until shutdown; then stops every instance controller (each drains its reconciles).
+pub async fn run(
+    client: Client,
+    options: Options,
+    metrics: Arc<Metrics>,
+    shutdown: watch::Receiver<bool>,
+    on_ready: impl FnOnce(),
+) -> anyhow::Result<()> {
+    let (crds, crd_writer) = reflector::store::<CustomResourceDefinition>();
+    let crd_stream = reflector::reflector(crd_writer, watcher(Api::all(client.clone()), watcher::Config::default()))
+        .default_backoff()
+        .touched_objects();
+    let shared = Arc::new(Shared {
+        client: client.clone(),
+        options,
+        metrics,
+        discovery: discovery::Discovery::default(),
+        crds,
+        instance_controllers: Registry::default(),
+        shutdown,
+    });
+    let controller = Controller::new(Api::<ResourceGraphDefinition>::all(client), watcher::Config::default());
+    let rgds = controller.store();
+    let controller = controller.watches_stream(crd_stream, move |crd| rgds_to_revisit(&rgds, &crd));
+    on_ready();
+    controller
+        .graceful_shutdown_on(shared.on_shutdown())
+        .run(reconcile, error_policy, Arc::clone(&shared))
+        .for_each(|_| futures::future::ready(()))
+        .await;
+    shared.instance_controllers.stop_all().await;
+    Ok(())
+}
+
+/// A CRD event concerns the RGD that owns the CRD, and every RGD not Active (it may be waiting for that kind).
+fn rgds_to_revisit(
+    rgds: &Store<ResourceGraphDefinition>,
+    crd: &CustomResourceDefinition,
+) -> Vec<ObjectRef<ResourceGraphDefinition>> {
+    let owner = crd.labels().get(identity::RGD_NAME).cloned();
+    rgds.state()
+        .iter()
+        .filter(|rgd| {
+            Some(rgd.name_any()) == owner || rgd.status.as_ref().and_then(|s| s.state.as_deref()) != Some("Active")
+        })
+        .map(|rgd| ObjectRef::from_obj(rgd.as_ref()))
+        .collect()
+}
+
+async fn reconcile(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -> Result<Action, ReconcileError> {
+    let span = tracing::info_span!("rgd", rgd = %rgd.name_any());
+    reconcile_rgd(rgd, shared).instrument(span).await
+}
+
+async fn reconcile_rgd(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -> Result<Action, ReconcileError> {
+    // Compiling before every CRD is known would report kinds as missing that are only not listed yet.
+    let _ = shared.crds.wait_until_ready().await;
+    let name = rgd.name_any();
+    let api: Api<ResourceGraphDefinition> = Api::all(shared.client.clone());
+    if rgd.metadata.deletion_timestamp.is_some() {
+        return finalize(&shared, &api, &rgd).await;
+    }
+    if !rgd.finalizers().iter().any(|f| f == identity::FINALIZER) {
+        let mut finalizers = rgd.finalizers().to_vec();
+        finalizers.push(identity::FINALIZER.to_string());
+        let body = json!({"metadata": {"finalizers": finalizers, "resourceVersion": rgd.resource_version()}});
+        api.patch(&name, &PatchParams::default(), &Patch::Merge(&body)).await?;
+    }
+    let generation = rgd.metadata.generation;
+    let object = serde_json::to_value(rgd.as_ref()).map_err(|e| ReconcileError(e.to_string()))?;
+    let engine = Engine::new(catalog(&shared.crds), shared.options.features).map_err(ReconcileError)?;
+    let compiled = engine.compile(&object);
+    shared.metrics.rgd_built(compiled.rgd.is_none());
+    let condition = |t: &str, s: &str, r: &str, m: &str| engine::condition(t, s, r, m, generation);
+    let mut requeue = None;
+    let status = match compiled.rgd {
+        None => {
+            let message = compiled.errors.join("; ");
+            tracing::info!(%message, "invalid RGD");
+            shared.instance_controllers.stop(&shared, &name).await;
+            ResourceGraphDefinitionStatus {
+                conditions: vec![
+                    condition("GraphAccepted", "False", "InvalidResourceGraph", &message),
+                    condition("KindReady", "Unknown", "AwaitingReconciliation", "waiting for a valid resource graph"),
+                    condition(
+                        "ControllerReady",
+                        "Unknown",
+                        "AwaitingReconciliation",
+                        "waiting for a valid resource graph",
+                    ),
+                ],
+                ..ResourceGraphDefinitionStatus::default()
+            }
+        }
+        Some(compiled) => {
+            let mut status = engine::graph_status(&compiled);
+            status.conditions.push(condition("GraphAccepted", "True", "Valid", "resource graph and schema are valid"));
+            let crd_name = compiled.crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+            let installed = shared.crds.get(&ObjectRef::new(crd_name));
+            let owner = crd_install::Owner {
+                rgd_name: &name,
+                rgd_uid: &rgd.uid().unwrap_or_default(),
+                allow_breaking: rgd.annotations().get(ALLOW_BREAKING_CHANGES).is_some_and(|v| v == "true"),
+                kro_version: env!("CARGO_PKG_VERSION"),
+            };
+            let crds: Api<CustomResourceDefinition> = Api::all(shared.client.clone());
+            match crd_install::ensure(&crds, installed.as_deref(), &compiled.crd, &owner).await {
+                Err(e) => {
+                    if let InstallError::Api(_) | InstallError::NotEstablished(_) = e {
+                        requeue = Some(Duration::from_secs(5));
+                    }
+                    status.conditions.push(condition("KindReady", "False", "Failed", &e.to_string()));
+                    status.conditions.push(condition(
+                        "ControllerReady",
+                        "Unknown",
+                        "AwaitingReconciliation",
+                        "waiting for the kind",
+                    ));
+                }
+                Ok(()) => {
+                    let api = &compiled.api;
+                    let kind_ready = format!("kind {} has been accepted and ready", api.kind);
+                    status.conditions.push(condition("KindReady", "True", "Ready", &kind_ready));
+                    shared.discovery.forget(&api.api_version(), &api.kind);
+                    match shared.discovery.resolve(&shared.client, &api.api_version(), &api.kind).await {
+                        Ok(served) => {
+                            let fingerprint = format!(
+                                "{}/{}/{}",
+                                rgd.uid().unwrap_or_default(),
+                                generation.unwrap_or_default(),
+                                api.api_version()
+                            );
+                            let spec = ControllerSpec {
+                                rgd: Arc::clone(&compiled),
+                                rgd_uid: rgd.uid().unwrap_or_default(),
+                                engine: Arc::new(engine),
+                                instances: served,
+                            };
+                            if shared.instance_controllers.ensure(&shared, &name, fingerprint, spec).await {
+                                tracing::info!(kind = %api.kind, "instance controller (re)started");
+                            }
+                            status.conditions.push(condition(
+                                "ControllerReady",
+                                "True",
+                                "Running",
+                                "controller is running",
+                            ));
+                        }
+                        Err(e) => {
+                            requeue = Some(Duration::from_secs(2));
+                            let message = format!("kind {} is not served yet: {e}", api.kind);
+                            status.conditions.push(condition("ControllerReady", "False", "FailedToStart", &message));
+                        }
+                    }
+                }
+            }
+            status
+        }
+    };
+    write_status(&shared, &api, &rgd, status).await?;
+    Ok(requeue.map_or_else(Action::await_change, Action::requeue))
+}
+
+/// Adds the root `Ready` condition and the state (Active iff the three conditions are True), keeps the
+/// transition times of unchanged conditions, and writes the status when it changed.
+async fn write_status(
+    shared: &Shared,
+    api: &Api<ResourceGraphDefinition>,
+    rgd: &ResourceGraphDefinition,
+    mut status: ResourceGraphDefinitionStatus,
+) -> Result<(), ReconcileError> {
+    let generation = rgd.metadata.generation;
+    let first_not_true = status
+        .conditions
+        .iter()
+        .find(|c| c.status == "False")
+        .or_else(|| status.conditions.iter().find(|c| c.status != "True"))
+        .cloned();
+    let ready = match first_not_true {
+        None => engine::condition("Ready", "True", "Ready", "resource graph definition is ready", generation),
+        Some(c) => Condition { type_: "Ready".to_string(), ..c },
+    };
+    let active = ready.status == "True";
+    status.conditions.push(ready);
+    status.state = Some(if active { "Active" } else { "Inactive" }.to_string());
+    let previous = rgd.status.clone().unwrap_or_default();
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for c in &mut status.conditions {
+        let before = previous.conditions.iter().find(|p| p.type_ == c.type_);
+        c.last_transition_time = match before {
+            Some(p) if p.status == c.status => p.last_transition_time.clone(),
+            _ => Some(now.clone()),
+        };
+    }
+    shared.metrics.rgd_state(previous.state.as_deref(), status.state.as_deref().unwrap_or_default());
+    if previous == status {
+        return Ok(());
+    }
+    // Every key present (null when empty), so a merge patch also clears what the new status no longer has.
+    let body = json!({"status": {
+        "state": status.state,
+        "topologicalOrder": if status.topological_order.is_empty() { Value::Null } else { json!(status.topological_order) },
+        "resources": if status.resources.is_empty() { Value::Null } else { json!(status.resources) },
+        "conditions": status.conditions,
+    }});
+    match api.patch_status(&rgd.name_any(), &PatchParams::default(), &Patch::Merge(&body)).await {
+        Ok(_) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// RGD deletion: stop its instance controller, delete its CRD only when allowed and owned, drop the finalizer.
+async fn finalize(
+    shared: &Arc<Shared>,
+    api: &Api<ResourceGraphDefinition>,
+    rgd: &ResourceGraphDefinition,
+) -> Result<Action, ReconcileError> {
+    let name = rgd.name_any();
+    shared.instance_controllers.stop(shared, &name).await;
+    if shared.options.allow_crd_deletion {
+        let crds: Api<CustomResourceDefinition> = Api::all(shared.client.clone());
+        for crd in shared.crds.state() {
+            let labels = crd.labels();
+            if labels.get(identity::OWNED).is_some_and(|v| v == "true") && labels.get(identity::RGD_NAME) == Some(&name)
+            {
+                tracing::info!(crd = %crd.name_any(), "deleting the RGD's CRD (--allow-crd-deletion)");
+                match crds.delete(&crd.name_any(), &DeleteParams::default()).await {
+                    Ok(_) => {}
+                    Err(e) if is_not_found(&e) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    }
+    let finalizers: Vec<&String> = rgd.finalizers().iter().filter(|f| f.as_str() != identity::FINALIZER).collect();
+    if finalizers.len() != rgd.finalizers().len() {
+        let body = json!({"metadata": {"finalizers": finalizers, "resourceVersion": rgd.resource_version()}});
+        match api.patch(&name, &PatchParams::default(), &Patch::Merge(&body)).await {
+            Ok(_) => {}
+            Err(e) if is_not_found(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Action::await_change())
+}
+
+/// The built-in kinds and every CRD the cluster has.
+fn catalog(crds: &Store<CustomResourceDefinition>) -> Catalog {
+    let mut catalog = Catalog::builtin();
+    for crd in crds.state() {
+        if let Ok(mut value) = serde_json::to_value(crd.as_ref()) {
+            if let Some(map) = value.as_object_mut() {
+                map.insert("kind".to_string(), json!("CustomResourceDefinition"));
+            }
+            catalog.add_crd_json(&value);
+        }
+    }
+    catalog
+}
+
+fn error_policy(rgd: Arc<ResourceGraphDefinition>, error: &ReconcileError, _: Arc<Shared>) -> Action {
+    tracing::warn!(rgd = %rgd.name_any(), %error, "RGD reconcile failed");
+    Action::requeue(Duration::from_secs(2))
+}
