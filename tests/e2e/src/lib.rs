@@ -47,6 +47,10 @@ pub fn operator() -> &'static Arc<Metrics> {
 
 /// Starts an operator on the shared API server, on the current runtime.
 pub async fn start_operator() -> Result<Operator> {
+    // Logs only when asked (RUST_LOG=info cargo test -p kro-e2e -- --nocapture).
+    if std::env::var_os("RUST_LOG").is_some() {
+        kro_operator::operator::telemetry::init(kro_operator::operator::LogFormat::Text);
+    }
     let config = kro_test_support::shared().config().await?;
     let options = Options { concurrency: 8, client_qps: 500.0, client_burst: 1000, ..Options::default() };
     Operator::start(config, options).await
