@@ -7,6 +7,7 @@
 //! Each reconcile runs isolated: a panic is caught and counted, an error backs off for that instance alone.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,8 @@ struct Running {
     fingerprint: String,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    /// Reconciles running now.
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl Registry {
@@ -60,8 +63,9 @@ impl Registry {
             drain(old).await;
         }
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(Arc::clone(shared), spec, stopped));
-        running.insert(rgd_name.to_string(), Running { fingerprint, stop, task });
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let task = tokio::spawn(run(Arc::clone(shared), spec, stopped, Arc::clone(&in_flight)));
+        running.insert(rgd_name.to_string(), Running { fingerprint, stop, task, in_flight });
         shared.metrics.controllers(running.len());
         true
     }
@@ -75,6 +79,15 @@ impl Registry {
         shared.metrics.controllers(running.len());
     }
 
+    /// Stops every controller at once, wherever its reconciles are (a killed process).
+    pub fn abort_all(&self) {
+        if let Ok(running) = self.running.try_lock() {
+            for r in running.values() {
+                r.task.abort();
+            }
+        }
+    }
+
     pub async fn stop_all(&self) {
         let mut running = self.running.lock().await;
         for (_, old) in running.drain() {
@@ -83,12 +96,18 @@ impl Registry {
     }
 }
 
+/// Stops a controller: no new reconcile starts, the running ones finish (for at most 30 s), then its watches
+/// go. (The controller's own stream does not always end once drained: requeues it holds keep it open.)
 async fn drain(running: Running) {
     let _ = running.stop.send(true);
-    let mut task = running.task;
-    if tokio::time::timeout(Duration::from_secs(30), &mut task).await.is_err() {
-        task.abort();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !running.task.is_finished()
+        && running.in_flight.load(Ordering::SeqCst) > 0
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    running.task.abort();
 }
 
 /// What an instance controller is started with.
@@ -118,6 +137,7 @@ pub struct Context {
     failures: Mutex<HashMap<ObjectRef<DynamicObject>, u32>>,
     /// Last state written per instance, for the state metrics.
     pub states: Mutex<HashMap<ObjectRef<DynamicObject>, String>>,
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Context {
@@ -130,7 +150,12 @@ impl std::fmt::Debug for Context {
 /// name = any object of that kind in the namespace: a selector).
 pub type ExternalKey = (String, String, String, Option<String>);
 
-async fn run(shared: Arc<Shared>, spec: ControllerSpec, mut stopped: watch::Receiver<bool>) {
+async fn run(
+    shared: Arc<Shared>,
+    spec: ControllerSpec,
+    mut stopped: watch::Receiver<bool>,
+    in_flight: Arc<AtomicUsize>,
+) {
     let ar = spec.instances.resource.clone();
     let gvr = format!("{}/{}", ar.api_version, ar.plural);
     let client = shared.client.clone();
@@ -194,6 +219,7 @@ async fn run(shared: Arc<Shared>, spec: ControllerSpec, mut stopped: watch::Rece
         externals: Mutex::new(HashMap::new()),
         failures: Mutex::new(HashMap::new()),
         states: Mutex::new(HashMap::new()),
+        in_flight,
     });
     for (api_version, kind) in &external_kinds {
         let Ok(served) = shared.discovery.resolve(&client, api_version, kind).await else { continue };
@@ -287,11 +313,13 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
         rgd = %ctx.rgd.name,
     );
     ctx.shared.metrics.in_flight(1);
+    ctx.in_flight.fetch_add(1, Ordering::SeqCst);
     let result = std::panic::AssertUnwindSafe(instance_reconcile::reconcile(Arc::clone(&instance), Arc::clone(&ctx)))
         .catch_unwind()
         .instrument(span.clone())
         .await;
     ctx.shared.metrics.in_flight(-1);
+    ctx.in_flight.fetch_sub(1, Ordering::SeqCst);
     let result = match result {
         Ok(result) => result,
         Err(panic) => {

@@ -26,7 +26,7 @@ use std::time::Duration;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kro_engine::expr::library::Features;
 use kube::api::{Patch, PatchParams};
-use kube::runtime::reflector::Store;
+use kube::runtime::reflector::{self, Store};
 use kube::{Api, Client, Config, CustomResourceExt};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -105,16 +105,22 @@ impl Shared {
 }
 
 /// A running operator.
-#[derive(Debug)]
 pub struct Operator {
     stop: watch::Sender<bool>,
     task: JoinHandle<anyhow::Result<()>>,
+    shared: Arc<Shared>,
     metrics: Arc<Metrics>,
     health: Arc<http::Health>,
     /// Where the metrics and health endpoints listen, when asked for.
     pub metrics_address: Option<SocketAddr>,
     pub health_address: Option<SocketAddr>,
     servers: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Operator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operator").field("metrics_address", &self.metrics_address).finish_non_exhaustive()
+    }
 }
 
 impl Operator {
@@ -137,17 +143,24 @@ impl Operator {
             install_rgd_crd(&client).await?;
         }
         let (stop, shutdown) = watch::channel(false);
-        let shared_metrics = Arc::clone(&metrics);
-        let ready = Arc::clone(&health);
-        let task = tokio::spawn(async move {
-            rgd_controller::run(client, options, shared_metrics, shutdown, move || {
-                ready.ready.store(true, Ordering::Relaxed);
-            })
-            .await
+        let (crds, crd_writer) = reflector::store::<CustomResourceDefinition>();
+        let shared = Arc::new(Shared {
+            client,
+            options,
+            metrics: Arc::clone(&metrics),
+            discovery: discovery::Discovery::default(),
+            crds,
+            instance_controllers: instance_controller::Registry::default(),
+            shutdown,
         });
+        let ready = Arc::clone(&health);
+        let task = tokio::spawn(rgd_controller::run(Arc::clone(&shared), crd_writer, move || {
+            ready.ready.store(true, Ordering::Relaxed);
+        }));
         Ok(Operator {
             stop,
             task,
+            shared,
             metrics,
             health,
             metrics_address: addresses[0],
@@ -177,6 +190,7 @@ impl Operator {
     /// Stops at once, wherever the reconciles are (as a killed process would).
     pub fn kill(self) {
         self.task.abort();
+        self.shared.instance_controllers.abort_all();
         for s in &self.servers {
             s.abort();
         }

@@ -15,49 +15,44 @@ use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
-use kube::{Api, Client, ResourceExt};
+use kube::{Api, ResourceExt};
 use serde_json::{Value, json};
-use tokio::sync::watch;
 use tracing::Instrument;
 
+use super::Shared;
 use super::crd_install::{self, ALLOW_BREAKING_CHANGES, InstallError};
 use super::engine::{self, Engine};
 use super::executor::{ReconcileError, is_not_found};
-use super::instance_controller::{ControllerSpec, Registry};
-use super::metrics::Metrics;
+use super::instance_controller::ControllerSpec;
 use super::rgd_types::{Condition, ResourceGraphDefinition, ResourceGraphDefinitionStatus};
-use super::{Options, Shared, discovery};
 
 /// Runs until shutdown; then stops every instance controller (each drains its reconciles).
 pub async fn run(
-    client: Client,
-    options: Options,
-    metrics: Arc<Metrics>,
-    shutdown: watch::Receiver<bool>,
+    shared: Arc<Shared>,
+    crd_writer: reflector::store::Writer<CustomResourceDefinition>,
     on_ready: impl FnOnce(),
 ) -> anyhow::Result<()> {
-    let (crds, crd_writer) = reflector::store::<CustomResourceDefinition>();
+    let client = shared.client.clone();
     let crd_stream = reflector::reflector(crd_writer, watcher(Api::all(client.clone()), watcher::Config::default()))
         .default_backoff()
         .touched_objects();
-    let shared = Arc::new(Shared {
-        client: client.clone(),
-        options,
-        metrics,
-        discovery: discovery::Discovery::default(),
-        crds,
-        instance_controllers: Registry::default(),
-        shutdown,
-    });
     let controller = Controller::new(Api::<ResourceGraphDefinition>::all(client), watcher::Config::default());
     let rgds = controller.store();
     let controller = controller.watches_stream(crd_stream, move |crd| rgds_to_revisit(&rgds, &crd));
     on_ready();
-    controller
+    let rgd_reconciles = controller
         .graceful_shutdown_on(shared.on_shutdown())
         .run(reconcile, error_policy, Arc::clone(&shared))
-        .for_each(|_| futures::future::ready(()))
-        .await;
+        .for_each(|_| futures::future::ready(()));
+    // Requeues the controller holds can keep its stream open after a graceful shutdown drained it: give the
+    // running RGD reconciles a moment, then stop the instance controllers (each drains its own reconciles).
+    let mut rgd_reconciles = std::pin::pin!(rgd_reconciles);
+    tokio::select! {
+        () = &mut rgd_reconciles => {}
+        () = shared.on_shutdown() => {
+            let _ = tokio::time::timeout(Duration::from_secs(5), rgd_reconciles).await;
+        }
+    }
     shared.instance_controllers.stop_all().await;
     Ok(())
 }
