@@ -87,7 +87,7 @@ pub enum Command {
         after_help = "Use it with yaml-language-server:\n  kro schema > rgd.schema.json\n  # then in the RGD file: # yaml-language-server: $schema=./rgd.schema.json"
     )]
     Schema,
-    /// Run the operator: reconcile ResourceGraphDefinitions and their instances on a cluster.
+    /// Run the operator: reconcile `ResourceGraphDefinitions` and their instances on a cluster.
     #[command(
         after_help = "The kubeconfig is found as kubectl finds it: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the in-cluster service account.\n\nThe ResourceGraphDefinition CRD (deploy/crds/resourcegraphdefinitions.kro.run.yaml) is installed or upgraded at start unless --skip-crd-install. SIGTERM drains in-flight reconciles and exits 0.\n\nExamples:\n  kro operator\n  kro operator --kubeconfig ~/.kube/config --metrics-bind-address 127.0.0.1:8078 --log-format json"
     )]

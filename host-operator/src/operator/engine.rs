@@ -155,19 +155,19 @@ fn compare(old: &Value, new: &Value, path: &str, changes: &mut Vec<String>) {
 mod tests {
     use super::*;
 
-    fn crd(props: Value) -> Value {
+    fn crd(props: &Value) -> Value {
         json!({"spec": {"versions": [{"name": "v1alpha1", "schema": {"openAPIV3Schema": {
             "type": "object", "properties": {"spec": {"type": "object", "properties": props}}}}}]}})
     }
 
     #[test]
     fn adding_a_field_is_compatible_and_removing_or_retyping_one_is_not() {
-        let old = crd(json!({"name": {"type": "string"}}));
-        let added = crd(json!({"name": {"type": "string"}, "image": {"type": "string"}}));
+        let old = crd(&json!({"name": {"type": "string"}}));
+        let added = crd(&json!({"name": {"type": "string"}, "image": {"type": "string"}}));
         assert!(breaking_changes(&old, &added).is_empty());
-        let removed = crd(json!({"image": {"type": "string"}}));
+        let removed = crd(&json!({"image": {"type": "string"}}));
         assert_eq!(breaking_changes(&old, &removed), vec!["v1alpha1.spec.name: property removed"]);
-        let retyped = crd(json!({"name": {"type": "integer"}}));
+        let retyped = crd(&json!({"name": {"type": "integer"}}));
         assert_eq!(breaking_changes(&old, &retyped), vec!["v1alpha1.spec.name: type changed from string to integer"]);
     }
 

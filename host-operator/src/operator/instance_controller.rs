@@ -250,6 +250,7 @@ async fn run(
     tracing::info!(rgd = %spec.rgd.name, %gvr, "instance controller stopped");
 }
 
+#[allow(clippy::unnecessary_wraps, reason = "kube's predicates return Option (None: no property to compare)")]
 fn instance_predicate(instance: &DynamicObject) -> Option<u64> {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -335,10 +336,8 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
     let requeued = matches!(&result, Ok(a) if *a != Action::await_change());
     ctx.shared.metrics.reconciled(&ctx.gvr, started.elapsed().as_secs_f64(), result.is_err(), requeued);
     let key = ObjectRef::from_obj_with(instance.as_ref(), ctx.instances.resource.clone());
-    if result.is_ok() {
-        if let Ok(mut f) = ctx.failures.lock() {
-            f.remove(&key);
-        }
+    if let (true, Ok(mut f)) = (result.is_ok(), ctx.failures.lock()) {
+        f.remove(&key);
     }
     span.in_scope(|| match &result {
         Ok(action) => tracing::debug!(?action, "reconciled"),
@@ -348,17 +347,14 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
 }
 
 /// Per-instance exponential backoff, kro's limits: 200 ms doubling up to 1000 s.
+#[allow(clippy::needless_pass_by_value, reason = "the signature kube's Controller::run asks for")]
 fn error_policy(instance: Arc<DynamicObject>, _error: &ReconcileError, ctx: Arc<Context>) -> Action {
     let key = ObjectRef::from_obj_with(instance.as_ref(), ctx.instances.resource.clone());
-    let attempts = ctx
-        .failures
-        .lock()
-        .map(|mut f| {
-            let n = f.entry(key).or_insert(0);
-            *n = n.saturating_add(1);
-            *n
-        })
-        .unwrap_or(1);
+    let attempts = ctx.failures.lock().map_or(1, |mut f| {
+        let n = f.entry(key).or_insert(0);
+        *n = n.saturating_add(1);
+        *n
+    });
     let millis = 200u64.saturating_mul(1u64 << attempts.saturating_sub(1).min(20)).min(1_000_000);
     Action::requeue(Duration::from_millis(millis))
 }

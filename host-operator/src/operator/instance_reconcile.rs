@@ -185,20 +185,16 @@ async fn observe_externals(
             }
         };
         let by_name = literal("/metadata/name").filter(|_| resource.template.pointer("/metadata/selector").is_none());
-        match by_name {
-            Some(name) => {
-                match api.get_opt(&name).await? {
-                    Some(object) => add(object),
-                    None => {}
-                }
-                reads.push((resource.api_version.clone(), resource.kind.clone(), namespace, Some(name)));
+        if let Some(name) = by_name {
+            if let Some(object) = api.get_opt(&name).await? {
+                add(object);
             }
-            None => {
-                for object in api.list(&ListParams::default()).await? {
-                    add(object);
-                }
-                reads.push((resource.api_version.clone(), resource.kind.clone(), namespace, None));
+            reads.push((resource.api_version.clone(), resource.kind.clone(), namespace, Some(name)));
+        } else {
+            for object in api.list(&ListParams::default()).await? {
+                add(object);
             }
+            reads.push((resource.api_version.clone(), resource.kind.clone(), namespace, None));
         }
     }
     Ok(reads)

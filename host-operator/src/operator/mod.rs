@@ -1,4 +1,4 @@
-//! `kro operator`: watches ResourceGraphDefinitions, installs the CRD each one generates, and runs one
+//! `kro operator`: watches `ResourceGraphDefinitions`, installs the CRD each one generates, and runs one
 //! instance controller per generated kind that executes the engine's plans (docs/decisions/0009 and 0010).
 //!
 //! [`Operator::start`] runs it in-process on a kube [`Config`] (the end-to-end tests do this); the `kro

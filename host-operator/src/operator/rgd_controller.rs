@@ -120,70 +120,62 @@ async fn reconcile_rgd(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -
         Some(compiled) => {
             let mut status = engine::graph_status(&compiled);
             status.conditions.push(condition("GraphAccepted", "True", "Valid", "resource graph and schema are valid"));
-            let crd_name = compiled.crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
-            let installed = shared.crds.get(&ObjectRef::new(crd_name));
-            let owner = crd_install::Owner {
-                rgd_name: &name,
-                rgd_uid: &rgd.uid().unwrap_or_default(),
-                allow_breaking: rgd.annotations().get(ALLOW_BREAKING_CHANGES).is_some_and(|v| v == "true"),
-                kro_version: env!("CARGO_PKG_VERSION"),
-            };
-            let crds: Api<CustomResourceDefinition> = Api::all(shared.client.clone());
-            match crd_install::ensure(&crds, installed.as_deref(), &compiled.crd, &owner).await {
-                Err(e) => {
-                    if let InstallError::Api(_) | InstallError::NotEstablished(_) = e {
-                        requeue = Some(Duration::from_secs(5));
-                    }
-                    status.conditions.push(condition("KindReady", "False", "Failed", &e.to_string()));
-                    status.conditions.push(condition(
-                        "ControllerReady",
-                        "Unknown",
-                        "AwaitingReconciliation",
-                        "waiting for the kind",
-                    ));
-                }
-                Ok(()) => {
-                    let api = &compiled.api;
-                    let kind_ready = format!("kind {} has been accepted and ready", api.kind);
-                    status.conditions.push(condition("KindReady", "True", "Ready", &kind_ready));
-                    shared.discovery.forget(&api.api_version(), &api.kind);
-                    match shared.discovery.resolve(&shared.client, &api.api_version(), &api.kind).await {
-                        Ok(served) => {
-                            let fingerprint = format!(
-                                "{}/{}/{}",
-                                rgd.uid().unwrap_or_default(),
-                                generation.unwrap_or_default(),
-                                api.api_version()
-                            );
-                            let spec = ControllerSpec {
-                                rgd: Arc::clone(&compiled),
-                                rgd_uid: rgd.uid().unwrap_or_default(),
-                                engine: Arc::new(engine),
-                                instances: served,
-                            };
-                            if shared.instance_controllers.ensure(&shared, &name, fingerprint, spec).await {
-                                tracing::info!(kind = %api.kind, "instance controller (re)started");
-                            }
-                            status.conditions.push(condition(
-                                "ControllerReady",
-                                "True",
-                                "Running",
-                                "controller is running",
-                            ));
-                        }
-                        Err(e) => {
-                            requeue = Some(Duration::from_secs(2));
-                            let message = format!("kind {} is not served yet: {e}", api.kind);
-                            status.conditions.push(condition("ControllerReady", "False", "FailedToStart", &message));
-                        }
-                    }
-                }
-            }
+            requeue = activate(&shared, &rgd, &compiled, engine, &mut status.conditions).await;
             status
         }
     };
     write_status(&shared, &api, &rgd, status).await?;
     Ok(requeue.map_or_else(Action::await_change, Action::requeue))
+}
+
+/// Installs the RGD's CRD and (re)starts its instance controller, adding `KindReady` and `ControllerReady` to
+/// `conditions`; returns when to look again if something is not there yet.
+async fn activate(
+    shared: &Arc<Shared>,
+    rgd: &ResourceGraphDefinition,
+    compiled: &Arc<kro_engine::CompiledRgd>,
+    engine: Engine,
+    conditions: &mut Vec<Condition>,
+) -> Option<Duration> {
+    let generation = rgd.metadata.generation;
+    let condition = |t: &str, s: &str, r: &str, m: &str| engine::condition(t, s, r, m, generation);
+    let name = rgd.name_any();
+    let crd_name = compiled.crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    let installed = shared.crds.get(&ObjectRef::new(crd_name));
+    let uid = rgd.uid().unwrap_or_default();
+    let owner = crd_install::Owner {
+        rgd_name: &name,
+        rgd_uid: &uid,
+        allow_breaking: rgd.annotations().get(ALLOW_BREAKING_CHANGES).is_some_and(|v| v == "true"),
+        kro_version: env!("CARGO_PKG_VERSION"),
+    };
+    let crds: Api<CustomResourceDefinition> = Api::all(shared.client.clone());
+    if let Err(e) = crd_install::ensure(&crds, installed.as_deref(), &compiled.crd, &owner).await {
+        conditions.push(condition("KindReady", "False", "Failed", &e.to_string()));
+        conditions.push(condition("ControllerReady", "Unknown", "AwaitingReconciliation", "waiting for the kind"));
+        // A refused CRD waits for the user; one the API server has not taken yet is looked at again.
+        return matches!(e, InstallError::Api(_) | InstallError::NotEstablished(_)).then_some(Duration::from_secs(5));
+    }
+    let api = &compiled.api;
+    conditions.push(condition("KindReady", "True", "Ready", &format!("kind {} has been accepted and ready", api.kind)));
+    // The CRD may have just changed: find its resource again.
+    shared.discovery.forget(&api.api_version(), &api.kind);
+    let served = match shared.discovery.resolve(&shared.client, &api.api_version(), &api.kind).await {
+        Ok(served) => served,
+        Err(e) => {
+            let message = format!("kind {} is not served yet: {e}", api.kind);
+            conditions.push(condition("ControllerReady", "False", "FailedToStart", &message));
+            return Some(Duration::from_secs(2));
+        }
+    };
+    // A new generation of the RGD restarts the controller, whose first pass re-renders every instance.
+    let fingerprint = format!("{uid}/{}/{}", generation.unwrap_or_default(), api.api_version());
+    let spec = ControllerSpec { rgd: Arc::clone(compiled), rgd_uid: uid, engine: Arc::new(engine), instances: served };
+    if shared.instance_controllers.ensure(shared, &name, fingerprint, spec).await {
+        tracing::info!(kind = %api.kind, "instance controller (re)started");
+    }
+    conditions.push(condition("ControllerReady", "True", "Running", "controller is running"));
+    None
 }
 
 /// Adds the root `Ready` condition and the state (Active iff the three conditions are True), keeps the
@@ -284,6 +276,7 @@ fn catalog(crds: &Store<CustomResourceDefinition>) -> Catalog {
     catalog
 }
 
+#[allow(clippy::needless_pass_by_value, reason = "the signature kube's Controller::run asks for")]
 fn error_policy(rgd: Arc<ResourceGraphDefinition>, error: &ReconcileError, _: Arc<Shared>) -> Action {
     tracing::warn!(rgd = %rgd.name_any(), %error, "RGD reconcile failed");
     Action::requeue(Duration::from_secs(2))

@@ -2,7 +2,13 @@
 //! against the binary's API server (`kro_test_support::shared`), kubectl as a user types it, YAML files of
 //! the repository applied with server-side apply, polling with a deadline, and the Deployment controller the
 //! API server does not run (tests write the status it would).
-#![allow(clippy::missing_panics_doc, reason = "test helpers fail the test loudly")]
+#![allow(
+    clippy::missing_panics_doc,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly"
+)]
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};

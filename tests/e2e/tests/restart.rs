@@ -1,5 +1,5 @@
 //! Killing the operator in the middle of a reconcile and starting a new one loses nothing and duplicates
-//! nothing: server-side apply is idempotent, and the finalizer and the ApplySet inventory are on the instance
+//! nothing: server-side apply is idempotent, and the finalizer and the `ApplySet` inventory are on the instance
 //! before any child is created. Its own binary: it starts and kills its own operators.
 
 use anyhow::Result;
