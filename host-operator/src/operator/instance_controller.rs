@@ -203,8 +203,11 @@ async fn run(
         let api = scoped_api(&shared, &served);
         let writer = reflector::store::Writer::new(served.resource.clone());
         children.push(writer.as_reader());
-        let stream = reflector::reflector(writer, watcher(api, watcher::Config::default().labels(&selector)))
+        // managedFields is a third of a typical object and nothing a plan reads: not kept in the cache.
+        let stream = watcher(api, watcher::Config::default().labels(&selector))
             .default_backoff()
+            .modify(|child| child.metadata.managed_fields = None)
+            .reflect(writer)
             .touched_objects();
         controller = controller.watches_stream_with(stream, child_to_instance(ar.clone()), served.resource.clone());
     }
