@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kro_engine::plan::{Apply, InstanceState, ObjectKey, Plan, PlanOptions, identity};
+use kro_engine::plan::{Apply, InstanceState, Inventory, ObjectKey, Plan, PlanOptions, identity};
 use kube::api::{DynamicObject, ListParams};
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
@@ -36,6 +36,7 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
     }
     let uid = instance.uid().unwrap_or_default();
     let mut observed = children_of(&ctx, &uid);
+    observe_unwatched_kinds(&ctx, &current, &uid, &mut observed).await?;
     let reads = observe_externals(&ctx, &namespace, &mut observed).await?;
     let me = ObjectRef::from_obj_with(instance.as_ref(), ar.clone());
     ctx.record_reads(&me, reads);
@@ -142,6 +143,48 @@ fn children_of(ctx: &Context, uid: &str) -> HashMap<ObjectKey, Value> {
         }
     }
     children
+}
+
+/// Children of kinds the instance's `ApplySet` inventory records but this controller does not watch (the RGD
+/// no longer creates them): listed by the instance's id, so pruning and deletion still find them.
+async fn observe_unwatched_kinds(
+    ctx: &Context,
+    instance: &Value,
+    uid: &str,
+    observed: &mut HashMap<ObjectKey, Value>,
+) -> Result<(), ReconcileError> {
+    let Some(inventory) = Inventory::recorded(instance) else { return Ok(()) };
+    let watched: Vec<String> = ctx
+        .rgd
+        .resources
+        .iter()
+        .map(|r| {
+            let key = ObjectKey {
+                api_version: r.api_version.clone(),
+                kind: r.kind.clone(),
+                namespace: String::new(),
+                name: String::new(),
+            };
+            key.group_kind()
+        })
+        .collect();
+    for group_kind in inventory.group_kinds.iter().filter(|gk| !watched.contains(gk)) {
+        let Some(served) = ctx.shared.discovery.resolve_group_kind(&ctx.shared.client, group_kind).await? else {
+            continue;
+        };
+        let api: Api<DynamicObject> = Api::all_with(ctx.shared.client.clone(), &served.resource);
+        let selector = format!("{}={uid}", identity::INSTANCE_ID);
+        for object in api.list(&ListParams::default().labels(&selector)).await? {
+            if let Ok(mut value) = serde_json::to_value(&object) {
+                if let Some(map) = value.as_object_mut() {
+                    map.insert("apiVersion".to_string(), Value::String(served.resource.api_version.clone()));
+                    map.insert("kind".to_string(), Value::String(served.resource.kind.clone()));
+                }
+                observed.insert(ObjectKey::of(&value), value);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the external references: by name with a GET, otherwise (a selector, or a name computed by an

@@ -254,6 +254,16 @@ async fn the_edge_cache_example_with_for_each_and_an_external_ref_reaches_active
     }
     let instance = wait_state(&client, "EdgeCache", &ns, "images", "ACTIVE").await?;
     assert_eq!(instance["status"]["availableRegions"], json!(["eu-west-1", "us-east-1", "ap-southeast-2"]));
+
+    // The external reference changes: its readers are reconciled and re-render.
+    let mut defaults = defaults;
+    defaults["data"]["cdnDomain"] = json!("cdn2.example.com");
+    apply(&client, &defaults, Some("platform")).await?;
+    eventually("PUBLIC_HOST re-rendered", || async {
+        let c = get(&client, "v1", "ConfigMap", Some(&ns), "images-eu-west-1").await?;
+        Ok(c.filter(|c| c["data"]["PUBLIC_HOST"] == "eu-west-1.cdn2.example.com").map(|_| ()))
+    })
+    .await?;
     Ok(())
 }
 
@@ -365,5 +375,24 @@ async fn a_suspended_instance_is_not_reconciled_until_the_annotation_goes() -> R
     instance["metadata"]["annotations"] = json!({});
     apply(&client, &instance, Some(&ns)).await?;
     eventually("the Deployment", || get(&client, "apps/v1", "Deployment", Some(&ns), "paused")).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_resource_removed_from_the_rgd_is_pruned_from_its_instances() -> Result<()> {
+    operator();
+    let client = client().await?;
+    let ns = kro_test_support::create_namespace(&client, "shrink").await?;
+    let mut rgd = renamed_rgd("examples/webapp/rgd.yaml", "shrink-app", "ShrinkApp");
+    apply(&client, &rgd, None).await?;
+    wait_rgd_active(&client, "shrink-app").await?;
+    apply(&client, &app("small", "ShrinkApp", true), Some(&ns)).await?;
+    eventually("the Ingress", || get(&client, "networking.k8s.io/v1", "Ingress", Some(&ns), "small-ingress")).await?;
+
+    // The Ingress leaves the RGD: its kind is no longer watched, the instance's inventory still lists it.
+    rgd["spec"]["resources"].as_array_mut().unwrap().pop();
+    apply(&client, &rgd, None).await?;
+    gone(&client, "networking.k8s.io/v1", "Ingress", &ns, "small-ingress").await?;
+    assert!(get(&client, "v1", "Service", Some(&ns), "small-service").await?.is_some());
     Ok(())
 }
