@@ -33,6 +33,8 @@ use super::instance_reconcile;
 #[derive(Debug, Default)]
 pub struct Registry {
     running: tokio::sync::Mutex<HashMap<String, Running>>,
+    /// Every controller task started, to abort them all at once without waiting for the lock.
+    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 #[derive(Debug)]
@@ -65,6 +67,10 @@ impl Registry {
         let (stop, stopped) = watch::channel(false);
         let in_flight = Arc::new(AtomicUsize::new(0));
         let task = tokio::spawn(run(Arc::clone(shared), spec, stopped, Arc::clone(&in_flight)));
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.retain(|t| !t.is_finished());
+            tasks.push(task.abort_handle());
+        }
         running.insert(rgd_name.to_string(), Running { fingerprint, stop, task, in_flight });
         shared.metrics.controllers(running.len());
         true
@@ -81,9 +87,9 @@ impl Registry {
 
     /// Stops every controller at once, wherever its reconciles are (a killed process).
     pub fn abort_all(&self) {
-        if let Ok(running) = self.running.try_lock() {
-            for r in running.values() {
-                r.task.abort();
+        if let Ok(tasks) = self.tasks.lock() {
+            for task in tasks.iter() {
+                task.abort();
             }
         }
     }
@@ -129,8 +135,9 @@ pub struct Context {
     pub instances: Served,
     /// `group/version/plural` of the instances, for metrics.
     pub gvr: String,
-    /// A cache of the children of every kind the RGD creates.
-    pub children: Vec<Store<DynamicObject>>,
+    /// A cache of the children of every kind the RGD creates, with the kind it holds (objects from the
+    /// initial LIST of a built-in kind carry no apiVersion or kind).
+    pub children: Vec<(ApiResource, Store<DynamicObject>)>,
     /// Which instances read which external object (by kind, namespace and name), filled by reconciles.
     pub externals: Mutex<HashMap<ExternalKey, HashSet<ObjectRef<DynamicObject>>>>,
     /// Consecutive failures per instance, for backoff.
@@ -202,7 +209,7 @@ async fn run(
         };
         let api = scoped_api(&shared, &served);
         let writer = reflector::store::Writer::new(served.resource.clone());
-        children.push(writer.as_reader());
+        children.push((served.resource.clone(), writer.as_reader()));
         // managedFields is a third of a typical object and nothing a plan reads: not kept in the cache.
         let stream = watcher(api, watcher::Config::default().labels(&selector))
             .default_backoff()

@@ -129,15 +129,15 @@ async fn delete(
 /// The children of the instance with this uid, from the watch caches.
 fn children_of(ctx: &Context, uid: &str) -> HashMap<ObjectKey, Value> {
     let mut children = HashMap::new();
-    for store in &ctx.children {
+    for (resource, store) in &ctx.children {
         for child in store.state() {
             if child.labels().get(identity::INSTANCE_ID).map(String::as_str) != Some(uid) {
                 continue;
             }
             let Ok(mut value) = serde_json::to_value(child.as_ref()) else { continue };
-            if let (Some(types), Some(map)) = (&child.types, value.as_object_mut()) {
-                map.insert("apiVersion".to_string(), Value::String(types.api_version.clone()));
-                map.insert("kind".to_string(), Value::String(types.kind.clone()));
+            if let Some(map) = value.as_object_mut() {
+                map.insert("apiVersion".to_string(), Value::String(resource.api_version.clone()));
+                map.insert("kind".to_string(), Value::String(resource.kind.clone()));
             }
             children.insert(ObjectKey::of(&value), value);
         }
