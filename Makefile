@@ -7,7 +7,7 @@ KRO := $(or $(CARGO_TARGET_DIR),target)/debug/kro
 EXAMPLE := examples/webapp
 
 .DEFAULT_GOAL := help
-.PHONY: help build demo test lint test-rust e2e wasm bench fuzz fuzz-plan fmt clean
+.PHONY: help build demo demo-offline e2e test lint test-rust test-e2e wasm bench fuzz fuzz-plan fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -15,7 +15,10 @@ help: ## list the targets
 build: ## build the kro binary
 	$(CARGO) build --locked -p kro-operator
 
-demo: build ## the main job: validate, graph, generate the CRD of the example RGD, and simulate an instance's reconcile
+demo: build apiserver ## the main job: the seed story on a local API server, with `kro operator` doing the work
+	@KRO=$(KRO) bash scripts/demo.sh
+
+demo-offline: build ## no cluster: validate, graph, generate the CRD of the example RGD, and simulate an instance's reconcile
 	@echo "== kro validate $(EXAMPLE)/rgd.yaml"
 	@$(KRO) validate $(EXAMPLE)/rgd.yaml
 	@echo
@@ -27,6 +30,9 @@ demo: build ## the main job: validate, graph, generate the CRD of the example RG
 	@echo
 	@echo "== kro render $(EXAMPLE)/rgd.yaml --instance $(EXAMPLE)/instance.yaml --simulate"
 	@$(KRO) render $(EXAMPLE)/rgd.yaml --instance $(EXAMPLE)/instance.yaml --simulate
+
+e2e: apiserver ## the end-to-end tests: the operator, in-process, against the real API server
+	$(CARGO) test --locked -p kro-e2e
 
 test: lint wasm apiserver test-rust ## every test: lints, the wasm32 build, unit, fixture, CLI and end-to-end tests
 

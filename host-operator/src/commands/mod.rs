@@ -3,6 +3,7 @@
 
 mod crd;
 mod graph;
+mod operator;
 mod render;
 mod schema;
 mod validate;
@@ -109,6 +110,7 @@ pub fn run() -> ExitCode {
             render::render(&args)
         }
         Command::Schema => schema::schema(),
+        Command::Operator(args) => operator::operator(args),
     };
     outcome.into()
 }

@@ -21,12 +21,12 @@ fn text(out: &Output) -> String {
 /// The objects of the last simulated step, planned in-process by the engine as `kro render --simulate` plans
 /// them.
 fn rendered(example: &Path) -> Vec<Value> {
-    kro_e2e::simulated_objects(example).unwrap_or_else(|e| panic!("kro render --simulate: {e}"))
+    kro_e2e::fidelity::simulated_objects(example).unwrap_or_else(|e| panic!("kro render --simulate: {e}"))
 }
 
 #[test]
 fn rendered_objects_of_every_example_pass_a_server_side_dry_run() {
-    let examples: Vec<PathBuf> = kro_e2e::examples()
+    let examples: Vec<PathBuf> = kro_e2e::fidelity::examples()
         .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
         .filter(|p| p.join("instance.yaml").is_file())
