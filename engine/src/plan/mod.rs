@@ -29,7 +29,7 @@ use serde_json::{Map, Value};
 use crate::catalog::{Catalog, KindInfo};
 use crate::expr::eval::{Bindings, EvalError, Evaluator};
 use crate::expr::values::cel_type_name;
-use crate::graph::{CompiledRgd, Resource};
+use crate::graph::{CompiledRgd, Resource, Role};
 use crate::kube::Scope;
 use crate::schemas::Schema;
 use identity::Owner;
@@ -308,21 +308,23 @@ impl<'a> Planner<'a> {
             self.exclude(id);
             return;
         }
-        let blocked: Vec<&str> = resource
-            .depends_on
-            .iter()
-            .map(String::as_str)
-            .filter(|d| self.nodes.get(d) != Some(&Node::Ready))
-            .collect();
+        // kro's processNode asks IsIgnored before GetDesired: an includeWhen is decided as soon as what it
+        // reads is ready (at once when it reads only `schema`), so an excluded resource never waits for its
+        // other dependencies, and neither do the resources that read it.
+        let gate_blocked: Vec<&str> =
+            self.include_when_reads(index).into_iter().filter(|d| !self.is_ready(d)).collect();
+        if gate_blocked.is_empty() {
+            match self.included(resource, bindings) {
+                Ok(true) => {}
+                Ok(false) => return self.exclude(id),
+                Err(e) => return self.wait_on(id, "includeWhen", &e),
+            }
+        }
+        let blocked: Vec<&str> = resource.depends_on.iter().map(String::as_str).filter(|d| !self.is_ready(d)).collect();
         if !blocked.is_empty() {
             let message = format!("waiting for {} to be ready", blocked.join(", "));
             self.wait(id, ReasonCode::DependencyNotReady, message);
             return;
-        }
-        match self.included(resource, bindings) {
-            Ok(true) => {}
-            Ok(false) => return self.exclude(id),
-            Err(e) => return self.wait_on(id, "includeWhen", &e),
         }
         if resource.external {
             self.visit_external(index, bindings);
@@ -331,6 +333,22 @@ impl<'a> Planner<'a> {
         } else {
             self.visit_collection(index, bindings);
         }
+    }
+
+    fn is_ready(&self, id: &str) -> bool {
+        self.nodes.get(id) == Some(&Node::Ready)
+    }
+
+    /// The resources the `includeWhen` conditions of resource `index` read, in its dependency order.
+    fn include_when_reads(&self, index: usize) -> Vec<&'a str> {
+        let rgd = self.input.rgd;
+        let read: BTreeSet<&str> = rgd
+            .expressions
+            .iter()
+            .filter(|site| site.resource == Some(index) && site.role == Role::IncludeWhen)
+            .flat_map(|site| site.references.iter().map(String::as_str))
+            .collect();
+        rgd.resources[index].depends_on.iter().map(String::as_str).filter(|d| read.contains(d)).collect()
     }
 
     fn wait_on(&mut self, id: &'a str, what: &str, error: &EvalError) {
