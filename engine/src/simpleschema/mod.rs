@@ -14,6 +14,23 @@ use crate::yaml::Span;
 /// mapping key is at most 1024 characters. Longer is an error.
 pub const MAX_FIELD_NAME_CHARS: usize = 1024;
 
+/// How many characters `name` may take when the CRD is written as YAML, at most: quoted, with a control
+/// character escaped (`\u0007`, six characters) and a quote or backslash doubled.
+fn written_key_chars(name: &str) -> usize {
+    2 + name
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                6
+            } else if matches!(c, '"' | '\\') {
+                2
+            } else {
+                1
+            }
+        })
+        .sum::<usize>()
+}
+
 /// Past this, a field name is accepted (kube-apiserver 1.37 and kro's controller take it) but warned about: no
 /// real field name comes near it.
 pub const LONG_FIELD_NAME_CHARS: usize = 256;
@@ -23,9 +40,10 @@ pub const LONG_FIELD_NAME_CHARS: usize = 256;
 /// control character or a long name are warnings: the API server and kro's controller accept them.
 pub fn check_field_name(name: &str, path: &Path, span: Span, diags: &mut Diagnostics) -> bool {
     let chars = name.chars().count();
-    if chars > MAX_FIELD_NAME_CHARS {
+    let written = written_key_chars(name);
+    if written > MAX_FIELD_NAME_CHARS {
         let message = format!(
-            "the field name is {chars} characters long; a YAML mapping key, and so a field of the generated CRD, is at most {MAX_FIELD_NAME_CHARS}"
+            "the field name takes {written} characters as a YAML key; a YAML mapping key, and so a field of the generated CRD, is at most {MAX_FIELD_NAME_CHARS}"
         );
         diags.error(Code::InvalidFieldName, message, path, span);
         return false;
