@@ -8,6 +8,7 @@ mod checks;
 pub mod crd;
 pub mod dag;
 mod expressions;
+pub mod installed_crds;
 mod model;
 mod status;
 mod typecheck;

@@ -40,12 +40,20 @@ pub struct Resource {
     pub id: String,
     pub api_version: String,
     pub kind: String,
-    /// Ids this resource reads, in declaration order.
+    /// Ids this resource reads, in declaration order, and the implicit dependencies.
     pub depends_on: Vec<String>,
+    /// The dependencies no expression reads (kro-rs extension): a resource of the kind a CRD template of the
+    /// same RGD defines waits for that CRD. Also in `depends_on`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub implicit_depends_on: Vec<String>,
     /// kro's apply-order wave (1 = applied first; deletion runs from the highest wave down).
     pub wave: usize,
     pub include_when: Vec<String>,
     pub ready_when: Vec<String>,
+    /// The readiness kro-rs checks when `readyWhen` is empty and existing is not enough: a CRD template is
+    /// ready once `Established` (kro-rs extension).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_ready_when: Option<String>,
     pub for_each: Vec<Dimension>,
     /// Read through an externalRef, never created, updated or deleted.
     pub external: bool,
@@ -122,6 +130,16 @@ pub struct CompiledRgd {
     /// The templates compiled for evaluation, once an [`crate::Engine`] compiled the RGD (plans of an RGD
     /// built without one compile them on each use).
     pub(crate) templates: Option<std::sync::Arc<crate::plan::render::CompiledTemplates>>,
+}
+
+impl Resource {
+    /// The conditions that decide readiness: `readyWhen` as written, else the default one, if any.
+    pub fn readiness(&self) -> &[String] {
+        match &self.default_ready_when {
+            Some(default) if self.ready_when.is_empty() => std::slice::from_ref(default),
+            _ => &self.ready_when,
+        }
+    }
 }
 
 impl CompiledRgd {

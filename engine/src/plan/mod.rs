@@ -479,6 +479,9 @@ impl<'a> Planner<'a> {
             Ok(true) => {
                 self.nodes.insert(id, Node::Ready);
             }
+            Ok(false) if resource.ready_when.is_empty() && resource.default_ready_when.is_some() => {
+                self.wait(id, ReasonCode::ReadyWhenFalse, format!("{key} is not Established yet"));
+            }
             Ok(false) => self.wait(id, ReasonCode::ReadyWhenFalse, format!("readyWhen is false for {key}")),
             Err(e) => self.wait_on(id, "readyWhen", &e),
         }
@@ -491,7 +494,7 @@ impl<'a> Planner<'a> {
         bindings: &mut Bindings<'a>,
         locals: &[(&str, &Value)],
     ) -> Result<bool, EvalError> {
-        for condition in &resource.ready_when {
+        for condition in resource.readiness() {
             match render::render_string(self.input.rgd, condition, self.input.evaluator, bindings, locals) {
                 Ok(Value::Bool(true)) => {}
                 Ok(Value::Bool(false) | Value::Null) => return Ok(false),

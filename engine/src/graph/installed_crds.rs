@@ -1,0 +1,87 @@
+//! kro-rs extension (kro issues #330, #1243): an RGD that installs a `CustomResourceDefinition` and uses the
+//! kind it defines. The CRD template's kind joins the catalog the RGD is built with (so the other resources'
+//! templates and expressions are checked against its schema, for the versions it serves), every resource of
+//! that kind depends on the CRD (an implicit edge: no expression reads the CRD), and the CRD is ready once the
+//! API server reports it `Established`, unless its own `readyWhen` says otherwise.
+//!
+//! kro itself resolves every kind against the live API server before the RGD's CRD exists, so such an RGD
+//! fails there. See `docs/decisions/0010-parity-with-real-world-rgds.md`.
+
+use serde_json::Value;
+
+use crate::catalog::Catalog;
+use crate::rgd::{BodyKind, Rgd};
+
+/// The group of `CustomResourceDefinition`.
+const APIEXTENSIONS: &str = "apiextensions.k8s.io";
+
+/// The readiness of a CRD a resource installs when it has no `readyWhen`: its `Established` condition is true.
+pub fn established(id: &str) -> String {
+    format!("${{{id}.status.conditions.exists(c, c.type == \"Established\" && c.status == \"True\")}}")
+}
+
+/// A CRD template of the RGD: its resource's position and the `(group, kind)` it defines.
+#[derive(Debug, Clone)]
+pub struct InstalledCrd {
+    pub position: usize,
+    pub group: String,
+    pub kind: String,
+    pub template: Value,
+}
+
+/// The CRD templates of `rgd` whose group and kind are literal (an expression there is an error of its own).
+pub fn installed_crds(rgd: &Rgd<'_>) -> Vec<InstalledCrd> {
+    rgd.resources
+        .iter()
+        .enumerate()
+        .filter_map(|(position, res)| {
+            let body = res.body.as_ref()?;
+            let is_crd = matches!(body.kind, BodyKind::Template)
+                && body.group_version().0 == APIEXTENSIONS
+                && body.kind_name == "CustomResourceDefinition";
+            if !is_crd || !body.well_formed {
+                return None;
+            }
+            let spec = body.node.get("spec")?;
+            let group = spec.get("group")?.as_str()?;
+            let kind = spec.get("names")?.get("kind")?.as_str()?;
+            if group.contains("${") || kind.contains("${") {
+                return None;
+            }
+            Some(InstalledCrd {
+                position,
+                group: group.to_string(),
+                kind: kind.to_string(),
+                template: body.node.to_json(),
+            })
+        })
+        .collect()
+}
+
+/// `catalog` with the kinds the RGD's CRD templates define (they shadow a kind the catalog already had).
+pub fn with_installed_kinds(catalog: &Catalog, installed: &[InstalledCrd]) -> Option<Catalog> {
+    if installed.is_empty() {
+        return None;
+    }
+    let mut own = catalog.clone();
+    for crd in installed {
+        own.add_crd_json(&crd.template);
+    }
+    Some(own)
+}
+
+/// The implicit edges: each resource (template or externalRef) of a kind an installed CRD defines depends on
+/// that CRD's resource, as `(dependent, crd)` positions.
+pub fn implicit_edges(rgd: &Rgd<'_>, installed: &[InstalledCrd]) -> Vec<(usize, usize)> {
+    let mut edges = Vec::new();
+    for (position, res) in rgd.resources.iter().enumerate() {
+        let Some(body) = res.body.as_ref() else { continue };
+        let (group, _) = body.group_version();
+        for crd in installed.iter().filter(|c| c.position != position) {
+            if crd.group == group && crd.kind == body.kind_name {
+                edges.push((position, crd.position));
+            }
+        }
+    }
+    edges
+}
