@@ -202,17 +202,11 @@ impl Catalog {
             _ => Scope::Namespaced,
         };
         let (Some(group), Some(kind)) = (group, kind) else { return false };
-        let versions: Vec<(String, Value)> = spec
-            .and_then(|s| s.get("versions"))
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|v| {
-                let name = v.get("name")?.as_str()?.to_string();
-                let mut schema = v.pointer("/schema/openAPIV3Schema").cloned().unwrap_or(Value::Bool(true));
+        let versions: Vec<(String, Value)> = crate::graph::crd::version_schemas(doc)
+            .map(|(name, schema)| {
+                let mut schema = schema.cloned().unwrap_or(Value::Bool(true));
                 with_object_fields(&mut schema);
-                Some((name, schema))
+                (name.to_string(), schema)
             })
             .collect();
         let version_names = versions.iter().map(|(n, _)| n.clone()).collect();
@@ -227,6 +221,28 @@ impl Catalog {
         self.removed.retain(|k| k != &key);
         self.crds.insert(key, Arc::new(CrdKind { scope, plural, versions, version_names }));
         true
+    }
+
+    /// Adds (or replaces) one served version of a kind from its OpenAPI schema, as a cluster's discovery serves
+    /// it for an API that is not a CRD (an aggregated API, or a built-in of another Kubernetes release). The
+    /// schema must be self-contained, or point only into the built-in bundle's `#/definitions/...`.
+    pub fn add_kind_schema(&mut self, kind: &ResourceType, schema: Value) {
+        let key = (kind.group.clone(), kind.kind.clone());
+        let scope = if kind.namespaced { Scope::Namespaced } else { Scope::Cluster };
+        let mut entry = self.find_crd(&key).cloned().unwrap_or_else(|| CrdKind {
+            scope,
+            plural: kind.plural.clone(),
+            versions: Vec::new(),
+            version_names: Vec::new(),
+        });
+        entry.scope = scope;
+        entry.plural.clone_from(&kind.plural);
+        entry.versions.retain(|(v, _)| *v != kind.version);
+        entry.versions.push((kind.version.clone(), schema));
+        entry.version_names = entry.versions.iter().map(|(n, _)| n.clone()).collect();
+        self.rgd_kinds.remove(&key);
+        self.removed.retain(|k| k != &key);
+        self.crds.insert(key, Arc::new(entry));
     }
 
     /// Forgets the CRD of `kind` in `group` (deleted from the cluster); `false` if it was not known.

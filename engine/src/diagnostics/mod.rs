@@ -38,6 +38,11 @@ impl Diagnostic {
         Self { severity: Severity::Warning, code, message: message.into(), path, span, help: None }
     }
 
+    /// An error about the input as a whole (not text, too large): no path, the start of the input.
+    pub fn about_input(code: Code, message: impl Into<String>) -> Self {
+        Self::error(code, message, Path::root(), Span::default())
+    }
+
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());

@@ -5,7 +5,7 @@
 //! API server reports it `Established`, unless its own `readyWhen` says otherwise.
 //!
 //! kro itself resolves every kind against the live API server before the RGD's CRD exists, so such an RGD
-//! fails there. See `docs/decisions/0010-parity-with-real-world-rgds.md`.
+//! fails there. See `docs/decisions/0011-parity-with-real-world-rgds.md`.
 
 use serde_json::Value;
 
