@@ -52,10 +52,18 @@ pub fn installed_crds(rgd: &Rgd<'_>) -> Vec<InstalledCrd> {
                 position,
                 group: group.to_string(),
                 kind: kind.to_string(),
-                template: body.node.to_json(),
+                template: served_only(body.node.to_json()),
             })
         })
         .collect()
+}
+
+/// The CRD without the versions it declares `served: false`: the API server serves no object at those.
+fn served_only(mut crd: Value) -> Value {
+    if let Some(versions) = crd.pointer_mut("/spec/versions").and_then(Value::as_array_mut) {
+        versions.retain(|v| v.get("served").and_then(Value::as_bool) != Some(false));
+    }
+    crd
 }
 
 /// `catalog` with the kinds the RGD's CRD templates define (they shadow a kind the catalog already had).
@@ -84,4 +92,62 @@ pub fn implicit_edges(rgd: &Rgd<'_>, installed: &[InstalledCrd]) -> Vec<(usize, 
         }
     }
     edges
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a failure should stop loudly
+mod tests {
+    use crate::{Engine, EngineOptions};
+
+    const RGD: &str = "apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata:
+  name: installs
+spec:
+  schema:
+    apiVersion: v1alpha1
+    kind: Installs
+  resources:
+    - id: definition
+      template:
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          name: widgets.example.com
+        spec:
+          group: example.com
+          scope: Namespaced
+          names: {kind: Widget, plural: widgets}
+          versions:
+            - {name: v1, served: false, storage: false, schema: {openAPIV3Schema: {type: object}}}
+            - name: v2
+              served: true
+              storage: true
+              schema:
+                openAPIV3Schema:
+                  type: object
+                  properties:
+                    spec: {type: object, properties: {size: {type: integer}}}
+    - id: widget
+      template:
+        apiVersion: example.com/VERSION
+        kind: Widget
+        metadata:
+          name: w
+        spec:
+          size: 1
+";
+
+    fn codes(version: &str) -> Vec<String> {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let docs = engine.compile_text(&RGD.replace("VERSION", version));
+        docs[0].diagnostics.iter().map(|d| d.code.as_str().to_string()).collect()
+    }
+
+    #[test]
+    fn a_resource_of_an_installed_kind_is_checked_at_the_versions_the_crd_serves() {
+        assert!(codes("v2").is_empty(), "{:?}", codes("v2"));
+        // v1 is declared but not served: the kind is known, the version is not.
+        assert_eq!(codes("v1"), ["unknown-kind"]);
+    }
 }
