@@ -52,6 +52,10 @@ pub(super) struct Planner<'a> {
     desired: BTreeMap<ObjectKey, &'a str>,
     /// Resources that failed, as `id: message`.
     errors: Vec<String>,
+    /// Some resource could not be rendered for lack of data (a dependency not ready, a missing key): kro's
+    /// ErrDataPending from GetDesired, which alone (with a failure) holds the prune back. A resource that is
+    /// rendered but not ready yet does not.
+    unresolved: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -76,6 +80,7 @@ impl<'a> Planner<'a> {
             },
             desired: BTreeMap::new(),
             errors: Vec::new(),
+            unresolved: false,
         }
     }
 
@@ -136,6 +141,7 @@ impl<'a> Planner<'a> {
         let blocked: Vec<&str> = resource.depends_on.iter().map(String::as_str).filter(|d| !self.is_ready(d)).collect();
         if !blocked.is_empty() {
             let message = format!("waiting for {} to be ready", blocked.join(", "));
+            self.unresolved = true;
             self.wait(id, ReasonCode::DependencyNotReady, message);
             return;
         }
@@ -164,7 +170,15 @@ impl<'a> Planner<'a> {
         rgd.resources[index].depends_on.iter().map(String::as_str).filter(|d| read.contains(d)).collect()
     }
 
+    /// Waits on an expression that could not be evaluated while rendering (data pending) or failed.
     fn wait_on(&mut self, id: &'a str, what: &str, error: &EvalError) {
+        self.unresolved |= error.is_pending();
+        self.wait_ready_on(id, what, error);
+    }
+
+    /// [`Self::wait_on`] for a readiness check: the resource was rendered, so its pending data does not make
+    /// the pass incomplete.
+    fn wait_ready_on(&mut self, id: &'a str, what: &str, error: &EvalError) {
         let code = if error.is_pending() { ReasonCode::DataPending } else { ReasonCode::Error };
         self.wait(id, code, format!("{what}: {}", error.message));
     }
@@ -297,7 +311,7 @@ impl<'a> Planner<'a> {
                 self.wait(id, ReasonCode::ReadyWhenFalse, format!("{key} is not Established yet"));
             }
             Ok(false) => self.wait(id, ReasonCode::ReadyWhenFalse, format!("readyWhen is false for {key}")),
-            Err(e) => self.wait_on(id, "readyWhen", &e),
+            Err(e) => self.wait_ready_on(id, "readyWhen", &e),
         }
     }
 
@@ -397,7 +411,7 @@ impl<'a> Planner<'a> {
                 Ok(true) => {}
                 Ok(false) => not_ready.push(format!("readyWhen is false for {key}")),
                 Err(e) if e.is_pending() => not_ready.push(format!("{key}: {}", e.message)),
-                Err(e) => return self.wait_on(id, "readyWhen", &e),
+                Err(e) => return self.wait_ready_on(id, "readyWhen", &e),
             }
         }
         self.bind_list(bindings, resource, current);
@@ -466,7 +480,7 @@ impl<'a> Planner<'a> {
             Ok(false) => {
                 return self.wait(id, ReasonCode::ReadyWhenFalse, "readyWhen is false for the selected objects");
             }
-            Err(e) => return self.wait_on(id, "readyWhen", &e),
+            Err(e) => return self.wait_ready_on(id, "readyWhen", &e),
         }
         self.nodes.insert(id, Node::Ready);
     }
@@ -496,7 +510,10 @@ impl<'a> Planner<'a> {
             }
         }
         let waiting = !self.plan.pending.is_empty();
-        let complete = !waiting && self.errors.is_empty() && !suspended;
+        // kro prunes after every pass in which each desired object could be rendered and nothing failed
+        // (pkg/controller/instance/resources.go reconcileNodes: prune gated on no ErrDataPending and no apply
+        // error); a resource still waiting for readiness does not hold it back.
+        let complete = !self.unresolved && self.errors.is_empty() && !suspended;
         if complete {
             let mut prune: Vec<ObjectKey> = self
                 .input
