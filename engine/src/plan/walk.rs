@@ -53,7 +53,7 @@ pub(super) struct Planner<'a> {
     /// Resources that failed, as `id: message`.
     errors: Vec<String>,
     /// Some resource could not be rendered for lack of data (a dependency not ready, a missing key): kro's
-    /// ErrDataPending from GetDesired, which alone (with a failure) holds the prune back. A resource that is
+    /// `ErrDataPending` from `GetDesired`, which alone (with a failure) holds the prune back. A resource that is
     /// rendered but not ready yet does not.
     unresolved: bool,
 }
