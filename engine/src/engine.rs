@@ -178,11 +178,13 @@ impl Engine {
     }
 
     /// The kinds an instance controller of `rgd` watches: every kind its resources and external references
-    /// are of, once each, in declaration order (kinds the catalog does not know are left out).
+    /// are of, once each, in declaration order (kinds the catalog does not know are left out, unless a CRD the
+    /// RGD installs defines them).
     pub fn watched_types(&self, rgd: &CompiledRgd) -> Vec<ResourceType> {
         let mut types: Vec<ResourceType> = Vec::new();
         for r in &rgd.resources {
-            if let Some(t) = self.resource_type(&r.api_version, &r.kind)
+            let known = self.resource_type(&r.api_version, &r.kind);
+            if let Some(t) = known.or_else(|| rgd.installed_type(&r.api_version, &r.kind).cloned())
                 && !types.contains(&t)
             {
                 types.push(t);

@@ -10,7 +10,7 @@ use super::checks::{self, ResourceBody};
 use super::crd::{build_crd, canonical, instance_api};
 use super::dag::Dag;
 use super::expressions::Collector;
-use super::installed_crds::{established, implicit_edges, installed_crds, with_installed_kinds};
+use super::installed_crds::{established, implicit_edges, installed_crds, resource_types, with_installed_kinds};
 use super::model::{CompiledRgd, Dimension, ExprSite, Resource, Role};
 use super::status::{user_status_schema, with_kro_fields};
 use crate::catalog::Catalog;
@@ -155,6 +155,7 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
         order,
         expressions: sites,
         status_template,
+        installed_types: resource_types(&installed),
         templates: None,
     })
 }

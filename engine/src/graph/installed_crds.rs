@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, ResourceType};
 use crate::rgd::{BodyKind, Rgd};
 
 /// The group of `CustomResourceDefinition`.
@@ -76,6 +76,28 @@ pub fn with_installed_kinds(catalog: &Catalog, installed: &[InstalledCrd]) -> Op
         own.add_crd_json(&crd.template);
     }
     Some(own)
+}
+
+/// Where the API server will serve each installed kind, one entry per served version: what a host needs to
+/// reach the custom resources (the catalog a host runs with does not know the kind before the CRD exists).
+pub fn resource_types(installed: &[InstalledCrd]) -> Vec<ResourceType> {
+    let mut types = Vec::new();
+    for crd in installed {
+        let spec = crd.template.get("spec");
+        let text = |pointer: &str| spec.and_then(|s| s.pointer(pointer)).and_then(Value::as_str);
+        let plural = text("/names/plural").map_or_else(|| crate::graph::crd::plural_of(&crd.kind), str::to_string);
+        let namespaced = text("/scope") != Some("Cluster");
+        for (version, _) in crate::graph::crd::version_schemas(&crd.template) {
+            types.push(ResourceType {
+                group: crd.group.clone(),
+                version: version.to_string(),
+                kind: crd.kind.clone(),
+                plural: plural.clone(),
+                namespaced,
+            });
+        }
+    }
+    types
 }
 
 /// The implicit edges: each resource (template or externalRef) of a kind an installed CRD defines depends on
@@ -149,5 +171,26 @@ spec:
         assert!(codes("v2").is_empty(), "{:?}", codes("v2"));
         // v1 is declared but not served: the kind is known, the version is not.
         assert_eq!(codes("v1"), ["unknown-kind"]);
+    }
+
+    #[test]
+    fn hosts_learn_where_an_installed_kind_will_be_served() {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let docs = engine.compile_text(&RGD.replace("VERSION", "v2"));
+        let rgd = docs[0].rgd.as_ref().unwrap();
+        let widget = rgd.installed_type("example.com/v2", "Widget").unwrap();
+        assert_eq!((widget.plural.as_str(), widget.namespaced), ("widgets", true));
+        assert!(rgd.installed_type("example.com/v1", "Widget").is_none(), "v1 is not served");
+        assert!(engine.watched_types(rgd).contains(widget));
+        let instance = serde_json::json!({
+            "apiVersion": "kro.run/v1alpha1", "kind": "Installs",
+            "metadata": {"name": "i", "namespace": "default"}, "spec": {}
+        });
+        let instance = engine.instance_from_json(rgd, &instance).unwrap();
+        let options = crate::PlanOptions { assume_ready_without_status: true, ..crate::PlanOptions::default() };
+        let simulation = engine.simulate(rgd, &instance, &[], &options);
+        let last = &simulation.steps.last().unwrap().plan;
+        let applied = last.resources.iter().find(|a| a.id == "widget").unwrap();
+        assert_eq!(applied.resource_type.as_ref(), Some(widget));
     }
 }

@@ -127,6 +127,9 @@ pub struct CompiledRgd {
     pub expressions: Vec<ExprSite>,
     /// `spec.schema.status` as written (expressions unevaluated): what the planner projects.
     pub status_template: Value,
+    /// Where the kinds the RGD's own CRD templates define will be served (kro-rs extension), for hosts whose
+    /// catalog does not know them yet.
+    pub installed_types: Vec<crate::catalog::ResourceType>,
     /// The templates compiled for evaluation, once an [`crate::Engine`] compiled the RGD (plans of an RGD
     /// built without one compile them on each use).
     pub(crate) templates: Option<std::sync::Arc<crate::plan::render::CompiledTemplates>>,
@@ -151,6 +154,11 @@ impl CompiledRgd {
     /// Compiles every template with `evaluator`, so plans only evaluate.
     pub(crate) fn compile_templates(&mut self, evaluator: &crate::expr::eval::Evaluator) {
         self.templates = Some(std::sync::Arc::new(crate::plan::render::CompiledTemplates::new(self, evaluator)));
+    }
+
+    /// Where a kind one of the RGD's CRD templates defines will be served, at `api_version`.
+    pub fn installed_type(&self, api_version: &str, kind: &str) -> Option<&crate::catalog::ResourceType> {
+        self.installed_types.iter().find(|t| t.kind == kind && t.api_version() == api_version)
     }
 
     pub fn topological_ids(&self) -> Vec<&str> {

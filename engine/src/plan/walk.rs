@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::identity::{self, Owner};
 use super::types::{Apply, InstancePatch, InstanceState, PendingNode, Plan, PlanInput, Reason, ReasonCode};
 use super::{Inventory, ObjectKey, instance_uid, render, selector, status};
-use crate::catalog::KindInfo;
+use crate::catalog::{KindInfo, ResourceType};
 use crate::expr::eval::{Bindings, EvalError};
 use crate::expr::values::cel_type_name;
 use crate::graph::{Resource, Role};
@@ -154,6 +154,15 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Where objects of the resource's kind are served: from the catalog, else from a CRD the RGD installs.
+    fn resource_type(&self, resource: &Resource) -> Option<ResourceType> {
+        let (api_version, kind) = (&resource.api_version, &resource.kind);
+        self.input
+            .catalog
+            .resource_type(api_version, kind)
+            .or_else(|| self.input.rgd.installed_type(api_version, kind).cloned())
+    }
+
     fn is_ready(&self, id: &str) -> bool {
         self.nodes.get(id) == Some(&Node::Ready)
     }
@@ -290,7 +299,7 @@ impl<'a> Planner<'a> {
         if let Err(message) = self.claim(id, &key) {
             return self.wait(id, ReasonCode::Error, message);
         }
-        let resource_type = self.input.catalog.resource_type(&resource.api_version, &resource.kind);
+        let resource_type = self.resource_type(resource);
         self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: None, object, resource_type });
         let Some(observed) = self.observed.get(&key).copied() else {
             self.wait(id, ReasonCode::AwaitingObservation, format!("applied {key}; ready once it is observed"));
@@ -393,7 +402,7 @@ impl<'a> Planner<'a> {
         // orderedIntersection), never an item the collection no longer has.
         let mut current = Vec::with_capacity(objects.len());
         for (position, (object, key)) in objects.into_iter().zip(keys).enumerate() {
-            let resource_type = self.input.catalog.resource_type(&resource.api_version, &resource.kind);
+            let resource_type = self.resource_type(resource);
             self.plan.resources.push(Apply {
                 id: id.to_string(),
                 wave: resource.wave,
