@@ -43,8 +43,9 @@ test-rust: ## cargo test over the workspace (needs `make apiserver` for the end-
 e2e: apiserver ## the end-to-end tests (tests/e2e) against the real API server that `make apiserver` builds
 	$(CARGO) test --locked -p kro-e2e
 
-bench: ## criterion benchmarks of the engine (not part of `make test`)
+bench: ## criterion benchmarks of the engine and of the CLI's text diagnostics (not part of `make test`)
 	$(CARGO) bench -p kro-engine
+	$(CARGO) bench -p kro-operator --bench render_text
 
 fuzz: ## run the fuzz target for 10 minutes, seeded with the fixtures (needs cargo-fuzz; see fuzz/README.md)
 	mkdir -p fuzz/corpus/rgd_pipeline
