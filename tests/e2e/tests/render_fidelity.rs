@@ -46,6 +46,19 @@ fn rendered_objects_of_every_example_pass_a_server_side_dry_run() {
                 text(&out)
             );
         }
+        // A CRD the example installs (kro-rs extension, examples/crontab) must really exist before a dry run of
+        // an object of its kind: apply it and wait until it is Established, as the operator does.
+        let (crds, objects): (Vec<Value>, Vec<Value>) = objects
+            .into_iter()
+            .partition(|o| o.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition"));
+        for crd in &crds {
+            let out = kubectl(&["apply", "--server-side", "--field-manager=kro.run/applyset", "-f", "-"], Some(crd));
+            assert!(out.status.success(), "{}: the API server refused a CRD: {}", example.display(), text(&out));
+            let name = crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+            let out = kubectl(&["wait", "--for=condition=Established", "--timeout=60s", &format!("crd/{name}")], None);
+            assert!(out.status.success(), "{}: CRD {name} not Established: {}", example.display(), text(&out));
+            checked += 1;
+        }
         let list = json!({"apiVersion": "v1", "kind": "List", "items": objects});
         let out = kubectl(
             &["apply", "--server-side", "--dry-run=server", "--field-manager=kro.run/applyset", "-f", "-"],
