@@ -1,0 +1,543 @@
+// The playground page: three editors, the engine in a worker, and the views it feeds (problems, graph,
+// simulator, outputs). Every view is refreshed from one Analysis; nothing here decides kro's semantics.
+import type { Diagnostic as CmDiagnostic } from '@codemirror/lint';
+import type { EditorView } from '@codemirror/view';
+import { EditorView as View } from '@codemirror/view';
+import type { Graph, Plan } from '@kro-rs/engine';
+import { createEditor, createViewer, rangeToOffsets, replaceText, showDiagnostics } from './editor';
+import { EngineClient } from './engine';
+import { examples } from './examples';
+import { GraphView, type NodeStatus } from './graph-view';
+import type { Analysis, Documents } from './protocol';
+import { decodeState, encodeState } from './share';
+import { toYaml, toYamlDocuments } from './yaml';
+import './style.css';
+
+type DocName = keyof Documents;
+type OutName = 'crd' | 'resources' | 'status';
+
+/** How long typing must pause before the engine runs: short enough to feel live, long enough to skip keystrokes. */
+const DEBOUNCE_MS = 150;
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const engine = new EngineClient();
+const graphView = new GraphView($('graph'));
+const viewer = createViewer($('viewer'), 'Output');
+
+let timer: number | undefined;
+const schedule = () => {
+  window.clearTimeout(timer);
+  timer = window.setTimeout(analyzeNow, DEBOUNCE_MS);
+};
+
+const editors: Record<DocName, EditorView> = {
+  rgd: createEditor($('editor-rgd'), '', 'RGD editor', { onChange: schedule, engine }),
+  instance: createEditor($('editor-instance'), '', 'Instance editor', { onChange: schedule }),
+  observed: createEditor($('editor-observed'), '', 'Observed objects editor', { onChange: schedule }),
+};
+
+let activeOut: OutName = 'crd';
+let analysis: Analysis | null = null;
+let lastGraph: Graph | null = null;
+let lastCrd: string | null = null;
+let step = 0;
+/** Whether the simulator shows the last step; it then stays on the last step as the documents change. */
+let followLast = true;
+let analyses = 0;
+
+const docs = (): Documents => ({
+  rgd: editors.rgd.state.doc.toString(),
+  instance: editors.instance.state.doc.toString(),
+  observed: editors.observed.state.doc.toString(),
+});
+
+function analyzeNow() {
+  window.clearTimeout(timer);
+  performance.mark('kro:debounced');
+  engine.analyze(docs());
+}
+
+// ---------------------------------------------------------------------------------------------- documents
+
+function setDocuments(next: Documents) {
+  for (const name of ['rgd', 'instance', 'observed'] as const) {
+    const view = editors[name];
+    view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: next[name] }, selection: { anchor: 0 } });
+    view.scrollDOM.scrollTop = 0;
+  }
+  followLast = true;
+  analyzeNow();
+}
+
+function showDoc(name: DocName, focus = false) {
+  for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-doc]')) {
+    tab.setAttribute('aria-selected', String(tab.dataset.doc === name));
+    tab.tabIndex = tab.dataset.doc === name ? 0 : -1;
+  }
+  for (const n of ['rgd', 'instance', 'observed'] as const) $(`editor-${n}`).hidden = n !== name;
+  editors[name].requestMeasure();
+  if (focus) editors[name].focus();
+}
+
+function reveal(name: DocName, from: number, to: number) {
+  showDoc(name);
+  const view = editors[name];
+  view.dispatch({ selection: { anchor: from, head: to }, effects: View.scrollIntoView(from, { y: 'center' }) });
+  view.focus();
+}
+
+// ---------------------------------------------------------------------------------------------- problems
+
+interface Problem {
+  doc: DocName;
+  severity: 'error' | 'warning';
+  code: string;
+  message: string;
+  from: number;
+  to: number;
+  line: number;
+}
+
+function problemsOf(a: Analysis): Problem[] {
+  const rgd = editors.rgd.state.doc;
+  const instance = editors.instance.state.doc;
+  const list: Problem[] = a.diagnostics.map((d) => {
+    const { from, to } = rangeToOffsets(rgd, d.range);
+    const message = d.help ? `${d.message}\nhelp: ${d.help}` : d.message;
+    return { doc: 'rgd', severity: d.severity, code: d.code, message, from, to, line: d.range.start.line + 1 };
+  });
+  for (const e of a.instanceErrors) {
+    const { from, to } = e.range ? rangeToOffsets(instance, e.range) : { from: 0, to: 0 };
+    const line = e.range ? e.range.start.line + 1 : 1;
+    list.push({ doc: 'instance', severity: 'error', code: 'instance', message: `${e.path}: ${e.message}`, from, to, line });
+  }
+  return list;
+}
+
+function toCm(p: Problem, view: EditorView): CmDiagnostic {
+  // A zero-width range is widened to the next character so the underline can be seen.
+  const to = p.to > p.from ? p.to : Math.min(view.state.doc.length, p.from + 1);
+  return { from: p.from, to, severity: p.severity, message: p.message, source: p.code };
+}
+
+function renderProblems(a: Analysis, elapsed: number) {
+  const problems = problemsOf(a);
+  for (const name of ['rgd', 'instance', 'observed'] as const) {
+    const view = editors[name];
+    showDiagnostics(view, problems.filter((p) => p.doc === name).map((p) => toCm(p, view)));
+  }
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+  const status = $('status');
+  const parts: string[] = [];
+  if (a.engineError) {
+    status.dataset.level = 'error';
+    parts.push(`The engine failed: ${a.engineError} — this is a kro-rs bug, not your document's fault.`);
+  } else if (errors + warnings === 0) {
+    status.dataset.level = 'ok';
+    parts.push('✓ No problems');
+  } else {
+    status.dataset.level = errors ? 'error' : 'warning';
+    parts.push(`${errors} error${errors === 1 ? '' : 's'} · ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  }
+  parts.push(`checked in ${Math.round(elapsed)} ms`);
+  status.textContent = parts.join(' · ');
+
+  const list = $('problem-list');
+  list.replaceChildren(
+    ...problems.map((p) => {
+      const li = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = `problem ${p.severity}`;
+      button.dataset.line = String(p.line);
+      const icon = document.createElement('span');
+      icon.className = 'sev';
+      icon.textContent = p.severity === 'error' ? '✕' : '!';
+      const where = document.createElement('span');
+      where.className = 'where';
+      where.textContent = `${p.doc === 'rgd' ? '' : p.doc + ' '}${p.line}`;
+      const code = document.createElement('span');
+      code.className = 'code';
+      code.textContent = p.code;
+      const msg = document.createElement('span');
+      msg.className = 'msg';
+      msg.textContent = p.message.split('\n')[0]!;
+      button.append(icon, where, code, msg);
+      button.title = p.message;
+      button.addEventListener('click', () => reveal(p.doc, p.from, p.to));
+      li.append(button);
+      return li;
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------- simulator
+
+const nodeId = (object: Record<string, unknown>) =>
+  ((object.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {})['kro.run/node-id'];
+
+/** Each node's state in one plan: what the reconcile did with it at that step. */
+function statesOf(plan: Plan, graph: Graph): Map<string, NodeStatus> {
+  const states = new Map<string, NodeStatus>();
+  const applied = new Set(plan.resources.map(nodeId).filter(Boolean));
+  const pending = new Map(plan.pending.map((p) => [p.id, p.reason]));
+  const excluded = new Set(plan.excluded);
+  for (const r of graph.resources) {
+    const reason = pending.get(r.id);
+    if (excluded.has(r.id)) states.set(r.id, { state: 'excluded', detail: 'excluded: an includeWhen is false' });
+    else if (reason?.code === 'awaitingObservation' || reason?.code === 'readyWhenFalse')
+      states.set(r.id, { state: 'applied', detail: reason.message });
+    else if (reason?.code === 'error' || reason?.code === 'stoppedByError')
+      states.set(r.id, { state: 'failed', detail: reason.message });
+    else if (reason) states.set(r.id, { state: 'waiting', detail: reason.message });
+    else if (applied.has(r.id)) states.set(r.id, { state: 'ready', detail: 'applied and ready' });
+    else if (r.external) states.set(r.id, { state: 'ready', detail: 'read from the cluster' });
+    else states.set(r.id, { state: 'idle', detail: 'not planned' });
+  }
+  return states;
+}
+
+const stateIcon: Record<NodeStatus['state'], string> = {
+  ready: '✓',
+  applied: '↻',
+  waiting: '…',
+  excluded: '⊘',
+  failed: '✕',
+  idle: '·',
+};
+
+function currentPlan(): Plan | null {
+  const sim = analysis?.simulation;
+  if (sim && sim.steps.length > 0) return sim.steps[Math.min(step, sim.steps.length - 1)]!.plan;
+  return analysis?.plan ?? null;
+}
+
+function renderSimulator() {
+  const sim = analysis?.simulation ?? null;
+  const graph = analysis?.graph ?? null;
+  const total = sim?.steps.length ?? 0;
+  if (followLast) step = Math.max(0, total - 1);
+  step = Math.min(step, Math.max(0, total - 1));
+  const plan = currentPlan();
+  const stepLabel = $('sim-step');
+  const pill = $('sim-state');
+  const events = $('sim-events');
+  for (const id of ['sim-first', 'sim-prev']) $<HTMLButtonElement>(id).disabled = !sim || step === 0;
+  for (const id of ['sim-next', 'sim-last']) $<HTMLButtonElement>(id).disabled = !sim || step >= total - 1;
+  if (!sim || !plan || !graph) {
+    stepLabel.textContent = 'no simulation';
+    pill.textContent = '–';
+    pill.dataset.state = '';
+    const why = !analysis
+      ? ''
+      : analysis.engineError
+        ? 'The engine failed.'
+        : !analysis.graph
+          ? 'Fix the RGD’s errors to simulate a reconcile.'
+          : analysis.instanceErrors.length
+            ? 'The API server would refuse this instance: see the problems list.'
+            : (analysis.instanceNote ?? 'No simulation.');
+    const li = document.createElement('li');
+    li.className = 'note';
+    li.textContent = why;
+    events.replaceChildren(li);
+    graphView.colour(null);
+    return;
+  }
+  stepLabel.textContent = `step ${step + 1} / ${total}`;
+  pill.textContent = plan.state;
+  pill.dataset.state = plan.state;
+  const states = statesOf(plan, graph);
+  graphView.colour(states);
+  const order = graph.topologicalOrder;
+  const items = order.map((id) => {
+    const s = states.get(id)!;
+    const li = document.createElement('li');
+    li.dataset.state = s.state;
+    const icon = document.createElement('span');
+    icon.className = 'ev-icon';
+    icon.textContent = stateIcon[s.state];
+    const name = document.createElement('b');
+    name.textContent = id;
+    const detail = document.createElement('span');
+    detail.textContent = ` ${s.state} — ${s.detail}`;
+    li.append(icon, name, detail);
+    return li;
+  });
+  if (step === total - 1 && !sim.result.active) {
+    const li = document.createElement('li');
+    li.dataset.state = 'failed';
+    li.textContent = `Stuck: ${sim.result.reason}`;
+    items.push(li);
+  }
+  events.replaceChildren(...items);
+}
+
+function goToStep(next: number) {
+  const total = analysis?.simulation?.steps.length ?? 0;
+  if (total === 0) return;
+  step = Math.max(0, Math.min(total - 1, next));
+  followLast = step === total - 1;
+  renderSimulator();
+  renderOutput();
+}
+
+// ---------------------------------------------------------------------------------------------- outputs
+
+function outputText(): string {
+  if (!analysis) return '';
+  if (activeOut === 'crd') {
+    if (analysis.crdYaml) return analysis.crdYaml;
+    if (lastCrd) return `# The RGD has errors; this is the CRD of its last valid version.\n${lastCrd}`;
+    return '# The CRD appears here once the RGD is valid.\n';
+  }
+  const plan = currentPlan();
+  const total = analysis.simulation?.steps.length ?? 0;
+  if (!plan) {
+    if (analysis.instanceErrors.length) return '# The API server would refuse this instance: see the problems list.\n';
+    if (!analysis.graph) return '# Fix the RGD’s errors to render the instance.\n';
+    return `# ${analysis.instanceNote ?? 'Nothing to render.'}\n`;
+  }
+  const where = total ? `step ${step + 1} of ${total} of the simulated reconcile` : 'the plan';
+  if (activeOut === 'resources') {
+    const waiting = plan.pending.filter((p) => p.reason.code !== 'awaitingObservation');
+    const header = [
+      `# ${plan.resources.length} resource${plan.resources.length === 1 ? '' : 's'} applied at ${where}, in apply order.`,
+      ...waiting.map((p) => `# waiting: ${p.id} (${p.reason.message})`),
+      ...plan.excluded.map((id) => `# excluded: ${id}`),
+    ].join('\n');
+    return `${header}\n${plan.resources.length ? '---\n' + toYamlDocuments(plan.resources) : ''}`;
+  }
+  return `# The instance at ${where}.\n${toYaml({ status: { state: plan.state, ...plan.status } })}`;
+}
+
+function renderOutput() {
+  for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-out]')) {
+    tab.setAttribute('aria-selected', String(tab.dataset.out === activeOut));
+    tab.tabIndex = tab.dataset.out === activeOut ? 0 : -1;
+  }
+  replaceText(viewer, outputText());
+}
+
+// ---------------------------------------------------------------------------------------------- graph
+
+function renderGraph() {
+  const note = $('graph-note');
+  const graph = analysis?.graph ?? null;
+  if (graph) lastGraph = graph;
+  const host = $('graph');
+  if (lastGraph) {
+    graphView.show(lastGraph);
+    host.classList.toggle('stale', !graph);
+    note.textContent = graph
+      ? lastGraph.resources.length === 0
+        ? 'This RGD has no resources yet.'
+        : ''
+      : 'The RGD has errors: this is the graph of its last valid version.';
+  } else {
+    graphView.clear();
+    host.classList.remove('stale');
+    note.textContent = 'The graph appears here once the RGD is valid.';
+  }
+  note.hidden = note.textContent === '';
+}
+
+graphView.onSelect = (id) => {
+  const resource = (analysis?.graph ?? lastGraph)?.resources.find((r) => r.id === id);
+  graphView.select(id);
+  if (resource?.range) {
+    const { from, to } = rangeToOffsets(editors.rgd.state.doc, resource.range);
+    reveal('rgd', from, to);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------- wiring
+
+engine.onReady = (version) => {
+  document.body.dataset.engine = version;
+  $('status').textContent = `Engine ${version} ready`;
+};
+engine.onFailure = (message) => {
+  const status = $('status');
+  status.dataset.level = 'error';
+  status.textContent = `The engine failed: ${message} — this is a kro-rs bug, not your document's fault.`;
+};
+engine.onAnalysis = (result, _docs, started) => {
+  analysis = result;
+  if (result.crdYaml) lastCrd = result.crdYaml;
+  renderGraph();
+  renderSimulator();
+  renderOutput();
+  const end = performance.now();
+  renderProblems(result, end - started);
+  // The tests read this measure: from the request (right after the debounce) to every view updated.
+  performance.measure('kro:rerender', { start: started, end: performance.now() });
+  analyses += 1;
+  document.body.dataset.analyses = String(analyses);
+};
+
+for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-doc]')) {
+  tab.addEventListener('click', () => showDoc(tab.dataset.doc as DocName, true));
+}
+for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-out]')) {
+  tab.addEventListener('click', () => {
+    activeOut = tab.dataset.out as OutName;
+    renderOutput();
+  });
+}
+// Arrow keys move between the tabs of a tab list, as WAI-ARIA's tabs pattern has it.
+for (const list of document.querySelectorAll<HTMLElement>('[role=tablist]')) {
+  list.addEventListener('keydown', (event) => {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    const tabs = [...list.querySelectorAll<HTMLButtonElement>('[role=tab]')];
+    const index = tabs.indexOf(document.activeElement as HTMLButtonElement);
+    if (index < 0) return;
+    const next = tabs[(index + (event.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length]!;
+    next.focus();
+    next.click();
+    if (next.dataset.doc) next.focus();
+  });
+}
+
+$('sim-first').addEventListener('click', () => goToStep(0));
+$('sim-prev').addEventListener('click', () => goToStep(step - 1));
+$('sim-next').addEventListener('click', () => goToStep(step + 1));
+$('sim-last').addEventListener('click', () => goToStep(Infinity));
+document.addEventListener('keydown', (event) => {
+  if (!event.altKey) return;
+  if (event.key === 'ArrowLeft') goToStep(step - 1);
+  else if (event.key === 'ArrowRight') goToStep(step + 1);
+  else return;
+  event.preventDefault();
+});
+
+// Moving the cursor into a resource's template highlights its node.
+editors.rgd.dom.addEventListener('keyup', syncSelection);
+editors.rgd.dom.addEventListener('mouseup', syncSelection);
+function syncSelection() {
+  const graph = analysis?.graph ?? lastGraph;
+  if (!graph) return;
+  const head = editors.rgd.state.selection.main.head;
+  const doc = editors.rgd.state.doc;
+  const hit = graph.resources.find((r) => {
+    if (!r.range) return false;
+    const { from, to } = rangeToOffsets(doc, r.range);
+    return head >= from && head <= to;
+  });
+  graphView.select(hit?.id ?? null);
+}
+
+const toast = (text: string) => {
+  const el = $('toast');
+  el.textContent = text;
+  el.classList.add('shown');
+  window.setTimeout(() => el.classList.remove('shown'), 2200);
+};
+
+async function copy(text: string, what: string) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(`${what} copied`);
+  } catch {
+    toast(`Could not reach the clipboard; select the text and copy it instead`);
+  }
+}
+
+$('copy').addEventListener('click', () => void copy(viewer.state.doc.toString(), 'YAML'));
+$('download').addEventListener('click', () => {
+  const blob = new Blob([viewer.state.doc.toString()], { type: 'application/yaml' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `${activeOut === 'status' ? 'instance-status' : activeOut}.yaml`;
+  a.click();
+  window.setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+});
+
+$('share').addEventListener('click', () => {
+  history.replaceState(null, '', encodeState(docs()));
+  void copy(location.href, 'Link');
+});
+
+// Theme: the system's by default; the button cycles system → light → dark and remembers the choice.
+const themes = ['system', 'light', 'dark'] as const;
+function applyTheme(theme: (typeof themes)[number]) {
+  if (theme === 'system') delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+  $('theme').title = `Theme: ${theme} (click to change)`;
+}
+let theme = (localStorage.getItem('kro-theme') as (typeof themes)[number] | null) ?? 'system';
+if (!themes.includes(theme)) theme = 'system';
+applyTheme(theme);
+$('theme').addEventListener('click', () => {
+  theme = themes[(themes.indexOf(theme) + 1) % themes.length]!;
+  localStorage.setItem('kro-theme', theme);
+  applyTheme(theme);
+  toast(`Theme: ${theme}`);
+});
+
+const select = $<HTMLSelectElement>('examples');
+for (const example of examples) {
+  const option = document.createElement('option');
+  option.value = example.name;
+  option.textContent = example.name;
+  option.title = example.title;
+  select.append(option);
+}
+const custom = document.createElement('option');
+custom.value = '';
+custom.textContent = '(shared link)';
+custom.hidden = true;
+select.append(custom);
+select.addEventListener('change', () => {
+  const example = examples.find((e) => e.name === select.value);
+  if (!example) return;
+  history.replaceState(null, '', location.pathname + location.search);
+  setDocuments(example);
+});
+
+function loadFromLocation() {
+  const shared = decodeState(location.hash);
+  if (shared) {
+    select.value = '';
+    setDocuments(shared);
+    return;
+  }
+  const first = examples[0];
+  if (first) {
+    select.value = first.name;
+    setDocuments(first);
+  }
+}
+window.addEventListener('hashchange', loadFromLocation);
+loadFromLocation();
+showDoc('rgd');
+renderOutput();
+
+/**
+ * A small handle for scripts and the browser tests: read and replace a document as a user's edit would
+ * (the change goes through the same debounce), and place the cursor.
+ */
+declare global {
+  interface Window {
+    playground: {
+      get(name: DocName): string;
+      set(name: DocName, text: string): void;
+      cursor(name: DocName, offset: number): void;
+    };
+  }
+}
+window.playground = {
+  get: (name) => editors[name].state.doc.toString(),
+  set: (name, text) => {
+    const view = editors[name];
+    view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+  },
+  cursor: (name, offset) => {
+    showDoc(name);
+    const view = editors[name];
+    view.dispatch({ selection: { anchor: offset }, effects: View.scrollIntoView(offset, { y: 'center' }) });
+    view.focus();
+  },
+};

@@ -1,0 +1,53 @@
+// The messages between the page and the engine's Web Worker. The page owns the editors; the worker owns the
+// WebAssembly module, so a long analysis never blocks typing.
+import type {
+  CompletionItem,
+  Definition,
+  Diagnostic,
+  Graph,
+  Hover,
+  InstanceErrors,
+  Plan,
+  Position,
+  Simulation,
+} from '@kro-rs/engine';
+
+/** The documents the user edits. */
+export interface Documents {
+  rgd: string;
+  instance: string;
+  observed: string;
+}
+
+/** Everything the page shows for one version of the documents. */
+export interface Analysis {
+  diagnostics: Diagnostic[];
+  /** The graph when the RGD is valid; null when it has errors (the page keeps showing the last good one). */
+  graph: Graph | null;
+  crdYaml: string | null;
+  /** The plan for the instance now, or why there is none. */
+  plan: Plan | null;
+  simulation: Simulation | null;
+  /** Instance problems (the API server would refuse it), in the instance's own text. */
+  instanceErrors: InstanceErrors['instanceErrors'];
+  /** Why the instance could not be planned when that is not a diagnostic of the RGD or the instance. */
+  instanceNote: string | null;
+  /** The engine threw (a bug in kro-rs, never the user's fault): the message, shown as such. */
+  engineError: string | null;
+  /** Milliseconds the worker spent, per step. */
+  timings: Record<string, number>;
+}
+
+export type Request =
+  | { kind: 'analyze'; id: number; docs: Documents }
+  | { kind: 'complete'; id: number; text: string; position: Position }
+  | { kind: 'hover'; id: number; text: string; position: Position }
+  | { kind: 'definition'; id: number; text: string; position: Position };
+
+export type Response =
+  | { kind: 'ready'; version: string }
+  | { kind: 'failed'; message: string }
+  | { kind: 'analyze'; id: number; analysis: Analysis }
+  | { kind: 'complete'; id: number; items: CompletionItem[] }
+  | { kind: 'hover'; id: number; hover: Hover | null }
+  | { kind: 'definition'; id: number; definition: Definition | null };

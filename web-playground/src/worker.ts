@@ -1,0 +1,119 @@
+// The engine's Web Worker: loads the WebAssembly module once, then answers the page's requests in order.
+import init, {
+  complete,
+  crdYaml,
+  definition,
+  graph,
+  hover,
+  render,
+  simulate,
+  validate,
+  version,
+  type Graph,
+  type InstanceErrors,
+  type Invalid,
+  type Plan,
+  type Simulation,
+} from '@kro-rs/engine';
+import wasmUrl from '@kro-rs/engine/kro_engine_bg.wasm?url';
+import type { Analysis, Documents, Request, Response } from './protocol';
+
+const post = (message: Response) => (self as unknown as Worker).postMessage(message);
+
+const isInvalid = (value: unknown): value is Invalid =>
+  typeof value === 'object' && value !== null && 'diagnostics' in value;
+const isInstanceErrors = (value: unknown): value is InstanceErrors =>
+  typeof value === 'object' && value !== null && 'instanceErrors' in value;
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Runs `step`, recording its time; an exception is the engine's fault and is kept as such. */
+function timed<T>(timings: Record<string, number>, name: string, step: () => T): T {
+  const start = performance.now();
+  try {
+    return step();
+  } finally {
+    timings[name] = performance.now() - start;
+  }
+}
+
+/** Only text with something other than comments and blank lines is a document worth rendering. */
+const hasContent = (text: string) => text.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+
+function analyze(docs: Documents): Analysis {
+  const timings: Record<string, number> = {};
+  const result: Analysis = {
+    diagnostics: [],
+    graph: null,
+    crdYaml: null,
+    plan: null,
+    simulation: null,
+    instanceErrors: [],
+    instanceNote: null,
+    engineError: null,
+    timings,
+  };
+  try {
+    const checked = timed(timings, 'validate', () => validate(docs.rgd));
+    result.diagnostics = checked.diagnostics;
+    if (!checked.valid) return result;
+    const g = timed(timings, 'graph', () => graph(docs.rgd));
+    if (Array.isArray(g)) {
+      // The playground edits one RGD; the first one is drawn, and the page says the rest are ignored.
+      result.graph = (g[0] as Graph | undefined) ?? null;
+    } else if (!isInvalid(g)) {
+      result.graph = g;
+    }
+    const crd = timed(timings, 'crd', () => crdYaml(docs.rgd));
+    result.crdYaml = typeof crd === 'string' ? crd : null;
+    if (!hasContent(docs.instance)) {
+      result.instanceNote = 'Write an instance in the Instance tab to see what it renders to.';
+      return result;
+    }
+    const options = hasContent(docs.observed) ? { observed: docs.observed } : {};
+    const plan = timed(timings, 'render', () => render(docs.rgd, docs.instance, options));
+    if (isInstanceErrors(plan)) {
+      result.instanceErrors = plan.instanceErrors;
+      return result;
+    }
+    if (isInvalid(plan)) return result;
+    result.plan = plan as Plan;
+    const sim = timed(timings, 'simulate', () => simulate(docs.rgd, docs.instance, options));
+    if (!isInvalid(sim) && !isInstanceErrors(sim)) result.simulation = sim as Simulation;
+  } catch (error) {
+    result.engineError = message(error);
+  }
+  return result;
+}
+
+function answer(request: Request): Response {
+  switch (request.kind) {
+    case 'analyze':
+      return { kind: 'analyze', id: request.id, analysis: analyze(request.docs) };
+    case 'complete':
+      return { kind: 'complete', id: request.id, items: complete(request.text, request.position) };
+    case 'hover':
+      return { kind: 'hover', id: request.id, hover: hover(request.text, request.position) };
+    case 'definition':
+      return { kind: 'definition', id: request.id, definition: definition(request.text, request.position) };
+  }
+}
+
+const ready = init({ module_or_path: wasmUrl }).then(
+  () => post({ kind: 'ready', version: version() }),
+  (error: unknown) => post({ kind: 'failed', message: message(error) }),
+);
+
+self.onmessage = async (event: MessageEvent<Request>) => {
+  await ready;
+  const request = event.data;
+  try {
+    post(answer(request));
+  } catch (error) {
+    // Editor services are best-effort: an exception answers "nothing here" rather than leaving the editor waiting.
+    if (request.kind === 'complete') post({ kind: 'complete', id: request.id, items: [] });
+    else if (request.kind === 'hover') post({ kind: 'hover', id: request.id, hover: null });
+    else if (request.kind === 'definition') post({ kind: 'definition', id: request.id, definition: null });
+    else post({ kind: 'failed', message: message(error) });
+  }
+};
