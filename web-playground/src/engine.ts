@@ -15,6 +15,9 @@ export class EngineClient {
   private queued: Documents | null = null;
   /** Called with every finished analysis, in order; `started` is when its request was sent. */
   onAnalysis: (analysis: Analysis, docs: Documents, started: number) => void = () => {};
+  /** Called with the first part of each analysis (diagnostics and graph), before the rest is computed. */
+  onChecked: (analysis: Analysis, started: number) => void = () => {};
+  private startedAt = 0;
   onReady: (version: string) => void = () => {};
   onFailure: (message: string) => void = () => {};
 
@@ -30,6 +33,7 @@ export class EngineClient {
       this.running = false;
       return this.onFailure(response.message);
     }
+    if (response.kind === 'checked') return this.onChecked(response.analysis, this.startedAt);
     const resolve = this.pending.get(response.id);
     this.pending.delete(response.id);
     resolve?.(response);
@@ -55,6 +59,7 @@ export class EngineClient {
       this.queued = null;
       this.running = true;
       const started = performance.now();
+      this.startedAt = started;
       const response = await this.send<Extract<Response, { kind: 'analyze' }>>({ kind: 'analyze', docs });
       this.running = false;
       this.onAnalysis(response.analysis, docs, started);

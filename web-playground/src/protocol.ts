@@ -47,6 +47,8 @@ export type Request =
 export type Response =
   | { kind: 'ready'; version: string }
   | { kind: 'failed'; message: string }
+  /** The first part of an analysis, sent as soon as it is known: diagnostics and graph of the RGD. */
+  | { kind: 'checked'; id: number; analysis: Analysis }
   | { kind: 'analyze'; id: number; analysis: Analysis }
   | { kind: 'complete'; id: number; items: CompletionItem[] }
   | { kind: 'hover'; id: number; hover: Hover | null }

@@ -40,7 +40,21 @@ function timed<T>(timings: Record<string, number>, name: string, step: () => T):
 /** Only text with something other than comments and blank lines is a document worth rendering. */
 const hasContent = (text: string) => text.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
 
-function analyze(docs: Documents): Analysis {
+/** What depends on the RGD's text alone, kept so that an edit of the instance re-runs only the simulation. */
+interface RgdResults {
+  text: string;
+  diagnostics: Analysis['diagnostics'];
+  valid: boolean;
+  graph: Graph | null;
+  crdYaml: string | null;
+}
+let cached: RgdResults | null = null;
+
+/**
+ * Analyses `docs` in two parts: the RGD's diagnostics and graph first (sent at once through `checked`, so the
+ * editor and the DAG update without waiting), then the CRD and the simulated reconcile of the instance.
+ */
+function analyze(id: number, docs: Documents): Analysis {
   const timings: Record<string, number> = {};
   const result: Analysis = {
     diagnostics: [],
@@ -54,33 +68,53 @@ function analyze(docs: Documents): Analysis {
     timings,
   };
   try {
-    const checked = timed(timings, 'validate', () => validate(docs.rgd));
-    result.diagnostics = checked.diagnostics;
-    if (!checked.valid) return result;
-    const g = timed(timings, 'graph', () => graph(docs.rgd));
-    if (Array.isArray(g)) {
-      // The playground edits one RGD; the first one is drawn, and the page says the rest are ignored.
-      result.graph = (g[0] as Graph | undefined) ?? null;
-    } else if (!isInvalid(g)) {
-      result.graph = g;
+    let rgd = cached?.text === docs.rgd ? cached : null;
+    if (!rgd) {
+      const checked = timed(timings, 'validate', () => validate(docs.rgd));
+      rgd = { text: docs.rgd, diagnostics: checked.diagnostics, valid: checked.valid, graph: null, crdYaml: null };
+      if (checked.valid) {
+        const g = timed(timings, 'graph', () => graph(docs.rgd));
+        // The playground edits one RGD; with several, the first one is drawn.
+        if (Array.isArray(g)) rgd.graph = (g[0] as Graph | undefined) ?? null;
+        else if (!isInvalid(g)) rgd.graph = g;
+      }
     }
-    const crd = timed(timings, 'crd', () => crdYaml(docs.rgd));
-    result.crdYaml = typeof crd === 'string' ? crd : null;
+    result.diagnostics = rgd.diagnostics;
+    result.graph = rgd.graph;
+    post({ kind: 'checked', id, analysis: { ...result, timings: { ...timings } } });
+    if (!rgd.valid) {
+      cached = rgd;
+      return result;
+    }
+    if (rgd.crdYaml === null) {
+      const crd = timed(timings, 'crd', () => crdYaml(docs.rgd));
+      rgd.crdYaml = typeof crd === 'string' ? crd : null;
+    }
+    cached = rgd;
+    result.crdYaml = rgd.crdYaml;
     if (!hasContent(docs.instance)) {
       result.instanceNote = 'Write an instance in the Instance tab to see what it renders to.';
       return result;
     }
     const options = hasContent(docs.observed) ? { observed: docs.observed } : {};
-    const plan = timed(timings, 'render', () => render(docs.rgd, docs.instance, options));
-    if (isInstanceErrors(plan)) {
-      result.instanceErrors = plan.instanceErrors;
+    // The simulation's first step is the plan `render` would give, so `render` runs only when there are no steps.
+    const sim = timed(timings, 'simulate', () => simulate(docs.rgd, docs.instance, options));
+    if (isInstanceErrors(sim)) {
+      result.instanceErrors = sim.instanceErrors;
       return result;
     }
-    if (isInvalid(plan)) return result;
-    result.plan = plan as Plan;
-    const sim = timed(timings, 'simulate', () => simulate(docs.rgd, docs.instance, options));
-    if (!isInvalid(sim) && !isInstanceErrors(sim)) result.simulation = sim as Simulation;
+    if (isInvalid(sim)) return result;
+    result.simulation = sim as Simulation;
+    const first = result.simulation.steps[0];
+    if (first) {
+      result.plan = first.plan;
+    } else {
+      const plan = timed(timings, 'render', () => render(docs.rgd, docs.instance, options));
+      if (!isInvalid(plan) && !isInstanceErrors(plan)) result.plan = plan as Plan;
+    }
   } catch (error) {
+    // A panic may leave the cached results half made; the next call starts afresh.
+    cached = null;
     result.engineError = message(error);
   }
   return result;
@@ -89,7 +123,7 @@ function analyze(docs: Documents): Analysis {
 function answer(request: Request): Response {
   switch (request.kind) {
     case 'analyze':
-      return { kind: 'analyze', id: request.id, analysis: analyze(request.docs) };
+      return { kind: 'analyze', id: request.id, analysis: analyze(request.id, request.docs) };
     case 'complete':
       return { kind: 'complete', id: request.id, items: complete(request.text, request.position) };
     case 'hover':
