@@ -28,7 +28,7 @@ demo: build ## the main job: validate, graph, generate the CRD of the example RG
 	@echo "== kro render $(EXAMPLE)/rgd.yaml --instance $(EXAMPLE)/instance.yaml --simulate"
 	@$(KRO) render $(EXAMPLE)/rgd.yaml --instance $(EXAMPLE)/instance.yaml --simulate
 
-test: lint wasm-check test-wasm apiserver test-rust ## every test: lints, the wasm32 lint, the npm package's Node tests, unit, fixture, CLI and end-to-end tests
+test: lint wasm-check test-wasm test-playground apiserver test-rust ## every test: lints, the wasm32 lint, the npm package's Node tests, the playground's browser tests, unit, fixture, CLI and end-to-end tests
 
 lint: ## rustfmt and clippy (warnings denied)
 	$(CARGO) fmt --all --check
