@@ -13,7 +13,7 @@ export interface NodeStatus {
   detail: string;
 }
 
-const NODE_WIDTH = 176;
+const NODE_WIDTH = 152;
 const NODE_HEIGHT = 54;
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -38,33 +38,52 @@ export class GraphView {
   private key = '';
   private nodes = new Map<string, SVGGElement>();
   private selected: string | null = null;
+  private graph: Graph | null = null;
+  private states: Map<string, NodeStatus> | null = null;
   onSelect: (id: string) => void = () => {};
 
-  constructor(host: HTMLElement) {
+  constructor(private readonly host: HTMLElement) {
     this.svg = el('svg', { class: 'dag', role: 'group', 'aria-label': 'Resource graph' });
     host.append(this.svg);
+    // Waves run left to right in a wide panel and top to bottom in a tall one (a phone); the layout changes
+    // only when the panel's shape crosses over, never while typing.
+    new ResizeObserver(() => {
+      if (this.graph && this.key !== this.keyOf(this.graph)) this.show(this.graph);
+    }).observe(host);
+  }
+
+  private horizontal(): boolean {
+    return this.host.clientWidth > this.host.clientHeight * 1.3;
+  }
+
+  private keyOf(graph: Graph): string {
+    return (this.horizontal() ? 'LR' : 'TB') + shapeKey(graph);
   }
 
   /** Draws `graph`, keeping the current drawing when its shape is unchanged. */
   show(graph: Graph) {
-    const key = shapeKey(graph);
+    this.graph = graph;
+    const key = this.keyOf(graph);
     if (key === this.key) {
       // Same shape: refresh only the tooltips, which carry expressions that may have changed.
       for (const r of graph.resources) this.nodes.get(r.id)?.querySelector('title')?.replaceChildren(tooltip(r));
       return;
     }
     this.key = key;
-    this.layout(graph);
+    this.layout(graph, key.startsWith('LR'));
+    this.colour(this.states);
   }
 
   clear() {
     this.key = '';
+    this.graph = null;
     this.nodes.clear();
     this.svg.replaceChildren();
   }
 
   /** Colours every node by its state at the simulator's step (null: no simulation, plain colours). */
   colour(states: Map<string, NodeStatus> | null) {
+    this.states = states;
     for (const [id, node] of this.nodes) {
       const status = states?.get(id);
       node.dataset.state = status?.state ?? 'idle';
@@ -79,9 +98,17 @@ export class GraphView {
     for (const [nodeId, node] of this.nodes) node.classList.toggle('selected', nodeId === id);
   }
 
-  private layout(graph: Graph) {
+  private layout(graph: Graph, horizontal: boolean) {
     const g = new dagre.graphlib.Graph();
-    g.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 46, marginx: 16, marginy: 16 });
+    // Room for the wave labels: above the columns (LR) or left of the rows (TB).
+    const [offX, offY] = horizontal ? [0, 18] : [40, 0];
+    g.setGraph({
+      rankdir: horizontal ? 'LR' : 'TB',
+      nodesep: horizontal ? 18 : 28,
+      ranksep: horizontal ? 40 : 40,
+      marginx: 12,
+      marginy: 12,
+    });
     g.setDefaultEdgeLabel(() => ({}));
     for (const r of graph.resources) g.setNode(r.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
     const ids = new Set(graph.resources.map((r) => r.id));
@@ -102,24 +129,34 @@ export class GraphView {
     marker.append(el('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow-head' }));
     defs.append(marker);
 
-    // Waves: one band behind the nodes of each wave, labelled, when the layout put each wave on its own rows.
+    // Waves: one band behind the nodes of each wave, labelled, when the layout put each wave on its own rows
+    // (columns, left to right).
     const bands = el('g', { class: 'waves' });
-    const byWave = new Map<number, { top: number; bottom: number }>();
+    const byWave = new Map<number, { start: number; end: number }>();
     for (const r of graph.resources) {
       const n = g.node(r.id);
-      const band = byWave.get(r.wave) ?? { top: Infinity, bottom: -Infinity };
-      band.top = Math.min(band.top, n.y - NODE_HEIGHT / 2);
-      band.bottom = Math.max(band.bottom, n.y + NODE_HEIGHT / 2);
+      const [centre, half] = horizontal ? [n.x, NODE_WIDTH / 2] : [n.y, NODE_HEIGHT / 2];
+      const band = byWave.get(r.wave) ?? { start: Infinity, end: -Infinity };
+      band.start = Math.min(band.start, centre - half);
+      band.end = Math.max(band.end, centre + half);
       byWave.set(r.wave, band);
     }
     const sorted = [...byWave.entries()].sort((a, b) => a[0] - b[0]);
-    const separate = sorted.every(([, b], i) => i === 0 || b.top > sorted[i - 1]![1].bottom);
+    const separate = sorted.every(([, b], i) => i === 0 || b.start > sorted[i - 1]![1].end);
     if (separate) {
       sorted.forEach(([wave, b], i) => {
-        bands.append(
-          el('rect', { x: 0, y: b.top - 8, width: width + 40, height: b.bottom - b.top + 16, class: `wave-band ${i % 2 ? 'odd' : 'even'}` }),
-          el('text', { x: 6, y: b.top + 4, class: 'wave-label' }, `wave ${wave}`),
-        );
+        const cls = `wave-band ${i % 2 ? 'odd' : 'even'}`;
+        if (horizontal) {
+          bands.append(
+            el('rect', { x: b.start - 8, y: 0, width: b.end - b.start + 16, height: height + offY, rx: 8, class: cls }),
+            el('text', { x: (b.start + b.end) / 2, y: 13, class: 'wave-label', 'text-anchor': 'middle' }, `wave ${wave}`),
+          );
+        } else {
+          bands.append(
+            el('rect', { x: 0, y: b.start - 8, width: width + offX, height: b.end - b.start + 16, rx: 8, class: cls }),
+            el('text', { x: 6, y: b.start + 4, class: 'wave-label' }, `wave ${wave}`),
+          );
+        }
       });
     }
 
@@ -128,12 +165,14 @@ export class GraphView {
       const points = g.edge(e).points ?? [];
       if (points.length < 2) continue;
       const [first, ...rest] = points;
-      let d = `M${first!.x + 40},${first!.y}`;
+      let d = `M${first!.x + offX},${first!.y + offY}`;
       // A smooth curve through dagre's points: each pair of following points becomes a quadratic segment.
       for (let i = 0; i < rest.length; i++) {
         const p = rest[i]!;
         const next = rest[i + 1];
-        d += next ? ` Q${p.x + 40},${p.y} ${(p.x + next.x) / 2 + 40},${(p.y + next.y) / 2}` : ` L${p.x + 40},${p.y}`;
+        d += next
+          ? ` Q${p.x + offX},${p.y + offY} ${(p.x + next.x) / 2 + offX},${(p.y + next.y) / 2 + offY}`
+          : ` L${p.x + offX},${p.y + offY}`;
       }
       edges.append(el('path', { d, class: 'edge', 'data-from': e.v, 'data-to': e.w, 'marker-end': 'url(#arrow)' }));
     }
@@ -142,8 +181,8 @@ export class GraphView {
     this.nodes.clear();
     for (const r of graph.resources) {
       const n = g.node(r.id);
-      const x = n.x - NODE_WIDTH / 2 + 40;
-      const y = n.y - NODE_HEIGHT / 2;
+      const x = n.x - NODE_WIDTH / 2 + offX;
+      const y = n.y - NODE_HEIGHT / 2 + offY;
       const kinds = [
         r.includeWhen.length > 0 ? 'conditional' : '',
         r.external ? 'external' : '',
@@ -162,8 +201,8 @@ export class GraphView {
         node.append(el('rect', { x: 3, y: -3, width: NODE_WIDTH, height: NODE_HEIGHT, rx: 9, class: 'stack' }));
       }
       node.append(el('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 9, class: 'box' }));
-      node.append(el('text', { x: 12, y: 22, class: 'node-id' }, truncate(r.id, 20)));
-      node.append(el('text', { x: 12, y: 40, class: 'node-kind' }, truncate(r.kind || '?', 22)));
+      node.append(el('text', { x: 12, y: 22, class: 'node-id' }, truncate(r.id, 17)));
+      node.append(el('text', { x: 12, y: 40, class: 'node-kind' }, truncate(r.kind || '?', 19)));
       node.append(el('text', { x: NODE_WIDTH - 10, y: 40, class: 'node-state', 'text-anchor': 'end' }, ''));
       const badges = [
         r.includeWhen.length > 0 ? 'if' : '',
@@ -190,8 +229,8 @@ export class GraphView {
       nodes.append(node);
       this.nodes.set(r.id, node);
     }
-    this.svg.setAttribute('viewBox', `0 0 ${width + 40} ${height}`);
-    this.svg.style.setProperty('--natural-width', `${width + 40}px`);
+    this.svg.setAttribute('viewBox', `0 0 ${width + offX} ${height + offY}`);
+    this.svg.style.setProperty('--natural-width', `${width + offX}px`);
     this.svg.replaceChildren(defs, bands, edges, nodes);
     this.select(this.selected);
   }

@@ -51,8 +51,8 @@ after(async () => {
 });
 
 /** A page on the playground, failing the test on any console error or uncaught exception. */
-async function open(t, { width = 1280, height = 800, colorScheme = 'light', hash = '' } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme });
+async function open(t, { width = 1280, height = 800, colorScheme = 'light', hash = '', scale = 1 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme, deviceScaleFactor: scale });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
   const page = await context.newPage();
   const errors = [];
@@ -260,6 +260,16 @@ describe('the playground', () => {
     await dark.locator('#sim-first').click();
     await dark.locator('#sim-next').click();
     await dark.screenshot({ path: `${shots}/dark.png` });
+
+    // The README's picture (docs/playground.png is a copy): the largest example mid-reconcile, at 3/4 scale.
+    const readme = await open(t, { scale: 0.75 });
+    await readme.selectOption('#examples', 'webapp-db');
+    await analysed(readme, 1);
+    await readme.locator('#sim-first').click();
+    await readme.locator('#sim-next').click();
+    await readme.locator('[data-out=resources]').click();
+    await readme.mouse.move(0, 0);
+    await readme.screenshot({ path: `${shots}/readme.png` });
   });
 
   test('measures: re-render time after the debounce on the largest example, and the transferred size', async (t) => {
