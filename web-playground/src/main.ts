@@ -540,6 +540,8 @@ declare global {
       get(name: DocName): string;
       set(name: DocName, text: string): void;
       cursor(name: DocName, offset: number): void;
+      /** Where a character of a document is on screen (null when it is scrolled out of view). */
+      coords(name: DocName, offset: number): { x: number; y: number } | null;
     };
   }
 }
@@ -554,5 +556,9 @@ window.playground = {
     const view = editors[name];
     view.dispatch({ selection: { anchor: offset }, effects: View.scrollIntoView(offset, { y: 'center' }) });
     view.focus();
+  },
+  coords: (name, offset) => {
+    const rect = editors[name].coordsAtPos(offset);
+    return rect ? { x: (rect.left + rect.right) / 2, y: (rect.top + rect.bottom) / 2 } : null;
   },
 };

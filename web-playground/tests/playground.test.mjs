@@ -130,6 +130,7 @@ describe('the playground', () => {
     const underlined = await page.locator('#editor-rgd .cm-lintRange-error').first().innerText();
     assert.match(underlined, /deploymnt/);
     assert.ok(await page.locator('#graph.stale').count(), 'the last good graph is shown, dimmed');
+    await page.screenshot({ path: `${shots}/error.png` });
     assert.equal((await nodeIds(page)).length, 3);
 
     // The problems list jumps to the line.
@@ -145,6 +146,46 @@ describe('the playground', () => {
     assert.deepEqual((await nodeIds(page)).sort(), ['deployment', 'ingress', 'service', 'settings']);
     assert.equal(await page.locator('.edge[data-from=deployment][data-to=settings]').count(), 1);
     assert.match(await page.locator('#status').innerText(), /No problems/);
+  });
+
+  test('the graph stays put while unrelated text changes', async (t) => {
+    const page = await open(t);
+    const positions = () =>
+      page.locator('.dag .node').evaluateAll((nodes) => nodes.map((n) => `${n.dataset.id}@${n.getAttribute('transform')}`));
+    const before = await positions();
+    const first = await page.locator('.dag .node').first().elementHandle();
+    const text = await page.evaluate(() => window.playground.get('rgd'));
+    await edit(page, 'rgd', text.replace('# Define the resources', '# Define, carefully, the resources'));
+    await edit(page, 'rgd', text.replace('image: string | default="nginx"', 'image: string | default="nginx:1.27"'));
+    assert.deepEqual(await positions(), before);
+    assert.ok(await first.evaluate((n) => n.isConnected), 'the same SVG node, not a redrawn one');
+  });
+
+  test('hover explains a reference and F12 jumps to its declaration', async (t) => {
+    const page = await open(t);
+    const text = await page.evaluate(() => window.playground.get('rgd'));
+    const at = text.indexOf('${deployment.spec.selector') + 4;
+    const coords = await page.evaluate((offset) => {
+      window.playground.cursor('rgd', offset);
+      return window.playground.coords('rgd', offset);
+    }, at);
+    await page.mouse.move(coords.x, coords.y);
+    const tooltip = page.locator('.cm-tooltip-hover');
+    await tooltip.waitFor({ timeout: 10_000 });
+    assert.match(await tooltip.innerText(), /deployment|Deployment/);
+    await page.keyboard.press('F12');
+    await page.waitForFunction(() => window.getSelection()?.toString() === 'deployment');
+    const line = await page.evaluate(() => window.getSelection()?.anchorNode?.parentElement?.closest('.cm-line')?.textContent);
+    assert.match(line, /- id: deployment/);
+  });
+
+  test('once loaded, the page works offline', async (t) => {
+    const page = await open(t);
+    await page.context().setOffline(true);
+    await edit(page, 'instance', example('webapp', 'instance').replace('enabled: true', 'enabled: false'));
+    assert.equal(await page.locator('.node[data-id=ingress]').getAttribute('data-state'), 'excluded');
+    await page.selectOption('#examples', 'worker');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.includes('No problems'));
   });
 
   test('typing ${deployment. offers the fields of a Deployment', async (t) => {
