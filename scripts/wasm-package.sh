@@ -4,7 +4,9 @@
 #   1. kro-wasm for wasm32-unknown-unknown with the size-tuned `wasm-release` profile (toolchain: wasm-env.sh);
 #   2. wasm-bindgen's JS glue (`--target web`: one module for browsers, bundlers and, through node.js, Node),
 #      with the CLI of exactly the version Cargo.lock names, installed into the cache when missing;
-#   3. wasm-opt from npm's binaryen (installed into the cache), unless KRO_WASM_OPT=0;
+#   3. with KRO_WASM_OPT=1 only, wasm-opt from npm's binaryen (installed into the cache): measured, it makes the
+#      file 6% smaller but 2.5% larger gzipped than dropping the name section alone, with no speed gain that
+#      shows on these machines, and it costs a minute or more per build (wasm/README.md, "Measurements");
 #   4. the hand-written files: package.json (version from Cargo), index.js, node.js, index.d.ts, README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,16 +30,18 @@ wasm="$wasm_target/wasm32-unknown-unknown/$profile/kro_wasm.wasm"
 
 rm -rf "$out"
 mkdir -p "$out"
-"$bindgen" --target web --no-typescript --out-dir "$out" --out-name kro_engine "$wasm"
+# The name section (function names for stack traces) is 40% of the file; a panic's message carries its location.
+"$bindgen" --target web --no-typescript --remove-name-section --remove-producers-section \
+  --out-dir "$out" --out-name kro_engine "$wasm"
 
-if [ "${KRO_WASM_OPT:-1}" != 0 ]; then
+if [ "${KRO_WASM_OPT:-0}" = 1 ]; then
   tools="$cache/npm-tools"
   if [ ! -x "$tools/node_modules/.bin/wasm-opt" ]; then
     echo "wasm: installing binaryen (wasm-opt) from npm into $tools (once)" >&2
     npm install --silent --no-audit --no-fund --prefix "$tools" binaryen@132 >&2
   fi
   # The features rustc enables by default for wasm32; wasm-opt must accept them, and adds none.
-  "$tools/node_modules/.bin/wasm-opt" "${KRO_WASM_OPT_LEVEL:--Oz}" \
+  "$tools/node_modules/.bin/wasm-opt" "${KRO_WASM_OPT_LEVEL:--O3}" \
     --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-reference-types --enable-multivalue \
     "$out/kro_engine_bg.wasm" -o "$out/kro_engine_bg.opt.wasm"

@@ -10,10 +10,10 @@ mod options;
 mod panic_hook;
 mod shapes;
 
-use boundary::{failure, from_js, to_js};
-use kro_engine::compile::CompiledDocument;
 use std::rc::Rc;
 
+use boundary::{failure, from_js, to_js};
+use kro_engine::compile::CompiledDocument;
 use kro_engine::{CompiledRgd, Diagnostic, Engine, LineIndex, LspPosition, PlanOptions, editor, output};
 use options::{CheckOptions, RenderOptions};
 use serde_json::{Value, json};
