@@ -13,7 +13,7 @@ export interface NodeStatus {
   detail: string;
 }
 
-const NODE_WIDTH = 152;
+const NODE_WIDTH = 164;
 const NODE_HEIGHT = 54;
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -31,7 +31,15 @@ function shapeKey(graph: Graph): string {
   );
 }
 
-const truncate = (text: string, max: number) => (text.length > max ? text.slice(0, max - 1) + '…' : text);
+/** Shortens a drawn text with an ellipsis until it fits `room` pixels. */
+function fit(text: SVGTextElement, room: number) {
+  const full = text.textContent ?? '';
+  let length = full.length;
+  while (length > 1 && text.getComputedTextLength() > room) {
+    length -= 1;
+    text.textContent = full.slice(0, length) + '…';
+  }
+}
 
 export class GraphView {
   private readonly svg: SVGSVGElement;
@@ -201,14 +209,16 @@ export class GraphView {
         node.append(el('rect', { x: 3, y: -3, width: NODE_WIDTH, height: NODE_HEIGHT, rx: 9, class: 'stack' }));
       }
       node.append(el('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 9, class: 'box' }));
-      node.append(el('text', { x: 12, y: 22, class: 'node-id' }, truncate(r.id, 17)));
-      node.append(el('text', { x: 12, y: 40, class: 'node-kind' }, truncate(r.kind || '?', 19)));
+      node.append(el('text', { x: 12, y: 22, class: 'node-id', 'data-room': NODE_WIDTH - 20 }, r.id));
+      node.append(el('text', { x: 12, y: 40, class: 'node-kind', 'data-room': NODE_WIDTH - 70 }, r.kind || '?'));
       node.append(el('text', { x: NODE_WIDTH - 10, y: 40, class: 'node-state', 'text-anchor': 'end' }, ''));
       const badges = [
         r.includeWhen.length > 0 ? 'if' : '',
         r.external ? 'ext' : '',
         r.forEach.length > 0 ? 'each' : '',
       ].filter(Boolean);
+      // The id gives way to the badges beside it.
+      node.querySelector('.node-id')?.setAttribute('data-room', String(NODE_WIDTH - 20 - badges.length * 34));
       badges.forEach((badge, i) => {
         const bx = NODE_WIDTH - 12 - (badges.length - i) * 34 + 34;
         node.append(el('rect', { x: bx - 30, y: 9, width: 30, height: 16, rx: 8, class: `badge badge-${badge}` }));
@@ -232,6 +242,8 @@ export class GraphView {
     this.svg.setAttribute('viewBox', `0 0 ${width + offX} ${height + offY}`);
     this.svg.style.setProperty('--natural-width', `${width + offX}px`);
     this.svg.replaceChildren(defs, bands, edges, nodes);
+    // Texts are measured once drawn and shortened with an ellipsis to their room (the tooltip has them whole).
+    for (const text of this.svg.querySelectorAll<SVGTextElement>('text[data-room]')) fit(text, Number(text.dataset.room));
     this.select(this.selected);
   }
 

@@ -110,6 +110,7 @@ describe('the playground', () => {
       assert.deepEqual(ids.sort(), expected.sort(), `${name}: one node per resource`);
       await showOutput(page, 'crd');
       assert.match(await viewerText(page), /kind: CustomResourceDefinition/, `${name}: CRD shown`);
+      await page.screenshot({ path: `${shots}/example-${name}.png` });
     }
   });
 
