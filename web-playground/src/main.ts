@@ -110,7 +110,22 @@ function problemsOf(a: Analysis): Problem[] {
   for (const e of a.instanceErrors) {
     const { from, to } = e.range ? rangeToOffsets(instance, e.range) : { from: 0, to: 0 };
     const line = e.range ? e.range.start.line + 1 : 1;
-    list.push({ doc: 'instance', severity: 'error', code: 'instance', message: `${e.path}: ${e.message}`, from, to, line });
+    // The API server's messages usually start with the path already.
+    const message = !e.path || e.message.startsWith(e.path) ? e.message : `${e.path}: ${e.message}`;
+    list.push({ doc: 'instance', severity: 'error', code: 'instance', message, from, to, line });
+  }
+  if (a.observedError) {
+    const observed = editors.observed.state.doc;
+    const line = observed.line(Math.min(Math.max(a.observedError.line, 1), observed.lines));
+    list.push({
+      doc: 'observed',
+      severity: 'error',
+      code: 'observed',
+      message: a.observedError.message,
+      from: line.from,
+      to: line.to,
+      line: line.number,
+    });
   }
   return list;
 }
@@ -244,6 +259,8 @@ function renderSimulator() {
           ? 'Fix the RGD’s errors to simulate a reconcile.'
           : analysis.instanceErrors.length
             ? 'The API server would refuse this instance: see the problems list.'
+            : analysis.observedError
+              ? 'The observed objects cannot be read: see the problems list.'
             : (analysis.instanceNote ?? 'No simulation.');
     const li = document.createElement('li');
     li.className = 'note';
@@ -303,6 +320,7 @@ function outputText(): string {
   const total = analysis.simulation?.steps.length ?? 0;
   if (!plan) {
     if (analysis.instanceErrors.length) return '# The API server would refuse this instance: see the problems list.\n';
+    if (analysis.observedError) return '# The observed objects cannot be read: see the problems list.\n';
     if (!analysis.graph) return '# Fix the RGD’s errors to render the instance.\n';
     return `# ${analysis.instanceNote ?? 'Nothing to render.'}\n`;
   }

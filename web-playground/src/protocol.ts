@@ -30,6 +30,11 @@ export interface Analysis {
   simulation: Simulation | null;
   /** Instance problems (the API server would refuse it), in the instance's own text. */
   instanceErrors: InstanceErrors['instanceErrors'];
+  /**
+   * The observed objects could not be read. The package throws for that (it is misuse of its API, not a finding
+   * about the RGD), with a message `observed: line N: ...`; the worker turns it back into a problem.
+   */
+  observedError: { message: string; line: number } | null;
   /** Why the instance could not be planned when that is not a diagnostic of the RGD or the instance. */
   instanceNote: string | null;
   /** The engine threw (a bug in kro-rs, never the user's fault): the message, shown as such. */

@@ -64,6 +64,7 @@ function analyze(id: number, docs: Documents): Analysis {
     simulation: null,
     instanceErrors: [],
     instanceNote: null,
+    observedError: null,
     engineError: null,
     timings,
   };
@@ -98,7 +99,16 @@ function analyze(id: number, docs: Documents): Analysis {
     }
     const options = hasContent(docs.observed) ? { observed: docs.observed } : {};
     // The simulation's first step is the plan `render` would give, so `render` runs only when there are no steps.
-    const sim = timed(timings, 'simulate', () => simulate(docs.rgd, docs.instance, options));
+    let sim: ReturnType<typeof simulate>;
+    try {
+      sim = timed(timings, 'simulate', () => simulate(docs.rgd, docs.instance, options));
+    } catch (error) {
+      const text = message(error);
+      const unreadable = /^observed: (?:line (\d+): )?/.exec(text);
+      if (!unreadable) throw error;
+      result.observedError = { message: text.slice(unreadable[0].length), line: Number(unreadable[1] ?? 1) };
+      return result;
+    }
     if (isInstanceErrors(sim)) {
       result.instanceErrors = sim.instanceErrors;
       return result;

@@ -213,6 +213,17 @@ describe('the playground', () => {
     assert.equal(await page.locator('.node[data-id=ingress]').getAttribute('data-state'), 'excluded');
     await edit(page, 'instance', instance);
     assert.match(await viewerText(page), /kind: Ingress/);
+
+    // A value the API server would refuse is a problem at its line in the instance.
+    await edit(page, 'instance', instance.replace('enabled: true', 'enabled: 12'));
+    const problem = page.locator('.problem.error').first();
+    assert.match(await problem.innerText(), /instance 8.*must be of type boolean/s);
+    // So is an observed document that cannot be read.
+    await edit(page, 'instance', instance);
+    await edit(page, 'observed', 'kind: ConfigMap\nfoo: [\n');
+    assert.match(await page.locator('.problem.error').first().innerText(), /observed/);
+    await edit(page, 'observed', '');
+    assert.match(await page.locator('#status').innerText(), /No problems/);
     assert.equal(await page.locator('.node[data-id=ingress]').getAttribute('data-state'), 'ready');
   });
 
