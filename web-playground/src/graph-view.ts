@@ -97,7 +97,7 @@ export class GraphView {
       node.dataset.state = status?.state ?? 'idle';
       const label = node.querySelector('.node-state');
       if (label) label.textContent = status && status.state !== 'idle' ? status.state : '';
-      node.setAttribute('aria-label', `${id}${status ? `: ${status.state}. ${status.detail}` : ''}`);
+      node.setAttribute('aria-label', `${id}${status ? `: ${status.state}${status.detail ? `. ${status.detail}` : ''}` : ''}`);
     }
   }
 

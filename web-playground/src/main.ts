@@ -213,7 +213,7 @@ function statesOf(plan: Plan, graph: Graph): Map<string, NodeStatus> {
     else if (reason?.code === 'error' || reason?.code === 'stoppedByError')
       states.set(r.id, { state: 'failed', detail: reason.message });
     else if (reason) states.set(r.id, { state: 'waiting', detail: reason.message });
-    else if (applied.has(r.id)) states.set(r.id, { state: 'ready', detail: 'applied and ready' });
+    else if (applied.has(r.id)) states.set(r.id, { state: 'ready', detail: '' });
     else if (r.external) states.set(r.id, { state: 'ready', detail: 'read from the cluster' });
     else states.set(r.id, { state: 'idle', detail: 'not planned' });
   }
@@ -285,7 +285,7 @@ function renderSimulator() {
     const name = document.createElement('b');
     name.textContent = id;
     const detail = document.createElement('span');
-    detail.textContent = ` ${s.state} — ${s.detail}`;
+    detail.textContent = ` ${s.state}${s.detail ? ` — ${s.detail}` : ''}`;
     li.append(icon, name, detail);
     return li;
   });
