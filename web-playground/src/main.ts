@@ -398,7 +398,7 @@ engine.onChecked = (result, started) => {
   renderProblems(analysis, result.timings);
   performance.measure('kro:checked', { start: started, end: performance.now() });
 };
-engine.onAnalysis = (result, _docs, started) => {
+engine.onAnalysis = (result, analysed, started) => {
   analysis = result;
   if (result.crdYaml) lastCrd = result.crdYaml;
   renderGraph();
@@ -409,6 +409,7 @@ engine.onAnalysis = (result, _docs, started) => {
   performance.measure('kro:rerender', { start: started, end: performance.now() });
   analyses += 1;
   document.body.dataset.analyses = String(analyses);
+  save(analysed);
 };
 
 for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-doc]')) {
@@ -520,7 +521,7 @@ for (const example of examples) {
 }
 const custom = document.createElement('option');
 custom.value = '';
-custom.textContent = '(shared link)';
+custom.textContent = '(your own)';
 custom.hidden = true;
 select.append(custom);
 select.addEventListener('change', () => {
@@ -530,11 +531,31 @@ select.addEventListener('change', () => {
   setDocuments(example);
 });
 
+// The documents are kept in this browser's storage as they change, so a reload does not lose an afternoon's work.
+const SAVED = 'kro-playground-documents';
+function save(current: Documents) {
+  try {
+    localStorage.setItem(SAVED, JSON.stringify(current));
+  } catch {
+    // Storage full or disabled (private windows): the page works the same, only without the safety net.
+  }
+}
+function saved(): Documents | null {
+  try {
+    const value = JSON.parse(localStorage.getItem(SAVED) ?? 'null') as Partial<Documents> | null;
+    if (!value || typeof value.rgd !== 'string') return null;
+    return { rgd: value.rgd, instance: value.instance ?? '', observed: value.observed ?? '' };
+  } catch {
+    return null;
+  }
+}
+
 function loadFromLocation() {
-  const shared = decodeState(location.hash);
-  if (shared) {
-    select.value = '';
-    setDocuments(shared);
+  const restored = decodeState(location.hash) ?? saved();
+  if (restored) {
+    const same = examples.find((e) => e.rgd === restored.rgd && e.instance === restored.instance && e.observed === restored.observed);
+    select.value = same?.name ?? '';
+    setDocuments(restored);
     return;
   }
   const first = examples[0];

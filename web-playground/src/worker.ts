@@ -54,20 +54,22 @@ let cached: RgdResults | null = null;
  * Analyses `docs` in two parts: the RGD's diagnostics and graph first (sent at once through `checked`, so the
  * editor and the DAG update without waiting), then the CRD and the simulated reconcile of the instance.
  */
+const emptyAnalysis = (): Analysis => ({
+  diagnostics: [],
+  graph: null,
+  crdYaml: null,
+  plan: null,
+  simulation: null,
+  instanceErrors: [],
+  instanceNote: null,
+  observedError: null,
+  engineError: null,
+  timings: {},
+});
+
 function analyze(id: number, docs: Documents): Analysis {
-  const timings: Record<string, number> = {};
-  const result: Analysis = {
-    diagnostics: [],
-    graph: null,
-    crdYaml: null,
-    plan: null,
-    simulation: null,
-    instanceErrors: [],
-    instanceNote: null,
-    observedError: null,
-    engineError: null,
-    timings,
-  };
+  const result = emptyAnalysis();
+  const timings = result.timings;
   try {
     let rgd = cached?.text === docs.rgd ? cached : null;
     if (!rgd) {
@@ -158,6 +160,7 @@ self.onmessage = async (event: MessageEvent<Request>) => {
     if (request.kind === 'complete') post({ kind: 'complete', id: request.id, items: [] });
     else if (request.kind === 'hover') post({ kind: 'hover', id: request.id, hover: null });
     else if (request.kind === 'definition') post({ kind: 'definition', id: request.id, definition: null });
-    else post({ kind: 'failed', message: message(error) });
+    // An analysis always gets its answer, so the page's queue never waits for one that will not come.
+    else post({ kind: 'analyze', id: request.id, analysis: { ...emptyAnalysis(), engineError: message(error) } });
   }
 };

@@ -180,6 +180,16 @@ describe('the playground', () => {
     assert.match(line, /- id: deployment/);
   });
 
+  test('a reload keeps the documents being edited', async (t) => {
+    const page = await open(t);
+    const rgd = '# mine\n' + example('worker', 'rgd');
+    await edit(page, 'rgd', rgd);
+    await page.reload();
+    await analysed(page, 0);
+    assert.equal(await page.evaluate(() => window.playground.get('rgd')), rgd);
+    assert.equal(await page.locator('#examples').inputValue(), '');
+  });
+
   test('once loaded, the page works offline', async (t) => {
     const page = await open(t);
     await page.context().setOffline(true);
@@ -367,6 +377,8 @@ describe('the playground', () => {
     // simulator) on screen.
     metrics.diagnosticsAndDagMs = summary(checked);
     metrics.rerenderMs = summary(durations);
+    // The engine's share of the last one, per call (the status line's tooltip).
+    metrics.lastEngineCallsMs = await page.locator('#status').getAttribute('title');
     assert.ok(durations.length >= runs, 'one measure per edit');
     assert.ok(metrics.transferredBytes > 0);
   });
