@@ -7,14 +7,15 @@ import type { Graph, Plan } from '@kro-rs/engine';
 import { createEditor, createViewer, rangeToOffsets, replaceText, showDiagnostics } from './editor';
 import { EngineClient } from './engine';
 import { examples } from './examples';
-import { GraphView, type NodeStatus } from './graph-view';
+import { GraphView } from './graph-view';
 import type { Analysis, Documents } from './protocol';
+import { outputText, type OutName } from './outputs';
+import { statesOf, stateIcon } from './plan-states';
+import { problemsOf, type DocName, type Problem } from './problems';
 import { decodeState, encodeState } from './share';
-import { toYaml, toYamlDocuments } from './yaml';
+import { save, saved } from './storage';
 import './style.css';
 
-type DocName = keyof Documents;
-type OutName = 'crd' | 'resources' | 'status';
 
 /** How long typing must pause before the engine runs: short enough to feel live, long enough to skip keystrokes. */
 const DEBOUNCE_MS = 150;
@@ -89,47 +90,6 @@ function reveal(name: DocName, from: number, to: number) {
 
 // ---------------------------------------------------------------------------------------------- problems
 
-interface Problem {
-  doc: DocName;
-  severity: 'error' | 'warning';
-  code: string;
-  message: string;
-  from: number;
-  to: number;
-  line: number;
-}
-
-function problemsOf(a: Analysis): Problem[] {
-  const rgd = editors.rgd.state.doc;
-  const instance = editors.instance.state.doc;
-  const list: Problem[] = a.diagnostics.map((d) => {
-    const { from, to } = rangeToOffsets(rgd, d.range);
-    const message = d.help ? `${d.message}\nhelp: ${d.help}` : d.message;
-    return { doc: 'rgd', severity: d.severity, code: d.code, message, from, to, line: d.range.start.line + 1 };
-  });
-  for (const e of a.instanceErrors) {
-    const { from, to } = e.range ? rangeToOffsets(instance, e.range) : { from: 0, to: 0 };
-    const line = e.range ? e.range.start.line + 1 : 1;
-    // The API server's messages usually start with the path already.
-    const message = !e.path || e.message.startsWith(e.path) ? e.message : `${e.path}: ${e.message}`;
-    list.push({ doc: 'instance', severity: 'error', code: 'instance', message, from, to, line });
-  }
-  if (a.observedError) {
-    const observed = editors.observed.state.doc;
-    const line = observed.line(Math.min(Math.max(a.observedError.line, 1), observed.lines));
-    list.push({
-      doc: 'observed',
-      severity: 'error',
-      code: 'observed',
-      message: a.observedError.message,
-      from: line.from,
-      to: line.to,
-      line: line.number,
-    });
-  }
-  return list;
-}
-
 function toCm(p: Problem, view: EditorView): CmDiagnostic {
   // A zero-width range is widened to the next character so the underline can be seen.
   const to = p.to > p.from ? p.to : Math.min(view.state.doc.length, p.from + 1);
@@ -137,7 +97,11 @@ function toCm(p: Problem, view: EditorView): CmDiagnostic {
 }
 
 function renderProblems(a: Analysis, timings: Record<string, number>) {
-  const problems = problemsOf(a);
+  const problems = problemsOf(a, {
+    rgd: editors.rgd.state.doc,
+    instance: editors.instance.state.doc,
+    observed: editors.observed.state.doc,
+  });
   for (const name of ['rgd', 'instance', 'observed'] as const) {
     const view = editors[name];
     showDiagnostics(view, problems.filter((p) => p.doc === name).map((p) => toCm(p, view)));
@@ -195,39 +159,6 @@ function renderProblems(a: Analysis, timings: Record<string, number>) {
 }
 
 // ---------------------------------------------------------------------------------------------- simulator
-
-const nodeId = (object: Record<string, unknown>) =>
-  ((object.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {})['kro.run/node-id'];
-
-/** Each node's state in one plan: what the reconcile did with it at that step. */
-function statesOf(plan: Plan, graph: Graph): Map<string, NodeStatus> {
-  const states = new Map<string, NodeStatus>();
-  const applied = new Set(plan.resources.map(nodeId).filter(Boolean));
-  const pending = new Map(plan.pending.map((p) => [p.id, p.reason]));
-  const excluded = new Set(plan.excluded);
-  for (const r of graph.resources) {
-    const reason = pending.get(r.id);
-    if (excluded.has(r.id)) states.set(r.id, { state: 'excluded', detail: 'excluded: an includeWhen is false' });
-    else if (reason?.code === 'awaitingObservation' || reason?.code === 'readyWhenFalse')
-      states.set(r.id, { state: 'applied', detail: reason.message });
-    else if (reason?.code === 'error' || reason?.code === 'stoppedByError')
-      states.set(r.id, { state: 'failed', detail: reason.message });
-    else if (reason) states.set(r.id, { state: 'waiting', detail: reason.message });
-    else if (applied.has(r.id)) states.set(r.id, { state: 'ready', detail: '' });
-    else if (r.external) states.set(r.id, { state: 'ready', detail: 'read from the cluster' });
-    else states.set(r.id, { state: 'idle', detail: 'not planned' });
-  }
-  return states;
-}
-
-const stateIcon: Record<NodeStatus['state'], string> = {
-  ready: '✓',
-  applied: '↻',
-  waiting: '…',
-  excluded: '⊘',
-  failed: '✕',
-  idle: '·',
-};
 
 function currentPlan(): Plan | null {
   const sim = analysis?.simulation;
@@ -309,40 +240,13 @@ function goToStep(next: number) {
 
 // ---------------------------------------------------------------------------------------------- outputs
 
-function outputText(): string {
-  if (!analysis) return '';
-  if (activeOut === 'crd') {
-    if (analysis.crdYaml) return analysis.crdYaml;
-    if (lastCrd) return `# The RGD has errors; this is the CRD of its last valid version.\n${lastCrd}`;
-    return '# The CRD appears here once the RGD is valid.\n';
-  }
-  const plan = currentPlan();
-  const total = analysis.simulation?.steps.length ?? 0;
-  if (!plan) {
-    if (analysis.instanceErrors.length) return '# The API server would refuse this instance: see the problems list.\n';
-    if (analysis.observedError) return '# The observed objects cannot be read: see the problems list.\n';
-    if (!analysis.graph) return '# Fix the RGD’s errors to render the instance.\n';
-    return `# ${analysis.instanceNote ?? 'Nothing to render.'}\n`;
-  }
-  const where = total ? `step ${step + 1} of ${total} of the simulated reconcile` : 'the plan';
-  if (activeOut === 'resources') {
-    const waiting = plan.pending.filter((p) => p.reason.code !== 'awaitingObservation');
-    const header = [
-      `# ${plan.resources.length} resource${plan.resources.length === 1 ? '' : 's'} applied at ${where}, in apply order.`,
-      ...waiting.map((p) => `# waiting: ${p.id} (${p.reason.message})`),
-      ...plan.excluded.map((id) => `# excluded: ${id}`),
-    ].join('\n');
-    return `${header}\n${plan.resources.length ? '---\n' + toYamlDocuments(plan.resources) : ''}`;
-  }
-  return `# The instance at ${where}.\n${toYaml({ status: { state: plan.state, ...plan.status } })}`;
-}
-
 function renderOutput() {
   for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-out]')) {
     tab.setAttribute('aria-selected', String(tab.dataset.out === activeOut));
     tab.tabIndex = tab.dataset.out === activeOut ? 0 : -1;
   }
-  replaceText(viewer, outputText());
+  const total = analysis?.simulation?.steps.length ?? 0;
+  replaceText(viewer, outputText(activeOut, analysis, currentPlan(), step, total, lastCrd));
 }
 
 // ---------------------------------------------------------------------------------------------- graph
@@ -530,25 +434,6 @@ select.addEventListener('change', () => {
   history.replaceState(null, '', location.pathname + location.search);
   setDocuments(example);
 });
-
-// The documents are kept in this browser's storage as they change, so a reload does not lose an afternoon's work.
-const SAVED = 'kro-playground-documents';
-function save(current: Documents) {
-  try {
-    localStorage.setItem(SAVED, JSON.stringify(current));
-  } catch {
-    // Storage full or disabled (private windows): the page works the same, only without the safety net.
-  }
-}
-function saved(): Documents | null {
-  try {
-    const value = JSON.parse(localStorage.getItem(SAVED) ?? 'null') as Partial<Documents> | null;
-    if (!value || typeof value.rgd !== 'string') return null;
-    return { rgd: value.rgd, instance: value.instance ?? '', observed: value.observed ?? '' };
-  } catch {
-    return null;
-  }
-}
 
 function loadFromLocation() {
   const restored = decodeState(location.hash) ?? saved();
