@@ -308,6 +308,13 @@ describe('the playground', () => {
       return { text, sel };
     });
     assert.match(selected.sel, /id: service/);
+    // Tab indents in the editor; Escape then Tab leaves it, so a keyboard user is never trapped (the first
+    // Escape only collapses the template's selection).
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement?.closest('.cm-editor') === null);
+    assert.ok(focused, 'focus left the editor');
   });
 
   test('narrow and dark layouts render (screenshots)', async (t) => {
