@@ -15,6 +15,7 @@ import {
   hoverTooltip,
   keymap,
   lineNumbers,
+  placeholder,
 } from '@codemirror/view';
 import { tags as t } from '@lezer/highlight';
 import type { CompletionItem, Position, Range } from '@kro-rs/engine';
@@ -122,6 +123,8 @@ export interface EditorHooks {
   engine?: EngineClient;
   /** Where a go-to-definition lands. */
   onDefinition?: (from: number, to: number) => void;
+  /** Shown while the document is empty. */
+  placeholder?: string;
 }
 
 function services(engine: EngineClient, hooks: EditorHooks): Extension[] {
@@ -212,6 +215,7 @@ export function createEditor(parent: HTMLElement, text: string, label: string, h
     }),
   ];
   if (hooks.engine) extensions.push(services(hooks.engine, hooks));
+  if (hooks.placeholder) extensions.push(placeholder(hooks.placeholder));
   return new EditorView({ parent, state: EditorState.create({ doc: text, extensions }) });
 }
 

@@ -33,9 +33,20 @@ const schedule = () => {
 };
 
 const editors: Record<DocName, EditorView> = {
-  rgd: createEditor($('editor-rgd'), '', 'RGD editor', { onChange: schedule, engine }),
-  instance: createEditor($('editor-instance'), '', 'Instance editor', { onChange: schedule }),
-  observed: createEditor($('editor-observed'), '', 'Observed objects editor', { onChange: schedule }),
+  rgd: createEditor($('editor-rgd'), '', 'RGD editor', {
+    onChange: schedule,
+    engine,
+    placeholder: 'A ResourceGraphDefinition (apiVersion: kro.run/v1alpha1), or pick an example above.',
+  }),
+  instance: createEditor($('editor-instance'), '', 'Instance editor', {
+    onChange: schedule,
+    placeholder: 'An instance of the RGD’s new kind: apiVersion kro.run/v1alpha1, its kind, a metadata.name and a spec.',
+  }),
+  observed: createEditor($('editor-observed'), '', 'Observed objects editor', {
+    onChange: schedule,
+    placeholder:
+      'Optional: objects as the cluster has them, as multi-document YAML (what an externalRef reads, or a Deployment with its status). The simulator assumes the rest exists with no status.',
+  }),
 };
 
 let activeOut: OutName = 'crd';

@@ -95,6 +95,14 @@ describe('the playground', () => {
     assert.deepEqual((await nodeIds(page)).sort(), ['deployment', 'ingress', 'service']);
     assert.match(await viewerText(page), /kind: CustomResourceDefinition/);
     await page.screenshot({ path: `${shots}/desktop.png` });
+    // Each output downloads and copies as YAML.
+    await showOutput(page, 'resources');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+    assert.equal(download.suggestedFilename(), 'resources.yaml');
+    const saved = readFileSync(await download.path(), 'utf8');
+    assert.match(saved, /kind: Deployment[\s\S]*kind: Service[\s\S]*kind: Ingress/);
+    await page.locator('#copy').click();
+    await page.waitForFunction((text) => navigator.clipboard.readText().then((c) => c === text), saved);
   });
 
   test('every example of the repository draws its DAG and generates its CRD', async (t) => {
