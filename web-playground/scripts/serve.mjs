@@ -32,7 +32,9 @@ const server = createServer(async (req, res) => {
     if (!file.startsWith(root)) throw new Error('outside the site');
     if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
     let body = await readFile(file);
-    const headers = { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' };
+    // Vite names assets by their content's hash, so they never change; the page itself is always revalidated.
+    const cache = path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+    const headers = { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': cache };
     if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '') && body.length > 512) {
       body = gzipSync(body, { level: 9 });
       headers['content-encoding'] = 'gzip';

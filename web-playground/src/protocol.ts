@@ -43,8 +43,16 @@ export interface Analysis {
   timings: Record<string, number>;
 }
 
+/**
+ * The two halves of an analysis, run by two workers at once: `check` (the RGD's diagnostics, graph and CRD) and
+ * `plan` (the instance's simulated reconcile, which checks the RGD again on its own).
+ */
+export type Part = 'check' | 'plan';
+
 export type Request =
-  | { kind: 'analyze'; id: number; docs: Documents }
+  /** The first message to each worker: the compiled engine, fetched and compiled once for both. */
+  | { kind: 'init'; id: number; module: WebAssembly.Module }
+  | { kind: 'analyze'; id: number; docs: Documents; part: Part }
   | { kind: 'complete'; id: number; text: string; position: Position }
   | { kind: 'hover'; id: number; text: string; position: Position }
   | { kind: 'definition'; id: number; text: string; position: Position };
