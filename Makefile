@@ -7,7 +7,7 @@ KRO := $(or $(CARGO_TARGET_DIR),target)/debug/kro
 EXAMPLE := examples/webapp
 
 .DEFAULT_GOAL := help
-.PHONY: help build demo test lint test-rust test-e2e wasm wasm-check test-wasm bench-wasm bench fuzz fuzz-plan fmt clean
+.PHONY: help build demo test lint test-rust e2e wasm wasm-check test-wasm bench-wasm bench fuzz fuzz-plan fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -37,7 +37,7 @@ lint: ## rustfmt and clippy (warnings denied)
 wasm-check: ## lint the engine for wasm32-unknown-unknown (installs Debian's rust-web toolchain if needed)
 	bash scripts/wasm-check.sh
 
-wasm: ## build the npm package @kro-rs/engine into wasm/pkg (wasm32 build, wasm-bindgen, wasm-opt)
+wasm: ## build the npm package @kro-rs/engine into wasm/pkg (wasm32 build, wasm-bindgen; wasm-opt with KRO_WASM_OPT=1)
 	bash scripts/wasm-package.sh
 
 test-wasm: wasm ## the npm package's Node tests, against the packed package installed in an empty project
@@ -49,8 +49,12 @@ bench-wasm: wasm ## size and timing figures of the npm package against the nativ
 test-rust: ## cargo test over the workspace (needs `make apiserver` for the end-to-end tests)
 	$(CARGO) test --locked --workspace
 
-bench: ## criterion benchmarks of the engine (not part of `make test`)
+e2e: apiserver ## the end-to-end tests (tests/e2e) against the real API server that `make apiserver` builds
+	$(CARGO) test --locked -p kro-e2e
+
+bench: ## criterion benchmarks of the engine and of the CLI's text diagnostics (not part of `make test`)
 	$(CARGO) bench -p kro-engine
+	$(CARGO) bench -p kro-operator --bench render_text
 
 fuzz: ## run the fuzz target for 10 minutes, seeded with the fixtures (needs cargo-fuzz; see fuzz/README.md)
 	mkdir -p fuzz/corpus/rgd_pipeline

@@ -8,3 +8,9 @@ mod input;
 mod report;
 
 pub use commands::run;
+
+/// One file's diagnostics as `kro validate` prints them, without colour. Public for the benchmark only.
+#[doc(hidden)]
+pub fn render_diagnostics(file: &str, text: &str, diagnostics: &[kro_engine::Diagnostic]) -> String {
+    report::render_frames(file, text, diagnostics, false)
+}
