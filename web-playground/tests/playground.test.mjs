@@ -278,7 +278,7 @@ describe('the playground', () => {
     await page.locator('#share').click();
     const link = page.url();
     assert.match(link, /#s=/);
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
+    await page.waitForFunction((text) => navigator.clipboard.readText().then((c) => c === text), link);
     const other = await open(t, { hash: new URL(link).hash });
     assert.equal(await other.evaluate(() => window.playground.get('rgd')), rgd);
     assert.equal(await other.evaluate(() => window.playground.get('instance')), instance);
