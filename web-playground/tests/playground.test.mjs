@@ -182,6 +182,7 @@ describe('the playground', () => {
     const tooltip = page.locator('.cm-tooltip-hover');
     await tooltip.waitFor({ timeout: 10_000 });
     assert.match(await tooltip.innerText(), /deployment|Deployment/);
+    await page.screenshot({ path: `${shots}/hover.png` });
     await page.keyboard.press('F12');
     await page.waitForFunction(() => window.getSelection()?.toString() === 'deployment');
     const line = await page.evaluate(() => window.getSelection()?.anchorNode?.parentElement?.closest('.cm-line')?.textContent);
@@ -218,6 +219,7 @@ describe('the playground', () => {
     await popup.waitFor({ timeout: 10_000 });
     const labels = await popup.locator('.cm-completionLabel').allInnerTexts();
     for (const field of ['metadata', 'spec', 'status']) assert.ok(labels.includes(field), `${field} in ${labels}`);
+    await page.screenshot({ path: `${shots}/completion.png` });
   });
 
   test('toggling ingress.enabled in the instance adds and removes the Ingress', async (t) => {
