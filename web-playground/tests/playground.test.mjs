@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const here = new URL('..', import.meta.url).pathname;
@@ -366,6 +367,10 @@ describe('the playground', () => {
     await page.waitForLoadState('networkidle');
     metrics.transferredBytes = sizes.reduce((sum, [, bytes]) => sum + bytes, 0);
     metrics.transferredFiles = sizes.map(([u, bytes]) => `${new URL(u).pathname} ${bytes}`);
+    // The same from the files: what a static host sends, gzipped, for the page and everything it loads.
+    const dist = `${here}dist/`;
+    const files = ['index.html', ...readdirSync(`${dist}assets`).map((f) => `assets/${f}`)];
+    metrics.distGzipBytes = Object.fromEntries(files.map((f) => [f, gzipSync(readFileSync(dist + f), { level: 9 }).length]));
     // Two workers, one download: the engine is fetched and compiled once.
     assert.equal(sizes.filter(([u]) => u.endsWith('.wasm')).length, 1);
 
