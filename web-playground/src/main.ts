@@ -1,8 +1,7 @@
 // The playground page: three editors, the engine in a worker, and the views it feeds (problems, graph,
 // simulator, outputs). Every view is refreshed from one Analysis; nothing here decides kro's semantics.
 import type { Diagnostic as CmDiagnostic } from '@codemirror/lint';
-import type { EditorView } from '@codemirror/view';
-import { EditorView as View } from '@codemirror/view';
+import { EditorView } from '@codemirror/view';
 import type { Graph, Plan } from '@kro-rs/engine';
 import { createEditor, createViewer, rangeToOffsets, replaceText, showDiagnostics } from './editor';
 import { EngineClient } from './engine';
@@ -15,7 +14,6 @@ import { problemsOf, type DocName, type Problem } from './problems';
 import { decodeState, encodeState } from './share';
 import { save, saved } from './storage';
 import './style.css';
-
 
 /** How long typing must pause before the engine runs: short enough to feel live, long enough to skip keystrokes. */
 const DEBOUNCE_MS = 150;
@@ -66,7 +64,6 @@ const docs = (): Documents => ({
 
 function analyzeNow() {
   window.clearTimeout(timer);
-  performance.mark('kro:debounced');
   engine.analyze(docs());
 }
 
@@ -95,7 +92,7 @@ function showDoc(name: DocName, focus = false) {
 function reveal(name: DocName, from: number, to: number) {
   showDoc(name);
   const view = editors[name];
-  view.dispatch({ selection: { anchor: from, head: to }, effects: View.scrollIntoView(from, { y: 'center' }) });
+  view.dispatch({ selection: { anchor: from, head: to }, effects: EditorView.scrollIntoView(from, { y: 'center' }) });
   view.focus();
 }
 
@@ -354,11 +351,13 @@ $('sim-first').addEventListener('click', () => goToStep(0));
 $('sim-prev').addEventListener('click', () => goToStep(step - 1));
 $('sim-next').addEventListener('click', () => goToStep(step + 1));
 $('sim-last').addEventListener('click', () => goToStep(Infinity));
+// Alt+arrows step the simulator, except inside an editor (where they move by syntax) and when there is nothing
+// to step (the browser's own Alt+arrow, history navigation, is then left alone).
 document.addEventListener('keydown', (event) => {
-  if (!event.altKey) return;
-  if (event.key === 'ArrowLeft') goToStep(step - 1);
-  else if (event.key === 'ArrowRight') goToStep(step + 1);
-  else return;
+  if (!event.altKey || event.defaultPrevented || (event.target as Element | null)?.closest?.('.cm-editor')) return;
+  if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+  if (!analysis?.simulation?.steps.length) return;
+  goToStep(event.key === 'ArrowLeft' ? step - 1 : step + 1);
   event.preventDefault();
 });
 
@@ -416,12 +415,22 @@ function applyTheme(theme: (typeof themes)[number]) {
   else document.documentElement.dataset.theme = theme;
   $('theme').title = `Theme: ${theme} (click to change)`;
 }
-let theme = (localStorage.getItem('kro-theme') as (typeof themes)[number] | null) ?? 'system';
-if (!themes.includes(theme)) theme = 'system';
+const storedTheme = (() => {
+  try {
+    return localStorage.getItem('kro-theme');
+  } catch {
+    return null;
+  }
+})();
+let theme: (typeof themes)[number] = themes.find((t) => t === storedTheme) ?? 'system';
 applyTheme(theme);
 $('theme').addEventListener('click', () => {
   theme = themes[(themes.indexOf(theme) + 1) % themes.length]!;
-  localStorage.setItem('kro-theme', theme);
+  try {
+    localStorage.setItem('kro-theme', theme);
+  } catch {
+    // Storage disabled: the choice lasts until the page is closed.
+  }
   applyTheme(theme);
   toast(`Theme: ${theme}`);
 });
@@ -489,7 +498,7 @@ window.playground = {
   cursor: (name, offset) => {
     showDoc(name);
     const view = editors[name];
-    view.dispatch({ selection: { anchor: offset }, effects: View.scrollIntoView(offset, { y: 'center' }) });
+    view.dispatch({ selection: { anchor: offset }, effects: EditorView.scrollIntoView(offset, { y: 'center' }) });
     view.focus();
   },
   coords: (name, offset) => {
