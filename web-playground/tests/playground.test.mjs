@@ -331,6 +331,10 @@ describe('the playground', () => {
   test('narrow and dark layouts render (screenshots)', async (t) => {
     const narrow = await open(t, { width: 390, height: 844 });
     await narrow.screenshot({ path: `${shots}/narrow.png`, fullPage: true });
+    // As a phone user sees the outputs after scrolling down to them.
+    await narrow.locator('.outputs').scrollIntoViewIfNeeded();
+    await narrow.waitForTimeout(300);
+    await narrow.screenshot({ path: `${shots}/narrow-outputs.png` });
     const bodyWidth = await narrow.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(bodyWidth <= 390, `no horizontal scroll at phone width (${bodyWidth}px)`);
     const dark = await open(t, { colorScheme: 'dark' });
