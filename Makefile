@@ -7,7 +7,7 @@ KRO := $(or $(CARGO_TARGET_DIR),target)/debug/kro
 EXAMPLE := examples/webapp
 
 .DEFAULT_GOAL := help
-.PHONY: help build demo test lint test-rust e2e wasm wasm-check test-wasm bench-wasm bench fuzz fuzz-plan fmt clean
+.PHONY: help build demo demo-offline e2e test lint test-rust test-e2e wasm wasm-check test-wasm bench-wasm bench fuzz fuzz-plan fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -15,7 +15,10 @@ help: ## list the targets
 build: ## build the kro binary
 	$(CARGO) build --locked -p kro-operator
 
-demo: build ## the main job: validate, graph, generate the CRD of the example RGD, and simulate an instance's reconcile
+demo: build apiserver ## the main job: the seed story on a local API server, with `kro operator` doing the work
+	@KRO=$(KRO) bash scripts/demo.sh
+
+demo-offline: build ## no cluster: validate, graph, generate the CRD of the example RGD, and simulate an instance's reconcile
 	@echo "== kro validate $(EXAMPLE)/rgd.yaml"
 	@$(KRO) validate $(EXAMPLE)/rgd.yaml
 	@echo
@@ -28,7 +31,7 @@ demo: build ## the main job: validate, graph, generate the CRD of the example RG
 	@echo "== kro render $(EXAMPLE)/rgd.yaml --instance $(EXAMPLE)/instance.yaml --simulate"
 	@$(KRO) render $(EXAMPLE)/rgd.yaml --instance $(EXAMPLE)/instance.yaml --simulate
 
-test: lint wasm-check test-wasm apiserver test-rust ## every test: lints, the wasm32 lint, the npm package's Node tests, unit, fixture, CLI and end-to-end tests
+test: lint wasm-check test-wasm test-playground apiserver test-rust ## every test: lints, the wasm32 lint, the npm package's Node tests, the playground's browser tests, unit, fixture, CLI and end-to-end tests
 
 lint: ## rustfmt and clippy (warnings denied)
 	$(CARGO) fmt --all --check

@@ -88,6 +88,48 @@ pub enum Command {
         after_help = "Use it with yaml-language-server:\n  kro schema > rgd.schema.json\n  # then in the RGD file: # yaml-language-server: $schema=./rgd.schema.json"
     )]
     Schema,
+    /// Run the operator: reconcile `ResourceGraphDefinitions` and their instances on a cluster.
+    #[command(
+        after_help = "The kubeconfig is found as kubectl finds it: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the in-cluster service account.\n\nThe ResourceGraphDefinition CRD (deploy/crds/resourcegraphdefinitions.kro.run.yaml) is installed or upgraded at start unless --skip-crd-install. SIGTERM drains in-flight reconciles and exits 0.\n\nExamples:\n  kro operator\n  kro operator --kubeconfig ~/.kube/config --metrics-bind-address 127.0.0.1:8078 --log-format json"
+    )]
+    Operator(OperatorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OperatorArgs {
+    /// The kubeconfig file to use.
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Only reconcile instances in this namespace (all namespaces by default).
+    #[arg(long, short, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Instance reconciles running at once, per instance kind.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: u16,
+    /// Requests per second to the API server, on average.
+    #[arg(long, value_name = "Q", default_value_t = 100.0)]
+    pub client_qps: f32,
+    /// Requests that may go at once before the rate applies.
+    #[arg(long, value_name = "B", default_value_t = 150)]
+    pub client_burst: u32,
+    /// Where Prometheus metrics are served (`/metrics`); `0` turns them off.
+    #[arg(long, value_name = "ADDR", default_value = ":8078")]
+    pub metrics_bind_address: String,
+    /// Where `/healthz` and `/readyz` are served; `0` turns them off.
+    #[arg(long, value_name = "ADDR", default_value = ":8079")]
+    pub health_probe_bind_address: String,
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = crate::operator::LogFormat::Text)]
+    pub log_format: crate::operator::LogFormat,
+    /// kro's alpha features, e.g. `CELOmitFunction=true`.
+    #[arg(long, value_name = "GATE=BOOL,...", value_parser = parse_feature_gates, default_value = "", hide_default_value = true)]
+    pub feature_gates: Features,
+    /// Delete an RGD's CRD, and so all its instances, when the RGD is deleted.
+    #[arg(long)]
+    pub allow_crd_deletion: bool,
+    /// Do not install or upgrade the ResourceGraphDefinition CRD at start.
+    #[arg(long)]
+    pub skip_crd_install: bool,
 }
 
 #[derive(Debug, Args)]

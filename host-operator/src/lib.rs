@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod input;
+pub mod operator;
 mod report;
 
 pub use commands::run;

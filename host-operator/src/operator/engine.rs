@@ -1,0 +1,176 @@
+//! The one place the operator calls the engine ([`kro_engine::Engine`]): compile an RGD as the API server
+//! returns it, the RGD's status, plan an instance's reconcile, and where a kind is served. Nothing here decides
+//! what to apply, when, or what a status says: the engine does. The CRD compatibility check below is the one
+//! piece the engine does not offer yet (issue [host-api] names `crd_compat::breaking_changes`).
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use kro_engine::rgd_status::HostConditions;
+use kro_engine::{Catalog, Code, CompiledDocument, CompiledRgd, EngineOptions, Features, Plan, PlanOptions, Severity};
+use serde_json::{Value, json};
+
+/// What the engine made of an RGD object.
+#[derive(Debug)]
+pub struct Compiled {
+    pub document: CompiledDocument,
+    /// Present when the RGD has no error.
+    pub rgd: Option<Arc<CompiledRgd>>,
+}
+
+/// The engine with what it knows of the cluster: the built-in kinds, every CRD, and the feature gates.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: kro_engine::Engine,
+}
+
+impl Engine {
+    /// An engine knowing the built-in kinds and `crds` (CRD objects as JSON).
+    pub fn new(features: Features, crds: impl IntoIterator<Item = Value>) -> Result<Self, String> {
+        let mut inner = kro_engine::Engine::new(EngineOptions { features, ..EngineOptions::default() })
+            .map_err(|e| e.to_string())?;
+        let catalog: &mut Catalog = inner.catalog_mut();
+        for crd in crds {
+            catalog.add_crd_json(&crd);
+        }
+        Ok(Engine { inner })
+    }
+
+    /// Compiles an RGD as the API server stores it. Its spec is written out as YAML (the `kubectl get -o yaml`
+    /// shape, without the server's metadata) so diagnostics carry a line and column a user can find. On a
+    /// cluster a kind that is neither built in nor a CRD is an error, as in kro (offline it is a warning).
+    pub fn compile(&self, rgd_object: &Value) -> Compiled {
+        let document = json!({
+            "apiVersion": "kro.run/v1alpha1",
+            "kind": "ResourceGraphDefinition",
+            "metadata": {"name": rgd_object.pointer("/metadata/name").cloned().unwrap_or(Value::Null)},
+            "spec": rgd_object.get("spec").cloned().unwrap_or(Value::Null),
+        });
+        let text = kro_engine::yaml::to_yaml(&document);
+        let mut document = self.inner.compile_text(&text).into_iter().next().unwrap_or(CompiledDocument {
+            index: 0,
+            name: None,
+            rgd: None,
+            diagnostics: Vec::new(),
+        });
+        for d in &mut document.diagnostics {
+            if d.code == Code::UnknownKind {
+                d.severity = Severity::Error;
+            }
+        }
+        if document.diagnostics.iter().any(kro_engine::Diagnostic::is_error) {
+            document.rgd = None;
+        }
+        let rgd = document.rgd.clone().map(Arc::new);
+        Compiled { document, rgd }
+    }
+
+    /// kro's RGD status (`state`, `topologicalOrder`, `resources`, conditions) as JSON, from the compile result
+    /// and what the operator knows of the CRD and the instance controller.
+    pub fn rgd_status(
+        &self,
+        compiled: &Compiled,
+        kind_ready: Option<Result<(), String>>,
+        controller_ready: Option<Result<(), String>>,
+        generation: i64,
+        previous: Option<Value>,
+    ) -> Value {
+        let host = HostConditions { kind_ready, controller_ready, generation, now: Utc::now(), previous };
+        serde_json::to_value(self.inner.rgd_status(&compiled.document, &host)).unwrap_or(Value::Null)
+    }
+
+    /// The plan for one reconcile of `instance` given what is `observed`.
+    pub fn plan(&self, rgd: &CompiledRgd, instance: &Value, observed: &[Value], options: &PlanOptions) -> Plan {
+        self.inner.plan(rgd, instance, observed, options)
+    }
+
+    /// Where objects of `kind` are served, when the catalog knows (built-in kinds, the cluster's CRDs).
+    pub fn resource_type(&self, api_version: &str, kind: &str) -> Option<kro_engine::ResourceType> {
+        self.inner.resource_type(api_version, kind)
+    }
+}
+
+/// Schema changes of a CRD that would break stored instances: a version no longer served, a property
+/// removed, or its type changed. (The engine's `crd_compat::breaking_changes` replaces this; issue [host-api].)
+pub fn breaking_changes(installed: &Value, generated: &Value) -> Vec<String> {
+    let mut changes = Vec::new();
+    let versions = |crd: &Value| -> Vec<(String, Value)> {
+        crd.pointer("/spec/versions")
+            .and_then(Value::as_array)
+            .map(|vs| {
+                vs.iter()
+                    .filter_map(|v| {
+                        let name = v.get("name")?.as_str()?.to_string();
+                        Some((name, v.pointer("/schema/openAPIV3Schema").cloned().unwrap_or(Value::Null)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let new_versions = versions(generated);
+    for (name, old_schema) in versions(installed) {
+        match new_versions.iter().find(|(n, _)| *n == name) {
+            None => changes.push(format!("version {name} removed")),
+            Some((_, new_schema)) => compare(&old_schema, new_schema, &name, &mut changes),
+        }
+    }
+    changes
+}
+
+fn compare(old: &Value, new: &Value, path: &str, changes: &mut Vec<String>) {
+    let old_type = old.get("type").and_then(Value::as_str);
+    let new_type = new.get("type").and_then(Value::as_str);
+    if old_type.is_some() && new_type.is_some() && old_type != new_type {
+        changes.push(format!("{path}: type changed from {} to {}", old_type.unwrap_or(""), new_type.unwrap_or("")));
+        return;
+    }
+    if let Some(old_props) = old.get("properties").and_then(Value::as_object) {
+        let new_props = new.get("properties").and_then(Value::as_object);
+        for (key, old_child) in old_props {
+            match new_props.and_then(|p| p.get(key)) {
+                None if new.get("x-kubernetes-preserve-unknown-fields") != Some(&Value::Bool(true)) => {
+                    changes.push(format!("{path}.{key}: property removed"));
+                }
+                None => {}
+                Some(new_child) => compare(old_child, new_child, &format!("{path}.{key}"), changes),
+            }
+        }
+    }
+    if let (Some(old_items), Some(new_items)) = (old.get("items"), new.get("items")) {
+        compare(old_items, new_items, &format!("{path}[]"), changes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crd(props: &Value) -> Value {
+        json!({"spec": {"versions": [{"name": "v1alpha1", "schema": {"openAPIV3Schema": {
+            "type": "object", "properties": {"spec": {"type": "object", "properties": props}}}}}]}})
+    }
+
+    #[test]
+    fn adding_a_field_is_compatible_and_removing_or_retyping_one_is_not() {
+        let old = crd(&json!({"name": {"type": "string"}}));
+        let added = crd(&json!({"name": {"type": "string"}, "image": {"type": "string"}}));
+        assert!(breaking_changes(&old, &added).is_empty());
+        let removed = crd(&json!({"image": {"type": "string"}}));
+        assert_eq!(breaking_changes(&old, &removed), vec!["v1alpha1.spec.name: property removed"]);
+        let retyped = crd(&json!({"name": {"type": "integer"}}));
+        assert_eq!(breaking_changes(&old, &retyped), vec!["v1alpha1.spec.name: type changed from string to integer"]);
+    }
+
+    #[test]
+    fn an_rgd_using_a_kind_the_cluster_does_not_have_is_an_error_with_its_location() {
+        let engine = Engine::new(Features::default(), []).unwrap();
+        let rgd = json!({"metadata": {"name": "x"}, "spec": {"schema": {"apiVersion": "v1alpha1", "kind": "X", "spec": {"name": "string"}},
+            "resources": [{"id": "w", "template": {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "${schema.spec.name}"}}}]}});
+        let compiled = engine.compile(&rgd);
+        assert!(compiled.rgd.is_none());
+        let status = engine.rgd_status(&compiled, None, None, 1, None);
+        assert_eq!(status["state"], "Inactive");
+        let message = status["conditions"][0]["message"].as_str().unwrap();
+        assert!(message.contains("Widget") && message.contains("line "), "{message}");
+    }
+}

@@ -1,0 +1,198 @@
+//! Executes what a plan says, and nothing else: server-side apply of the objects of one wave at once (field
+//! manager `kro-rs`, force, as kro's applyset does), deletes, the instance's metadata patch, its finalizer and
+//! its status (through the status subresource, only when it changed).
+
+use std::collections::BTreeMap;
+
+use futures::future::join_all;
+use kro_engine::plan::{Apply, InstancePatch, ObjectKey, identity};
+use kube::Api;
+use kube::api::{ApiResource, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
+use serde_json::{Value, json};
+
+use super::discovery::Served;
+use super::engine::Engine;
+use super::{FIELD_MANAGER, Shared};
+
+/// A reconcile that could not finish; the instance is retried with backoff.
+#[derive(Debug)]
+pub struct ReconcileError(pub String);
+
+impl std::fmt::Display for ReconcileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ReconcileError {}
+
+impl From<kube::Error> for ReconcileError {
+    fn from(e: kube::Error) -> Self {
+        ReconcileError(e.to_string())
+    }
+}
+
+/// The API of the object `api_version`/`kind` in `namespace` (ignored for cluster-scoped kinds): from the
+/// engine's catalog (built-in kinds and the cluster's CRDs, no request), else the API server's discovery.
+pub async fn api_for(
+    shared: &Shared,
+    engine: &Engine,
+    api_version: &str,
+    kind: &str,
+    namespace: &str,
+) -> Result<(Api<DynamicObject>, bool), ReconcileError> {
+    let served = match engine.resource_type(api_version, kind) {
+        Some(t) => Served {
+            resource: ApiResource {
+                group: t.group.clone(),
+                version: t.version.clone(),
+                api_version: t.api_version(),
+                kind: t.kind.clone(),
+                plural: t.plural.clone(),
+            },
+            namespaced: t.namespaced,
+        },
+        None => shared
+            .discovery
+            .resolve(&shared.client, api_version, kind)
+            .await
+            .map_err(|e| ReconcileError(format!("{api_version} {kind} is not served by the API server: {e}")))?,
+    };
+    let api = if served.namespaced && !namespace.is_empty() {
+        Api::namespaced_with(shared.client.clone(), namespace, &served.resource)
+    } else {
+        Api::all_with(shared.client.clone(), &served.resource)
+    };
+    Ok((api, served.namespaced))
+}
+
+/// Applies the objects of one wave concurrently; returns each as the API server stored it.
+pub async fn apply_wave(shared: &Shared, engine: &Engine, wave: &[&Apply]) -> Result<Vec<Value>, ReconcileError> {
+    let applies = wave.iter().map(|a| apply_one(shared, engine, &a.object));
+    let results = join_all(applies).await;
+    results.into_iter().collect()
+}
+
+async fn apply_one(shared: &Shared, engine: &Engine, object: &Value) -> Result<Value, ReconcileError> {
+    let key = ObjectKey::of(object);
+    let (api, _) = api_for(shared, engine, &key.api_version, &key.kind, &key.namespace).await?;
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    match api.patch(&key.name, &params, &Patch::Apply(object)).await {
+        Ok(applied) => Ok(serde_json::to_value(applied).unwrap_or(Value::Null)),
+        Err(e) => {
+            if is_not_found(&e) {
+                // The kind went away (its CRD deleted): look it up again next time.
+                shared.discovery.forget(&key.api_version, &key.kind);
+            }
+            Err(ReconcileError(format!("apply {key}: {e}")))
+        }
+    }
+}
+
+/// Deletes the objects (background propagation); one already gone is fine.
+pub async fn delete(shared: &Shared, engine: &Engine, keys: &[ObjectKey]) -> Result<(), ReconcileError> {
+    let deletes = keys.iter().map(|key| async move {
+        let (api, _) = api_for(shared, engine, &key.api_version, &key.kind, &key.namespace).await?;
+        match api.delete(&key.name, &DeleteParams::background()).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(ReconcileError(format!("delete {key}: {e}"))),
+        }
+    });
+    join_all(deletes).await.into_iter().collect()
+}
+
+pub fn is_not_found(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(status) if status.code == 404)
+}
+
+/// Applies the plan's labels, annotations and finalizer onto the instance when it lacks any of them, or has
+/// kro's `ApplySet` annotations the plan no longer lists. Returns the instance as stored after the patch.
+pub async fn patch_instance(
+    api: &Api<DynamicObject>,
+    instance: &Value,
+    patch: &InstancePatch,
+) -> Result<Option<Value>, ReconcileError> {
+    if !needs_patch(instance, patch) {
+        return Ok(None);
+    }
+    let body = json!({
+        "apiVersion": instance.get("apiVersion"),
+        "kind": instance.get("kind"),
+        "metadata": {
+            "name": instance.pointer("/metadata/name"),
+            "labels": patch.labels,
+            "annotations": patch.annotations,
+            "finalizers": patch.finalizers,
+        },
+    });
+    let name = instance.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    let stored = api.patch(name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&body)).await?;
+    Ok(Some(serde_json::to_value(stored).unwrap_or(Value::Null)))
+}
+
+fn needs_patch(instance: &Value, patch: &InstancePatch) -> bool {
+    let map = |key: &str| -> BTreeMap<String, String> {
+        instance
+            .pointer(&format!("/metadata/{key}"))
+            .and_then(Value::as_object)
+            .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+            .unwrap_or_default()
+    };
+    let (labels, annotations) = (map("labels"), map("annotations"));
+    let finalizers: Vec<&str> = instance
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .map(|f| f.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let missing = |want: &BTreeMap<String, String>, have: &BTreeMap<String, String>| {
+        want.iter().any(|(k, v)| have.get(k) != Some(v))
+    };
+    // ApplySet annotations the plan dropped (an additional namespace no longer used) must go too.
+    let stale = annotations.keys().any(|k| {
+        (k.starts_with("applyset.kubernetes.io/") || k.starts_with("internal.kro.run/"))
+            && !patch.annotations.contains_key(k)
+    }) && !patch.annotations.is_empty();
+    missing(&patch.labels, &labels)
+        || missing(&patch.annotations, &annotations)
+        || patch.finalizers.iter().any(|f| !finalizers.contains(&f.as_str()))
+        || stale
+}
+
+/// Removes kro's finalizer (JSON merge patch with the resourceVersion it was read at, so a concurrent change
+/// is a conflict, retried, rather than lost).
+pub async fn remove_finalizer(api: &Api<DynamicObject>, instance: &Value) -> Result<(), ReconcileError> {
+    let finalizers: Vec<&str> = instance
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .map(|f| f.iter().filter_map(Value::as_str).filter(|f| *f != identity::FINALIZER).collect())
+        .unwrap_or_default();
+    let body = json!({"metadata": {
+        "finalizers": finalizers,
+        "resourceVersion": instance.pointer("/metadata/resourceVersion"),
+    }});
+    let name = instance.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    match api.patch(name, &PatchParams::default(), &Patch::Merge(&body)).await {
+        Ok(_) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Replaces the instance's status with `status` when it differs from what is stored.
+pub async fn write_status(api: &Api<DynamicObject>, instance: &Value, status: &Value) -> Result<bool, ReconcileError> {
+    if instance.get("status") == Some(status) {
+        return Ok(false);
+    }
+    let mut object = instance.clone();
+    if let Some(map) = object.as_object_mut() {
+        map.insert("status".to_string(), status.clone());
+    }
+    let name = instance.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    let body: DynamicObject = serde_json::from_value(object).map_err(|e| ReconcileError(e.to_string()))?;
+    match api.replace_status(name, &PostParams::default(), &body).await {
+        Ok(_) => Ok(true),
+        Err(e) if is_not_found(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}

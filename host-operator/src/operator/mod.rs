@@ -1,0 +1,236 @@
+//! `kro operator`: watches `ResourceGraphDefinitions`, installs the CRD each one generates, and runs one
+//! instance controller per generated kind that executes the engine's plans (docs/decisions/0009 and 0011).
+//!
+//! [`Operator::start`] runs it in-process on a kube [`Config`] (the end-to-end tests do this); the `kro
+//! operator` command calls [`run`], which adds signal handling, logs and the HTTP endpoints.
+
+mod client;
+mod crd_install;
+mod discovery;
+pub mod engine;
+mod executor;
+mod http;
+mod instance_controller;
+mod instance_reconcile;
+pub mod metrics;
+mod rgd_controller;
+pub mod rgd_types;
+pub mod telemetry;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kro_engine::expr::library::Features;
+use kube::api::{Patch, PatchParams};
+use kube::runtime::reflector::{self, Store};
+use kube::{Api, Client, Config, CustomResourceExt};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use metrics::Metrics;
+pub use telemetry::LogFormat;
+
+/// kro-rs's field manager for everything it applies (children, generated CRDs, the RGD CRD, instance metadata).
+pub const FIELD_MANAGER: &str = "kro-rs";
+
+/// How the operator runs (the flags of `kro operator`).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Only reconcile instances in this namespace (RGDs and CRDs are cluster-scoped and always watched).
+    pub namespace: Option<String>,
+    /// Instance reconciles running at once, per instance kind.
+    pub concurrency: u16,
+    /// Client rate limit: requests per second on average, and how many may go at once.
+    pub client_qps: f32,
+    pub client_burst: u32,
+    pub features: Features,
+    /// Delete the generated CRD (and so every instance) when its RGD is deleted.
+    pub allow_crd_deletion: bool,
+    /// Install or upgrade the ResourceGraphDefinition CRD at start.
+    pub install_rgd_crd: bool,
+    /// Requeue delay while something waits (kro's `--instance-requeue-interval`).
+    pub requeue_after: Duration,
+    pub metrics_bind_address: Option<SocketAddr>,
+    pub health_probe_bind_address: Option<SocketAddr>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            namespace: None,
+            concurrency: 4,
+            client_qps: 100.0,
+            client_burst: 150,
+            features: Features::default(),
+            allow_crd_deletion: false,
+            install_rgd_crd: true,
+            requeue_after: Duration::from_secs(3),
+            metrics_bind_address: None,
+            health_probe_bind_address: None,
+        }
+    }
+}
+
+/// What every controller of one operator shares.
+pub(crate) struct Shared {
+    pub client: Client,
+    pub options: Options,
+    pub metrics: Arc<Metrics>,
+    pub discovery: discovery::Discovery,
+    /// Every CRD of the cluster, as the catalog's source and to check ownership of generated CRDs.
+    pub crds: Store<CustomResourceDefinition>,
+    pub instance_controllers: instance_controller::Registry,
+    /// Flips to true once on shutdown; controllers drain and stop.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// A future that resolves at shutdown.
+    pub fn on_shutdown(&self) -> impl Future<Output = ()> + Send + Sync + 'static {
+        let mut rx = self.shutdown.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    }
+}
+
+/// A running operator.
+pub struct Operator {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+    shared: Arc<Shared>,
+    metrics: Arc<Metrics>,
+    health: Arc<http::Health>,
+    /// Where the metrics and health endpoints listen, when asked for.
+    pub metrics_address: Option<SocketAddr>,
+    pub health_address: Option<SocketAddr>,
+    servers: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Operator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operator").field("metrics_address", &self.metrics_address).finish_non_exhaustive()
+    }
+}
+
+impl Operator {
+    /// Starts the operator on `config`: installs the RGD CRD (unless told not to), then runs the RGD
+    /// controller, which starts the instance controllers.
+    pub async fn start(config: Config, options: Options) -> anyhow::Result<Operator> {
+        let metrics = Arc::new(Metrics::new());
+        let client = client::build(config, &metrics, options.client_qps, options.client_burst)?;
+        let health = Arc::new(http::Health::default());
+        let mut servers = Vec::new();
+        let mut addresses = [None, None];
+        for (i, addr) in [options.metrics_bind_address, options.health_probe_bind_address].into_iter().enumerate() {
+            if let Some(addr) = addr {
+                let (bound, task) = http::serve(addr, Arc::clone(&metrics), Arc::clone(&health)).await?;
+                addresses[i] = Some(bound);
+                servers.push(task);
+            }
+        }
+        if options.install_rgd_crd {
+            install_rgd_crd(&client).await?;
+        }
+        let (stop, shutdown) = watch::channel(false);
+        let (crds, crd_writer) = reflector::store::<CustomResourceDefinition>();
+        let shared = Arc::new(Shared {
+            client,
+            options,
+            metrics: Arc::clone(&metrics),
+            discovery: discovery::Discovery::default(),
+            crds,
+            instance_controllers: instance_controller::Registry::default(),
+            shutdown,
+        });
+        let ready = Arc::clone(&health);
+        let task = tokio::spawn(rgd_controller::run(Arc::clone(&shared), crd_writer, move || {
+            ready.ready.store(true, Ordering::Relaxed);
+        }));
+        Ok(Operator {
+            stop,
+            task,
+            shared,
+            metrics,
+            health,
+            metrics_address: addresses[0],
+            health_address: addresses[1],
+            servers,
+        })
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Whether the controllers are running (what `/readyz` answers).
+    pub fn is_ready(&self) -> bool {
+        self.health.ready.load(Ordering::Relaxed)
+    }
+
+    /// Stops taking new work, waits for in-flight reconciles, and stops.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        for s in &self.servers {
+            s.abort();
+        }
+        self.task.await?
+    }
+
+    /// Stops at once, wherever the reconciles are (as a killed process would).
+    pub fn kill(self) {
+        self.task.abort();
+        self.shared.instance_controllers.abort_all();
+        for s in &self.servers {
+            s.abort();
+        }
+    }
+}
+
+/// Installs or upgrades `resourcegraphdefinitions.kro.run` by server-side apply.
+pub async fn install_rgd_crd(client: &Client) -> anyhow::Result<()> {
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    let crd = rgd_types::ResourceGraphDefinition::crd();
+    let name = rgd_types::ResourceGraphDefinition::crd_name();
+    crds.patch(name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&crd)).await?;
+    crd_install::wait_established(&crds, name, Duration::from_secs(60)).await?;
+    Ok(())
+}
+
+/// How `kro operator` was asked to run.
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    pub kubeconfig: Option<PathBuf>,
+    pub log_format: LogFormat,
+    pub options: Options,
+}
+
+/// `kro operator`: runs until SIGTERM or Ctrl-C, then drains in-flight reconciles and returns.
+pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    telemetry::init(args.log_format);
+    let config = client::config(args.kubeconfig.as_deref()).await?;
+    let operator = Operator::start(config, args.options).await?;
+    tracing::info!(
+        metrics = ?operator.metrics_address,
+        health = ?operator.health_address,
+        "kro-rs operator started"
+    );
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: draining in-flight reconciles"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: draining in-flight reconciles"),
+    }
+    operator.shutdown().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
