@@ -7,7 +7,7 @@ KRO := $(or $(CARGO_TARGET_DIR),target)/debug/kro
 EXAMPLE := examples/webapp
 
 .DEFAULT_GOAL := help
-.PHONY: help build demo demo-offline e2e test lint test-rust test-e2e wasm bench fuzz fuzz-plan fmt clean
+.PHONY: help build demo demo-offline e2e test lint test-rust wasm bench fuzz fuzz-plan fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -31,9 +31,6 @@ demo-offline: build ## no cluster: validate, graph, generate the CRD of the exam
 	@echo "== kro render $(EXAMPLE)/rgd.yaml --instance $(EXAMPLE)/instance.yaml --simulate"
 	@$(KRO) render $(EXAMPLE)/rgd.yaml --instance $(EXAMPLE)/instance.yaml --simulate
 
-e2e: apiserver ## the end-to-end tests: the operator, in-process, against the real API server
-	$(CARGO) test --locked -p kro-e2e
-
 test: lint wasm apiserver test-rust ## every test: lints, the wasm32 build, unit, fixture, CLI and end-to-end tests
 
 lint: ## rustfmt and clippy (warnings denied)
@@ -46,8 +43,12 @@ wasm: ## build and lint the engine for wasm32-unknown-unknown (installs Debian's
 test-rust: ## cargo test over the workspace (needs `make apiserver` for the end-to-end tests)
 	$(CARGO) test --locked --workspace
 
-bench: ## criterion benchmarks of the engine (not part of `make test`)
+e2e: apiserver ## the end-to-end tests (tests/e2e): CRD and render fidelity, and the operator in-process, against the real API server
+	$(CARGO) test --locked -p kro-e2e
+
+bench: ## criterion benchmarks of the engine and of the CLI's text diagnostics (not part of `make test`)
 	$(CARGO) bench -p kro-engine
+	$(CARGO) bench -p kro-operator --bench render_text
 
 fuzz: ## run the fuzz target for 10 minutes, seeded with the fixtures (needs cargo-fuzz; see fuzz/README.md)
 	mkdir -p fuzz/corpus/rgd_pipeline

@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic, Path};
+use crate::graph::dag::Dag;
 use crate::graph::{CompiledRgd, build};
-use crate::rgd::{DEFAULT_GROUP, Scope, is_rgd};
-use crate::yaml::{Document, Limits, LoadErrorKind, Node, PathPart, Pos, Span, load_documents};
+use crate::kube::Scope;
+use crate::rgd::{DEFAULT_GROUP, is_rgd};
+use crate::yaml::{Document, Limits, LoadErrorKind, Node, Pos, Segment as PathPart, Span, load_documents};
 
 /// Bounds on input, so a hostile file cannot make the engine (or a browser tab) run away.
 #[derive(Debug, Clone, Copy)]
@@ -119,19 +121,15 @@ pub fn compile_documents(roots: &[&Node], catalog: &Arc<Catalog>) -> Vec<Compile
         })
         .collect();
     let mut built: Vec<Option<CompiledDocument>> = roots.iter().map(|_| None).collect();
-    while built.iter().any(Option::is_none) {
-        let ready: Vec<usize> =
-            (0..roots.len()).filter(|&i| built[i].is_none() && uses[i].iter().all(|&j| built[j].is_some())).collect();
-        // Nothing is ready only when the remaining RGDs use each other's kinds in a cycle: build them all.
-        let batch = if ready.is_empty() { (0..roots.len()).filter(|&i| built[i].is_none()).collect() } else { ready };
-        for i in batch {
-            let (rgd, diags) = build(roots[i], &catalog);
-            if let Some(rgd) = &rgd {
-                catalog.add_crd_json(&rgd.crd);
-            }
-            let name = roots[i].get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(str::to_string);
-            built[i] = Some(CompiledDocument { index: i, name, rgd, diagnostics: diags.into_sorted() });
+    // RGDs that use each other's kinds in a cycle (and those using theirs) are built last, in file order.
+    let edges = uses.iter().enumerate().flat_map(|(i, used)| used.iter().map(move |&j| (i, j)));
+    for i in Dag::new(roots.len(), edges).order_with_cycles_last() {
+        let (rgd, diags) = build(roots[i], &catalog);
+        if let Some(rgd) = &rgd {
+            catalog.add_crd_json(&rgd.crd);
         }
+        let name = roots[i].get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(str::to_string);
+        built[i] = Some(CompiledDocument { index: i, name, rgd, diagnostics: diags.into_sorted() });
     }
     built.into_iter().flatten().collect()
 }

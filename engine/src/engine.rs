@@ -165,6 +165,20 @@ impl Engine {
         self.catalog.resource_type(api_version, kind)
     }
 
+    /// The kinds an instance controller of `rgd` watches: every kind its resources and external references
+    /// are of, once each, in declaration order (kinds the catalog does not know are left out).
+    pub fn watched_types(&self, rgd: &CompiledRgd) -> Vec<ResourceType> {
+        let mut types: Vec<ResourceType> = Vec::new();
+        for r in &rgd.resources {
+            if let Some(t) = self.resource_type(&r.api_version, &r.kind)
+                && !types.contains(&t)
+            {
+                types.push(t);
+            }
+        }
+        types
+    }
+
     /// Evaluates one CEL expression with kro's library against `variables` (a JSON object of names to values):
     /// a scratchpad for trying expressions. "Data pending" (a missing key) is an error of its own kind.
     pub fn evaluate(&self, expression: &str, variables: &Value) -> Result<Value, EvalError> {
@@ -206,6 +220,73 @@ mod tests {
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn applied_objects_and_watched_kinds_carry_what_a_kube_client_needs() {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let docs = engine.compile_text(include_str!("../../examples/webapp/rgd.yaml"));
+        let rgd = docs[0].rgd.as_ref().unwrap();
+        let instance = engine.instance_from_text(rgd, include_str!("../../examples/webapp/instance.yaml")).unwrap();
+        let plan = engine.plan(rgd, &instance, &[], &PlanOptions::default());
+        let deployment = plan.resources[0].resource_type.clone().unwrap();
+        assert_eq!(deployment.api_version(), "apps/v1");
+        assert_eq!((deployment.plural.as_str(), deployment.namespaced), ("deployments", true));
+        let watched: Vec<String> = engine.watched_types(rgd).iter().map(|t| t.plural.clone()).collect();
+        assert_eq!(watched, ["deployments", "services", "ingresses"]);
+        let crd_type = engine.resource_type("apiextensions.k8s.io/v1", "CustomResourceDefinition").unwrap();
+        assert!(!crd_type.namespaced);
+    }
+
+    #[test]
+    fn crds_added_at_run_time_can_be_replaced_and_removed_without_touching_clones() {
+        let mut engine = Engine::new(EngineOptions::default()).unwrap();
+        let crd = serde_json::json!({
+            "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "spec": {"group": "example.com", "scope": "Cluster", "names": {"kind": "Bucket", "plural": "buckets"},
+                "versions": [{"name": "v1", "schema": {"openAPIV3Schema": {"type": "object"}}}]}});
+        assert!(engine.catalog_mut().add_crd_json(&crd));
+        let before = engine.clone();
+        assert_eq!(engine.resource_type("example.com/v1", "Bucket").map(|t| t.plural), Some("buckets".into()));
+        assert!(engine.catalog_mut().remove_crd("example.com", "Bucket"));
+        assert_eq!(engine.resource_type("example.com/v1", "Bucket"), None);
+        assert!(before.resource_type("example.com/v1", "Bucket").is_some(), "a clone keeps its catalog");
+        // A kind known only from discovery's OpenAPI schema: templates of it are checked against that schema.
+        let widget = ResourceType {
+            group: "metrics.example.com".into(),
+            version: "v1beta1".into(),
+            kind: "Widget".into(),
+            plural: "widgets".into(),
+            namespaced: true,
+        };
+        let schema = serde_json::json!({"type": "object", "properties": {
+            "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+            "metadata": {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
+            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}}});
+        engine.catalog_mut().add_kind_schema(&widget, schema);
+        assert_eq!(engine.resource_type("metrics.example.com/v1beta1", "Widget"), Some(widget));
+        let rgd = r"
+apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata: {name: widgets}
+spec:
+  schema: {apiVersion: v1alpha1, kind: WidgetSet, spec: {size: integer}}
+  resources:
+    - id: widget
+      template:
+        apiVersion: metrics.example.com/v1beta1
+        kind: Widget
+        metadata: {name: w}
+        spec:
+          size: ${schema.spec.size}
+          colour: red
+";
+        let docs = engine.compile_text(rgd);
+        let codes: Vec<&str> = docs[0].diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["unknown-template-field"], "{:?}", docs[0].diagnostics);
+        // A compile layers the RGDs it defines over the shared catalog and leaves it as it was.
+        let _ = engine.compile_text(include_str!("../../examples/webapp/rgd.yaml"));
+        assert!(engine.catalog().lookup("kro.run", "v1alpha1", "Application").is_none());
+    }
 
     #[test]
     fn an_engine_can_be_shared_between_threads() {

@@ -3,7 +3,18 @@
 use serde_json::{Map, Value, json};
 
 use super::model::InstanceApi;
-use crate::rgd::{SchemaDef, Scope};
+use crate::kube::Scope;
+use crate::rgd::SchemaDef;
+
+/// The versions a CRD document declares, each with its `openAPIV3Schema` when it has one.
+pub fn version_schemas(crd: &Value) -> impl Iterator<Item = (&str, Option<&Value>)> {
+    crd.pointer("/spec/versions")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| Some((v.get("name")?.as_str()?, v.pointer("/schema/openAPIV3Schema"))))
+}
 
 /// The plural resource name: kro pluralises the lowercased kind with flect; `pluralizer` agrees on ordinary
 /// English nouns (tests pin the common cases).

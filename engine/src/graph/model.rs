@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::diagnostics::Path;
-use crate::rgd::Scope;
+use crate::kube::Scope;
 use crate::yaml::Span;
 
 /// The API an RGD defines.

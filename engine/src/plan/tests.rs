@@ -1,7 +1,13 @@
 use serde_json::{Value, json};
 
+use std::time::Duration;
+
+use super::identity::Owner;
 use super::*;
+use crate::catalog::Catalog;
 use crate::compile::{InputLimits, compile};
+use crate::expr::eval::Evaluator;
+use crate::graph::CompiledRgd;
 
 fn rgd(yaml: &str) -> CompiledRgd {
     let docs = compile(yaml, &std::sync::Arc::new(Catalog::builtin()), &InputLimits::default());

@@ -5,7 +5,7 @@ mod build;
 mod markers;
 mod types;
 
-pub use build::SchemaBuilder;
+pub use build::{RuleSyntaxCheck, SchemaBuilder};
 
 /// Longest field name of an instance API. Kubernetes sets no limit, but a generated CRD must stay readable as
 /// YAML (a mapping key is at most 1024 characters), and no real field name comes near this.

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle as Style, Span as PSpan};
 
 use super::node::{Key, Node, NodeKind, Pos, ScalarStyle, Span};
+use super::path::{Path, Segment};
 use super::scalar::resolve_plain;
 
 /// Bounds applied while loading. The defaults are far above any real Kubernetes manifest.
@@ -30,14 +31,7 @@ pub struct LoadError {
     pub span: Span,
     pub kind: LoadErrorKind,
     /// Where in the document, when known (for a duplicate key: the path of the key).
-    pub path: Vec<PathPart>,
-}
-
-/// One step of a path into a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathPart {
-    Key(String),
-    Index(usize),
+    pub path: Path,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,14 +95,14 @@ impl Loader {
                         message: format!("nesting is deeper than {} levels", self.limits.max_depth),
                         span: Span::new(p, p),
                         kind: LoadErrorKind::TooDeep,
-                        path: Vec::new(),
+                        path: Path::root(),
                     };
                 }
                 LoadError {
                     message: e.info().to_string(),
                     span: Span::new(p, p),
                     kind: LoadErrorKind::Syntax,
-                    path: Vec::new(),
+                    path: Path::root(),
                 }
             })?;
             let mut at = span(at);
@@ -192,19 +186,19 @@ impl Loader {
                 span: at,
                 kind: LoadErrorKind::TooDeep,
                 // The path of something nested this deep is itself unreadable.
-                path: Vec::new(),
+                path: Path::root(),
             });
         }
         Ok(())
     }
 
     /// The path to the value being read, from the open collections.
-    fn path(&self) -> Vec<PathPart> {
+    fn path(&self) -> Path {
         self.stack
             .iter()
             .filter_map(|frame| match frame {
-                Frame::Seq { items, .. } => Some(PathPart::Index(items.len())),
-                Frame::Map { pending_key: Some(key), .. } => Some(PathPart::Key(key.name.clone())),
+                Frame::Seq { items, .. } => Some(Segment::Index(items.len())),
+                Frame::Map { pending_key: Some(key), .. } => Some(Segment::Key(key.name.clone())),
                 Frame::Map { .. } => None,
             })
             .collect()
@@ -234,8 +228,7 @@ impl Loader {
                         path: path.clone(),
                     })?;
                     if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
-                        let mut path = path;
-                        path.push(PathPart::Key(name.clone()));
+                        let path = path.key(&name);
                         return Err(LoadError {
                             message: format!(
                                 "key {name:?} is already defined in this mapping (first on line {}); Kubernetes refuses duplicate keys",
@@ -354,15 +347,7 @@ mod tests {
     fn duplicate_keys_are_errors_with_the_key_path() {
         let err = load("spec:\n  items:\n    - a: 1\n      a: 2\n").unwrap_err();
         assert_eq!(err.kind, LoadErrorKind::DuplicateKey);
-        assert_eq!(
-            err.path,
-            vec![
-                PathPart::Key("spec".into()),
-                PathPart::Key("items".into()),
-                PathPart::Index(0),
-                PathPart::Key("a".into())
-            ]
-        );
+        assert_eq!(err.path, Path::parse("spec.items").index(0).key("a"));
         assert_eq!(err.span.start.line, 4);
     }
 

@@ -11,8 +11,7 @@ mod validate;
 use std::process::ExitCode;
 
 use clap::Parser;
-use kro_engine::compile::CompiledDocument;
-use kro_engine::{Diagnostic, Engine};
+use kro_engine::{CompiledDocument, Diagnostic, Engine};
 use serde_json::Value;
 
 use crate::args::{Cli, Command, InputArgs};

@@ -1,7 +1,7 @@
 //! One controller per generated kind, started, restarted and stopped at run time by the RGD controller. It
 //! watches the instances, and the children of every kind the RGD creates through reflectors selected by
 //! kro's labels (`kro.run/instance-group`, `kro.run/instance-kind`), so a child's change or deletion
-//! reconciles its instance at once and a reconcile reads children from the cache (docs/decisions/0010).
+//! reconciles its instance at once and a reconcile reads children from the cache (docs/decisions/0011).
 //! External references are watched too and routed to the instances that read them.
 //!
 //! Each reconcile runs isolated: a panic is caught and counted, an error backs off for that instance alone.

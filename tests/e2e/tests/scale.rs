@@ -59,7 +59,7 @@ async fn two_rgds_and_fifty_instances_at_once_all_reach_active() -> Result<()> {
     Ok(())
 }
 
-/// What each watch-and-cache design would hold for these instances' children, for docs/decisions/0010: full
+/// What each watch-and-cache design would hold for these instances' children, for docs/decisions/0011: full
 /// objects (what the operator caches, without managedFields), and metadata only (a metadata watch, plus one
 /// GET per child per reconcile).
 async fn cache_sizes(client: &kube::Client, ns: &str) -> Result<(usize, usize, usize, usize)> {

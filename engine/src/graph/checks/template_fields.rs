@@ -1,14 +1,49 @@
-//! Templates against the schema of their kind, as kro's template parser walks them: every field must exist
-//! ("schema not found for field"), every literal must have the field's type, and a string template can only
-//! fill a field that takes a string. Standalone expressions are typed by the CEL checker; this pass skips
-//! them. An unknown kind is a warning: its template is checked as `dyn`.
+//! Rule: templates fit the schema of their kind.
+//!
+//! ## What it rejects
+//! Checked as kro's template parser walks a template against its kind's OpenAPI schema:
+//! - a field the schema does not have (`unknown-template-field`: kro's "schema not found for field");
+//! - a literal of another type than its field's, or a string template filling a field that takes no string
+//!   (`template-type-mismatch`).
+//!
+//! Standalone expressions are typed by the CEL checker ([`crate::graph`]'s `typecheck`); this rule skips
+//! them. A kind (or version) with no known schema is a warning (`unknown-kind`) and its template goes
+//! unchecked; an externalRef only names its object, so only its kind is looked up.
+//!
+//! ## Why
+//! kro resolves each kind's schema and parses templates against it (`pkg/graph/builder.go`,
+//! `pkg/graph/parser/parser.go`); the API server would refuse what does not fit.
+//!
+//! ## Example
+//! ```yaml
+//! template:
+//!   apiVersion: apps/v1
+//!   kind: Deployment
+//!   spec:
+//!     replicas: "three"   # expected integer
+//! ```
+//!
+//! Each code is documented for users in `docs/diagnostics.md`.
 
+use super::ResourceBody;
 use crate::catalog::{Catalog, KindInfo};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Path};
 use crate::expr::{Interpolation, scan};
-use crate::rgd::{Body, closest};
+use crate::rgd::{Body, BodyKind, closest};
 use crate::schemas::{JsonType, Schema, SchemaKind};
 use crate::yaml::{Node, NodeKind};
+
+/// Checks one resource's body: its kind is known, and a template's fields fit the kind's schema. A body with
+/// a structural error (its reader reported it) is left alone.
+pub(in crate::graph) fn check_body(rb: &ResourceBody<'_, '_>, catalog: &Catalog, diags: &mut Diagnostics) {
+    let body = rb.body;
+    let schema = if body.well_formed { kind_schema(body, catalog, diags) } else { None };
+    if let Some(schema) = schema
+        && matches!(body.kind, BodyKind::Template)
+    {
+        check(body.node, schema, &body.path, &body.path, diags);
+    }
+}
 
 /// Looks up the body's kind; reports an unknown kind or version as a warning. Returns the schema to check
 /// against, when there is one.

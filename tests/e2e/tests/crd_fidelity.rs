@@ -13,18 +13,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use kro_engine::yaml::{Limits, load_documents};
+use kro_e2e::repo_root;
 use serde_json::{Value, json};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host-operator has a parent folder").to_path_buf()
-}
-
 fn yaml_to_json(text: &str, what: &str) -> Vec<Value> {
-    let docs = load_documents(text, Limits::default()).unwrap_or_else(|e| panic!("{what}: not YAML: {e:?}"));
-    docs.iter().filter_map(|d| d.root.as_ref()).map(kro_engine::yaml::Node::to_json).filter(|v| !v.is_null()).collect()
+    kro_e2e::yaml_to_json(text, what).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn kubectl(args: &[&str], stdin: Option<&Value>) -> Output {
@@ -44,11 +39,9 @@ fn regroup(mut crd: Value, group: &str) -> (Value, String) {
     (crd, name)
 }
 
-/// `kro crd` on an RGD file, through the built binary.
+/// What `kro crd` prints for an RGD file, computed in-process by the engine.
 fn kro_crd(rgd: &Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_kro")).arg("crd").arg(rgd).output().expect("run kro crd");
-    assert!(out.status.success(), "kro crd {} failed: {}", rgd.display(), text(&out.stderr));
-    String::from_utf8(out.stdout).expect("kro crd prints UTF-8")
+    kro_e2e::crd_yaml(rgd).unwrap_or_else(|e| panic!("kro crd {}: {e}", rgd.display()))
 }
 
 fn case_group(case: &str) -> String {
@@ -112,13 +105,7 @@ fn generated_crds_are_established_and_enforce_markers() {
     let mut cases: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut instances: Vec<(String, PathBuf)> = Vec::new();
 
-    let mut examples: Vec<PathBuf> = std::fs::read_dir(root.join("examples"))
-        .expect("read examples/")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join("rgd.yaml").is_file())
-        .collect();
-    examples.sort();
+    let examples = kro_e2e::examples().unwrap_or_else(|e| panic!("{e}"));
     for dir in &examples {
         let name = format!("example-{}", dir.file_name().and_then(|n| n.to_str()).expect("UTF-8 folder name"));
         let crds = yaml_to_json(&kro_crd(&dir.join("rgd.yaml")), &name);

@@ -1,17 +1,14 @@
 //! What `kro render` produces is what a real kube-apiserver accepts: for every example, the objects of the last
-//! step of `kro render --simulate` (everything the instance stands for, rendered with kro's labels and
-//! annotations) pass a server-side dry-run apply against the API server of tests/apiserver (`make apiserver`),
-//! the same Kubernetes release the embedded schemas come from.
+//! step of a simulated reconcile (everything the instance stands for, rendered with kro's labels and annotations;
+//! planned in-process by the engine, as `kro render --simulate` plans them) pass a server-side dry-run apply
+//! against the API server of tests/apiserver (`make apiserver`), the same Kubernetes release the embedded schemas
+//! come from.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host-operator has a parent folder").to_path_buf()
-}
 
 fn kubectl(args: &[&str], stdin: Option<&Value>) -> Output {
     kro_test_support::shared().kubectl_run(args, stdin.map(ToString::to_string).as_deref())
@@ -21,28 +18,19 @@ fn text(out: &Output) -> String {
     format!("{} {}", String::from_utf8_lossy(&out.stdout).trim(), String::from_utf8_lossy(&out.stderr).trim())
 }
 
-/// The objects of the last simulated step, through the built `kro` binary.
+/// The objects of the last simulated step, planned in-process by the engine as `kro render --simulate` plans
+/// them.
 fn rendered(example: &Path) -> Vec<Value> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kro"));
-    cmd.arg("render").arg(example.join("rgd.yaml")).arg("--instance").arg(example.join("instance.yaml"));
-    if example.join("observed.yaml").exists() {
-        cmd.arg("--observed").arg(example.join("observed.yaml"));
-    }
-    let out = cmd.args(["--simulate", "-o", "json"]).output().expect("run kro render");
-    assert!(out.status.success(), "kro render {}: {}", example.display(), text(&out));
-    let simulation: Value = serde_json::from_slice(&out.stdout).expect("render prints JSON");
-    let steps = simulation["steps"].as_array().expect("steps");
-    steps.last().expect("at least one step")["plan"]["resources"].as_array().expect("resources").clone()
+    kro_e2e::simulated_objects(example).unwrap_or_else(|e| panic!("kro render --simulate: {e}"))
 }
 
 #[test]
 fn rendered_objects_of_every_example_pass_a_server_side_dry_run() {
-    let mut examples: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("rgd.yaml").is_file() && p.join("instance.yaml").is_file())
+    let examples: Vec<PathBuf> = kro_e2e::examples()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .filter(|p| p.join("instance.yaml").is_file())
         .collect();
-    examples.sort();
     assert!(examples.len() >= 5, "examples/ holds the examples");
     let mut checked = 0;
     for example in examples {
