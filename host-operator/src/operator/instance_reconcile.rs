@@ -49,7 +49,12 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
     };
     let deleting = instance.metadata.deletion_timestamp.is_some();
     if deleting {
-        return delete(&ctx, &api, &current, &observed, &options).await;
+        let action = delete(&ctx, &api, &current, &observed, &options).await?;
+        if action == Action::await_change() {
+            ctx.forget_state(&me);
+            ctx.record_reads(&me, Vec::new());
+        }
+        return Ok(action);
     }
 
     // Apply, observe the results, plan again: each pass can only add resources whose dependencies the previous
