@@ -66,6 +66,19 @@ struct CrdKind {
     version_names: Vec<String>,
 }
 
+/// Gives a CRD version's schema the fields the API server gives every custom resource, whatever the CRD
+/// declares: the full `ObjectMeta` (a CRD may say at most `type: object` of `metadata`), and `apiVersion` and
+/// `kind` as strings when the CRD omits them (kro's own e2e case `check-unknown-fields` declares only `spec`).
+fn with_object_fields(schema: &mut Value) {
+    let Some(root) = schema.as_object_mut() else { return };
+    let properties = root.entry("properties").or_insert_with(|| Value::Object(serde_json::Map::new()));
+    let Some(properties) = properties.as_object_mut() else { return };
+    properties.insert("metadata".to_string(), serde_json::json!({"$ref": OBJECT_META}));
+    for field in ["apiVersion", "kind"] {
+        properties.entry(field).or_insert_with(|| serde_json::json!({"type": "string"}));
+    }
+}
+
 /// Kinds the engine can resolve, beyond the built-in ones, keyed by `(group, kind)`; and the feature gates of
 /// the kro the RGDs are meant for (they decide what the CEL environment offers, e.g. `omit()`).
 ///
@@ -192,11 +205,7 @@ impl Catalog {
         let versions: Vec<(String, Value)> = crate::graph::crd::version_schemas(doc)
             .map(|(name, schema)| {
                 let mut schema = schema.cloned().unwrap_or(Value::Bool(true));
-                // The API server gives every custom resource the full ObjectMeta, whatever the CRD says of
-                // `metadata` (at most `type: object`): check templates and expressions against that.
-                if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
-                    properties.insert("metadata".to_string(), serde_json::json!({"$ref": OBJECT_META}));
-                }
+                with_object_fields(&mut schema);
                 (name.to_string(), schema)
             })
             .collect();

@@ -80,6 +80,18 @@ impl Engine {
         docs
     }
 
+    /// Compiles several texts (the files of one run) together: an RGD in one may use the kind an RGD in
+    /// another defines, as if they were one file (`kro validate a.yaml b.yaml` agrees with
+    /// `cat a.yaml b.yaml | kro validate -`). Returns one list per text, in order, with that text's documents
+    /// and their diagnostics.
+    pub fn compile_texts(&self, texts: &[&str]) -> Vec<Vec<CompiledDocument>> {
+        let mut files = compile::compile_many(texts, &self.catalog, &self.options.input_limits);
+        for doc in files.iter_mut().flatten() {
+            self.prepare(doc);
+        }
+        files
+    }
+
     /// Compiles the templates of a valid RGD once, so each plan only evaluates them.
     fn prepare(&self, doc: &mut CompiledDocument) {
         if let Some(rgd) = &mut doc.rgd {
@@ -166,11 +178,13 @@ impl Engine {
     }
 
     /// The kinds an instance controller of `rgd` watches: every kind its resources and external references
-    /// are of, once each, in declaration order (kinds the catalog does not know are left out).
+    /// are of, once each, in declaration order (kinds the catalog does not know are left out, unless a CRD the
+    /// RGD installs defines them).
     pub fn watched_types(&self, rgd: &CompiledRgd) -> Vec<ResourceType> {
         let mut types: Vec<ResourceType> = Vec::new();
         for r in &rgd.resources {
-            if let Some(t) = self.resource_type(&r.api_version, &r.kind)
+            let known = self.resource_type(&r.api_version, &r.kind);
+            if let Some(t) = known.or_else(|| rgd.installed_type(&r.api_version, &r.kind).cloned())
                 && !types.contains(&t)
             {
                 types.push(t);
@@ -216,10 +230,30 @@ fn finding_diagnostic(finding: &Finding) -> Diagnostic {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a failure should stop loudly
 mod tests {
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
+
+    const DEFINES_DATABASE: &str = "apiVersion: kro.run/v1alpha1\nkind: ResourceGraphDefinition\nmetadata:\n  name: db\nspec:\n  schema:\n    apiVersion: v1alpha1\n    kind: Database\n    spec:\n      replicas: integer\n";
+    const USES_DATABASE: &str = "apiVersion: kro.run/v1alpha1\nkind: ResourceGraphDefinition\nmetadata:\n  name: app\nspec:\n  schema:\n    apiVersion: v1alpha1\n    kind: App\n    status:\n      replicas: ${db.spec.replicas}\n  resources:\n    - id: db\n      template:\n        apiVersion: kro.run/v1alpha1\n        kind: Database\n        metadata:\n          name: db\n        spec:\n          replicaz: 1\n";
+
+    #[test]
+    fn texts_compiled_together_see_each_others_kinds_and_keep_their_own_diagnostics() {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let files = engine.compile_texts(&[USES_DATABASE, "not: [valid", DEFINES_DATABASE]);
+        assert_eq!(files.len(), 3);
+        // The user's misspelt field is found only because the other file's kind is known, and stays in its file.
+        let codes: Vec<&str> = files[0][0].diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["unknown-template-field"]);
+        assert_eq!(files[1][0].diagnostics[0].code, Code::YamlSyntax);
+        assert!(files[2][0].rgd.is_some() && files[2][0].diagnostics.is_empty());
+        assert_eq!((files[0][0].index, files[2][0].index), (0, 0), "indices count within each text");
+        // Alone, the user's file only warns that the kind is unknown.
+        let alone = engine.compile_text(USES_DATABASE);
+        assert_eq!(alone[0].diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(), ["unknown-kind"]);
+    }
 
     #[test]
     fn applied_objects_and_watched_kinds_carry_what_a_kube_client_needs() {

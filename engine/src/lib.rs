@@ -30,6 +30,7 @@
 pub mod catalog;
 pub mod compile;
 pub mod diagnostics;
+pub mod editor;
 mod engine;
 pub mod expr;
 pub mod graph;
@@ -37,6 +38,7 @@ pub mod instance;
 pub mod kube;
 pub mod output;
 pub mod plan;
+pub mod position;
 pub mod rgd;
 pub mod rgd_status;
 pub mod schemas;
@@ -54,5 +56,6 @@ pub use graph::crd_compat::{self, BreakingChange, ChangeKind, breaking_changes};
 pub use plan::{
     Apply, DEFAULT_NOW, InstanceState, ObjectKey, Plan, PlanOptions, Simulation, SimulationError, SimulationStep,
 };
+pub use position::{LineIndex, LspPosition, LspRange};
 pub use rgd_status::{HostConditions, RgdState, RgdStatus};
 pub use yaml::{Pos, Span};

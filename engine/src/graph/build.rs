@@ -10,6 +10,7 @@ use super::checks::{self, ResourceBody};
 use super::crd::{build_crd, canonical, instance_api};
 use super::dag::Dag;
 use super::expressions::Collector;
+use super::installed_crds::{established, implicit_edges, installed_crds, resource_types, with_installed_kinds};
 use super::model::{CompiledRgd, Dimension, ExprSite, Resource, Role};
 use super::status::{user_status_schema, with_kro_fields};
 use crate::catalog::Catalog;
@@ -30,6 +31,10 @@ pub fn build(doc: &Node, catalog: &Catalog) -> (Option<CompiledRgd>, Diagnostics
 }
 
 fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Option<CompiledRgd> {
+    // The kinds the RGD's own CRD templates define are known to the rest of it (kro-rs extension).
+    let installed = installed_crds(rgd);
+    let own_catalog = with_installed_kinds(catalog, &installed);
+    let catalog = own_catalog.as_ref().unwrap_or(catalog);
     let schema = &rgd.schema;
     let spec_schema = {
         let mut builder = SchemaBuilder::new(diags, |rule| parse_cel(rule).map(drop).map_err(|e| e.to_string()));
@@ -93,6 +98,10 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
         let Some(from) = site.resource else { continue };
         edges.extend(site.references.iter().filter_map(|name| index_of.get(name.as_str()).map(|&to| (from, to))));
     }
+    // A resource of an installed kind waits for its CRD, whether or not it reads it.
+    let implicit: Vec<(usize, usize)> =
+        implicit_edges(rgd, &installed).into_iter().filter(|edge| !edges.contains(edge)).collect();
+    edges.extend(&implicit);
     let dag = Dag::new(rgd.resources.len(), edges);
     checks::cycles::check(rgd, &dag, diags);
 
@@ -115,9 +124,15 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
                 api_version: body.map(|b| b.api_version.clone()).unwrap_or_default(),
                 kind: body.map(|b| b.kind_name.clone()).unwrap_or_default(),
                 depends_on: dag.sorted_deps(i).into_iter().map(|d| rgd.resources[d].id.clone()).collect(),
+                implicit_depends_on: implicit
+                    .iter()
+                    .filter(|(from, _)| *from == i)
+                    .map(|(_, to)| rgd.resources[*to].id.clone())
+                    .collect(),
                 wave: waves[i],
                 include_when: res.include_when.iter().filter_map(|n| n.as_str().map(str::to_string)).collect(),
                 ready_when: res.ready_when.iter().filter_map(|n| n.as_str().map(str::to_string)).collect(),
+                default_ready_when: installed.iter().any(|c| c.position == i).then(|| established(&res.id)),
                 for_each: res
                     .for_each
                     .iter()
@@ -140,6 +155,7 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
         order,
         expressions: sites,
         status_template,
+        installed_types: resource_types(&installed),
         templates: None,
     })
 }

@@ -34,13 +34,14 @@ pub fn instance_api(schema: &SchemaDef<'_>) -> InstanceApi {
 }
 
 /// Printer columns when the RGD declares none: kro's STATE and READY, plus the SYNCED column the seed
-/// walk-through shows (docs/decisions/0004-printer-columns.md); READY only with `-o wide`.
+/// walk-through shows (docs/decisions/0004-printer-columns.md); READY only with `-o wide`. The descriptions
+/// of kro's columns are kro's (`pkg/graph/crd/defaults.go`, `defaultAdditionalPrinterColumns`).
 fn default_columns() -> Value {
     json!([
-        {"name": "State", "type": "string", "jsonPath": ".status.state"},
-        {"name": "Synced", "type": "string", "jsonPath": ".status.conditions[?(@.type==\"InstanceSynced\")].status"},
-        {"name": "Ready", "type": "string", "priority": 1, "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status"},
-        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+        {"name": "State", "type": "string", "description": "The state of a ResourceGraphDefinition instance", "jsonPath": ".status.state"},
+        {"name": "Synced", "type": "string", "description": "Whether the resources of a ResourceGraphDefinition instance are in sync", "jsonPath": ".status.conditions[?(@.type==\"InstanceSynced\")].status"},
+        {"name": "Ready", "type": "string", "description": "Whether a ResourceGraphDefinition instance is ready", "priority": 1, "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status"},
+        {"name": "Age", "type": "date", "description": "Age of the resource", "jsonPath": ".metadata.creationTimestamp"}
     ])
 }
 

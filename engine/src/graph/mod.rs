@@ -9,6 +9,7 @@ pub mod crd;
 pub mod crd_compat;
 pub mod dag;
 mod expressions;
+pub mod installed_crds;
 mod model;
 mod status;
 mod typecheck;

@@ -128,8 +128,9 @@ pub struct Plan {
     pub resources: Vec<Apply>,
     pub pending: Vec<PendingNode>,
     pub excluded: Vec<String>,
-    /// Objects of this instance that are no longer desired; only listed when nothing waits or failed, as kro
-    /// prunes only after a complete apply.
+    /// Objects of this instance that are no longer desired; only listed when every desired object could be
+    /// rendered and nothing failed, as kro prunes only after a complete apply (a resource waiting for readiness
+    /// does not hold it back).
     pub prune: Vec<ObjectKey>,
     /// Deletion only: the objects to delete now (the highest remaining wave).
     #[serde(skip_serializing_if = "Vec::is_empty")]

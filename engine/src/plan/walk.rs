@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 use super::identity::{self, Owner};
 use super::types::{Apply, InstancePatch, InstanceState, PendingNode, Plan, PlanInput, Reason, ReasonCode};
 use super::{Inventory, ObjectKey, instance_uid, render, selector, status};
-use crate::catalog::KindInfo;
+use crate::catalog::{KindInfo, ResourceType};
 use crate::expr::eval::{Bindings, EvalError};
 use crate::expr::values::cel_type_name;
-use crate::graph::Resource;
+use crate::graph::{Resource, Role};
 use crate::kube::Scope;
 use crate::schemas::Schema;
 
@@ -52,6 +52,10 @@ pub(super) struct Planner<'a> {
     desired: BTreeMap<ObjectKey, &'a str>,
     /// Resources that failed, as `id: message`.
     errors: Vec<String>,
+    /// Some resource could not be rendered for lack of data (a dependency not ready, a missing key): kro's
+    /// `ErrDataPending` from `GetDesired`, which alone (with a failure) holds the prune back. A resource that is
+    /// rendered but not ready yet does not.
+    unresolved: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -76,6 +80,7 @@ impl<'a> Planner<'a> {
             },
             desired: BTreeMap::new(),
             errors: Vec::new(),
+            unresolved: false,
         }
     }
 
@@ -121,21 +126,24 @@ impl<'a> Planner<'a> {
             self.exclude(id);
             return;
         }
-        let blocked: Vec<&str> = resource
-            .depends_on
-            .iter()
-            .map(String::as_str)
-            .filter(|d| self.nodes.get(d) != Some(&Node::Ready))
-            .collect();
+        // kro's processNode asks IsIgnored before GetDesired: an includeWhen is decided as soon as what it
+        // reads is ready (at once when it reads only `schema`), so an excluded resource never waits for its
+        // other dependencies, and neither do the resources that read it.
+        let gate_blocked: Vec<&str> =
+            self.include_when_reads(index).into_iter().filter(|d| !self.is_ready(d)).collect();
+        if gate_blocked.is_empty() {
+            match self.included(resource, bindings) {
+                Ok(true) => {}
+                Ok(false) => return self.exclude(id),
+                Err(e) => return self.wait_on(id, "includeWhen", &e),
+            }
+        }
+        let blocked: Vec<&str> = resource.depends_on.iter().map(String::as_str).filter(|d| !self.is_ready(d)).collect();
         if !blocked.is_empty() {
             let message = format!("waiting for {} to be ready", blocked.join(", "));
+            self.unresolved = true;
             self.wait(id, ReasonCode::DependencyNotReady, message);
             return;
-        }
-        match self.included(resource, bindings) {
-            Ok(true) => {}
-            Ok(false) => return self.exclude(id),
-            Err(e) => return self.wait_on(id, "includeWhen", &e),
         }
         if resource.external {
             self.visit_external(index, bindings);
@@ -146,7 +154,40 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Where objects of the resource's kind are served: from the catalog, else from a CRD the RGD installs.
+    fn resource_type(&self, resource: &Resource) -> Option<ResourceType> {
+        let (api_version, kind) = (&resource.api_version, &resource.kind);
+        self.input
+            .catalog
+            .resource_type(api_version, kind)
+            .or_else(|| self.input.rgd.installed_type(api_version, kind).cloned())
+    }
+
+    fn is_ready(&self, id: &str) -> bool {
+        self.nodes.get(id) == Some(&Node::Ready)
+    }
+
+    /// The resources the `includeWhen` conditions of resource `index` read, in its dependency order.
+    fn include_when_reads(&self, index: usize) -> Vec<&'a str> {
+        let rgd = self.input.rgd;
+        let read: BTreeSet<&str> = rgd
+            .expressions
+            .iter()
+            .filter(|site| site.resource == Some(index) && site.role == Role::IncludeWhen)
+            .flat_map(|site| site.references.iter().map(String::as_str))
+            .collect();
+        rgd.resources[index].depends_on.iter().map(String::as_str).filter(|d| read.contains(d)).collect()
+    }
+
+    /// Waits on an expression that could not be evaluated while rendering (data pending) or failed.
     fn wait_on(&mut self, id: &'a str, what: &str, error: &EvalError) {
+        self.unresolved |= error.is_pending();
+        self.wait_ready_on(id, what, error);
+    }
+
+    /// [`Self::wait_on`] for a readiness check: the resource was rendered, so its pending data does not make
+    /// the pass incomplete.
+    fn wait_ready_on(&mut self, id: &'a str, what: &str, error: &EvalError) {
         let code = if error.is_pending() { ReasonCode::DataPending } else { ReasonCode::Error };
         self.wait(id, code, format!("{what}: {}", error.message));
     }
@@ -258,7 +299,7 @@ impl<'a> Planner<'a> {
         if let Err(message) = self.claim(id, &key) {
             return self.wait(id, ReasonCode::Error, message);
         }
-        let resource_type = self.input.catalog.resource_type(&resource.api_version, &resource.kind);
+        let resource_type = self.resource_type(resource);
         self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: None, object, resource_type });
         let Some(observed) = self.observed.get(&key).copied() else {
             self.wait(id, ReasonCode::AwaitingObservation, format!("applied {key}; ready once it is observed"));
@@ -275,8 +316,11 @@ impl<'a> Planner<'a> {
             Ok(true) => {
                 self.nodes.insert(id, Node::Ready);
             }
+            Ok(false) if resource.ready_when.is_empty() && resource.default_ready_when.is_some() => {
+                self.wait(id, ReasonCode::ReadyWhenFalse, format!("{key} is not Established yet"));
+            }
             Ok(false) => self.wait(id, ReasonCode::ReadyWhenFalse, format!("readyWhen is false for {key}")),
-            Err(e) => self.wait_on(id, "readyWhen", &e),
+            Err(e) => self.wait_ready_on(id, "readyWhen", &e),
         }
     }
 
@@ -287,7 +331,7 @@ impl<'a> Planner<'a> {
         bindings: &mut Bindings<'a>,
         locals: &[(&str, &Value)],
     ) -> Result<bool, EvalError> {
-        for condition in &resource.ready_when {
+        for condition in resource.readiness() {
             match render::render_string(self.input.rgd, condition, self.input.evaluator, bindings, locals) {
                 Ok(Value::Bool(true)) => {}
                 Ok(Value::Bool(false) | Value::Null) => return Ok(false),
@@ -358,7 +402,7 @@ impl<'a> Planner<'a> {
         // orderedIntersection), never an item the collection no longer has.
         let mut current = Vec::with_capacity(objects.len());
         for (position, (object, key)) in objects.into_iter().zip(keys).enumerate() {
-            let resource_type = self.input.catalog.resource_type(&resource.api_version, &resource.kind);
+            let resource_type = self.resource_type(resource);
             self.plan.resources.push(Apply {
                 id: id.to_string(),
                 wave: resource.wave,
@@ -376,7 +420,7 @@ impl<'a> Planner<'a> {
                 Ok(true) => {}
                 Ok(false) => not_ready.push(format!("readyWhen is false for {key}")),
                 Err(e) if e.is_pending() => not_ready.push(format!("{key}: {}", e.message)),
-                Err(e) => return self.wait_on(id, "readyWhen", &e),
+                Err(e) => return self.wait_ready_on(id, "readyWhen", &e),
             }
         }
         self.bind_list(bindings, resource, current);
@@ -445,7 +489,7 @@ impl<'a> Planner<'a> {
             Ok(false) => {
                 return self.wait(id, ReasonCode::ReadyWhenFalse, "readyWhen is false for the selected objects");
             }
-            Err(e) => return self.wait_on(id, "readyWhen", &e),
+            Err(e) => return self.wait_ready_on(id, "readyWhen", &e),
         }
         self.nodes.insert(id, Node::Ready);
     }
@@ -475,7 +519,10 @@ impl<'a> Planner<'a> {
             }
         }
         let waiting = !self.plan.pending.is_empty();
-        let complete = !waiting && self.errors.is_empty() && !suspended;
+        // kro prunes after every pass in which each desired object could be rendered and nothing failed
+        // (pkg/controller/instance/resources.go reconcileNodes: prune gated on no ErrDataPending and no apply
+        // error); a resource still waiting for readiness does not hold it back.
+        let complete = !self.unresolved && self.errors.is_empty() && !suspended;
         if complete {
             let mut prune: Vec<ObjectKey> = self
                 .input

@@ -111,8 +111,7 @@ impl<'d> SchemaBuilder<'d> {
         let mut child_has_default = false;
         let mut ok = true;
         for (key, child) in entries {
-            if let Some(problem) = super::field_name_problem(&key.name) {
-                self.diags.error(Code::InvalidFieldName, problem, &path.key(&key.name), key.span);
+            if !super::check_field_name(&key.name, &path.key(&key.name), key.span, self.diags) {
                 ok = false;
                 continue;
             }

@@ -19,7 +19,7 @@ use kro_e2e::repo_root;
 use serde_json::{Value, json};
 
 fn yaml_to_json(text: &str, what: &str) -> Vec<Value> {
-    kro_e2e::yaml_to_json(text, what).unwrap_or_else(|e| panic!("{e}"))
+    kro_e2e::fidelity::yaml_to_json(text, what).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn kubectl(args: &[&str], stdin: Option<&Value>) -> Output {
@@ -41,7 +41,7 @@ fn regroup(mut crd: Value, group: &str) -> (Value, String) {
 
 /// What `kro crd` prints for an RGD file, computed in-process by the engine.
 fn kro_crd(rgd: &Path) -> String {
-    kro_e2e::crd_yaml(rgd).unwrap_or_else(|e| panic!("kro crd {}: {e}", rgd.display()))
+    kro_e2e::fidelity::crd_yaml(rgd).unwrap_or_else(|e| panic!("kro crd {}: {e}", rgd.display()))
 }
 
 fn case_group(case: &str) -> String {
@@ -105,7 +105,7 @@ fn generated_crds_are_established_and_enforce_markers() {
     let mut cases: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut instances: Vec<(String, PathBuf)> = Vec::new();
 
-    let examples = kro_e2e::examples().unwrap_or_else(|e| panic!("{e}"));
+    let examples = kro_e2e::fidelity::examples().unwrap_or_else(|e| panic!("{e}"));
     for dir in &examples {
         let name = format!("example-{}", dir.file_name().and_then(|n| n.to_str()).expect("UTF-8 folder name"));
         let crds = yaml_to_json(&kro_crd(&dir.join("rgd.yaml")), &name);

@@ -9,8 +9,8 @@ use std::time::Instant;
 use anyhow::Result;
 use futures::StreamExt;
 use kro_e2e::{
-    api, apply, client, condition, documents, eventually, get, make_deployment_available, operator, read_text,
-    renamed_rgd, wait_rgd_active, wait_state,
+    api, apply, client, condition, documents, eventually, get, make_deployment_available, operator, read, renamed_rgd,
+    wait_rgd_active, wait_state,
 };
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::watcher;
@@ -236,9 +236,9 @@ async fn the_edge_cache_example_with_for_each_and_an_external_ref_reaches_active
     apply(&client, &defaults, Some("platform")).await?;
 
     let ns = kro_test_support::create_namespace(&client, "edge").await?;
-    apply(&client, &documents(&read_text("examples/edge-cache/rgd.yaml")).remove(0), None).await?;
+    apply(&client, &documents(&read("examples/edge-cache/rgd.yaml")).remove(0), None).await?;
     wait_rgd_active(&client, "edge-cache").await?;
-    apply(&client, &documents(&read_text("examples/edge-cache/instance.yaml")).remove(0), Some(&ns)).await?;
+    apply(&client, &documents(&read("examples/edge-cache/instance.yaml")).remove(0), Some(&ns)).await?;
     for region in ["eu-west-1", "us-east-1", "ap-southeast-2"] {
         let name = format!("images-{region}");
         let config = eventually("a region's ConfigMap", || get(&client, "v1", "ConfigMap", Some(&ns), &name)).await?;

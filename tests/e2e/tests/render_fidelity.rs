@@ -21,12 +21,12 @@ fn text(out: &Output) -> String {
 /// The objects of the last simulated step, planned in-process by the engine as `kro render --simulate` plans
 /// them.
 fn rendered(example: &Path) -> Vec<Value> {
-    kro_e2e::simulated_objects(example).unwrap_or_else(|e| panic!("kro render --simulate: {e}"))
+    kro_e2e::fidelity::simulated_objects(example).unwrap_or_else(|e| panic!("kro render --simulate: {e}"))
 }
 
 #[test]
 fn rendered_objects_of_every_example_pass_a_server_side_dry_run() {
-    let examples: Vec<PathBuf> = kro_e2e::examples()
+    let examples: Vec<PathBuf> = kro_e2e::fidelity::examples()
         .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
         .filter(|p| p.join("instance.yaml").is_file())
@@ -45,6 +45,19 @@ fn rendered_objects_of_every_example_pass_a_server_side_dry_run() {
                 "namespace {namespace}: {}",
                 text(&out)
             );
+        }
+        // A CRD the example installs (kro-rs extension, examples/crontab) must really exist before a dry run of
+        // an object of its kind: apply it and wait until it is Established, as the operator does.
+        let (crds, objects): (Vec<Value>, Vec<Value>) = objects
+            .into_iter()
+            .partition(|o| o.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition"));
+        for crd in &crds {
+            let out = kubectl(&["apply", "--server-side", "--field-manager=kro.run/applyset", "-f", "-"], Some(crd));
+            assert!(out.status.success(), "{}: the API server refused a CRD: {}", example.display(), text(&out));
+            let name = crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+            let out = kubectl(&["wait", "--for=condition=Established", "--timeout=60s", &format!("crd/{name}")], None);
+            assert!(out.status.success(), "{}: CRD {name} not Established: {}", example.display(), text(&out));
+            checked += 1;
         }
         let list = json!({"apiVersion": "v1", "kind": "List", "items": objects});
         let out = kubectl(

@@ -7,8 +7,7 @@ use std::sync::atomic::Ordering;
 
 use anyhow::Result;
 use kro_e2e::{
-    client, condition, eventually, get, kubectl, make_deployment_available, operator, read_text, wait_rgd_active,
-    wait_state,
+    client, condition, eventually, get, kubectl, make_deployment_available, operator, read, wait_rgd_active, wait_state,
 };
 use serde_json::{Value, json};
 
@@ -24,7 +23,7 @@ async fn the_seed_story_runs_end_to_end_with_the_operator() -> Result<()> {
     let start = counts();
 
     // $ kubectl apply -f rgd.yaml
-    let out = kubectl(&["apply", "-f", "-"], Some(&read_text("examples/webapp/rgd.yaml")))?;
+    let out = kubectl(&["apply", "-f", "-"], Some(&read("examples/webapp/rgd.yaml")))?;
     assert_eq!(out.trim(), "resourcegraphdefinition.kro.run/my-application created");
 
     // $ kubectl get rgd my-application -owide
@@ -47,7 +46,7 @@ async fn the_seed_story_runs_end_to_end_with_the_operator() -> Result<()> {
     assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), format!("No resources found in {ns} namespace."));
 
     // $ kubectl apply -f instance.yaml
-    let out = kubectl(&["apply", "-n", &ns, "-f", "-"], Some(&read_text("examples/webapp/instance.yaml")))?;
+    let out = kubectl(&["apply", "-n", &ns, "-f", "-"], Some(&read("examples/webapp/instance.yaml")))?;
     assert_eq!(out.trim(), "application.kro.run/my-application-instance created");
 
     // The Deployment, then the Service, then the Ingress (ingress.enabled is true), each with kro's labels.

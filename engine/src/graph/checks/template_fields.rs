@@ -110,7 +110,9 @@ pub fn check(node: &Node, schema: Schema<'_>, path: &Path, template_root: &Path,
                     check(value, child, &child_path, template_root, diags);
                     continue;
                 }
-                let known: Vec<&str> = schema.properties().map(|(name, _)| name).collect();
+                // A union's fields are its object alternative's (a CRD's `items`: JSONSchemaProps or a list).
+                let object = schema.alternative(JsonType::Object).unwrap_or(schema);
+                let known: Vec<&str> = object.properties().map(|(name, _)| name).collect();
                 let field = child_path.strip_prefix(template_root).unwrap_or_default().to_string();
                 let mut d = Diagnostic::error(
                     Code::UnknownTemplateField,
