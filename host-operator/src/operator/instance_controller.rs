@@ -231,6 +231,9 @@ async fn run(
         states: Mutex::new(HashMap::new()),
         in_flight,
     });
+    // However this controller ends (stopped, or aborted after draining), its instances stop being counted by
+    // state: a restarted controller counts them again.
+    let _forget = ForgetStates(Arc::clone(&ctx));
     for (api_version, kind) in &external_kinds {
         let Ok(served) = shared.discovery.resolve(&client, api_version, kind).await else { continue };
         let api: Api<PartialObjectMeta<DynamicObject>> = Api::all_with(client.clone(), &served.resource);
@@ -254,10 +257,18 @@ async fn run(
         .graceful_shutdown_on(async move {
             futures::future::select(Box::pin(shutdown), Box::pin(stop)).await;
         })
-        .run(reconcile, error_policy, ctx)
+        .run(reconcile, error_policy, Arc::clone(&ctx))
         .for_each(|_| futures::future::ready(()))
         .await;
     tracing::info!(rgd = %spec.rgd.name, %gvr, "instance controller stopped");
+}
+
+struct ForgetStates(Arc<Context>);
+
+impl Drop for ForgetStates {
+    fn drop(&mut self) {
+        self.0.forget_states();
+    }
 }
 
 #[allow(clippy::unnecessary_wraps, reason = "kube's predicates return Option (None: no property to compare)")]
@@ -300,6 +311,22 @@ impl Context {
         let any = (api_version.to_string(), kind.to_string(), namespace.to_string(), None);
         let all_namespaces = (api_version.to_string(), kind.to_string(), String::new(), None);
         [exact, any, all_namespaces].iter().filter_map(|k| index.get(k)).flatten().cloned().collect()
+    }
+
+    /// Stops counting every instance this controller counted by state.
+    fn forget_states(&self) {
+        if let Ok(mut states) = self.states.lock() {
+            for (_, state) in states.drain() {
+                self.shared.metrics.instance_gone(&self.gvr, &state);
+            }
+        }
+    }
+
+    /// Stops counting `instance` (it is gone).
+    pub fn forget_state(&self, instance: &ObjectRef<DynamicObject>) {
+        if let Some(state) = self.states.lock().ok().and_then(|mut s| s.remove(instance)) {
+            self.shared.metrics.instance_gone(&self.gvr, &state);
+        }
     }
 
     /// Records that `instance` reads these external objects (replacing what it read before).

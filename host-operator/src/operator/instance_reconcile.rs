@@ -49,7 +49,12 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
     };
     let deleting = instance.metadata.deletion_timestamp.is_some();
     if deleting {
-        return delete(&ctx, &api, &current, &observed, &options).await;
+        let action = delete(&ctx, &api, &current, &observed, &options).await?;
+        if action == Action::await_change() {
+            ctx.forget_state(&me);
+            ctx.record_reads(&me, Vec::new());
+        }
+        return Ok(action);
     }
 
     // Apply, observe the results, plan again: each pass can only add resources whose dependencies the previous
@@ -92,9 +97,15 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
         tracing::info!(prune = ?plan.prune.iter().map(ToString::to_string).collect::<Vec<_>>(), "pruning");
         executor::delete(shared, &ctx.engine, &plan.prune).await?;
     }
-    executor::write_status(&api, &current, &plan.status).await?;
+    let written = executor::write_status(&api, &current, &plan.status).await?;
     record_state(&ctx, &me, &plan);
-    tracing::debug!(passes, applied = applied.len(), state = ?plan.state, "planned and executed");
+    let pending: Vec<String> = plan.pending.iter().map(|p| format!("{}: {}", p.id, p.reason.message)).collect();
+    if written {
+        let state = plan.status.get("state").and_then(Value::as_str).unwrap_or_default();
+        tracing::info!(state, passes, applied = applied.len(), ?pending, "status written");
+    } else {
+        tracing::debug!(state = ?plan.state, passes, applied = applied.len(), ?pending, "nothing changed");
+    }
     Ok(Action::requeue(plan.requeue_after.unwrap_or(RESYNC)))
 }
 

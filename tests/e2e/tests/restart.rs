@@ -55,7 +55,8 @@ async fn an_operator_killed_mid_reconcile_and_restarted_loses_and_duplicates_not
     let metrics = eventually("the restarted operator's reconciles in /metrics", || async {
         let (code, metrics) = http_get(metrics_address, "/metrics").await?;
         assert_eq!(code, 200);
-        Ok(metrics.contains("instances_by_state{").then_some(metrics))
+        let active = "instances_by_state{gvr=\"kro.run/v1alpha1/restartapps\",state=\"ACTIVE\"} 1";
+        Ok(metrics.contains(active).then_some(metrics))
     })
     .await?;
     for name in [
