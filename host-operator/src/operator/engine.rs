@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use kro_engine::rgd_status::HostConditions;
 use kro_engine::{Catalog, Code, CompiledDocument, CompiledRgd, EngineOptions, Features, Plan, PlanOptions, Severity};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// What the engine made of an RGD object.
 #[derive(Debug)]
@@ -35,23 +35,12 @@ impl Engine {
         Ok(Engine { inner })
     }
 
-    /// Compiles an RGD as the API server stores it. Its spec is written out as YAML (the `kubectl get -o yaml`
-    /// shape, without the server's metadata) so diagnostics carry a line and column a user can find. On a
-    /// cluster a kind that is neither built in nor a CRD is an error, as in kro (offline it is a warning).
+    /// Compiles an RGD as the API server returns it, as JSON: its diagnostics name the path inside the RGD
+    /// (`spec.resources[1].template.metadata.name`), which is where a user finds the problem in
+    /// `kubectl get rgd -o yaml` or in their file. On a cluster a kind that is neither built in nor a CRD is an
+    /// error, as in kro (offline it is a warning).
     pub fn compile(&self, rgd_object: &Value) -> Compiled {
-        let document = json!({
-            "apiVersion": "kro.run/v1alpha1",
-            "kind": "ResourceGraphDefinition",
-            "metadata": {"name": rgd_object.pointer("/metadata/name").cloned().unwrap_or(Value::Null)},
-            "spec": rgd_object.get("spec").cloned().unwrap_or(Value::Null),
-        });
-        let text = kro_engine::yaml::to_yaml(&document);
-        let mut document = self.inner.compile_text(&text).into_iter().next().unwrap_or(CompiledDocument {
-            index: 0,
-            name: None,
-            rgd: None,
-            diagnostics: Vec::new(),
-        });
+        let mut document = self.inner.compile_json(rgd_object);
         for d in &mut document.diagnostics {
             if d.code == Code::UnknownKind {
                 d.severity = Severity::Error;
@@ -97,18 +86,20 @@ pub fn breaking_changes(installed: &Value, generated: &Value) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
     fn an_rgd_using_a_kind_the_cluster_does_not_have_is_an_error_with_its_location() {
         let engine = Engine::new(Features::default(), []).unwrap();
-        let rgd = json!({"metadata": {"name": "x"}, "spec": {"schema": {"apiVersion": "v1alpha1", "kind": "X", "spec": {"name": "string"}},
+        let rgd = json!({"apiVersion": "kro.run/v1alpha1", "kind": "ResourceGraphDefinition", "metadata": {"name": "x"}, "spec": {"schema": {"apiVersion": "v1alpha1", "kind": "X", "spec": {"name": "string"}},
             "resources": [{"id": "w", "template": {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "${schema.spec.name}"}}}]}});
         let compiled = engine.compile(&rgd);
         assert!(compiled.rgd.is_none());
         let status = engine.rgd_status(&compiled, None, None, 1, None);
         assert_eq!(status["state"], "Inactive");
         let message = status["conditions"][0]["message"].as_str().unwrap();
-        assert!(message.contains("Widget") && message.contains("line "), "{message}");
+        assert!(message.contains("Widget") && message.contains("spec.resources[0].template"), "{message}");
     }
 }

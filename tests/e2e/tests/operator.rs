@@ -151,7 +151,7 @@ async fn an_invalid_rgd_is_inactive_with_the_engines_message_and_active_once_fix
     assert_eq!(accepted["status"], "False");
     assert_eq!(accepted["reason"], "InvalidResourceGraph");
     let message = accepted["message"].as_str().unwrap();
-    assert!(message.contains("nmae") && message.contains("line ") && message.contains("column "), "{message}");
+    assert!(message.contains("nmae") && message.contains("spec.resources[1].template.metadata.name"), "{message}");
     assert_eq!(condition(&inactive, "Ready").unwrap()["status"], "False");
 
     apply(&client, &renamed_rgd("examples/webapp/rgd.yaml", "broken-app", "BrokenApp"), None).await?;
