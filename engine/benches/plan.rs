@@ -7,9 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use kro_engine::expr::eval::{EvalLimits, Evaluator};
-use kro_engine::plan::{self, PlanInput, PlanOptions};
-use kro_engine::{Catalog, CompiledRgd, InputLimits, compile};
+use kro_engine::{CompiledRgd, Engine, EngineOptions, PlanOptions};
 use serde_json::{Value, json};
 
 fn fan_out(n: usize) -> String {
@@ -51,68 +49,48 @@ spec:
           url: https://${site}.example.com
 "#;
 
-fn compiled(text: &str, catalog: &Catalog) -> CompiledRgd {
-    let docs = compile(text, catalog, &InputLimits::default());
-    docs.into_iter().next().and_then(|d| d.rgd).unwrap()
+fn compiled(text: &str, engine: &Engine) -> CompiledRgd {
+    engine.compile_text(text).into_iter().next().and_then(|d| d.rgd).unwrap()
 }
 
 /// The objects the cluster holds once the instance is ACTIVE: the last simulated step's.
-fn settled(input: &PlanInput<'_>) -> Vec<Value> {
-    let (steps, result) = plan::simulate(input);
-    assert!(result.is_ok(), "{result:?}");
-    steps.last().unwrap().plan.resources.iter().map(|a| a.object.clone()).collect()
+fn settled(engine: &Engine, rgd: &CompiledRgd, instance: &Value, options: &PlanOptions) -> Vec<Value> {
+    let simulation = engine.simulate(rgd, instance, &[], options);
+    assert!(simulation.outcome.is_ok(), "{:?}", simulation.outcome);
+    simulation.steps.last().unwrap().plan.resources.iter().map(|a| a.object.clone()).collect()
 }
 
 fn bench(c: &mut Criterion) {
-    let catalog = Catalog::builtin();
-    let evaluator = Evaluator::new(EvalLimits::default()).unwrap();
+    let engine = Engine::new(EngineOptions::default()).unwrap();
     let options = PlanOptions::default();
     let mut group = c.benchmark_group("plan/fan_out");
     for n in [10, 50, 200] {
-        let rgd = compiled(&fan_out(n), &catalog);
+        let rgd = compiled(&fan_out(n), &engine);
         let instance = json!({"apiVersion": "kro.run/v1alpha1", "kind": "Generated",
             "metadata": {"name": "g", "namespace": "default", "uid": "u", "generation": 1},
             "spec": {"name": "app", "replicas": 2, "labels": {"team": "a", "tier": "web"}}});
-        let input = PlanInput {
-            rgd: &rgd,
-            catalog: &catalog,
-            evaluator: &evaluator,
-            instance: &instance,
-            observed: &[],
-            options: &options,
-        };
-        let observed = settled(&input);
-        let steady = PlanInput { observed: &observed, ..input };
-        assert_eq!(plan::plan(&steady).resources.len(), n);
+        let observed = settled(&engine, &rgd, &instance, &options);
+        assert_eq!(engine.plan(&rgd, &instance, &observed, &options).resources.len(), n);
         group.throughput(Throughput::Elements(n as u64));
-        group.bench_with_input(BenchmarkId::new("steady", n), &steady, |b, input| {
-            b.iter(|| plan::plan(black_box(input)));
+        group.bench_with_input(BenchmarkId::new("steady", n), &observed, |b, observed| {
+            b.iter(|| engine.plan(&rgd, &instance, black_box(observed), &options));
         });
-        group.bench_with_input(BenchmarkId::new("first_pass", n), &input, |b, input| {
-            b.iter(|| plan::plan(black_box(input)));
+        group.bench_with_input(BenchmarkId::new("first_pass", n), &instance, |b, instance| {
+            b.iter(|| engine.plan(&rgd, black_box(instance), &[], &options));
         });
     }
     group.finish();
 
     let mut group = c.benchmark_group("plan/collection");
-    let rgd = compiled(COLLECTION, &catalog);
+    let rgd = compiled(COLLECTION, &engine);
     let sites: Vec<String> = (0..1000).map(|i| format!("s{i}")).collect();
     let instance = json!({"apiVersion": "kro.run/v1alpha1", "kind": "Fleet",
         "metadata": {"name": "f", "namespace": "default", "uid": "u", "generation": 1}, "spec": {"sites": sites}});
-    let input = PlanInput {
-        rgd: &rgd,
-        catalog: &catalog,
-        evaluator: &evaluator,
-        instance: &instance,
-        observed: &[],
-        options: &options,
-    };
-    let observed = settled(&input);
-    let steady = PlanInput { observed: &observed, ..input };
-    assert_eq!(plan::plan(&steady).resources.len(), 1000);
+    let observed = settled(&engine, &rgd, &instance, &options);
+    assert_eq!(engine.plan(&rgd, &instance, &observed, &options).resources.len(), 1000);
     group.throughput(Throughput::Elements(1000));
     group.sample_size(20);
-    group.bench_function("steady/1000", |b| b.iter(|| plan::plan(black_box(&steady))));
+    group.bench_function("steady/1000", |b| b.iter(|| engine.plan(&rgd, &instance, black_box(&observed), &options)));
     group.finish();
 }
 

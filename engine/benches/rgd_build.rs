@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use kro_engine::{Catalog, InputLimits, compile};
+use kro_engine::{Engine, EngineOptions};
 
 #[derive(Clone, Copy)]
 enum Shape {
@@ -33,15 +33,14 @@ fn generated(n: usize, shape: Shape) -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let catalog = Catalog::builtin();
-    let limits = InputLimits::default();
+    let engine = Engine::new(EngineOptions::default()).unwrap();
     let mut examples = c.benchmark_group("rgd_build/examples");
     for name in ["webapp", "webapp-db", "tenant", "worker"] {
         let Ok(text) = std::fs::read_to_string(format!("{}/../examples/{name}/rgd.yaml", env!("CARGO_MANIFEST_DIR")))
         else {
             continue;
         };
-        examples.bench_function(name, |b| b.iter(|| compile(black_box(&text), &catalog, &limits)));
+        examples.bench_function(name, |b| b.iter(|| engine.compile_text(black_box(&text))));
     }
     examples.finish();
 
@@ -49,11 +48,11 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("rgd_build/{label}"));
         for n in [10, 100, 500] {
             let text = generated(n, shape);
-            let docs = compile(&text, &catalog, &limits);
+            let docs = engine.compile_text(&text);
             assert!(docs[0].rgd.is_some(), "generated RGD must be valid: {:?}", docs[0].diagnostics);
             group.throughput(Throughput::Elements(n as u64));
             group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
-                b.iter(|| compile(black_box(text), &catalog, &limits));
+                b.iter(|| engine.compile_text(black_box(text)));
             });
         }
         group.finish();

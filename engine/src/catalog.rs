@@ -4,6 +4,7 @@
 //! asks a live API server; we never need one.
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -36,9 +37,30 @@ impl KindInfo<'_> {
     }
 }
 
+/// What a kube client needs to reach objects of a kind (kube's `ApiResource`): where it is served and under
+/// which plural, and whether objects live in a namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceType {
+    /// `""` for the core group.
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub plural: String,
+    pub namespaced: bool,
+}
+
+impl ResourceType {
+    /// `v1` for the core group, `group/version` otherwise.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct CrdKind {
     scope: Scope,
+    plural: String,
     /// `openAPIV3Schema` per served version.
     versions: Vec<(String, Value)>,
     version_names: Vec<String>,
@@ -46,12 +68,29 @@ struct CrdKind {
 
 /// Kinds the engine can resolve, beyond the built-in ones, keyed by `(group, kind)`; and the feature gates of
 /// the kro the RGDs are meant for (they decide what the CEL environment offers, e.g. `omit()`).
+///
+/// A cluster has hundreds of CRDs, and every compile adds the APIs of the RGDs it builds: a compile layers a
+/// small catalog of its own over a shared one ([`Catalog::layered`]) instead of copying it.
 #[derive(Debug, Clone)]
 pub struct Catalog {
-    crds: HashMap<(String, String), CrdKind>,
+    crds: HashMap<(String, String), Arc<CrdKind>>,
     rgd_kinds: HashMap<(String, String), Scope>,
-    builtin_versions: HashMap<(String, String), Vec<String>>,
+    /// Kinds removed from `base` in this layer.
+    removed: Vec<(String, String)>,
+    base: Option<Arc<Catalog>>,
     features: Features,
+}
+
+/// The versions each built-in `(group, kind)` is served at, computed once.
+fn builtin_versions() -> &'static HashMap<(String, String), Vec<String>> {
+    static VERSIONS: OnceLock<HashMap<(String, String), Vec<String>>> = OnceLock::new();
+    VERSIONS.get_or_init(|| {
+        let mut versions: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for k in schemas::builtin().kinds() {
+            versions.entry((k.group().to_string(), k.kind().to_string())).or_default().push(k.version().to_string());
+        }
+        versions
+    })
 }
 
 impl Default for Catalog {
@@ -63,17 +102,56 @@ impl Default for Catalog {
 impl Catalog {
     /// The built-in Kubernetes kinds (from the embedded bundle) and kro's own ResourceGraphDefinition.
     pub fn builtin() -> Self {
-        let mut builtin_versions: HashMap<(String, String), Vec<String>> = HashMap::new();
-        for k in schemas::builtin().kinds() {
-            builtin_versions
-                .entry((k.group().to_string(), k.kind().to_string()))
-                .or_default()
-                .push(k.version().to_string());
-        }
-        let mut catalog =
-            Self { crds: HashMap::new(), rgd_kinds: HashMap::new(), builtin_versions, features: Features::default() };
+        let mut catalog = Self {
+            crds: HashMap::new(),
+            rgd_kinds: HashMap::new(),
+            removed: Vec::new(),
+            base: None,
+            features: Features::default(),
+        };
         catalog.add("kro.run", "ResourceGraphDefinition", Scope::Cluster);
         catalog
+    }
+
+    /// An empty layer over `base`: what is added to it shadows `base`, which is neither copied nor changed.
+    pub fn layered(base: Arc<Catalog>) -> Self {
+        Self {
+            crds: HashMap::new(),
+            rgd_kinds: HashMap::new(),
+            removed: Vec::new(),
+            features: base.features,
+            base: Some(base),
+        }
+    }
+
+    /// The layers from this one down to the first.
+    fn layers(&self) -> impl Iterator<Item = &Catalog> {
+        std::iter::successors(Some(self), |c| c.base.as_deref())
+    }
+
+    /// The CRD of `key`, from the highest layer that has it, unless a layer above removed it.
+    fn find_crd(&self, key: &(String, String)) -> Option<&CrdKind> {
+        for layer in self.layers() {
+            if let Some(crd) = layer.crds.get(key) {
+                return Some(crd);
+            }
+            if layer.removed.contains(key) {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn find_rgd_kind(&self, key: &(String, String)) -> Option<Scope> {
+        for layer in self.layers() {
+            if let Some(scope) = layer.rgd_kinds.get(key) {
+                return Some(*scope);
+            }
+            if layer.removed.contains(key) {
+                return None;
+            }
+        }
+        None
     }
 
     /// The same catalog, building RGDs for a kro with these feature gates (all off by default, as in kro).
@@ -129,19 +207,60 @@ impl Catalog {
             })
             .collect();
         let version_names = versions.iter().map(|(n, _)| n.clone()).collect();
+        let plural = spec
+            .and_then(|s| s.get("names"))
+            .and_then(|n| n.get("plural"))
+            .and_then(Value::as_str)
+            .map_or_else(|| crate::graph::crd::plural_of(kind), str::to_string);
+        let key = (group.to_string(), kind.to_string());
         // The CRD of an RGD of the same run, once built, replaces its schema-less registration.
-        self.rgd_kinds.remove(&(group.to_string(), kind.to_string()));
-        self.crds.insert((group.to_string(), kind.to_string()), CrdKind { scope, versions, version_names });
+        self.rgd_kinds.remove(&key);
+        self.removed.retain(|k| k != &key);
+        self.crds.insert(key, Arc::new(CrdKind { scope, plural, versions, version_names }));
         true
+    }
+
+    /// Forgets the CRD of `kind` in `group` (deleted from the cluster); `false` if it was not known.
+    pub fn remove_crd(&mut self, group: &str, kind: &str) -> bool {
+        let key = (group.to_string(), kind.to_string());
+        let known = self.find_crd(&key).is_some();
+        self.crds.remove(&key);
+        if known && self.base.is_some() && !self.removed.contains(&key) {
+            self.removed.push(key);
+        }
+        known
+    }
+
+    /// What a kube client needs to reach objects of `kind` at `api_version`, when the catalog knows that kind
+    /// at that version.
+    pub fn resource_type(&self, api_version: &str, kind: &str) -> Option<ResourceType> {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        let key = (group.to_string(), kind.to_string());
+        let (plural, scope) = if let Some(crd) = self.find_crd(&key) {
+            if !crd.version_names.iter().any(|v| v == version) {
+                return None;
+            }
+            (crd.plural.clone(), crd.scope)
+        } else {
+            let k = schemas::builtin().kind(group, version, kind)?;
+            (k.plural().to_string(), k.scope())
+        };
+        Some(ResourceType {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: kind.to_string(),
+            plural,
+            namespaced: scope == Scope::Namespaced,
+        })
     }
 
     /// What is known of `kind` at `group`/`version` (`""` for the core group); `None` for a kind never heard of.
     pub fn lookup(&self, group: &str, version: &str, kind: &str) -> Option<KindInfo<'_>> {
         let key = (group.to_string(), kind.to_string());
-        if let Some(scope) = self.rgd_kinds.get(&key) {
-            return Some(KindInfo::SchemaLess { scope: *scope });
+        if let Some(scope) = self.find_rgd_kind(&key) {
+            return Some(KindInfo::SchemaLess { scope });
         }
-        if let Some(crd) = self.crds.get(&key) {
+        if let Some(crd) = self.find_crd(&key) {
             return Some(match crd.versions.iter().find(|(v, _)| v == version) {
                 Some((_, schema)) => KindInfo::Known {
                     scope: crd.scope,
@@ -150,7 +269,7 @@ impl Catalog {
                 None => KindInfo::WrongVersion { scope: crd.scope, served: &crd.version_names },
             });
         }
-        let served = self.builtin_versions.get(&key)?;
+        let served = builtin_versions().get(&key)?;
         let bundle = schemas::builtin();
         if let Some(k) = bundle.kind(group, version, kind) {
             return Some(KindInfo::Known { scope: k.scope(), schema: k.schema() });
@@ -162,10 +281,10 @@ impl Catalog {
     /// The scope of `kind` in `group`, whatever the version, when known.
     pub fn scope(&self, group: &str, kind: &str) -> Option<Scope> {
         let key = (group.to_string(), kind.to_string());
-        if let Some(scope) = self.rgd_kinds.get(&key) {
-            return Some(*scope);
+        if let Some(scope) = self.find_rgd_kind(&key) {
+            return Some(scope);
         }
-        if let Some(crd) = self.crds.get(&key) {
+        if let Some(crd) = self.find_crd(&key) {
             return Some(crd.scope);
         }
         schemas::builtin().kinds_named(kind).find(|k| k.group() == group).map(KindSchema::scope)
@@ -173,10 +292,10 @@ impl Catalog {
 
     /// Kinds of `group` whose name is close to `kind`, for "did you mean".
     pub fn kinds_in_group(&self, group: &str) -> Vec<&str> {
-        let builtin = self.builtin_versions.keys().filter(|(g, _)| g == group).map(|(_, k)| k.as_str());
-        let crds = self.crds.keys().filter(|(g, _)| g == group).map(|(_, k)| k.as_str());
-        let rgds = self.rgd_kinds.keys().filter(|(g, _)| g == group).map(|(_, k)| k.as_str());
-        let mut kinds: Vec<&str> = builtin.chain(crds).chain(rgds).collect();
+        let builtin = builtin_versions().keys().filter(|(g, _)| g == group).map(|(_, k)| k.as_str());
+        let layers = self.layers().flat_map(|c| c.crds.keys().chain(c.rgd_kinds.keys()));
+        let defined = layers.filter(|(g, _)| g == group).map(|(_, k)| k.as_str());
+        let mut kinds: Vec<&str> = builtin.chain(defined).collect();
         kinds.sort_unstable();
         kinds.dedup();
         kinds

@@ -1,6 +1,8 @@
 //! The front half of the pipeline over one input text (a file, a buffer in the playground): load every YAML
 //! document, then build each RGD, knowing the APIs the other RGDs of the same run define.
 
+use std::sync::Arc;
+
 use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic, Path};
 use crate::graph::{CompiledRgd, build};
@@ -86,7 +88,7 @@ pub struct CompiledDocument {
 
 /// Loads and builds every document of `text`. A load failure yields one document-less result holding the
 /// diagnostic.
-pub fn compile(text: &str, catalog: &Catalog, limits: &InputLimits) -> Vec<CompiledDocument> {
+pub fn compile(text: &str, catalog: &Arc<Catalog>, limits: &InputLimits) -> Vec<CompiledDocument> {
     let source = match load_source(text, limits) {
         Ok(source) => source,
         Err(diagnostic) => {
@@ -101,8 +103,8 @@ pub fn compile(text: &str, catalog: &Catalog, limits: &InputLimits) -> Vec<Compi
 /// An RGD whose resources use the kind another RGD of the run defines is built after it, with that RGD's
 /// generated CRD in the catalog, so its templates and expressions are checked against the real schema (RGDs
 /// that use each other's kinds in a cycle fall back to checking those kinds as `dyn`).
-pub fn compile_documents(roots: &[&Node], catalog: &Catalog) -> Vec<CompiledDocument> {
-    let mut catalog = catalog.clone();
+pub fn compile_documents(roots: &[&Node], catalog: &Arc<Catalog>) -> Vec<CompiledDocument> {
+    let mut catalog = Catalog::layered(Arc::clone(catalog));
     let defines: Vec<Option<(String, String)>> =
         roots.iter().map(|r| if is_rgd(r) { defined_kind(r) } else { None }).collect();
     for root in roots.iter().filter(|r| is_rgd(r)) {

@@ -1,11 +1,36 @@
-//! Renderings of a compiled RGD that every host shows the same way: the graph as JSON, Graphviz DOT and
-//! Mermaid, and the CRD as YAML.
+//! What every host shows the same way, defined once: diagnostics as JSON, the graph as JSON, Graphviz DOT and
+//! Mermaid, the CRD as YAML, and plans and simulations as JSON.
 
 use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use crate::diagnostics::Diagnostic;
 use crate::graph::CompiledRgd;
+
+/// One diagnostic as the JSON contract has it (`kro validate -o json`, the fixtures, the npm package):
+/// `severity`, `code`, `message`, `path`, `file` (when given), 1-based `line`/`column` and `endLine`/`endColumn`
+/// counted in characters, and `help` when there is one. A diagnostic without a position (an RGD read from
+/// JSON) has line and column 1.
+pub fn diagnostic_json(file: Option<&str>, d: &Diagnostic) -> Value {
+    let mut v = json!({
+        "severity": d.severity,
+        "code": d.code,
+        "message": d.message,
+        "path": d.path.to_string(),
+    });
+    if let Some(file) = file {
+        v["file"] = json!(file);
+    }
+    v["line"] = json!(d.span.start.line.max(1));
+    v["column"] = json!(d.span.start.column.max(1));
+    v["endLine"] = json!(d.span.end.line.max(1));
+    v["endColumn"] = json!(d.span.end.column.max(1));
+    if let Some(help) = &d.help {
+        v["help"] = json!(help);
+    }
+    v
+}
 
 /// `{"topologicalOrder": [...], "resources": [...]}`, the `kro graph` JSON contract.
 pub fn graph_json(rgd: &CompiledRgd) -> Value {
@@ -91,7 +116,7 @@ pub fn plan_json(plan: &crate::plan::Plan) -> Value {
         "instance": plan.instance,
         "state": plan.state,
         "status": plan.status,
-        "requeueAfterSeconds": plan.requeue_after_seconds,
+        "requeueAfterSeconds": plan.requeue_after.map(|d| d.as_secs()),
     });
     if !plan.delete.is_empty() {
         value["delete"] = json!(plan.delete);
@@ -103,11 +128,12 @@ pub fn plan_json(plan: &crate::plan::Plan) -> Value {
 }
 
 /// `kro render --simulate --output json`: each step's plan, and whether the instance became ACTIVE.
-pub fn simulation_json(steps: &[crate::plan::SimulationStep], result: &Result<(), String>) -> Value {
-    let steps: Vec<Value> = steps.iter().map(|s| json!({"step": s.step, "plan": plan_json(&s.plan)})).collect();
-    let result = match result {
+pub fn simulation_json(simulation: &crate::plan::Simulation) -> Value {
+    let steps: Vec<Value> =
+        simulation.steps.iter().map(|s| json!({"step": s.step, "plan": plan_json(&s.plan)})).collect();
+    let result = match &simulation.outcome {
         Ok(()) => json!({"active": true}),
-        Err(reason) => json!({"active": false, "reason": reason}),
+        Err(reason) => json!({"active": false, "reason": reason.to_string()}),
     };
     json!({"steps": steps, "result": result})
 }

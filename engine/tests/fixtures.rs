@@ -12,10 +12,8 @@
 use std::fs;
 use std::path::Path;
 
-use kro_engine::compile::{CompiledDocument, InputLimits};
-use kro_engine::expr::eval::{EvalLimits, Evaluator};
-use kro_engine::plan::{self, PlanInput, PlanOptions};
-use kro_engine::{Catalog, compile, output};
+use kro_engine::compile::CompiledDocument;
+use kro_engine::{Code, Engine, EngineOptions, PlanOptions, output};
 use serde_json::{Value, json};
 
 fn diagnostics_json(docs: &[CompiledDocument]) -> Value {
@@ -23,33 +21,33 @@ fn diagnostics_json(docs: &[CompiledDocument]) -> Value {
         docs.iter()
             .flat_map(|d| &d.diagnostics)
             .map(|d| {
-                json!({
-                    "severity": d.severity,
-                    "code": d.code,
-                    "path": d.path.to_string(),
-                    "line": d.span.start.line,
-                    "column": d.span.start.column,
-                    "message": d.message,
-                })
+                // The contract's shape, the fields the fixtures pin in their order.
+                let full = output::diagnostic_json(None, d);
+                let pinned = ["severity", "code", "path", "line", "column", "message"];
+                Value::Object(pinned.iter().map(|k| ((*k).to_string(), full[*k].clone())).collect())
             })
             .collect(),
     )
 }
 
-fn catalog_for(case: &Path) -> Catalog {
-    let mut catalog = Catalog::builtin();
+/// The engine for a case: the built-in kinds and the CRDs in its `crds/` folder.
+fn engine_for(case: &Path) -> Engine {
+    let mut engine = Engine::new(EngineOptions::default()).unwrap();
     if let Ok(entries) = fs::read_dir(case.join("crds")) {
         let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         files.sort();
         for file in files {
             let text = fs::read_to_string(&file).unwrap();
-            let source = kro_engine::load_source(&text, &InputLimits::default()).unwrap();
-            for doc in source.documents.iter().filter_map(|d| d.root.as_ref()) {
-                assert!(catalog.add_crd(doc), "{} holds a document that is not a CRD", file.display());
+            for doc in engine.load_objects(&text).unwrap() {
+                assert!(
+                    engine.catalog_mut().add_crd_json(&doc),
+                    "{} holds a document that is not a CRD",
+                    file.display()
+                );
             }
         }
     }
-    catalog
+    engine
 }
 
 /// Compares `actual` with the expected file, or writes it when updating.
@@ -74,7 +72,8 @@ fn expect(path: &Path, actual: &str, failures: &mut Vec<String>) {
 fn run_case(rgd_path: &Path, text: String) -> datatest_stable::Result<()> {
     let case = rgd_path.parent().unwrap();
     let expected = case.join("expected");
-    let docs = compile(&text, &catalog_for(case), &InputLimits::default());
+    let engine = engine_for(case);
+    let docs = engine.compile_text(&text);
     let mut failures = Vec::new();
     let diags = serde_json::to_string_pretty(&diagnostics_json(&docs))? + "\n";
     expect(&expected.join("diagnostics.json"), &diags, &mut failures);
@@ -96,28 +95,13 @@ fn run_case(rgd_path: &Path, text: String) -> datatest_stable::Result<()> {
         };
         expect(&graph_file, &(serde_json::to_string_pretty(&graphs)? + "\n"), &mut failures);
         if let [rgd] = rgds.as_slice() {
-            plan_instances(case, rgd, &catalog_for(case), &mut failures);
+            plan_instances(case, rgd, &engine, &mut failures);
         }
     }
     if failures.is_empty() { Ok(()) } else { Err(failures.join("\n\n").into()) }
 }
 
-/// The documents of a YAML file as JSON.
-fn yaml_documents(path: &Path) -> Vec<(kro_engine::yaml::Node, Value)> {
-    let text = fs::read_to_string(path).unwrap();
-    let source = kro_engine::load_source(&text, &InputLimits::default()).unwrap();
-    source
-        .documents
-        .into_iter()
-        .filter_map(|d| d.root)
-        .map(|n| {
-            let json = n.to_json();
-            (n, json)
-        })
-        .collect()
-}
-
-fn plan_instances(case: &Path, rgd: &kro_engine::CompiledRgd, catalog: &Catalog, failures: &mut Vec<String>) {
+fn plan_instances(case: &Path, rgd: &kro_engine::CompiledRgd, engine: &Engine, failures: &mut Vec<String>) {
     let mut instances: Vec<(String, std::path::PathBuf)> = fs::read_dir(case)
         .unwrap()
         .filter_map(Result::ok)
@@ -129,23 +113,28 @@ fn plan_instances(case: &Path, rgd: &kro_engine::CompiledRgd, catalog: &Catalog,
         })
         .collect();
     instances.sort();
-    let evaluator = Evaluator::new(EvalLimits::default()).unwrap();
     let options = PlanOptions { kro_version: "dev".to_string(), ..PlanOptions::default() };
     for (suffix, path) in instances {
         let expected = case.join("expected").join(format!("plan{suffix}.json"));
-        let docs = yaml_documents(&path);
-        let [(node, _)] = docs.as_slice() else { panic!("{} must hold one instance", path.display()) };
-        let instance = match plan::prepare_instance(rgd, node) {
+        let text = fs::read_to_string(&path).unwrap();
+        let instance = match engine.instance_from_text(rgd, &text) {
             Ok(i) => i,
-            Err(findings) => {
-                let errors: Vec<Value> = findings
+            Err(diagnostics) => {
+                assert!(
+                    diagnostics.iter().all(|d| d.code != Code::NotAnInstance),
+                    "{} must hold one instance",
+                    path.display()
+                );
+                let errors: Vec<Value> = diagnostics
                     .iter()
-                    .map(|f| {
+                    .filter(|d| d.is_error())
+                    .map(|d| {
+                        let at = |n: u32| (n > 0).then_some(n);
                         json!({
-                            "path": f.path.to_string(),
-                            "line": f.span.map(|s| s.start.line),
-                            "column": f.span.map(|s| s.start.column),
-                            "message": f.message,
+                            "path": d.path.to_string(),
+                            "line": at(d.span.start.line),
+                            "column": at(d.span.start.column),
+                            "message": d.message,
                         })
                     })
                     .collect();
@@ -156,23 +145,14 @@ fn plan_instances(case: &Path, rgd: &kro_engine::CompiledRgd, catalog: &Catalog,
         };
         let observed_path = case.join(format!("observed{suffix}.yaml"));
         let observed: Vec<Value> = if observed_path.exists() {
-            yaml_documents(&observed_path).into_iter().map(|(_, j)| j).collect()
+            engine.load_objects(&fs::read_to_string(&observed_path).unwrap()).unwrap()
         } else {
             Vec::new()
         };
-        let input = PlanInput {
-            rgd,
-            catalog,
-            evaluator: &evaluator,
-            instance: &instance,
-            observed: &observed,
-            options: &options,
-        };
-        let planned = output::plan_json(&plan::plan(&input));
+        let planned = output::plan_json(&engine.plan(rgd, &instance, &observed, &options));
         expect(&expected, &(serde_json::to_string_pretty(&planned).unwrap() + "\n"), failures);
         if suffix.is_empty() {
-            let (steps, result) = plan::simulate(&input);
-            let simulated = output::simulation_json(&steps, &result);
+            let simulated = output::simulation_json(&engine.simulate(rgd, &instance, &observed, &options));
             let file = case.join("expected").join("steps.json");
             expect(&file, &(serde_json::to_string_pretty(&simulated).unwrap() + "\n"), failures);
         }

@@ -3,7 +3,7 @@
 //! the fuzz target checks.
 #![allow(clippy::unwrap_used, clippy::panic)] // test harness: a failure should stop it loudly
 
-use kro_engine::{Catalog, InputLimits, compile, load_source, output};
+use kro_engine::{Engine, EngineOptions, InputLimits, load_source, output};
 
 #[test]
 fn every_fuzz_regression_input_compiles_with_spans_inside_the_text() {
@@ -13,7 +13,7 @@ fn every_fuzz_regression_input_compiles_with_spans_inside_the_text() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
         let chars = text.chars().count() as u32;
-        for doc in compile(&text, &Catalog::builtin(), &InputLimits::default()) {
+        for doc in Engine::new(EngineOptions::default()).unwrap().compile_text(&text) {
             for d in &doc.diagnostics {
                 assert!(
                     d.span.start.offset <= d.span.end.offset && d.span.end.offset <= chars,

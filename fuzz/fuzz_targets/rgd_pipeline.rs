@@ -3,13 +3,13 @@
 //! reads back as YAML, a topological order that respects every dependency).
 #![no_main]
 
-use kro_engine::{Catalog, InputLimits, compile, load_source, output};
+use kro_engine::{Engine, EngineOptions, InputLimits, load_source, output};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let chars = text.chars().count() as u32;
-    for doc in compile(text, &Catalog::builtin(), &InputLimits::default()) {
+    for doc in Engine::new(EngineOptions::default()).expect("kro's environment builds").compile_text(text) {
         for d in &doc.diagnostics {
             assert!(d.span.start.offset <= d.span.end.offset && d.span.end.offset <= chars, "span out of the text: {d:?}");
             assert!(!d.message.is_empty());

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use kro_engine::expr::library::Features;
+use kro_engine::Features;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -67,8 +68,8 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         observed: Option<PathBuf>,
         /// The time to plan at (RFC 3339), for condition transition times.
-        #[arg(long, value_name = "RFC3339", default_value = kro_engine::plan::DEFAULT_NOW)]
-        now: String,
+        #[arg(long, value_name = "RFC3339", default_value = kro_engine::plan::DEFAULT_NOW, value_parser = parse_time)]
+        now: DateTime<Utc>,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = RenderFormat::Yaml)]
         output: RenderFormat,
@@ -169,6 +170,13 @@ pub fn parse_feature_gates(text: &str) -> Result<Features, String> {
         }
     }
     Ok(features)
+}
+
+/// `--now`: an RFC 3339 time such as `2025-01-01T00:00:00Z`.
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("{text:?} is not an RFC 3339 time such as 2025-01-01T00:00:00Z"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,7 +5,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use kro_engine::{Catalog, Code, Diagnostic, InputLimits, load_source};
+use kro_engine::{Code, Diagnostic, Engine, EngineOptions, Features, InputLimits};
 
 /// One input file, read.
 #[derive(Debug)]
@@ -91,10 +91,11 @@ fn decode(name: String, bytes: Vec<u8>) -> InputFile {
     }
 }
 
-/// The catalog of kinds: built-ins plus the CRDs found under each `--crd` path. Files there that fail to load
-/// are reported as diagnostics of that file.
-pub fn catalog(crd_paths: &[PathBuf]) -> Result<(Catalog, Vec<(InputFile, Diagnostic)>), IoFailure> {
-    let mut catalog = Catalog::builtin();
+/// The engine for a run: kro's feature gates, and the built-in kinds plus the CRDs found under each `--crd`
+/// path. Files there that fail to load are reported as diagnostics of that file.
+pub fn engine(crd_paths: &[PathBuf], features: Features) -> Result<(Engine, Vec<(InputFile, Diagnostic)>), IoFailure> {
+    let mut engine = Engine::new(EngineOptions { features, input_limits: limits(), ..EngineOptions::default() })
+        .map_err(|e| IoFailure(e.to_string()))?;
     let mut problems = Vec::new();
     for path in crd_paths {
         let files = if path.is_dir() { yaml_files_in(path)? } else { vec![path.clone()] };
@@ -104,17 +105,17 @@ pub fn catalog(crd_paths: &[PathBuf]) -> Result<(Catalog, Vec<(InputFile, Diagno
                 problems.push((input, d));
                 continue;
             }
-            match load_source(&input.text, &limits()) {
-                Ok(source) => {
-                    for doc in source.documents.iter().filter_map(|d| d.root.as_ref()) {
-                        catalog.add_crd(doc);
+            match engine.load_objects(&input.text) {
+                Ok(objects) => {
+                    for object in &objects {
+                        engine.catalog_mut().add_crd_json(object);
                     }
                 }
                 Err(d) => problems.push((input, d)),
             }
         }
     }
-    Ok((catalog, problems))
+    Ok((engine, problems))
 }
 
 fn yaml_files_in(dir: &Path) -> Result<Vec<PathBuf>, IoFailure> {

@@ -8,7 +8,7 @@ use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::termcolor::Buffer;
 use codespan_reporting::term::{Config, emit_to_write_style};
 use kro_engine::{Diagnostic, Severity};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Where diagnostics are written; decides colour.
 #[derive(Debug, Clone, Copy)]
@@ -116,21 +116,7 @@ fn severity_word(s: Severity) -> &'static str {
 
 /// One diagnostic as the JSON contract has it.
 pub fn to_json(file: &str, d: &Diagnostic) -> Value {
-    let mut v = json!({
-        "severity": d.severity,
-        "code": d.code,
-        "message": d.message,
-        "path": d.path.to_string(),
-        "file": file,
-        "line": d.span.start.line.max(1),
-        "column": d.span.start.column.max(1),
-        "endLine": d.span.end.line.max(1),
-        "endColumn": d.span.end.column.max(1),
-    });
-    if let Some(help) = &d.help {
-        v["help"] = json!(help);
-    }
-    v
+    kro_engine::output::diagnostic_json(Some(file), d)
 }
 
 /// "1 error, 2 warnings".

@@ -91,6 +91,15 @@ codes! {
     InvalidCondition => "invalid-condition", "status.conditions is not a list of standalone expressions, a `runtime.newCondition` call breaks kro's rules, or an entry does not return a condition.";
     DuplicateConditionType => "duplicate-condition-type", "Two status.conditions entries declare the same literal condition type.";
     UnknownConditionType => "unknown-condition-type", "`runtime.condition(schema, ...)` names a type other than kro's built-in conditions (`Ready`, `InstanceManaged`, `GraphResolved`, `ResourcesReady`).";
+    // Instances (kro render, the playground): what the API server would say of the instance
+    NotAnInstance => "not-an-instance", "The instance input does not hold exactly one object.";
+    InstanceRequired => "instance-required", "The instance lacks a field its API requires.";
+    InstanceType => "instance-type", "A field of the instance holds a value of the wrong type.";
+    InstanceNotSupported => "instance-not-supported", "A field of the instance holds a value outside its enum.";
+    InstanceInvalid => "instance-invalid", "A field of the instance breaks a bound, pattern, length, item count or uniqueness of its API.";
+    InstanceUnknownField => "instance-unknown-field", "The instance has a field its API does not declare; the API server drops it.";
+    InstanceRule => "instance-rule", "A `validation=` rule of the instance API is false for the instance, or cannot be evaluated.";
+    InstanceIgnored => "instance-ignored", "Something in the instance the API server ignores, such as a status written with the object.";
 }
 
 impl serde::Serialize for Code {

@@ -146,7 +146,16 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
         })
         .collect();
     let status_template = schema.status.map_or(Value::Null, Node::to_json);
-    Some(CompiledRgd { name: rgd.name.clone(), api, crd, resources, order, expressions: sites, status_template })
+    Some(CompiledRgd {
+        name: rgd.name.clone(),
+        api,
+        crd,
+        resources,
+        order,
+        expressions: sites,
+        status_template,
+        templates: None,
+    })
 }
 
 fn collect_resource(position: usize, res: &ResourceDef<'_>, collector: &mut Collector<'_>) {
@@ -598,7 +607,7 @@ spec:
 
     /// The (code, path, message) of every diagnostic of `text`, built with `omit` on or off.
     fn diagnostics(text: &str, omit: bool) -> Vec<(String, String, String)> {
-        let catalog = Catalog::builtin().with_features(Features { omit });
+        let catalog = std::sync::Arc::new(Catalog::builtin().with_features(Features { omit }));
         compile(text, &catalog, &InputLimits::default())
             .into_iter()
             .flat_map(|d| d.diagnostics)

@@ -119,9 +119,22 @@ pub struct CompiledRgd {
     pub expressions: Vec<ExprSite>,
     /// `spec.schema.status` as written (expressions unevaluated): what the planner projects.
     pub status_template: Value,
+    /// The templates compiled for evaluation, once an [`crate::Engine`] compiled the RGD (plans of an RGD
+    /// built without one compile them on each use).
+    pub(crate) templates: Option<std::sync::Arc<crate::plan::render::CompiledTemplates>>,
 }
 
 impl CompiledRgd {
+    /// The compiled templates, when the RGD has them.
+    pub(crate) fn templates(&self) -> Option<&crate::plan::render::CompiledTemplates> {
+        self.templates.as_deref()
+    }
+
+    /// Compiles every template with `evaluator`, so plans only evaluate.
+    pub(crate) fn compile_templates(&mut self, evaluator: &crate::expr::eval::Evaluator) {
+        self.templates = Some(std::sync::Arc::new(crate::plan::render::CompiledTemplates::new(self, evaluator)));
+    }
+
     pub fn topological_ids(&self) -> Vec<&str> {
         self.order.iter().map(|i| self.resources[*i].id.as_str()).collect()
     }

@@ -45,7 +45,7 @@ const NOT_CHECKED: &str = "some validation rules were not checked because the ob
                            existing errors to complete validation";
 
 fn crd_schema(rgd: &str) -> Value {
-    let docs = compile(rgd, &Catalog::builtin(), &InputLimits::default());
+    let docs = compile(rgd, &std::sync::Arc::new(Catalog::builtin()), &InputLimits::default());
     let compiled = docs[0].rgd.as_ref().unwrap_or_else(|| panic!("{:#?}", docs[0].diagnostics));
     compiled.crd.pointer("/spec/versions/0/schema/openAPIV3Schema").unwrap().clone()
 }
@@ -530,7 +530,7 @@ fn paths_print_as_the_api_server_prints_them() {
 
 #[test]
 fn against_the_whole_crd_the_api_version_and_kind_must_match() {
-    let docs = compile(MARKERS, &Catalog::builtin(), &InputLimits::default());
+    let docs = compile(MARKERS, &std::sync::Arc::new(Catalog::builtin()), &InputLimits::default());
     let crd = &docs[0].rgd.as_ref().unwrap().crd;
     let good = node(&app("name: app"));
     assert!(validate_instance_for_crd(crd, &good, None).findings.is_empty());

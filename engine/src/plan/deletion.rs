@@ -55,7 +55,7 @@ pub(super) fn plan_deletion(input: &PlanInput<'_>, owner: &Owner) -> Plan {
         delete,
         state: InstanceState::Deleting,
         status: Value::Object(status),
-        requeue_after_seconds: (!done).then_some(input.options.requeue_after_seconds),
+        requeue_after: (!done).then_some(input.options.requeue_after),
         assumed: Vec::new(),
     }
 }

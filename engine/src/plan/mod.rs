@@ -12,7 +12,7 @@
 mod deletion;
 pub mod identity;
 mod prepare;
-mod render;
+pub(crate) mod render;
 mod selector;
 mod simulate;
 mod status;
@@ -20,7 +20,9 @@ mod status;
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -33,13 +35,14 @@ use crate::schemas::Schema;
 use identity::Owner;
 pub use identity::{Inventory, ObjectKey};
 pub use prepare::prepare_instance;
-pub use simulate::{SimulationStep, simulate};
+pub use render::Template;
+pub use simulate::{Simulation, SimulationError, SimulationStep, simulate};
 
 /// What the host knows that the planner must not find out itself.
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
-    /// The time, RFC 3339, for condition transitions.
-    pub now: String,
+    /// The time of this reconcile, for condition transition times.
+    pub now: DateTime<Utc>,
     /// kro's version, written in labels and the `ApplySet` tooling annotation.
     pub kro_version: String,
     /// The RGD's UID, when known (labels the instance).
@@ -47,7 +50,7 @@ pub struct PlanOptions {
     /// Largest collection a forEach may expand to (kro's `--rgd-max-collection-size`).
     pub max_collection_size: usize,
     /// Requeue delay while anything waits (kro's `--instance-requeue-interval`).
-    pub requeue_after_seconds: u64,
+    pub requeue_after: Duration,
     /// Simulation only: a `readyWhen` whose data is missing from an observed object counts as true (and the
     /// plan says so in `assumed`), since a simulated object has no status unless one is given.
     pub assume_ready_without_status: bool,
@@ -56,11 +59,11 @@ pub struct PlanOptions {
 impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
-            now: DEFAULT_NOW.to_string(),
+            now: default_now(),
             kro_version: env!("CARGO_PKG_VERSION").to_string(),
             rgd_uid: None,
             max_collection_size: 1000,
-            requeue_after_seconds: 3,
+            requeue_after: Duration::from_secs(3),
             assume_ready_without_status: false,
         }
     }
@@ -68,6 +71,12 @@ impl Default for PlanOptions {
 
 /// The time a plan is made at when the host gives none: a fixed epoch keeps output reproducible.
 pub const DEFAULT_NOW: &str = "2025-01-01T00:00:00Z";
+
+/// [`DEFAULT_NOW`] as a time.
+pub fn default_now() -> DateTime<Utc> {
+    // 2025-01-01T00:00:00Z; `from_timestamp` only fails out of chrono's range.
+    DateTime::from_timestamp(1_735_689_600, 0).unwrap_or_default()
+}
 
 /// Why a resource is not applied (or not ready) in this pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -149,8 +158,9 @@ pub struct Plan {
     pub delete: Vec<ObjectKey>,
     pub state: InstanceState,
     pub status: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub requeue_after_seconds: Option<u64>,
+    /// When to reconcile again if nothing changes before (anything waits); `None`: on the next event.
+    #[serde(rename = "requeueAfterSeconds", serialize_with = "as_seconds", skip_serializing_if = "Option::is_none")]
+    pub requeue_after: Option<Duration>,
     /// Simulation only: readiness assumed for lack of status.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
@@ -248,7 +258,7 @@ impl<'a> Planner<'a> {
                 delete: Vec::new(),
                 state: InstanceState::InProgress,
                 status: Value::Object(Map::new()),
-                requeue_after_seconds: None,
+                requeue_after: None,
                 assumed: Vec::new(),
             },
             desired: BTreeMap::new(),
@@ -330,7 +340,7 @@ impl<'a> Planner<'a> {
 
     fn included(&self, resource: &Resource, bindings: &mut Bindings<'a>) -> Result<bool, EvalError> {
         for condition in &resource.include_when {
-            match render::render_string(condition, self.input.evaluator, bindings, &[])? {
+            match render::render_string(self.input.rgd, condition, self.input.evaluator, bindings, &[])? {
                 Value::Bool(true) => {}
                 Value::Bool(false) | Value::Null => return Ok(false),
                 other => {
@@ -347,12 +357,13 @@ impl<'a> Planner<'a> {
     /// Renders `template` and stamps it, defaulting the namespace of a namespaced kind.
     fn render_object(
         &self,
-        resource: &Resource,
+        index: usize,
         bindings: &mut Bindings<'a>,
         locals: &[(&str, &Value)],
         item: Option<(usize, usize)>,
     ) -> Result<Value, (String, EvalError)> {
-        let mut object = render::render(&resource.template, self.input.evaluator, bindings, locals)?;
+        let resource = &self.input.rgd.resources[index];
+        let mut object = render::render(self.input.rgd, index, self.input.evaluator, bindings, locals)?;
         self.default_namespace(resource, &mut object).map_err(|e| ("metadata.namespace".to_string(), e))?;
         self.owner.stamp(&mut object, &resource.id, resource.wave, item);
         Ok(object)
@@ -426,7 +437,7 @@ impl<'a> Planner<'a> {
     fn visit_single(&mut self, index: usize, bindings: &mut Bindings<'a>) {
         let resource = &self.input.rgd.resources[index];
         let id = resource.id.as_str();
-        let object = match self.render_object(resource, bindings, &[], None) {
+        let object = match self.render_object(index, bindings, &[], None) {
             Ok(object) => object,
             Err((path, e)) => return self.wait_on(id, &format!("template {path}"), &e),
         };
@@ -463,7 +474,7 @@ impl<'a> Planner<'a> {
         locals: &[(&str, &Value)],
     ) -> Result<bool, EvalError> {
         for condition in &resource.ready_when {
-            match render::render_string(condition, self.input.evaluator, bindings, locals) {
+            match render::render_string(self.input.rgd, condition, self.input.evaluator, bindings, locals) {
                 Ok(Value::Bool(true)) => {}
                 Ok(Value::Bool(false) | Value::Null) => return Ok(false),
                 Ok(other) => {
@@ -486,7 +497,7 @@ impl<'a> Planner<'a> {
         let id = resource.id.as_str();
         let mut dimensions: Vec<(&str, Vec<Value>)> = Vec::new();
         for dimension in &resource.for_each {
-            match render::render_string(&dimension.expression, self.input.evaluator, bindings, &[]) {
+            match render::render_string(self.input.rgd, &dimension.expression, self.input.evaluator, bindings, &[]) {
                 Ok(Value::Array(items)) => dimensions.push((dimension.name.as_str(), items)),
                 Ok(Value::Null) => dimensions.push((dimension.name.as_str(), Vec::new())),
                 Ok(other) => {
@@ -511,7 +522,7 @@ impl<'a> Planner<'a> {
                 locals[d] = (name, &items[rest % items.len()]);
                 rest /= items.len();
             }
-            match self.render_object(resource, bindings, &locals, Some((position, size))) {
+            match self.render_object(index, bindings, &locals, Some((position, size))) {
                 Ok(object) => objects.push(object),
                 Err((path, e)) => return self.wait_on(id, &format!("item {position}: {path}"), &e),
             }
@@ -559,7 +570,7 @@ impl<'a> Planner<'a> {
     fn visit_external(&mut self, index: usize, bindings: &mut Bindings<'a>) {
         let resource = &self.input.rgd.resources[index];
         let id = resource.id.as_str();
-        let mut reference = match render::render(&resource.template, self.input.evaluator, bindings, &[]) {
+        let mut reference = match render::render(self.input.rgd, index, self.input.evaluator, bindings, &[]) {
             Ok(r) => r,
             Err((path, e)) => return self.wait_on(id, &format!("externalRef {path}"), &e),
         };
@@ -665,7 +676,7 @@ impl<'a> Planner<'a> {
             InstanceState::Active
         };
         if waiting && !suspended {
-            self.plan.requeue_after_seconds = Some(self.input.options.requeue_after_seconds);
+            self.plan.requeue_after = Some(self.input.options.requeue_after);
         }
         let (status, failures) = status::status(self.input, &self.plan, bindings, suspended, &self.errors);
         self.plan.status = status;
@@ -726,4 +737,13 @@ fn schema_view(instance: &Value) -> Value {
 fn same_kind(object: &Value, resource: &Resource) -> bool {
     object.get("apiVersion").and_then(Value::as_str) == Some(resource.api_version.as_str())
         && object.get("kind").and_then(Value::as_str) == Some(resource.kind.as_str())
+}
+
+/// A requeue delay as the whole seconds the JSON contract (`requeueAfterSeconds`) carries.
+#[allow(clippy::ref_option)] // serde's `serialize_with` hands the field by reference
+fn as_seconds<S: serde::Serializer>(delay: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+    match delay {
+        Some(d) => serializer.serialize_u64(d.as_secs()),
+        None => serializer.serialize_none(),
+    }
 }

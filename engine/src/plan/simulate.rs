@@ -19,11 +19,29 @@ pub struct SimulationStep {
     pub plan: Plan,
 }
 
+/// Why a simulated reconcile did not reach ACTIVE.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimulationError {
+    /// A pass changed nothing, or the instance went to ERROR: what waits or failed, and why.
+    #[error("{0}")]
+    Stuck(String),
+    /// Still progressing after the most passes simulated.
+    #[error("not ACTIVE after {0} passes")]
+    TooManySteps(usize),
+}
+
+/// A simulated reconcile: every pass, and whether the instance became ACTIVE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulation {
+    pub steps: Vec<SimulationStep>,
+    pub outcome: Result<(), SimulationError>,
+}
+
 /// Most passes simulated: a graph needs at most one per wave, plus one to observe the last.
 const MAX_STEPS: usize = 100;
 
 /// The steps, and whether the instance became ACTIVE (`Ok`) or got stuck (`Err` with the reason).
-pub fn simulate(input: &PlanInput<'_>) -> (Vec<SimulationStep>, Result<(), String>) {
+pub fn simulate(input: &PlanInput<'_>) -> Simulation {
     let options = PlanOptions { assume_ready_without_status: true, ..input.options.clone() };
     let given: BTreeMap<ObjectKey, &Value> = input.observed.iter().map(|o| (ObjectKey::of(o), o)).collect();
     let mut cluster: BTreeMap<ObjectKey, Value> =
@@ -53,16 +71,16 @@ pub fn simulate(input: &PlanInput<'_>) -> (Vec<SimulationStep>, Result<(), Strin
         }
         steps.push(SimulationStep { step, plan: pass });
         match state {
-            InstanceState::Active => return (steps, Ok(())),
-            InstanceState::Error => return (steps, Err(stuck_reason)),
+            InstanceState::Active => return Simulation { steps, outcome: Ok(()) },
+            InstanceState::Error => return Simulation { steps, outcome: Err(SimulationError::Stuck(stuck_reason)) },
             _ => {}
         }
         if last_signature.as_ref() == Some(&signature) {
-            return (steps, Err(stuck_reason));
+            return Simulation { steps, outcome: Err(SimulationError::Stuck(stuck_reason)) };
         }
         last_signature = Some(signature);
     }
-    (steps, Err(format!("not ACTIVE after {MAX_STEPS} passes")))
+    Simulation { steps, outcome: Err(SimulationError::TooManySteps(MAX_STEPS)) }
 }
 
 fn stuck(plan: &Plan) -> String {

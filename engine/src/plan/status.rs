@@ -44,7 +44,7 @@ pub(super) fn status(
             let locals: [(&str, &Value); 2] = [("schema", &schema), ("runtime", &runtime)];
             let mut pending = false;
             for entry in custom.iter().filter_map(Value::as_str) {
-                match render_string(entry, input.evaluator, bindings, &locals) {
+                match render_string(input.rgd, entry, input.evaluator, bindings, &locals) {
                     Ok(Value::Object(c)) => conditions.push(stamp(&c, &condition)),
                     Ok(Value::Array(items)) => {
                         conditions.extend(items.iter().filter_map(Value::as_object).map(|c| stamp(c, &condition)));
@@ -123,7 +123,7 @@ pub(super) fn condition_maker<'i>(input: &'i PlanInput<'_>) -> impl Fn(&str, &st
             .and_then(|p| p.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(kind)))
             .filter(|c| c.get("status").and_then(Value::as_str) == Some(state))
             .and_then(|c| c.get("lastTransitionTime").cloned())
-            .unwrap_or_else(|| Value::String(input.options.now.clone()));
+            .unwrap_or_else(|| Value::String(input.options.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
         json!({
             "type": kind,
             "status": state,
@@ -156,7 +156,7 @@ fn resources_ready(plan: &Plan, suspended: bool, errors: &[String]) -> (bool, St
 /// (kro evaluates status softly).
 fn project(template: &Value, input: &PlanInput<'_>, bindings: &mut Bindings<'_>) -> Option<Value> {
     match template {
-        Value::String(s) => render_string(s, input.evaluator, bindings, &[]).ok(),
+        Value::String(s) => render_string(input.rgd, s, input.evaluator, bindings, &[]).ok(),
         Value::Object(map) => {
             let mut out = Map::new();
             for (k, v) in map {

@@ -4,7 +4,7 @@ use super::*;
 use crate::compile::{InputLimits, compile};
 
 fn rgd(yaml: &str) -> CompiledRgd {
-    let docs = compile(yaml, &Catalog::builtin(), &InputLimits::default());
+    let docs = compile(yaml, &std::sync::Arc::new(Catalog::builtin()), &InputLimits::default());
     let doc = docs.into_iter().next().unwrap();
     assert!(doc.diagnostics.iter().all(|d| !d.is_error()), "{:#?}", doc.diagnostics);
     doc.rgd.unwrap()
@@ -106,7 +106,7 @@ fn the_first_pass_renders_only_what_depends_on_nothing() {
     assert_eq!(pending(&plan, "service").code, ReasonCode::DependencyNotReady);
     assert_eq!(pending(&plan, "service").message, "waiting for deployment to be ready");
     assert_eq!(plan.state, InstanceState::InProgress);
-    assert_eq!(plan.requeue_after_seconds, Some(3));
+    assert_eq!(plan.requeue_after, Some(Duration::from_secs(3)));
     // Nothing is pruned while anything waits.
     assert!(plan.prune.is_empty());
 }
@@ -175,7 +175,7 @@ fn all_ready_makes_the_instance_active_with_kros_conditions() {
     let done = run(&rgd, &instance(true), &[deployment, service, ingress]);
     assert_eq!(done.state, InstanceState::Active);
     assert!(done.pending.is_empty());
-    assert_eq!(done.requeue_after_seconds, None);
+    assert_eq!(done.requeue_after, None);
     assert_eq!(done.status["state"], "ACTIVE");
     assert_eq!(done.status["endpoint"], "10.0.0.1");
     let conditions = done.status["conditions"].as_array().unwrap();
@@ -375,7 +375,7 @@ fn deletion_goes_wave_by_wave_from_the_highest_then_drops_the_finalizer() {
     let plan = run(&rgd, &deleting, &[]);
     assert!(plan.delete.is_empty());
     assert!(plan.instance.finalizers.is_empty());
-    assert_eq!(plan.requeue_after_seconds, None);
+    assert_eq!(plan.requeue_after, None);
 }
 
 #[test]
@@ -420,8 +420,9 @@ fn simulation_reaches_active_and_reports_stuck_graphs() {
         observed: &[],
         options: &options,
     };
-    let (steps, result) = simulate(&input);
-    assert_eq!(result, Ok(()));
+    let simulation = simulate(&input);
+    let steps = simulation.steps;
+    assert_eq!(simulation.outcome, Ok(()));
     // The deployment's readyWhen reads status that a simulated object lacks: assumed true, and said so.
     assert!(steps.iter().any(|s| s.plan.assumed.iter().any(|a| a.starts_with("deployment:"))));
     assert_eq!(steps.last().unwrap().plan.state, InstanceState::Active);
@@ -430,8 +431,8 @@ fn simulation_reaches_active_and_reports_stuck_graphs() {
     let unready = observed(&first, "deployment", json!({"availableReplicas": 0}));
     let observed = [unready];
     let input = PlanInput { observed: &observed, ..input };
-    let (_, result) = simulate(&input);
-    assert!(result.unwrap_err().contains("readyWhen is false"));
+    let stuck = simulate(&input).outcome.unwrap_err();
+    assert!(stuck.to_string().contains("readyWhen is false"), "{stuck}");
 }
 
 #[test]
@@ -444,7 +445,7 @@ fn plans_are_deterministic() {
 
 #[test]
 fn omit_removes_the_field_or_list_item_it_fills() {
-    let catalog = Catalog::builtin().with_features(crate::expr::library::Features { omit: true });
+    let catalog = std::sync::Arc::new(Catalog::builtin().with_features(crate::expr::library::Features { omit: true }));
     let docs = compile(
         r#"
 apiVersion: kro.run/v1alpha1

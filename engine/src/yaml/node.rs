@@ -142,6 +142,29 @@ impl Node {
         }
     }
 
+    /// A tree for a JSON value (an object the API server returned): every span is empty, so diagnostics on it
+    /// carry their path only.
+    pub fn from_json(value: &Value) -> Node {
+        let kind = match value {
+            Value::Null => NodeKind::Null,
+            Value::Bool(b) => NodeKind::Bool(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => NodeKind::Int(i),
+                None => NodeKind::Float(n.as_f64().unwrap_or_default()),
+            },
+            Value::String(s) => NodeKind::Str(s.clone()),
+            Value::Array(items) => NodeKind::Seq(items.iter().map(Node::from_json).collect()),
+            Value::Object(entries) => NodeKind::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (Key { name: k.clone(), span: Span::default() }, Node::from_json(v)))
+                    .collect(),
+            ),
+        };
+        let style = matches!(kind, NodeKind::Str(_)).then_some(ScalarStyle::DoubleQuoted);
+        Node { kind, span: Span::default(), style }
+    }
+
     /// The JSON value of this node, as the Kubernetes API server would receive it.
     pub fn to_json(&self) -> Value {
         match &self.kind {

@@ -12,11 +12,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kro_engine::compile::CompiledDocument;
-use kro_engine::{Catalog, Diagnostic, compile};
+use kro_engine::{Diagnostic, Engine};
 use serde_json::Value;
 
 use crate::args::{Cli, Command, InputArgs};
-use crate::input::{InputFile, catalog, limits, read_inputs};
+use crate::input::{InputFile, engine, read_inputs};
 use crate::report::{Stream, out, render_text};
 
 /// A file and what the engine made of it.
@@ -37,8 +37,7 @@ pub(crate) fn check_all(input: &InputArgs) -> Result<Vec<Checked>, Outcome> {
         out(Stream::Stderr, &format!("error: {msg}\n"));
         Outcome::UsageOrIo
     };
-    let (catalog, crd_problems) = catalog(&input.crds).map_err(|e| fail(e.0))?;
-    let catalog = catalog.with_features(input.feature_gates);
+    let (engine, crd_problems) = engine(&input.crds, input.feature_gates).map_err(|e| fail(e.0))?;
     let files = read_inputs(&input.files).map_err(|e| fail(e.0))?;
     let mut checked: Vec<Checked> = crd_problems
         .into_iter()
@@ -48,16 +47,16 @@ pub(crate) fn check_all(input: &InputArgs) -> Result<Vec<Checked>, Outcome> {
         })
         .collect();
     for file in files {
-        let docs = compile_file(&file, &catalog);
+        let docs = compile_file(&file, &engine);
         checked.push(Checked { file, docs });
     }
     Ok(checked)
 }
 
-fn compile_file(file: &InputFile, catalog: &Catalog) -> Vec<CompiledDocument> {
+fn compile_file(file: &InputFile, engine: &Engine) -> Vec<CompiledDocument> {
     match &file.not_text {
         Some(d) => vec![CompiledDocument { index: 0, name: None, rgd: None, diagnostics: vec![d.clone()] }],
-        None => compile(&file.text, catalog, &limits()),
+        None => engine.compile_text(&file.text),
     }
 }
 

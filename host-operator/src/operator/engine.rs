@@ -1,38 +1,39 @@
-//! The one place the operator calls the engine: compile an RGD as the API server returns it, plan an
-//! instance's reconcile, and the RGD status and CRD compatibility the engine is getting (issue [host-api]).
-//! Until `kro_engine::Engine` lands on main these wrap today's free functions, so switching is a change to this
-//! file alone. Nothing here decides what to apply, when, or what a status says: the engine does.
+//! The one place the operator calls the engine ([`kro_engine::Engine`]): compile an RGD as the API server
+//! returns it, the RGD's status, plan an instance's reconcile, and where a kind is served. Nothing here decides
+//! what to apply, when, or what a status says: the engine does. The CRD compatibility check below is the one
+//! piece the engine does not offer yet (issue [host-api] names `crd_compat::breaking_changes`).
 
 use std::sync::Arc;
 
-use kro_engine::expr::eval::{EvalLimits, Evaluator};
-use kro_engine::expr::library::Features;
-use kro_engine::plan::{self, Plan, PlanInput, PlanOptions};
-use kro_engine::{Catalog, Code, CompiledRgd, Diagnostic, InputLimits, compile};
+use chrono::Utc;
+use kro_engine::rgd_status::HostConditions;
+use kro_engine::{Catalog, Code, CompiledDocument, CompiledRgd, EngineOptions, Features, Plan, PlanOptions, Severity};
 use serde_json::{Value, json};
-
-use super::rgd_types::{Condition, Dependency, ResourceGraphDefinitionStatus, ResourceStatus};
 
 /// What the engine made of an RGD object.
 #[derive(Debug)]
 pub struct Compiled {
+    pub document: CompiledDocument,
     /// Present when the RGD has no error.
     pub rgd: Option<Arc<CompiledRgd>>,
-    /// Errors, each as `message (at path, line L, column C)` of the YAML the RGD's spec reads as.
-    pub errors: Vec<String>,
 }
 
-/// The engine with what it knows of the cluster: the kinds it may use, and the feature gates.
-#[derive(Debug)]
+/// The engine with what it knows of the cluster: the built-in kinds, every CRD, and the feature gates.
+#[derive(Debug, Clone)]
 pub struct Engine {
-    pub catalog: Catalog,
-    pub evaluator: Evaluator,
+    inner: kro_engine::Engine,
 }
 
 impl Engine {
-    pub fn new(catalog: Catalog, features: Features) -> Result<Self, String> {
-        let evaluator = Evaluator::with_features(EvalLimits::default(), features).map_err(|e| e.message)?;
-        Ok(Engine { catalog: catalog.with_features(features), evaluator })
+    /// An engine knowing the built-in kinds and `crds` (CRD objects as JSON).
+    pub fn new(features: Features, crds: impl IntoIterator<Item = Value>) -> Result<Self, String> {
+        let mut inner = kro_engine::Engine::new(EngineOptions { features, ..EngineOptions::default() })
+            .map_err(|e| e.to_string())?;
+        let catalog: &mut Catalog = inner.catalog_mut();
+        for crd in crds {
+            catalog.add_crd_json(&crd);
+        }
+        Ok(Engine { inner })
     }
 
     /// Compiles an RGD as the API server stores it. Its spec is written out as YAML (the `kubectl get -o yaml`
@@ -46,57 +47,46 @@ impl Engine {
             "spec": rgd_object.get("spec").cloned().unwrap_or(Value::Null),
         });
         let text = kro_engine::yaml::to_yaml(&document);
-        let docs = compile(&text, &self.catalog, &InputLimits::default());
-        let mut errors = Vec::new();
-        let mut rgd = None;
-        for doc in docs {
-            let fatal: Vec<&Diagnostic> =
-                doc.diagnostics.iter().filter(|d| d.is_error() || d.code == Code::UnknownKind).collect();
-            errors.extend(fatal.iter().map(|d| describe(d)));
-            if fatal.is_empty() {
-                rgd = doc.rgd.map(Arc::new);
+        let mut document = self.inner.compile_text(&text).into_iter().next().unwrap_or(CompiledDocument {
+            index: 0,
+            name: None,
+            rgd: None,
+            diagnostics: Vec::new(),
+        });
+        for d in &mut document.diagnostics {
+            if d.code == Code::UnknownKind {
+                d.severity = Severity::Error;
             }
         }
-        Compiled { rgd, errors }
+        if document.diagnostics.iter().any(kro_engine::Diagnostic::is_error) {
+            document.rgd = None;
+        }
+        let rgd = document.rgd.clone().map(Arc::new);
+        Compiled { document, rgd }
+    }
+
+    /// kro's RGD status (`state`, `topologicalOrder`, `resources`, conditions) as JSON, from the compile result
+    /// and what the operator knows of the CRD and the instance controller.
+    pub fn rgd_status(
+        &self,
+        compiled: &Compiled,
+        kind_ready: Option<Result<(), String>>,
+        controller_ready: Option<Result<(), String>>,
+        generation: i64,
+        previous: Option<Value>,
+    ) -> Value {
+        let host = HostConditions { kind_ready, controller_ready, generation, now: Utc::now(), previous };
+        serde_json::to_value(self.inner.rgd_status(&compiled.document, &host)).unwrap_or(Value::Null)
     }
 
     /// The plan for one reconcile of `instance` given what is `observed`.
     pub fn plan(&self, rgd: &CompiledRgd, instance: &Value, observed: &[Value], options: &PlanOptions) -> Plan {
-        let input = PlanInput { rgd, catalog: &self.catalog, evaluator: &self.evaluator, instance, observed, options };
-        plan::plan(&input)
+        self.inner.plan(rgd, instance, observed, options)
     }
-}
 
-fn describe(d: &Diagnostic) -> String {
-    format!("{} (at {}, line {}, column {})", d.message, d.path, d.span.start.line, d.span.start.column)
-}
-
-/// kro's RGD status for a compiled RGD (issue [host-api] moves this into the engine as `rgd_status`):
-/// `topologicalOrder`, and `resources` listing only the resources that have dependencies.
-pub fn graph_status(rgd: &CompiledRgd) -> ResourceGraphDefinitionStatus {
-    let topological_order = rgd.order.iter().map(|&i| rgd.resources[i].id.clone()).collect();
-    let resources = rgd
-        .order
-        .iter()
-        .map(|&i| &rgd.resources[i])
-        .filter(|r| !r.depends_on.is_empty())
-        .map(|r| ResourceStatus {
-            id: r.id.clone(),
-            dependencies: r.depends_on.iter().map(|d| Dependency { id: d.clone() }).collect(),
-        })
-        .collect();
-    ResourceGraphDefinitionStatus { state: None, topological_order, resources, conditions: Vec::new() }
-}
-
-/// One condition of kro's RGD condition set (section 5 of its semantics).
-pub fn condition(type_: &str, status: &str, reason: &str, message: &str, generation: Option<i64>) -> Condition {
-    Condition {
-        type_: type_.to_string(),
-        status: status.to_string(),
-        reason: Some(reason.to_string()),
-        message: Some(message.to_string()),
-        last_transition_time: None,
-        observed_generation: generation,
+    /// Where objects of `kind` are served, when the catalog knows (built-in kinds, the cluster's CRDs).
+    pub fn resource_type(&self, api_version: &str, kind: &str) -> Option<kro_engine::ResourceType> {
+        self.inner.resource_type(api_version, kind)
     }
 }
 
@@ -173,12 +163,14 @@ mod tests {
 
     #[test]
     fn an_rgd_using_a_kind_the_cluster_does_not_have_is_an_error_with_its_location() {
-        let engine = Engine::new(Catalog::builtin(), Features::default()).unwrap();
+        let engine = Engine::new(Features::default(), []).unwrap();
         let rgd = json!({"metadata": {"name": "x"}, "spec": {"schema": {"apiVersion": "v1alpha1", "kind": "X", "spec": {"name": "string"}},
             "resources": [{"id": "w", "template": {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "${schema.spec.name}"}}}]}});
         let compiled = engine.compile(&rgd);
         assert!(compiled.rgd.is_none());
-        assert_eq!(compiled.errors.len(), 1, "{:?}", compiled.errors);
-        assert!(compiled.errors[0].contains("line "), "{:?}", compiled.errors);
+        let status = engine.rgd_status(&compiled, None, None, 1, None);
+        assert_eq!(status["state"], "Inactive");
+        let message = status["conditions"][0]["message"].as_str().unwrap();
+        assert!(message.contains("Widget") && message.contains("line "), "{message}");
     }
 }

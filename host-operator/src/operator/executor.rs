@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 
 use futures::future::join_all;
 use kro_engine::plan::{Apply, InstancePatch, ObjectKey, identity};
+use kube::Api;
 use kube::api::{ApiResource, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
-use kube::{Api, Client};
 use serde_json::{Value, json};
 
-use super::discovery::Discovery;
+use super::discovery::Served;
+use super::engine::Engine;
 use super::{FIELD_MANAGER, Shared};
 
 /// A reconcile that could not finish; the instance is retried with backoff.
@@ -31,36 +32,50 @@ impl From<kube::Error> for ReconcileError {
     }
 }
 
-/// The API of the object `api_version`/`kind` in `namespace` (ignored for cluster-scoped kinds).
+/// The API of the object `api_version`/`kind` in `namespace` (ignored for cluster-scoped kinds): from the
+/// engine's catalog (built-in kinds and the cluster's CRDs, no request), else the API server's discovery.
 pub async fn api_for(
-    client: &Client,
-    discovery: &Discovery,
+    shared: &Shared,
+    engine: &Engine,
     api_version: &str,
     kind: &str,
     namespace: &str,
-) -> Result<(Api<DynamicObject>, ApiResource), ReconcileError> {
-    let served = discovery
-        .resolve(client, api_version, kind)
-        .await
-        .map_err(|e| ReconcileError(format!("{api_version} {kind} is not served by the API server: {e}")))?;
-    let api = if served.namespaced && !namespace.is_empty() {
-        Api::namespaced_with(client.clone(), namespace, &served.resource)
-    } else {
-        Api::all_with(client.clone(), &served.resource)
+) -> Result<(Api<DynamicObject>, bool), ReconcileError> {
+    let served = match engine.resource_type(api_version, kind) {
+        Some(t) => Served {
+            resource: ApiResource {
+                group: t.group.clone(),
+                version: t.version.clone(),
+                api_version: t.api_version(),
+                kind: t.kind.clone(),
+                plural: t.plural.clone(),
+            },
+            namespaced: t.namespaced,
+        },
+        None => shared
+            .discovery
+            .resolve(&shared.client, api_version, kind)
+            .await
+            .map_err(|e| ReconcileError(format!("{api_version} {kind} is not served by the API server: {e}")))?,
     };
-    Ok((api, served.resource))
+    let api = if served.namespaced && !namespace.is_empty() {
+        Api::namespaced_with(shared.client.clone(), namespace, &served.resource)
+    } else {
+        Api::all_with(shared.client.clone(), &served.resource)
+    };
+    Ok((api, served.namespaced))
 }
 
 /// Applies the objects of one wave concurrently; returns each as the API server stored it.
-pub async fn apply_wave(shared: &Shared, wave: &[&Apply]) -> Result<Vec<Value>, ReconcileError> {
-    let applies = wave.iter().map(|a| apply_one(shared, &a.object));
+pub async fn apply_wave(shared: &Shared, engine: &Engine, wave: &[&Apply]) -> Result<Vec<Value>, ReconcileError> {
+    let applies = wave.iter().map(|a| apply_one(shared, engine, &a.object));
     let results = join_all(applies).await;
     results.into_iter().collect()
 }
 
-async fn apply_one(shared: &Shared, object: &Value) -> Result<Value, ReconcileError> {
+async fn apply_one(shared: &Shared, engine: &Engine, object: &Value) -> Result<Value, ReconcileError> {
     let key = ObjectKey::of(object);
-    let (api, _) = api_for(&shared.client, &shared.discovery, &key.api_version, &key.kind, &key.namespace).await?;
+    let (api, _) = api_for(shared, engine, &key.api_version, &key.kind, &key.namespace).await?;
     let params = PatchParams::apply(FIELD_MANAGER).force();
     match api.patch(&key.name, &params, &Patch::Apply(object)).await {
         Ok(applied) => Ok(serde_json::to_value(applied).unwrap_or(Value::Null)),
@@ -75,9 +90,9 @@ async fn apply_one(shared: &Shared, object: &Value) -> Result<Value, ReconcileEr
 }
 
 /// Deletes the objects (background propagation); one already gone is fine.
-pub async fn delete(shared: &Shared, keys: &[ObjectKey]) -> Result<(), ReconcileError> {
+pub async fn delete(shared: &Shared, engine: &Engine, keys: &[ObjectKey]) -> Result<(), ReconcileError> {
     let deletes = keys.iter().map(|key| async move {
-        let (api, _) = api_for(&shared.client, &shared.discovery, &key.api_version, &key.kind, &key.namespace).await?;
+        let (api, _) = api_for(shared, engine, &key.api_version, &key.kind, &key.namespace).await?;
         match api.delete(&key.name, &DeleteParams::background()).await {
             Ok(_) => Ok(()),
             Err(e) if is_not_found(&e) => Ok(()),

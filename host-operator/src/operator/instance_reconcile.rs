@@ -41,9 +41,9 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
     ctx.record_reads(&me, reads);
 
     let options = PlanOptions {
-        now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        now: chrono::Utc::now(),
         rgd_uid: Some(ctx.rgd_uid.clone()),
-        requeue_after_seconds: shared.options.requeue_after.as_secs().max(1),
+        requeue_after: shared.options.requeue_after,
         ..PlanOptions::default()
     };
     let deleting = instance.metadata.deletion_timestamp.is_some();
@@ -79,7 +79,7 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
             }
         }
         for wave in &waves {
-            for result in executor::apply_wave(shared, wave).await? {
+            for result in executor::apply_wave(shared, &ctx.engine, wave).await? {
                 observed.insert(ObjectKey::of(&result), result);
             }
             for apply in wave {
@@ -89,15 +89,12 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
     }
     if !plan.prune.is_empty() {
         tracing::info!(prune = ?plan.prune.iter().map(ToString::to_string).collect::<Vec<_>>(), "pruning");
-        executor::delete(shared, &plan.prune).await?;
+        executor::delete(shared, &ctx.engine, &plan.prune).await?;
     }
     executor::write_status(&api, &current, &plan.status).await?;
     record_state(&ctx, &me, &plan);
     tracing::debug!(passes, applied = applied.len(), state = ?plan.state, "planned and executed");
-    Ok(match plan.requeue_after_seconds {
-        Some(seconds) => Action::requeue(Duration::from_secs(seconds)),
-        None => Action::requeue(RESYNC),
-    })
+    Ok(Action::requeue(plan.requeue_after.unwrap_or(RESYNC)))
 }
 
 /// The deletion flow: delete the wave the plan names, and once none is left drop the finalizer.
@@ -123,9 +120,9 @@ async fn delete(
         return Ok(Action::await_change());
     }
     tracing::info!(delete = ?plan.delete.iter().map(ToString::to_string).collect::<Vec<_>>(), "deleting a wave");
-    executor::delete(&ctx.shared, &plan.delete).await?;
+    executor::delete(&ctx.shared, &ctx.engine, &plan.delete).await?;
     executor::write_status(api, current, &plan.status).await?;
-    Ok(Action::requeue(Duration::from_secs(plan.requeue_after_seconds.unwrap_or(1))))
+    Ok(Action::requeue(plan.requeue_after.unwrap_or(Duration::from_secs(1))))
 }
 
 /// The children of the instance with this uid, from the watch caches.
@@ -165,16 +162,9 @@ async fn observe_externals(
         let namespace = literal("/metadata/namespace")
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| if templated_namespace { String::new() } else { instance_namespace.to_string() });
-        let (api, _) = executor::api_for(
-            &ctx.shared.client,
-            &ctx.shared.discovery,
-            &resource.api_version,
-            &resource.kind,
-            &namespace,
-        )
-        .await?;
-        let served = ctx.shared.discovery.resolve(&ctx.shared.client, &resource.api_version, &resource.kind).await?;
-        let namespace = if served.namespaced { namespace } else { String::new() };
+        let (api, namespaced) =
+            executor::api_for(&ctx.shared, &ctx.engine, &resource.api_version, &resource.kind, &namespace).await?;
+        let namespace = if namespaced { namespace } else { String::new() };
         let mut add = |object: DynamicObject| {
             if let Ok(mut value) = serde_json::to_value(&object) {
                 if let Some(map) = value.as_object_mut() {

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kro_engine::Catalog;
 use kro_engine::plan::identity;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
@@ -21,10 +20,10 @@ use tracing::Instrument;
 
 use super::Shared;
 use super::crd_install::{self, ALLOW_BREAKING_CHANGES, InstallError};
-use super::engine::{self, Engine};
+use super::engine::Engine;
 use super::executor::{ReconcileError, is_not_found};
 use super::instance_controller::ControllerSpec;
-use super::rgd_types::{Condition, ResourceGraphDefinition, ResourceGraphDefinitionStatus};
+use super::rgd_types::ResourceGraphDefinition;
 
 /// Runs until shutdown; then stops every instance controller (each drains its reconciles).
 pub async fn run(
@@ -79,7 +78,8 @@ async fn reconcile(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -> Re
 
 async fn reconcile_rgd(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -> Result<Action, ReconcileError> {
     // Compiling before every CRD is known would report kinds as missing that are only not listed yet.
-    let _ = shared.crds.wait_until_ready().await;
+    // (Polled with a timeout: with several reconciles waiting at once, one of them was never woken.)
+    while tokio::time::timeout(Duration::from_millis(100), shared.crds.wait_until_ready()).await.is_err() {}
     let name = rgd.name_any();
     let api: Api<ResourceGraphDefinition> = Api::all(shared.client.clone());
     if rgd.metadata.deletion_timestamp.is_some() {
@@ -91,54 +91,37 @@ async fn reconcile_rgd(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -
         let body = json!({"metadata": {"finalizers": finalizers, "resourceVersion": rgd.resource_version()}});
         api.patch(&name, &PatchParams::default(), &Patch::Merge(&body)).await?;
     }
-    let generation = rgd.metadata.generation;
+    let generation = rgd.metadata.generation.unwrap_or_default();
     let object = serde_json::to_value(rgd.as_ref()).map_err(|e| ReconcileError(e.to_string()))?;
-    let engine = Engine::new(catalog(&shared.crds), shared.options.features).map_err(ReconcileError)?;
+    let engine = Engine::new(shared.options.features, crd_objects(&shared.crds)).map_err(ReconcileError)?;
     let compiled = engine.compile(&object);
     shared.metrics.rgd_built(compiled.rgd.is_none());
-    let condition = |t: &str, s: &str, r: &str, m: &str| engine::condition(t, s, r, m, generation);
-    let mut requeue = None;
-    let status = match compiled.rgd {
+    let (kind_ready, controller_ready, requeue) = match &compiled.rgd {
         None => {
-            let message = compiled.errors.join("; ");
-            tracing::info!(%message, "invalid RGD");
+            tracing::info!("invalid RGD");
             shared.instance_controllers.stop(&shared, &name).await;
-            ResourceGraphDefinitionStatus {
-                conditions: vec![
-                    condition("GraphAccepted", "False", "InvalidResourceGraph", &message),
-                    condition("KindReady", "Unknown", "AwaitingReconciliation", "waiting for a valid resource graph"),
-                    condition(
-                        "ControllerReady",
-                        "Unknown",
-                        "AwaitingReconciliation",
-                        "waiting for a valid resource graph",
-                    ),
-                ],
-                ..ResourceGraphDefinitionStatus::default()
-            }
+            (None, None, None)
         }
-        Some(compiled) => {
-            let mut status = engine::graph_status(&compiled);
-            status.conditions.push(condition("GraphAccepted", "True", "Valid", "resource graph and schema are valid"));
-            requeue = activate(&shared, &rgd, &compiled, engine, &mut status.conditions).await;
-            status
-        }
+        Some(graph) => activate(&shared, &rgd, graph, &engine).await,
     };
-    write_status(&shared, &api, &rgd, status).await?;
+    let previous = rgd.status.as_ref().and_then(|s| serde_json::to_value(s).ok());
+    let status = engine.rgd_status(&compiled, kind_ready, controller_ready, generation, previous.clone());
+    write_status(&shared, &api, &rgd, previous, status).await?;
     Ok(requeue.map_or_else(Action::await_change, Action::requeue))
 }
 
-/// Installs the RGD's CRD and (re)starts its instance controller, adding `KindReady` and `ControllerReady` to
-/// `conditions`; returns when to look again if something is not there yet.
+/// A fact the RGD status reports: `None` not known, `Err` why not.
+type Fact = Option<Result<(), String>>;
+
+/// Installs the RGD's CRD and (re)starts its instance controller; returns whether the kind and the controller
+/// are ready, and when to look again if something is not there yet.
 async fn activate(
     shared: &Arc<Shared>,
     rgd: &ResourceGraphDefinition,
     compiled: &Arc<kro_engine::CompiledRgd>,
-    engine: Engine,
-    conditions: &mut Vec<Condition>,
-) -> Option<Duration> {
+    engine: &Engine,
+) -> (Fact, Fact, Option<Duration>) {
     let generation = rgd.metadata.generation;
-    let condition = |t: &str, s: &str, r: &str, m: &str| engine::condition(t, s, r, m, generation);
     let name = rgd.name_any();
     let crd_name = compiled.crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
     let installed = shared.crds.get(&ObjectRef::new(crd_name));
@@ -151,76 +134,51 @@ async fn activate(
     };
     let crds: Api<CustomResourceDefinition> = Api::all(shared.client.clone());
     if let Err(e) = crd_install::ensure(&crds, installed.as_deref(), &compiled.crd, &owner).await {
-        conditions.push(condition("KindReady", "False", "Failed", &e.to_string()));
-        conditions.push(condition("ControllerReady", "Unknown", "AwaitingReconciliation", "waiting for the kind"));
         // A refused CRD waits for the user; one the API server has not taken yet is looked at again.
-        return matches!(e, InstallError::Api(_) | InstallError::NotEstablished(_)).then_some(Duration::from_secs(5));
+        let again =
+            matches!(e, InstallError::Api(_) | InstallError::NotEstablished(_)).then_some(Duration::from_secs(5));
+        return (Some(Err(e.to_string())), None, again);
     }
     let api = &compiled.api;
-    conditions.push(condition("KindReady", "True", "Ready", &format!("kind {} has been accepted and ready", api.kind)));
     // The CRD may have just changed: find its resource again.
     shared.discovery.forget(&api.api_version(), &api.kind);
     let served = match shared.discovery.resolve(&shared.client, &api.api_version(), &api.kind).await {
         Ok(served) => served,
         Err(e) => {
             let message = format!("kind {} is not served yet: {e}", api.kind);
-            conditions.push(condition("ControllerReady", "False", "FailedToStart", &message));
-            return Some(Duration::from_secs(2));
+            return (Some(Ok(())), Some(Err(message)), Some(Duration::from_secs(2)));
         }
     };
     // A new generation of the RGD restarts the controller, whose first pass re-renders every instance.
     let fingerprint = format!("{uid}/{}/{}", generation.unwrap_or_default(), api.api_version());
-    let spec = ControllerSpec { rgd: Arc::clone(compiled), rgd_uid: uid, engine: Arc::new(engine), instances: served };
+    let spec =
+        ControllerSpec { rgd: Arc::clone(compiled), rgd_uid: uid, engine: Arc::new(engine.clone()), instances: served };
     if shared.instance_controllers.ensure(shared, &name, fingerprint, spec).await {
         tracing::info!(kind = %api.kind, "instance controller (re)started");
     }
-    conditions.push(condition("ControllerReady", "True", "Running", "controller is running"));
-    None
+    (Some(Ok(())), Some(Ok(())), None)
 }
 
-/// Adds the root `Ready` condition and the state (Active iff the three conditions are True), keeps the
-/// transition times of unchanged conditions, and writes the status when it changed.
+/// Writes the status the engine computed when it differs from the RGD's (a merge patch with every key present,
+/// null when absent, so it also clears what the new status no longer has).
 async fn write_status(
     shared: &Shared,
     api: &Api<ResourceGraphDefinition>,
     rgd: &ResourceGraphDefinition,
-    mut status: ResourceGraphDefinitionStatus,
+    previous: Option<Value>,
+    status: Value,
 ) -> Result<(), ReconcileError> {
-    let generation = rgd.metadata.generation;
-    let first_not_true = status
-        .conditions
-        .iter()
-        .find(|c| c.status == "False")
-        .or_else(|| status.conditions.iter().find(|c| c.status != "True"))
-        .cloned();
-    let ready = match first_not_true {
-        None => engine::condition("Ready", "True", "Ready", "resource graph definition is ready", generation),
-        Some(c) => Condition { type_: "Ready".to_string(), ..c },
-    };
-    let active = ready.status == "True";
-    status.conditions.push(ready);
-    status.state = Some(if active { "Active" } else { "Inactive" }.to_string());
-    let previous = rgd.status.clone().unwrap_or_default();
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    for c in &mut status.conditions {
-        let before = previous.conditions.iter().find(|p| p.type_ == c.type_);
-        c.last_transition_time = match before {
-            Some(p) if p.status == c.status => p.last_transition_time.clone(),
-            _ => Some(now.clone()),
-        };
-    }
-    shared.metrics.rgd_state(previous.state.as_deref(), status.state.as_deref().unwrap_or_default());
-    if previous == status {
+    let state = |s: Option<&Value>| s.and_then(|s| s.get("state")).and_then(Value::as_str).map(str::to_string);
+    let before = state(previous.as_ref());
+    shared.metrics.rgd_state(before.as_deref(), state(Some(&status)).as_deref().unwrap_or_default());
+    if previous.as_ref() == Some(&status) {
         return Ok(());
     }
-    // Every key present (null when empty), so a merge patch also clears what the new status no longer has.
-    let body = json!({"status": {
-        "state": status.state,
-        "topologicalOrder": if status.topological_order.is_empty() { Value::Null } else { json!(status.topological_order) },
-        "resources": if status.resources.is_empty() { Value::Null } else { json!(status.resources) },
-        "conditions": status.conditions,
-    }});
-    match api.patch_status(&rgd.name_any(), &PatchParams::default(), &Patch::Merge(&body)).await {
+    let mut body = json!({"state": null, "topologicalOrder": null, "resources": null, "conditions": null});
+    if let (Some(body), Some(status)) = (body.as_object_mut(), status.as_object()) {
+        body.extend(status.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    match api.patch_status(&rgd.name_any(), &PatchParams::default(), &Patch::Merge(&json!({"status": body}))).await {
         Ok(_) => Ok(()),
         Err(e) if is_not_found(&e) => Ok(()),
         Err(e) => Err(e.into()),
@@ -262,18 +220,16 @@ async fn finalize(
     Ok(Action::await_change())
 }
 
-/// The built-in kinds and every CRD the cluster has.
-fn catalog(crds: &Store<CustomResourceDefinition>) -> Catalog {
-    let mut catalog = Catalog::builtin();
-    for crd in crds.state() {
-        if let Ok(mut value) = serde_json::to_value(crd.as_ref()) {
-            if let Some(map) = value.as_object_mut() {
-                map.insert("kind".to_string(), json!("CustomResourceDefinition"));
-            }
-            catalog.add_crd_json(&value);
-        }
-    }
-    catalog
+/// Every CRD the cluster has, as JSON, for the engine's catalog.
+fn crd_objects(crds: &Store<CustomResourceDefinition>) -> Vec<Value> {
+    crds.state()
+        .iter()
+        .filter_map(|crd| {
+            let mut value = serde_json::to_value(crd.as_ref()).ok()?;
+            value.as_object_mut()?.insert("kind".to_string(), json!("CustomResourceDefinition"));
+            Some(value)
+        })
+        .collect()
 }
 
 #[allow(clippy::needless_pass_by_value, reason = "the signature kube's Controller::run asks for")]

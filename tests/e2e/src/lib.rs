@@ -53,12 +53,17 @@ pub fn operator() -> &'static Arc<Metrics> {
 
 /// Starts an operator on the shared API server, on the current runtime.
 pub async fn start_operator() -> Result<Operator> {
+    start_operator_with(Options::default()).await
+}
+
+/// [`start_operator`] with these options (their client limits raised for tests).
+pub async fn start_operator_with(options: Options) -> Result<Operator> {
     // Logs only when asked (RUST_LOG=info cargo test -p kro-e2e -- --nocapture).
     if std::env::var_os("RUST_LOG").is_some() {
         kro_operator::operator::telemetry::init(kro_operator::operator::LogFormat::Text);
     }
     let config = kro_test_support::shared().config().await?;
-    let options = Options { concurrency: 8, client_qps: 500.0, client_burst: 1000, ..Options::default() };
+    let options = Options { concurrency: 8, client_qps: 500.0, client_burst: 1000, ..options };
     Operator::start(config, options).await
 }
 
@@ -189,6 +194,18 @@ pub async fn make_deployment_available(client: &Client, namespace: &str, name: &
     }});
     api.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)).await?;
     Ok(())
+}
+
+/// `GET path` on a local HTTP endpoint: the status code and the body.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await?;
+    let code = response.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    Ok((code, body))
 }
 
 /// A condition of an object's status by type.

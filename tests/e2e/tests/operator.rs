@@ -256,3 +256,114 @@ async fn the_edge_cache_example_with_for_each_and_an_external_ref_reaches_active
     assert_eq!(instance["status"]["availableRegions"], json!(["eu-west-1", "us-east-1", "ap-southeast-2"]));
     Ok(())
 }
+
+async fn wait_inactive(client: &kube::Client, name: &str) -> Result<Value> {
+    eventually(&format!("RGD {name} Inactive"), || async {
+        let r = get(client, "kro.run/v1alpha1", "ResourceGraphDefinition", None, name).await?;
+        Ok(r.filter(|r| r.pointer("/status/state") == Some(&json!("Inactive"))))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_rgd_whose_crd_exists_and_is_not_kros_is_refused() -> Result<()> {
+    operator();
+    let client = client().await?;
+    let crd = json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "squatters.kro.run"},
+        "spec": {"group": "kro.run", "scope": "Namespaced",
+            "names": {"plural": "squatters", "singular": "squatter", "kind": "Squatter", "listKind": "SquatterList"},
+            "versions": [{"name": "v1alpha1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {
+                "type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]},
+    });
+    apply(&client, &crd, None).await?;
+    apply(&client, &renamed_rgd("examples/webapp/rgd.yaml", "squatter", "Squatter"), None).await?;
+    let rgd = wait_inactive(&client, "squatter").await?;
+    let kind_ready = condition(&rgd, "KindReady").unwrap();
+    assert_eq!(kind_ready["status"], "False");
+    assert!(kind_ready["message"].as_str().unwrap().contains("not owned by kro"), "{kind_ready}");
+    let still =
+        get(&client, "apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "squatters.kro.run").await?.unwrap();
+    assert!(still["metadata"]["labels"].get("kro.run/owned").is_none(), "the CRD is left as it was");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_breaking_schema_change_is_refused_unless_the_rgd_allows_it() -> Result<()> {
+    operator();
+    let client = client().await?;
+    let mut rgd = renamed_rgd("examples/webapp/rgd.yaml", "breaking-app", "BreakingApp");
+    apply(&client, &rgd, None).await?;
+    wait_rgd_active(&client, "breaking-app").await?;
+
+    // spec.image goes away: stored instances that set it would no longer match the schema.
+    rgd["spec"]["schema"]["spec"].as_object_mut().unwrap().remove("image");
+    rgd["spec"]["resources"][0]["template"]["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx");
+    apply(&client, &rgd, None).await?;
+    let refused = wait_inactive(&client, "breaking-app").await?;
+    let message = condition(&refused, "KindReady").unwrap()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("image") && message.contains("kro.run/allow-breaking-changes"), "{message}");
+
+    rgd["metadata"]["annotations"] = json!({"kro.run/allow-breaking-changes": "true"});
+    apply(&client, &rgd, None).await?;
+    wait_rgd_active(&client, "breaking-app").await?;
+    let crd = get(&client, "apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "breakingapps.kro.run")
+        .await?
+        .unwrap();
+    assert!(crd.pointer("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/image").is_none());
+    Ok(())
+}
+
+#[tokio::test]
+async fn deleting_an_rgd_stops_its_controller_and_keeps_its_crd_and_instances() -> Result<()> {
+    operator();
+    let client = client().await?;
+    let ns = kro_test_support::create_namespace(&client, "rgd-delete").await?;
+    apply(&client, &renamed_rgd("examples/webapp/rgd.yaml", "kept-app", "KeptApp"), None).await?;
+    wait_rgd_active(&client, "kept-app").await?;
+    apply(&client, &app("kept", "KeptApp", false), Some(&ns)).await?;
+    eventually("the Deployment", || get(&client, "apps/v1", "Deployment", Some(&ns), "kept")).await?;
+
+    api(&client, "kro.run/v1alpha1", "ResourceGraphDefinition", None)
+        .await?
+        .delete("kept-app", &DeleteParams::default())
+        .await?;
+    eventually("the RGD gone", || async {
+        Ok(get(&client, "kro.run/v1alpha1", "ResourceGraphDefinition", None, "kept-app").await?.is_none().then_some(()))
+    })
+    .await?;
+    assert!(
+        get(&client, "apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "keptapps.kro.run").await?.is_some()
+    );
+    assert!(get(&client, "kro.run/v1alpha1", "KeptApp", Some(&ns), "kept").await?.is_some());
+    // Nothing reconciles the instance any more: a deleted child stays deleted.
+    api(&client, "apps/v1", "Deployment", Some(&ns)).await?.delete("kept", &DeleteParams::default()).await?;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(get(&client, "apps/v1", "Deployment", Some(&ns), "kept").await?.is_none());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_suspended_instance_is_not_reconciled_until_the_annotation_goes() -> Result<()> {
+    operator();
+    let client = client().await?;
+    let ns = kro_test_support::create_namespace(&client, "suspend").await?;
+    apply(&client, &renamed_rgd("examples/webapp/rgd.yaml", "suspend-app", "SuspendApp"), None).await?;
+    wait_rgd_active(&client, "suspend-app").await?;
+    let mut instance = app("paused", "SuspendApp", false);
+    instance["metadata"]["annotations"] = json!({"kro.run/reconcile": "suspended"});
+    apply(&client, &instance, Some(&ns)).await?;
+    let suspended = eventually("ResourcesReady ReconciliationSuspended", || async {
+        let i = get(&client, "kro.run/v1alpha1", "SuspendApp", Some(&ns), "paused").await?;
+        Ok(i.filter(|i| condition(i, "ResourcesReady").is_some_and(|c| c["reason"] == "ReconciliationSuspended")))
+    })
+    .await?;
+    assert_eq!(suspended["status"]["state"], "IN_PROGRESS");
+    assert!(get(&client, "apps/v1", "Deployment", Some(&ns), "paused").await?.is_none());
+
+    instance["metadata"]["annotations"] = json!({});
+    apply(&client, &instance, Some(&ns)).await?;
+    eventually("the Deployment", || get(&client, "apps/v1", "Deployment", Some(&ns), "paused")).await?;
+    Ok(())
+}

@@ -4,8 +4,10 @@
 
 use anyhow::Result;
 use kro_e2e::{
-    apply, client, eventually, get, make_deployment_available, renamed_rgd, start_operator, wait_rgd_active, wait_state,
+    apply, client, eventually, get, http_get, make_deployment_available, renamed_rgd, start_operator,
+    start_operator_with, wait_rgd_active, wait_state,
 };
+use kro_operator::operator::Options;
 use kube::api::ListParams;
 use serde_json::json;
 
@@ -23,7 +25,10 @@ async fn an_operator_killed_mid_reconcile_and_restarted_loses_and_duplicates_not
     eventually("the Deployment", || get(&client, "apps/v1", "Deployment", Some(&ns), "app")).await?;
     first.kill();
 
-    let second = start_operator().await?;
+    let local = "127.0.0.1:0".parse()?;
+    let options =
+        Options { metrics_bind_address: Some(local), health_probe_bind_address: Some(local), ..Options::default() };
+    let second = start_operator_with(options).await?;
     eventually("the Ingress", || get(&client, "networking.k8s.io/v1", "Ingress", Some(&ns), "app-ingress")).await?;
     make_deployment_available(&client, &ns, "app").await?;
     let instance = wait_state(&client, "RestartApp", &ns, "app", "ACTIVE").await?;
@@ -41,6 +46,21 @@ async fn an_operator_killed_mid_reconcile_and_restarted_loses_and_duplicates_not
     }
     children.sort();
     assert_eq!(children, ["Deployment/app", "Ingress/app-ingress", "Service/app-service"]);
+
+    // Its endpoints: health, readiness, and kro's metric names.
+    let health = second.health_address.unwrap();
+    assert_eq!(http_get(health, "/healthz").await?.0, 200);
+    assert_eq!(http_get(health, "/readyz").await?.0, 200);
+    let (code, metrics) = http_get(second.metrics_address.unwrap(), "/metrics").await?;
+    assert_eq!(code, 200);
+    for name in [
+        "dynamic_controller_reconcile_total{",
+        "dynamic_controller_gvr_count 1",
+        "rest_client_requests_total{method=\"PATCH\"}",
+        "instances_by_state{",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from\n{metrics}");
+    }
 
     // The restarted operator shuts down cleanly, draining what it runs.
     second.shutdown().await?;

@@ -197,6 +197,19 @@ impl Evaluator {
         Ok(program)
     }
 
+    /// Evaluates `expression` with each entry of `variables` (a JSON object) bound by name: kro's library
+    /// without schema types, for a scratchpad. A non-object `variables` binds nothing.
+    pub fn evaluate_standalone(&self, expression: &str, variables: &JsonValue) -> Result<JsonValue, EvalError> {
+        let program = self.compile(expression)?;
+        let mut bindings = Bindings::new(self);
+        if let Some(map) = variables.as_object() {
+            for (name, value) in map {
+                bindings.bind(name, value);
+            }
+        }
+        bindings.evaluate(&program, &[])
+    }
+
     /// Programs in the cache.
     pub fn cached(&self) -> usize {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner).len()
