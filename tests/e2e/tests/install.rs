@@ -1,10 +1,10 @@
 //! The install (deploy/): the plain manifests are the Helm chart's default rendering; they and every chart
 //! variant pass a server-side dry run on the real API server; the Deployment runs unprivileged with probes
-//! and limits; and an operator running as the chart's ServiceAccount (impersonated) does the seed story with
+//! and limits; and an operator running as the chart's `ServiceAccount` (impersonated) does the seed story with
 //! exactly the RBAC the chart gives it, and is refused beyond it.
 //!
 //! Helm comes from scripts/helm/install.sh (built from its Go module on first use). This binary has its own
-//! API server and starts its own operator, under the ServiceAccount's identity, not the admin one the other
+//! API server and starts its own operator, under the `ServiceAccount`'s identity, not the admin one the other
 //! suites share.
 
 use std::process::Command;
@@ -23,10 +23,11 @@ use serde_json::{Value, json};
 
 const CHART: &str = "deploy/helm/kro-rs";
 const MANIFESTS: &str = "deploy/manifests/kro-rs.yaml";
-/// The label that aggregates a ClusterRole into the operator's rights on children.
+/// The label that aggregates a `ClusterRole` into the operator's rights on children.
 const AGGREGATE: &str = "rbac.kro.run/aggregate-to-controller";
 
 /// The helm binary (installed by scripts/helm/install.sh when missing).
+#[allow(clippy::expect_used, reason = "a test helper: no Helm, no test")]
 fn helm() -> &'static str {
     static HELM: OnceLock<String> = OnceLock::new();
     HELM.get_or_init(|| {
@@ -215,19 +216,19 @@ async fn the_manifests_and_every_chart_variant_pass_a_server_side_dry_run() -> R
     Ok(())
 }
 
-/// Plays the ClusterRole aggregation controller (the API server does not run it): `target` gets the rules of
-/// every ClusterRole carrying the aggregation label.
+/// Plays the `ClusterRole` aggregation controller (the API server does not run it): `target` gets the rules of
+/// every `ClusterRole` carrying the aggregation label.
 async fn aggregate(client: &Client, target: &str) -> Result<()> {
-    let roles: Api<ClusterRole> = Api::all(client.clone());
-    let labelled = roles.list(&ListParams::default().labels(&format!("{AGGREGATE}=true"))).await?;
+    let cluster_roles: Api<ClusterRole> = Api::all(client.clone());
+    let labelled = cluster_roles.list(&ListParams::default().labels(&format!("{AGGREGATE}=true"))).await?;
     let rules: Vec<_> = labelled.items.into_iter().flat_map(|r| r.rules.unwrap_or_default()).collect();
-    roles.patch(target, &PatchParams::default(), &Patch::Merge(&json!({"rules": rules}))).await?;
+    cluster_roles.patch(target, &PatchParams::default(), &Patch::Merge(&json!({"rules": rules}))).await?;
     Ok(())
 }
 
 /// Whether the API server refused `result` as forbidden (403).
-fn forbidden<T: std::fmt::Debug>(result: Result<T, kube::Error>) -> bool {
-    matches!(result, Err(kube::Error::Api(ref s)) if s.code == 403)
+fn forbidden<T>(result: &Result<T, kube::Error>) -> bool {
+    matches!(result, Err(kube::Error::Api(s)) if s.code == 403)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -240,7 +241,7 @@ async fn an_operator_running_as_the_charts_service_account_does_the_seed_story_a
     kubectl(&["apply", "--server-side", "-f", "-"], Some(&read("deploy/examples/webapp-rbac.yaml")))?;
     aggregate(&admin, "kro-rs-resources").await?;
 
-    // `kro operator` under the ServiceAccount's identity: it installs the RGD CRD itself, as in the cluster.
+    // `kro operator` under the `ServiceAccount`'s identity: it installs the RGD CRD itself, as in the cluster.
     let mut config = kro_test_support::shared().config().await?;
     config.auth_info.impersonate = Some(format!("system:serviceaccount:{release_ns}:kro-rs"));
     let operator = Operator::start(config.clone(), Options { concurrency: 4, ..Options::default() }).await?;
@@ -275,22 +276,25 @@ async fn an_operator_running_as_the_charts_service_account_does_the_seed_story_a
     let config_map: k8s_openapi::api::core::v1::ConfigMap =
         serde_json::from_value(json!({"metadata": {"name": "not-mine"}, "data": {"a": "b"}}))?;
     let config_maps: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(sa.clone(), &ns);
-    assert!(forbidden(config_maps.create(&PostParams::default(), &config_map).await), "create a ConfigMap");
+    assert!(forbidden(&config_maps.create(&PostParams::default(), &config_map).await), "create a ConfigMap");
     let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::all(sa.clone());
-    assert!(forbidden(secrets.list(&ListParams::default()).await), "list Secrets");
+    assert!(forbidden(&secrets.list(&ListParams::default()).await), "list Secrets");
     let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(sa.clone(), &ns);
-    assert!(forbidden(pods.list(&ListParams::default()).await), "list Pods");
+    assert!(forbidden(&pods.list(&ListParams::default()).await), "list Pods");
     let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(sa.clone());
-    assert!(forbidden(namespaces.delete(&ns, &DeleteParams::default()).await), "delete a Namespace");
+    assert!(forbidden(&namespaces.delete(&ns, &DeleteParams::default()).await), "delete a Namespace");
     let roles: Api<ClusterRole> = Api::all(sa.clone());
     let escalate: ClusterRole = serde_json::from_value(
         json!({"metadata": {"name": "kro-rs-escalate"}, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}),
     )?;
-    assert!(forbidden(roles.create(&PostParams::default(), &escalate).await), "create a ClusterRole");
+    assert!(forbidden(&roles.create(&PostParams::default(), &escalate).await), "create a ClusterRole");
     let crds: Api<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition> =
         Api::all(sa.clone());
-    assert!(forbidden(crds.delete("resourcegraphdefinitions.kro.run", &DeleteParams::default()).await), "delete a CRD");
+    assert!(
+        forbidden(&crds.delete("resourcegraphdefinitions.kro.run", &DeleteParams::default()).await),
+        "delete a CRD"
+    );
     let leases: Api<DynamicObject> = kro_e2e::api(&sa, "coordination.k8s.io/v1", "Lease", Some(&release_ns)).await?;
-    assert!(forbidden(leases.list(&ListParams::default()).await), "leases without leader election");
+    assert!(forbidden(&leases.list(&ListParams::default()).await), "leases without leader election");
     Ok(())
 }

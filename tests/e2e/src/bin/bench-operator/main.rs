@@ -32,6 +32,7 @@ use prom::Scrape;
 /// The load benchmark and the drift and deletion soak of the kro-rs operator (figures, not assertions).
 #[derive(Debug, Parser)]
 #[command(name = "bench-operator")]
+#[allow(clippy::struct_field_names, reason = "the flags' names: --operator-cmd, --operator-args")]
 struct Args {
     /// Instances of examples/webapp to create (each has a Deployment, a Service and an Ingress).
     #[arg(long, default_value_t = 100)]
@@ -121,16 +122,15 @@ async fn run(args: Args) -> Result<()> {
     let server = tokio::task::spawn_blocking(|| kro_test_support::ApiServer::start(&[])).await??;
     let kubeconfig = server.kubeconfig_path().to_path_buf();
     let metrics_address = free_address()?;
-    let command = match &args.operator_cmd {
-        Some(c) => c.clone(),
-        None => {
-            let kro = std::env::current_exe()?.with_file_name("kro");
-            format!(
-                "{} operator --kubeconfig {{kubeconfig}} --metrics-bind-address {{metrics}} --health-probe-bind-address 0 --log-format json {}",
-                kro.display(),
-                args.operator_args
-            )
-        }
+    let command = if let Some(c) = &args.operator_cmd {
+        c.clone()
+    } else {
+        let kro = std::env::current_exe()?.with_file_name("kro");
+        format!(
+            "{} operator --kubeconfig {{kubeconfig}} --metrics-bind-address {{metrics}} --health-probe-bind-address 0 --log-format json {}",
+            kro.display(),
+            args.operator_args
+        )
     };
     let command =
         command.replace("{kubeconfig}", &kubeconfig.display().to_string()).replace("{metrics}", &metrics_address);

@@ -1,5 +1,5 @@
 //! Reading Prometheus' text exposition format: sums of a metric over its label sets, and the quantiles of a
-//! histogram interpolated inside its buckets (as PromQL's `histogram_quantile` does).
+//! histogram interpolated inside its buckets (as `PromQL`'s `histogram_quantile` does).
 
 use std::collections::BTreeMap;
 
@@ -74,10 +74,16 @@ fn label(labels: &str, key: &str) -> Option<String> {
 }
 
 /// An upper bound of a bucket, ordered as a number (never NaN here).
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Bound(f64);
 
 impl Eq for Bound {}
+
+impl PartialOrd for Bound {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Ord for Bound {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {

@@ -54,9 +54,10 @@ pub async fn churn(client: &Client, namespace: &str, instances: usize, churn: Ch
             .collect()
             .await;
         for result in results {
-            match result? {
-                true => done.deleted += 1,
-                false => done.edited += 1,
+            if result? {
+                done.deleted += 1;
+            } else {
+                done.edited += 1;
             }
         }
         done.rounds += 1;
