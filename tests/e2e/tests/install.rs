@@ -236,14 +236,15 @@ async fn an_operator_running_as_the_charts_service_account_does_the_seed_story_a
     let admin = client().await?;
     // The chart, installed for real in its own namespace, with the RBAC the web application needs.
     let release_ns = kro_test_support::create_namespace(&admin, "kro").await?;
-    let rendered = helm_template("kro-rs", &release_ns, &[])?;
+    // Its own release name: the dry-run test applies release kro-rs's cluster-wide objects at the same time.
+    let rendered = helm_template("kro-rs-e2e", &release_ns, &[])?;
     kubectl(&["apply", "--server-side", "-f", "-"], Some(&rendered))?;
     kubectl(&["apply", "--server-side", "-f", "-"], Some(&read("deploy/examples/webapp-rbac.yaml")))?;
-    aggregate(&admin, "kro-rs-resources").await?;
+    aggregate(&admin, "kro-rs-e2e-resources").await?;
 
     // `kro operator` under the `ServiceAccount`'s identity: it installs the RGD CRD itself, as in the cluster.
     let mut config = kro_test_support::shared().config().await?;
-    config.auth_info.impersonate = Some(format!("system:serviceaccount:{release_ns}:kro-rs"));
+    config.auth_info.impersonate = Some(format!("system:serviceaccount:{release_ns}:kro-rs-e2e"));
     let operator = Operator::start(config.clone(), Options { concurrency: 4, ..Options::default() }).await?;
 
     // The seed story.
@@ -253,8 +254,12 @@ async fn an_operator_running_as_the_charts_service_account_does_the_seed_story_a
     kubectl(&["apply", "-n", &ns, "-f", "-"], Some(&read("examples/webapp/instance.yaml")))?;
     eventually("the Deployment", || get(&admin, "apps/v1", "Deployment", Some(&ns), "my-awesome-app")).await?;
     make_deployment_available(&admin, &ns, "my-awesome-app").await?;
-    let instance = wait_state(&admin, "Application", &ns, "my-application-instance", "ACTIVE").await?;
-    assert_eq!(instance.pointer("/status/availableReplicas"), Some(&json!(3)));
+    wait_state(&admin, "Application", &ns, "my-application-instance", "ACTIVE").await?;
+    eventually("the Deployment's status projected on the instance", || async {
+        let instance = get(&admin, "kro.run/v1alpha1", "Application", Some(&ns), "my-application-instance").await?;
+        Ok(instance.filter(|i| i.pointer("/status/availableReplicas") == Some(&json!(3))))
+    })
+    .await?;
     assert!(get(&admin, "v1", "Service", Some(&ns), "my-awesome-app-service").await?.is_some());
     assert!(get(&admin, "networking.k8s.io/v1", "Ingress", Some(&ns), "my-awesome-app-ingress").await?.is_some());
     // Deleting the instance deletes its children, then the finalizer goes.

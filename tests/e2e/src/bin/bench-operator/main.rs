@@ -239,7 +239,7 @@ async fn run(args: Args) -> Result<()> {
         );
         controller.check_alive()?;
         let back = soak::reconverge(&admin, &namespace, &instances, n, timeout).await?;
-        println!("  all ACTIVE and as declared  {back:.1} s after the churn stopped");
+        println!("  all ACTIVE and as declared  {back:.1} s after the last round");
         let deleted = soak::delete_all(&admin, &namespace, &instance_api, &instances, timeout).await?;
         println!(
             "  delete every instance       {:.1} s; {} children left, {} finalizers hung",

@@ -61,6 +61,10 @@ pub async fn churn(client: &Client, namespace: &str, instances: usize, churn: Ch
             }
         }
         done.rounds += 1;
+        // No wait after the last round: the convergence time counts from the last disturbance.
+        if started.elapsed() + churn.round >= churn.duration {
+            break;
+        }
         tokio::time::sleep(churn.round.saturating_sub(round_started.elapsed())).await;
     }
     Ok(done)
