@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use serde_json::Value;
 
 use crate::expr::library::Features;
-use crate::rgd::Scope;
+use crate::kube::Scope;
 use crate::schemas::{self, KindSchema, Schema};
 use crate::yaml::Node;
 
@@ -64,6 +64,19 @@ struct CrdKind {
     /// `openAPIV3Schema` per served version.
     versions: Vec<(String, Value)>,
     version_names: Vec<String>,
+}
+
+/// Gives a CRD version's schema the fields the API server gives every custom resource, whatever the CRD
+/// declares: the full `ObjectMeta` (a CRD may say at most `type: object` of `metadata`), and `apiVersion` and
+/// `kind` as strings when the CRD omits them (kro's own e2e case `check-unknown-fields` declares only `spec`).
+fn with_object_fields(schema: &mut Value) {
+    let Some(root) = schema.as_object_mut() else { return };
+    let properties = root.entry("properties").or_insert_with(|| Value::Object(serde_json::Map::new()));
+    let Some(properties) = properties.as_object_mut() else { return };
+    properties.insert("metadata".to_string(), serde_json::json!({"$ref": OBJECT_META}));
+    for field in ["apiVersion", "kind"] {
+        properties.entry(field).or_insert_with(|| serde_json::json!({"type": "string"}));
+    }
 }
 
 /// Kinds the engine can resolve, beyond the built-in ones, keyed by `(group, kind)`; and the feature gates of
@@ -189,21 +202,11 @@ impl Catalog {
             _ => Scope::Namespaced,
         };
         let (Some(group), Some(kind)) = (group, kind) else { return false };
-        let versions: Vec<(String, Value)> = spec
-            .and_then(|s| s.get("versions"))
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|v| {
-                let name = v.get("name")?.as_str()?.to_string();
-                let mut schema = v.pointer("/schema/openAPIV3Schema").cloned().unwrap_or(Value::Bool(true));
-                // The API server gives every custom resource the full ObjectMeta, whatever the CRD says of
-                // `metadata` (at most `type: object`): check templates and expressions against that.
-                if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
-                    properties.insert("metadata".to_string(), serde_json::json!({"$ref": OBJECT_META}));
-                }
-                Some((name, schema))
+        let versions: Vec<(String, Value)> = crate::graph::crd::version_schemas(doc)
+            .map(|(name, schema)| {
+                let mut schema = schema.cloned().unwrap_or(Value::Bool(true));
+                with_object_fields(&mut schema);
+                (name.to_string(), schema)
             })
             .collect();
         let version_names = versions.iter().map(|(n, _)| n.clone()).collect();
@@ -218,6 +221,28 @@ impl Catalog {
         self.removed.retain(|k| k != &key);
         self.crds.insert(key, Arc::new(CrdKind { scope, plural, versions, version_names }));
         true
+    }
+
+    /// Adds (or replaces) one served version of a kind from its OpenAPI schema, as a cluster's discovery serves
+    /// it for an API that is not a CRD (an aggregated API, or a built-in of another Kubernetes release). The
+    /// schema must be self-contained, or point only into the built-in bundle's `#/definitions/...`.
+    pub fn add_kind_schema(&mut self, kind: &ResourceType, schema: Value) {
+        let key = (kind.group.clone(), kind.kind.clone());
+        let scope = if kind.namespaced { Scope::Namespaced } else { Scope::Cluster };
+        let mut entry = self.find_crd(&key).cloned().unwrap_or_else(|| CrdKind {
+            scope,
+            plural: kind.plural.clone(),
+            versions: Vec::new(),
+            version_names: Vec::new(),
+        });
+        entry.scope = scope;
+        entry.plural.clone_from(&kind.plural);
+        entry.versions.retain(|(v, _)| *v != kind.version);
+        entry.versions.push((kind.version.clone(), schema));
+        entry.version_names = entry.versions.iter().map(|(n, _)| n.clone()).collect();
+        self.rgd_kinds.remove(&key);
+        self.removed.retain(|k| k != &key);
+        self.crds.insert(key, Arc::new(entry));
     }
 
     /// Forgets the CRD of `kind` in `group` (deleted from the cluster); `false` if it was not known.

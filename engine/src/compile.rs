@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic, Path};
+use crate::graph::dag::Dag;
 use crate::graph::{CompiledRgd, build};
-use crate::rgd::{DEFAULT_GROUP, Scope, is_rgd};
-use crate::yaml::{Document, Limits, LoadErrorKind, Node, PathPart, Pos, Span, load_documents};
+use crate::kube::Scope;
+use crate::rgd::{DEFAULT_GROUP, is_rgd};
+use crate::yaml::{Document, Limits, LoadError, LoadErrorKind, Node, Pos, Segment as PathPart, Span, load_documents};
 
 /// Bounds on input, so a hostile file cannot make the engine (or a browser tab) run away.
 #[derive(Debug, Clone, Copy)]
@@ -41,18 +43,7 @@ pub fn load_source(text: &str, limits: &InputLimits) -> Result<Source, Diagnosti
             start,
         ));
     }
-    let documents = load_documents(text, limits.yaml).map_err(|e| {
-        let code = match e.kind {
-            LoadErrorKind::Syntax | LoadErrorKind::UnknownAnchor => Code::YamlSyntax,
-            LoadErrorKind::DuplicateKey => Code::YamlDuplicateKey,
-            LoadErrorKind::TooDeep | LoadErrorKind::TooLarge => Code::YamlLimit,
-        };
-        let path = e.path.iter().fold(Path::root(), |p, part| match part {
-            PathPart::Key(k) => p.key(k),
-            PathPart::Index(i) => p.index(*i),
-        });
-        Diagnostic::error(code, e.message, path, e.span)
-    })?;
+    let documents = load_documents(text, limits.yaml).map_err(|e| load_diagnostic(&e))?;
     // A stray `---` or a comment-only document yields nothing (or a bare null): not a document to check.
     let documents: Vec<Document> =
         documents.into_iter().filter(|d| d.root.as_ref().is_some_and(|r| !r.is_null())).collect();
@@ -68,13 +59,31 @@ pub fn load_source(text: &str, limits: &InputLimits) -> Result<Source, Diagnosti
     Ok(Source { documents })
 }
 
+/// A loader finding as a diagnostic: a duplicate key is a warning (the document holds the later value, as
+/// kubectl reads it), everything else stopped loading and is an error.
+fn load_diagnostic(e: &LoadError) -> Diagnostic {
+    let code = match e.kind {
+        LoadErrorKind::Syntax | LoadErrorKind::UnknownAnchor => Code::YamlSyntax,
+        LoadErrorKind::DuplicateKey => Code::YamlDuplicateKey,
+        LoadErrorKind::TooDeep | LoadErrorKind::TooLarge => Code::YamlLimit,
+    };
+    let path = e.path.iter().fold(Path::root(), |p, part| match part {
+        PathPart::Key(k) => p.key(k),
+        PathPart::Index(i) => p.index(*i),
+    });
+    match e.kind {
+        LoadErrorKind::DuplicateKey => Diagnostic::warning(code, e.message.clone(), path, e.span),
+        _ => Diagnostic::error(code, e.message.clone(), path, e.span),
+    }
+}
+
 fn last_pos(text: &str) -> Pos {
     let line = text.lines().count().max(1) as u32;
     Pos { offset: text.chars().count() as u32, line, column: 1 }
 }
 
 /// The outcome for one document of the input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CompiledDocument {
     /// 0-based position of the document in the input.
     pub index: usize,
@@ -89,14 +98,37 @@ pub struct CompiledDocument {
 /// Loads and builds every document of `text`. A load failure yields one document-less result holding the
 /// diagnostic.
 pub fn compile(text: &str, catalog: &Arc<Catalog>, limits: &InputLimits) -> Vec<CompiledDocument> {
-    let source = match load_source(text, limits) {
-        Ok(source) => source,
-        Err(diagnostic) => {
-            return vec![CompiledDocument { index: 0, name: None, rgd: None, diagnostics: vec![diagnostic] }];
+    compile_many(&[text], catalog, limits).pop().unwrap_or_default()
+}
+
+/// Loads and builds every document of several texts (the files of one run) together, so an RGD in one file
+/// may use the kind an RGD in another defines, exactly as if they were one file; each text's results (with
+/// `index` counted within that text) are returned in its own list, so diagnostics stay with their file.
+pub fn compile_many(texts: &[&str], catalog: &Arc<Catalog>, limits: &InputLimits) -> Vec<Vec<CompiledDocument>> {
+    let sources: Vec<Result<Source, Diagnostic>> = texts.iter().map(|t| load_source(t, limits)).collect();
+    let mut roots: Vec<&Node> = Vec::new();
+    let mut found: Vec<Vec<Diagnostic>> = Vec::new();
+    for source in sources.iter().flatten() {
+        for document in &source.documents {
+            if let Some(root) = &document.root {
+                roots.push(root);
+                found.push(document.duplicates.iter().map(load_diagnostic).collect());
+            }
         }
-    };
-    let roots: Vec<&Node> = source.documents.iter().filter_map(|d| d.root.as_ref()).collect();
-    compile_documents(&roots, catalog)
+    }
+    let mut built = compile_roots(&roots, found, catalog).into_iter();
+    sources
+        .iter()
+        .map(|source| match source {
+            Ok(source) => {
+                let count = source.documents.iter().filter(|d| d.root.is_some()).count();
+                built.by_ref().take(count).enumerate().map(|(index, doc)| CompiledDocument { index, ..doc }).collect()
+            }
+            Err(diagnostic) => {
+                vec![CompiledDocument { index: 0, name: None, rgd: None, diagnostics: vec![diagnostic.clone()] }]
+            }
+        })
+        .collect()
 }
 
 /// Builds documents already loaded, registering every RGD's API first so RGDs may use each other's kinds.
@@ -104,6 +136,12 @@ pub fn compile(text: &str, catalog: &Arc<Catalog>, limits: &InputLimits) -> Vec<
 /// generated CRD in the catalog, so its templates and expressions are checked against the real schema (RGDs
 /// that use each other's kinds in a cycle fall back to checking those kinds as `dyn`).
 pub fn compile_documents(roots: &[&Node], catalog: &Arc<Catalog>) -> Vec<CompiledDocument> {
+    compile_roots(roots, Vec::new(), catalog)
+}
+
+/// [`compile_documents`], adding to each document what loading it found (`found[i]` for `roots[i]`).
+fn compile_roots(roots: &[&Node], mut found: Vec<Vec<Diagnostic>>, catalog: &Arc<Catalog>) -> Vec<CompiledDocument> {
+    found.resize_with(roots.len(), Vec::new);
     let mut catalog = Catalog::layered(Arc::clone(catalog));
     let defines: Vec<Option<(String, String)>> =
         roots.iter().map(|r| if is_rgd(r) { defined_kind(r) } else { None }).collect();
@@ -119,19 +157,16 @@ pub fn compile_documents(roots: &[&Node], catalog: &Arc<Catalog>) -> Vec<Compile
         })
         .collect();
     let mut built: Vec<Option<CompiledDocument>> = roots.iter().map(|_| None).collect();
-    while built.iter().any(Option::is_none) {
-        let ready: Vec<usize> =
-            (0..roots.len()).filter(|&i| built[i].is_none() && uses[i].iter().all(|&j| built[j].is_some())).collect();
-        // Nothing is ready only when the remaining RGDs use each other's kinds in a cycle: build them all.
-        let batch = if ready.is_empty() { (0..roots.len()).filter(|&i| built[i].is_none()).collect() } else { ready };
-        for i in batch {
-            let (rgd, diags) = build(roots[i], &catalog);
-            if let Some(rgd) = &rgd {
-                catalog.add_crd_json(&rgd.crd);
-            }
-            let name = roots[i].get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(str::to_string);
-            built[i] = Some(CompiledDocument { index: i, name, rgd, diagnostics: diags.into_sorted() });
+    // RGDs that use each other's kinds in a cycle (and those using theirs) are built last, in file order.
+    let edges = uses.iter().enumerate().flat_map(|(i, used)| used.iter().map(move |&j| (i, j)));
+    for i in Dag::new(roots.len(), edges).order_with_cycles_last() {
+        let (rgd, mut diags) = build(roots[i], &catalog);
+        diags.extend(std::mem::take(&mut found[i]));
+        if let Some(rgd) = &rgd {
+            catalog.add_crd_json(&rgd.crd);
         }
+        let name = roots[i].get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(str::to_string);
+        built[i] = Some(CompiledDocument { index: i, name, rgd, diagnostics: diags.into_sorted() });
     }
     built.into_iter().flatten().collect()
 }

@@ -80,6 +80,18 @@ impl Engine {
         docs
     }
 
+    /// Compiles several texts (the files of one run) together: an RGD in one may use the kind an RGD in
+    /// another defines, as if they were one file (`kro validate a.yaml b.yaml` agrees with
+    /// `cat a.yaml b.yaml | kro validate -`). Returns one list per text, in order, with that text's documents
+    /// and their diagnostics.
+    pub fn compile_texts(&self, texts: &[&str]) -> Vec<Vec<CompiledDocument>> {
+        let mut files = compile::compile_many(texts, &self.catalog, &self.options.input_limits);
+        for doc in files.iter_mut().flatten() {
+            self.prepare(doc);
+        }
+        files
+    }
+
     /// Compiles the templates of a valid RGD once, so each plan only evaluates them.
     fn prepare(&self, doc: &mut CompiledDocument) {
         if let Some(rgd) = &mut doc.rgd {
@@ -165,6 +177,22 @@ impl Engine {
         self.catalog.resource_type(api_version, kind)
     }
 
+    /// The kinds an instance controller of `rgd` watches: every kind its resources and external references
+    /// are of, once each, in declaration order (kinds the catalog does not know are left out, unless a CRD the
+    /// RGD installs defines them).
+    pub fn watched_types(&self, rgd: &CompiledRgd) -> Vec<ResourceType> {
+        let mut types: Vec<ResourceType> = Vec::new();
+        for r in &rgd.resources {
+            let known = self.resource_type(&r.api_version, &r.kind);
+            if let Some(t) = known.or_else(|| rgd.installed_type(&r.api_version, &r.kind).cloned())
+                && !types.contains(&t)
+            {
+                types.push(t);
+            }
+        }
+        types
+    }
+
     /// Evaluates one CEL expression with kro's library against `variables` (a JSON object of names to values):
     /// a scratchpad for trying expressions. "Data pending" (a missing key) is an error of its own kind.
     pub fn evaluate(&self, expression: &str, variables: &Value) -> Result<Value, EvalError> {
@@ -202,10 +230,97 @@ fn finding_diagnostic(finding: &Finding) -> Diagnostic {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a failure should stop loudly
 mod tests {
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
+
+    const DEFINES_DATABASE: &str = "apiVersion: kro.run/v1alpha1\nkind: ResourceGraphDefinition\nmetadata:\n  name: db\nspec:\n  schema:\n    apiVersion: v1alpha1\n    kind: Database\n    spec:\n      replicas: integer\n";
+    const USES_DATABASE: &str = "apiVersion: kro.run/v1alpha1\nkind: ResourceGraphDefinition\nmetadata:\n  name: app\nspec:\n  schema:\n    apiVersion: v1alpha1\n    kind: App\n    status:\n      replicas: ${db.spec.replicas}\n  resources:\n    - id: db\n      template:\n        apiVersion: kro.run/v1alpha1\n        kind: Database\n        metadata:\n          name: db\n        spec:\n          replicaz: 1\n";
+
+    #[test]
+    fn texts_compiled_together_see_each_others_kinds_and_keep_their_own_diagnostics() {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let files = engine.compile_texts(&[USES_DATABASE, "not: [valid", DEFINES_DATABASE]);
+        assert_eq!(files.len(), 3);
+        // The user's misspelt field is found only because the other file's kind is known, and stays in its file.
+        let codes: Vec<&str> = files[0][0].diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["unknown-template-field"]);
+        assert_eq!(files[1][0].diagnostics[0].code, Code::YamlSyntax);
+        assert!(files[2][0].rgd.is_some() && files[2][0].diagnostics.is_empty());
+        assert_eq!((files[0][0].index, files[2][0].index), (0, 0), "indices count within each text");
+        // Alone, the user's file only warns that the kind is unknown.
+        let alone = engine.compile_text(USES_DATABASE);
+        assert_eq!(alone[0].diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(), ["unknown-kind"]);
+    }
+
+    #[test]
+    fn applied_objects_and_watched_kinds_carry_what_a_kube_client_needs() {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let docs = engine.compile_text(include_str!("../../examples/webapp/rgd.yaml"));
+        let rgd = docs[0].rgd.as_ref().unwrap();
+        let instance = engine.instance_from_text(rgd, include_str!("../../examples/webapp/instance.yaml")).unwrap();
+        let plan = engine.plan(rgd, &instance, &[], &PlanOptions::default());
+        let deployment = plan.resources[0].resource_type.clone().unwrap();
+        assert_eq!(deployment.api_version(), "apps/v1");
+        assert_eq!((deployment.plural.as_str(), deployment.namespaced), ("deployments", true));
+        let watched: Vec<String> = engine.watched_types(rgd).iter().map(|t| t.plural.clone()).collect();
+        assert_eq!(watched, ["deployments", "services", "ingresses"]);
+        let crd_type = engine.resource_type("apiextensions.k8s.io/v1", "CustomResourceDefinition").unwrap();
+        assert!(!crd_type.namespaced);
+    }
+
+    #[test]
+    fn crds_added_at_run_time_can_be_replaced_and_removed_without_touching_clones() {
+        let mut engine = Engine::new(EngineOptions::default()).unwrap();
+        let crd = serde_json::json!({
+            "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "spec": {"group": "example.com", "scope": "Cluster", "names": {"kind": "Bucket", "plural": "buckets"},
+                "versions": [{"name": "v1", "schema": {"openAPIV3Schema": {"type": "object"}}}]}});
+        assert!(engine.catalog_mut().add_crd_json(&crd));
+        let before = engine.clone();
+        assert_eq!(engine.resource_type("example.com/v1", "Bucket").map(|t| t.plural), Some("buckets".into()));
+        assert!(engine.catalog_mut().remove_crd("example.com", "Bucket"));
+        assert_eq!(engine.resource_type("example.com/v1", "Bucket"), None);
+        assert!(before.resource_type("example.com/v1", "Bucket").is_some(), "a clone keeps its catalog");
+        // A kind known only from discovery's OpenAPI schema: templates of it are checked against that schema.
+        let widget = ResourceType {
+            group: "metrics.example.com".into(),
+            version: "v1beta1".into(),
+            kind: "Widget".into(),
+            plural: "widgets".into(),
+            namespaced: true,
+        };
+        let schema = serde_json::json!({"type": "object", "properties": {
+            "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+            "metadata": {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
+            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}}});
+        engine.catalog_mut().add_kind_schema(&widget, schema);
+        assert_eq!(engine.resource_type("metrics.example.com/v1beta1", "Widget"), Some(widget));
+        let rgd = r"
+apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata: {name: widgets}
+spec:
+  schema: {apiVersion: v1alpha1, kind: WidgetSet, spec: {size: integer}}
+  resources:
+    - id: widget
+      template:
+        apiVersion: metrics.example.com/v1beta1
+        kind: Widget
+        metadata: {name: w}
+        spec:
+          size: ${schema.spec.size}
+          colour: red
+";
+        let docs = engine.compile_text(rgd);
+        let codes: Vec<&str> = docs[0].diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["unknown-template-field"], "{:?}", docs[0].diagnostics);
+        // A compile layers the RGDs it defines over the shared catalog and leaves it as it was.
+        let _ = engine.compile_text(include_str!("../../examples/webapp/rgd.yaml"));
+        assert!(engine.catalog().lookup("kro.run", "v1alpha1", "Application").is_none());
+    }
 
     #[test]
     fn an_engine_can_be_shared_between_threads() {

@@ -30,12 +30,15 @@
 pub mod catalog;
 pub mod compile;
 pub mod diagnostics;
+pub mod editor;
 mod engine;
 pub mod expr;
 pub mod graph;
 pub mod instance;
+pub mod kube;
 pub mod output;
 pub mod plan;
+pub mod position;
 pub mod rgd;
 pub mod rgd_status;
 pub mod schemas;
@@ -49,5 +52,10 @@ pub use engine::{Engine, EngineError, EngineOptions};
 pub use expr::eval::{EvalError, EvalErrorKind, EvalLimits};
 pub use expr::library::Features;
 pub use graph::CompiledRgd;
-pub use plan::{Apply, InstanceState, ObjectKey, Plan, PlanOptions, Simulation, SimulationError, SimulationStep};
+pub use graph::crd_compat::{self, BreakingChange, ChangeKind, breaking_changes};
+pub use plan::{
+    Apply, DEFAULT_NOW, InstanceState, ObjectKey, Plan, PlanOptions, Simulation, SimulationError, SimulationStep,
+};
+pub use position::{LineIndex, LspPosition, LspRange};
 pub use rgd_status::{HostConditions, RgdState, RgdStatus};
+pub use yaml::{Pos, Span};

@@ -45,7 +45,8 @@ fn quote(s: &str) -> String {
     Value::String(s.to_string()).to_string()
 }
 
-/// Graphviz DOT: an edge from each resource to the resources it reads, drawn left to right in apply order.
+/// Graphviz DOT: an edge from each resource to the resources it reads (dashed: an implicit dependency), drawn
+/// left to right in apply order.
 pub fn graph_dot(rgd: &CompiledRgd) -> String {
     let mut out = format!("digraph {} {{\n  rankdir=LR;\n  node [shape=box, style=rounded];\n", quote(&rgd.name));
     for &i in &rgd.order {
@@ -66,7 +67,9 @@ pub fn graph_dot(rgd: &CompiledRgd) -> String {
     for &i in &rgd.order {
         let r = &rgd.resources[i];
         for dep in &r.depends_on {
-            let _ = writeln!(out, "  {} -> {};", quote(dep), quote(&r.id));
+            // An implicit dependency (no expression reads it) is drawn dashed.
+            let style = if r.implicit_depends_on.contains(dep) { " [style=dashed]" } else { "" };
+            let _ = writeln!(out, "  {} -> {}{style};", quote(dep), quote(&r.id));
         }
     }
     out.push_str("}\n");
@@ -94,7 +97,8 @@ pub fn graph_mermaid(rgd: &CompiledRgd) -> String {
     for &i in &rgd.order {
         let r = &rgd.resources[i];
         for dep in &r.depends_on {
-            let _ = writeln!(out, "  {dep} --> {}", r.id);
+            let arrow = if r.implicit_depends_on.contains(dep) { "-.->" } else { "-->" };
+            let _ = writeln!(out, "  {dep} {arrow} {}", r.id);
         }
     }
     out

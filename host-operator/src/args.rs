@@ -68,7 +68,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         observed: Option<PathBuf>,
         /// The time to plan at (RFC 3339), for condition transition times.
-        #[arg(long, value_name = "RFC3339", default_value = kro_engine::plan::DEFAULT_NOW, value_parser = parse_time)]
+        #[arg(long, value_name = "RFC3339", default_value = kro_engine::DEFAULT_NOW, value_parser = parse_time)]
         now: DateTime<Utc>,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = RenderFormat::Yaml)]

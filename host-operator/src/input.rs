@@ -81,11 +81,9 @@ fn decode(name: String, bytes: Vec<u8>) -> InputFile {
         (problem, _) => InputFile {
             name,
             text: String::new(),
-            not_text: Some(Diagnostic::error(
+            not_text: Some(Diagnostic::about_input(
                 Code::NotText,
                 problem.unwrap_or("the file is not valid UTF-8 text, so it cannot be YAML"),
-                kro_engine::Path::root(),
-                kro_engine::yaml::Span::default(),
             )),
         },
     }

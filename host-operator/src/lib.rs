@@ -9,3 +9,9 @@ pub mod operator;
 mod report;
 
 pub use commands::run;
+
+/// One file's diagnostics as `kro validate` prints them, without colour. Public for the benchmark only.
+#[doc(hidden)]
+pub fn render_diagnostics(file: &str, text: &str, diagnostics: &[kro_engine::Diagnostic]) -> String {
+    report::render_frames(file, text, diagnostics, false)
+}

@@ -464,3 +464,29 @@ fn every_example_simulates_to_active() {
         assert!(stdout(&o).contains("ACTIVE after"), "{}", dir.display());
     }
 }
+
+#[test]
+fn rgds_in_separate_files_of_one_run_see_each_others_kinds_as_in_one_file() {
+    // The user of the Database kind comes first, its definition in the second file.
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/rgd-uses-rgd-kind/rgd.yaml")).unwrap();
+    let docs: Vec<&str> = text.split("\n---\n").collect();
+    assert_eq!(docs.len(), 2, "the fixture holds two RGDs");
+    let (user, definer) = (temp_file(docs[0].as_bytes()), temp_file(docs[1].as_bytes()));
+    let (a, b) = (user.path().to_str().unwrap(), definer.path().to_str().unwrap());
+    let joined = format!("{}\n---\n{}", docs[0], docs[1]);
+
+    let separate = kro(&["crd", a, b]);
+    let together = kro_with_stdin(&["crd", "-"], Some(joined.as_bytes()));
+    assert_eq!(separate.status.code(), Some(0), "{}", stderr(&separate));
+    assert_eq!(stdout(&separate), stdout(&together), "the CRDs (and their status types) agree");
+    assert!(stdout(&separate).contains("dbReplicas:\n                  type: integer"), "{}", stdout(&separate));
+
+    let verdicts = |o: &Output| -> Vec<(String, String)> {
+        let json: Value = serde_json::from_str(&stdout(o)).unwrap();
+        json["diagnostics"].as_array().unwrap().iter().map(|d| (d["code"].to_string(), d["path"].to_string())).collect()
+    };
+    let separate = kro(&["validate", "-o", "json", a, b]);
+    let together = kro_with_stdin(&["validate", "-o", "json", "-"], Some(joined.as_bytes()));
+    assert_eq!(separate.status.code(), together.status.code());
+    assert_eq!(verdicts(&separate), verdicts(&together));
+}

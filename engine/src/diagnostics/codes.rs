@@ -46,7 +46,7 @@ codes! {
     InvalidShortName => "invalid-short-name", "An entry of shortNames or categories is not a lowercase DNS label, or is repeated.";
     InvalidPrinterColumn => "invalid-printer-column", "An additionalPrinterColumns entry lacks name, type or jsonPath, or has an unknown type.";
     // SimpleSchema
-    InvalidFieldName => "invalid-field-name", "A field name of the instance API (spec or status) is empty, longer than 256 characters, or holds control characters.";
+    InvalidFieldName => "invalid-field-name", "A field name of the instance API (spec or status) is longer than 1024 characters (an error), or empty, longer than 256 characters or holding control characters (warnings).";
     SchemaTypeSyntax => "schema-type-syntax", "A SimpleSchema type is malformed (empty `[]`, a non-string map key, nesting over 16 levels, a value that is neither a string nor a map).";
     SchemaUnknownType => "schema-unknown-type", "A SimpleSchema field names a type that is neither built in nor declared under schema.types.";
     SchemaTypeCycle => "schema-type-cycle", "Custom types under schema.types refer to themselves, directly or through each other.";

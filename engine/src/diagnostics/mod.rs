@@ -2,10 +2,10 @@
 //! RGD and the span in the file. Diagnostics are values; the engine collects every independent one in a pass.
 
 mod codes;
-mod path;
 
+/// Where a diagnostic is: a path inside the document (defined with the YAML tree it points into).
+pub use crate::yaml::{Path, Segment};
 pub use codes::Code;
-pub use path::{Path, Segment};
 
 use crate::yaml::Span;
 
@@ -36,6 +36,11 @@ impl Diagnostic {
 
     pub fn warning(code: Code, message: impl Into<String>, path: Path, span: Span) -> Self {
         Self { severity: Severity::Warning, code, message: message.into(), path, span, help: None }
+    }
+
+    /// An error about the input as a whole (not text, too large): no path, the start of the input.
+    pub fn about_input(code: Code, message: impl Into<String>) -> Self {
+        Self::error(code, message, Path::root(), Span::default())
     }
 
     #[must_use]

@@ -8,6 +8,8 @@ use std::collections::BTreeSet;
 use cel::common::ast::{EntryExpr, Expr, IdedExpr};
 use cel::parser::PrattParser;
 
+use super::library::function_namespaces;
+
 /// A parsed CEL expression.
 #[derive(Debug, Clone)]
 pub struct Parsed {
@@ -27,10 +29,6 @@ impl std::fmt::Display for CelSyntaxError {
         write!(f, "{} (at {}:{})", self.message, self.line, self.column + 1)
     }
 }
-
-/// Namespaces of functions in kro's CEL environment (`random.seededString(...)`): a call on one of these names
-/// is a function call, not a read of a variable of that name.
-const FUNCTION_NAMESPACES: &[&str] = &["random", "json", "hash", "lists", "strings", "base64", "optional", "cel", "ip"];
 
 /// Macros whose leading bare-identifier arguments declare iteration variables for the remaining arguments
 /// (`list.map(x, x * 2)`, `map.all(k, v, v > 0)`, `transformMap`, ...).
@@ -183,7 +181,7 @@ fn walk(e: &IdedExpr, locals: &mut Vec<String>, out: &mut BTreeSet<String>) {
             }
             let namespaced = match call.target.as_deref() {
                 Some(IdedExpr { expr: Expr::Ident(ns), .. }) => {
-                    FUNCTION_NAMESPACES.contains(&ns.as_str()) && !locals.contains(ns)
+                    function_namespaces().contains(&ns.as_str()) && !locals.contains(ns)
                 }
                 _ => false,
             };

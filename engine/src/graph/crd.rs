@@ -3,7 +3,18 @@
 use serde_json::{Map, Value, json};
 
 use super::model::InstanceApi;
-use crate::rgd::{SchemaDef, Scope};
+use crate::kube::Scope;
+use crate::rgd::SchemaDef;
+
+/// The versions a CRD document declares, each with its `openAPIV3Schema` when it has one.
+pub fn version_schemas(crd: &Value) -> impl Iterator<Item = (&str, Option<&Value>)> {
+    crd.pointer("/spec/versions")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| Some((v.get("name")?.as_str()?, v.pointer("/schema/openAPIV3Schema"))))
+}
 
 /// The plural resource name: kro pluralises the lowercased kind with flect; `pluralizer` agrees on ordinary
 /// English nouns (tests pin the common cases).
@@ -23,13 +34,14 @@ pub fn instance_api(schema: &SchemaDef<'_>) -> InstanceApi {
 }
 
 /// Printer columns when the RGD declares none: kro's STATE and READY, plus the SYNCED column the seed
-/// walk-through shows (docs/decisions/0004-printer-columns.md); READY only with `-o wide`.
+/// walk-through shows (docs/decisions/0004-printer-columns.md); READY only with `-o wide`. The descriptions
+/// of kro's columns are kro's (`pkg/graph/crd/defaults.go`, `defaultAdditionalPrinterColumns`).
 fn default_columns() -> Value {
     json!([
-        {"name": "State", "type": "string", "jsonPath": ".status.state"},
-        {"name": "Synced", "type": "string", "jsonPath": ".status.conditions[?(@.type==\"InstanceSynced\")].status"},
-        {"name": "Ready", "type": "string", "priority": 1, "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status"},
-        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+        {"name": "State", "type": "string", "description": "The state of a ResourceGraphDefinition instance", "jsonPath": ".status.state"},
+        {"name": "Synced", "type": "string", "description": "Whether the resources of a ResourceGraphDefinition instance are in sync", "jsonPath": ".status.conditions[?(@.type==\"InstanceSynced\")].status"},
+        {"name": "Ready", "type": "string", "description": "Whether a ResourceGraphDefinition instance is ready", "priority": 1, "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status"},
+        {"name": "Age", "type": "date", "description": "Age of the resource", "jsonPath": ".metadata.creationTimestamp"}
     ])
 }
 

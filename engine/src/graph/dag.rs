@@ -98,6 +98,24 @@ impl Dag {
     /// Kahn's algorithm with a min-heap on declaration index: a resource comes as soon as everything it depends
     /// on has come, and among ready ones the earliest declared goes first. `None` if there is a cycle.
     pub fn topological_order(&self) -> Option<Vec<usize>> {
+        let order = self.kahn();
+        (order.len() == self.graph.node_count()).then_some(order)
+    }
+
+    /// The topological order of everything that does not wait on a cycle, then the members of cycles and what
+    /// depends on them, in declaration order: an order for work that can go ahead despite cycles.
+    pub fn order_with_cycles_last(&self) -> Vec<usize> {
+        let mut order = self.kahn();
+        let mut placed = vec![false; self.graph.node_count()];
+        for &v in &order {
+            placed[v] = true;
+        }
+        order.extend((0..placed.len()).filter(|&v| !placed[v]));
+        order
+    }
+
+    /// Kahn's algorithm as far as it gets: it stops short of the vertices on or behind a cycle.
+    fn kahn(&self) -> Vec<usize> {
         let n = self.graph.node_count();
         let mut pending: Vec<usize> = (0..n).map(|v| self.sorted_deps(v).len()).collect();
         let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|v| pending[*v] == 0).map(Reverse).collect();
@@ -112,7 +130,7 @@ impl Dag {
                 }
             }
         }
-        (order.len() == n).then_some(order)
+        order
     }
 
     /// kro's apply-order waves: peel the graph from the side of the resources nothing depends on (layer 0), and
@@ -160,6 +178,15 @@ mod tests {
         let dag = Dag::new(4, [(0, 1), (1, 2), (2, 0), (3, 0)]);
         assert_eq!(dag.topological_order(), None);
         assert_eq!(dag.cycles(), vec![vec![0, 1, 2]]);
+    }
+
+    #[test]
+    fn work_around_a_cycle_goes_first_and_the_cycle_and_what_waits_on_it_last() {
+        // 1 <-> 3 is a cycle, 0 depends on 3; 2 depends on 4; 4 is free.
+        let dag = Dag::new(5, [(1, 3), (3, 1), (0, 3), (2, 4)]);
+        assert_eq!(dag.order_with_cycles_last(), vec![4, 2, 0, 1, 3]);
+        let acyclic = Dag::new(3, [(0, 2)]);
+        assert_eq!(Some(acyclic.order_with_cycles_last()), acyclic.topological_order());
     }
 
     #[test]

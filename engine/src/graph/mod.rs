@@ -1,14 +1,17 @@
-//! From an RGD to a validated graph: expressions and their references ([`expressions`]), the DAG ([`dag`]),
-//! the instance status schema ([`status`]), the generated CRD ([`crd`]), and the pass tying them together
-//! ([`build`]).
+//! From an RGD to a validated graph: expressions and their references ([`expressions`]), kro's rules over
+//! them and the templates ([`checks`], one file per rule), their types ([`typecheck`]), the DAG ([`dag`]), the
+//! instance status schema ([`status`]), the generated CRD ([`crd`]) and whether it may replace an installed one
+//! ([`crd_compat`]), and the pass tying them together ([`build`]).
 
 mod build;
+mod checks;
 pub mod crd;
+pub mod crd_compat;
 pub mod dag;
 mod expressions;
+pub mod installed_crds;
 mod model;
 mod status;
-mod template_check;
 mod typecheck;
 
 pub use build::build;

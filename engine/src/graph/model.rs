@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::diagnostics::Path;
-use crate::rgd::Scope;
+use crate::kube::Scope;
 use crate::yaml::Span;
 
 /// The API an RGD defines.
@@ -40,12 +40,20 @@ pub struct Resource {
     pub id: String,
     pub api_version: String,
     pub kind: String,
-    /// Ids this resource reads, in declaration order.
+    /// Ids this resource reads, in declaration order, and the implicit dependencies.
     pub depends_on: Vec<String>,
+    /// The dependencies no expression reads (kro-rs extension): a resource of the kind a CRD template of the
+    /// same RGD defines waits for that CRD. Also in `depends_on`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub implicit_depends_on: Vec<String>,
     /// kro's apply-order wave (1 = applied first; deletion runs from the highest wave down).
     pub wave: usize,
     pub include_when: Vec<String>,
     pub ready_when: Vec<String>,
+    /// The readiness kro-rs checks when `readyWhen` is empty and existing is not enough: a CRD template is
+    /// ready once `Established` (kro-rs extension).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_ready_when: Option<String>,
     pub for_each: Vec<Dimension>,
     /// Read through an externalRef, never created, updated or deleted.
     pub external: bool,
@@ -119,9 +127,22 @@ pub struct CompiledRgd {
     pub expressions: Vec<ExprSite>,
     /// `spec.schema.status` as written (expressions unevaluated): what the planner projects.
     pub status_template: Value,
+    /// Where the kinds the RGD's own CRD templates define will be served (kro-rs extension), for hosts whose
+    /// catalog does not know them yet.
+    pub installed_types: Vec<crate::catalog::ResourceType>,
     /// The templates compiled for evaluation, once an [`crate::Engine`] compiled the RGD (plans of an RGD
     /// built without one compile them on each use).
     pub(crate) templates: Option<std::sync::Arc<crate::plan::render::CompiledTemplates>>,
+}
+
+impl Resource {
+    /// The conditions that decide readiness: `readyWhen` as written, else the default one, if any.
+    pub fn readiness(&self) -> &[String] {
+        match &self.default_ready_when {
+            Some(default) if self.ready_when.is_empty() => std::slice::from_ref(default),
+            _ => &self.ready_when,
+        }
+    }
 }
 
 impl CompiledRgd {
@@ -133,6 +154,11 @@ impl CompiledRgd {
     /// Compiles every template with `evaluator`, so plans only evaluate.
     pub(crate) fn compile_templates(&mut self, evaluator: &crate::expr::eval::Evaluator) {
         self.templates = Some(std::sync::Arc::new(crate::plan::render::CompiledTemplates::new(self, evaluator)));
+    }
+
+    /// Where a kind one of the RGD's CRD templates defines will be served, at `api_version`.
+    pub fn installed_type(&self, api_version: &str, kind: &str) -> Option<&crate::catalog::ResourceType> {
+        self.installed_types.iter().find(|t| t.kind == kind && t.api_version() == api_version)
     }
 
     pub fn topological_ids(&self) -> Vec<&str> {

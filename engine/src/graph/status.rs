@@ -15,8 +15,7 @@ pub fn user_status_schema(status: &Node, path: &Path, collector: &mut Collector<
     let mut properties = Map::new();
     for (key, value) in status.as_map().unwrap_or_default() {
         let field_path = path.key(&key.name);
-        if let Some(problem) = crate::simpleschema::field_name_problem(&key.name) {
-            collector.diags.error(Code::InvalidFieldName, problem, &field_path, key.span);
+        if !crate::simpleschema::check_field_name(&key.name, &field_path, key.span, collector.diags) {
             continue;
         }
         if key.name == "conditions" {
@@ -54,8 +53,7 @@ fn field(node: &Node, path: &Path, collector: &mut Collector<'_>) -> Option<Valu
         NodeKind::Map(entries) => {
             let mut properties = Map::new();
             for (key, value) in entries {
-                if let Some(problem) = crate::simpleschema::field_name_problem(&key.name) {
-                    collector.diags.error(Code::InvalidFieldName, problem, &path.key(&key.name), key.span);
+                if !crate::simpleschema::check_field_name(&key.name, &path.key(&key.name), key.span, collector.diags) {
                     continue;
                 }
                 if let Some(schema) = field(value, &path.key(&key.name), collector) {

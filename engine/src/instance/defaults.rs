@@ -7,16 +7,21 @@
 
 use serde_json::Value;
 
-use super::FieldPath;
+use super::InstancePath;
 
 /// Applies the schema's defaults to `value` (absent fields only), dropping non-nullable `null`s first.
 /// Unknown fields are kept; [`super::validate_instance`] prunes and reports them.
 pub fn apply_defaults(value: &mut Value, schema: &Value) {
-    walk(value, schema, &FieldPath::default(), None);
+    walk(value, schema, &InstancePath::default(), None);
 }
 
 /// Defaults `value` and prunes its unknown fields, recording the path of each pruned field in `unknown`.
-pub(super) fn default_and_prune(value: &mut Value, schema: &Value, path: &FieldPath, unknown: &mut Vec<FieldPath>) {
+pub(super) fn default_and_prune(
+    value: &mut Value,
+    schema: &Value,
+    path: &InstancePath,
+    unknown: &mut Vec<InstancePath>,
+) {
     walk(value, schema, path, Some(unknown));
 }
 
@@ -28,7 +33,7 @@ fn nullable(schema: Option<&Value>) -> bool {
     schema.and_then(|s| s.get("nullable")) == Some(&Value::Bool(true))
 }
 
-fn walk(value: &mut Value, schema: &Value, path: &FieldPath, mut unknown: Option<&mut Vec<FieldPath>>) {
+fn walk(value: &mut Value, schema: &Value, path: &InstancePath, mut unknown: Option<&mut Vec<InstancePath>>) {
     match value {
         Value::Object(map) => {
             let properties = schema.get("properties").and_then(Value::as_object);

@@ -35,7 +35,7 @@ use crate::yaml::{Node, Span};
 
 pub use defaults::apply_defaults;
 
-/// One step of a field path.
+/// One step of an [`InstancePath`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     Field(String),
@@ -44,11 +44,13 @@ pub enum Step {
     Key(String),
 }
 
-/// A path into the instance, written as the API server writes it: `spec.rules[0].host`, `spec.labels[a.b/c]`.
+/// A path into the instance, written as the API server's `field.Path` writes it in its messages:
+/// `spec.rules[0].host`, map keys bare in brackets (`spec.labels[a.b/c]`), `<root>` for the whole object. A
+/// path inside the RGD document is a [`crate::yaml::Path`] instead, written as kubectl writes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldPath(pub Vec<Step>);
+pub struct InstancePath(pub Vec<Step>);
 
-impl FieldPath {
+impl InstancePath {
     #[must_use]
     pub fn field(&self, name: &str) -> Self {
         let mut next = self.clone();
@@ -71,7 +73,7 @@ impl FieldPath {
     }
 }
 
-impl fmt::Display for FieldPath {
+impl fmt::Display for InstancePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.is_empty() {
             return f.write_str("<root>");
@@ -135,7 +137,7 @@ pub struct Finding {
     pub severity: Severity,
     pub kind: FindingKind,
     /// The path of the field, as the API server writes it.
-    pub path: FieldPath,
+    pub path: InstancePath,
     /// The full message in the API server's wording, path first.
     pub message: String,
     /// Where the field is (or, for an absent field, its parent), when the instance was a YAML node.
@@ -192,7 +194,7 @@ pub fn validate_instance_for_crd(crd: &Value, instance: &Node, old: Option<&Valu
             .map(|v| format!("{group}/{v}"))
             .collect();
         let at = if instance_kind == kind { "apiVersion" } else { "kind" };
-        let path = FieldPath::default().field(at);
+        let path = InstancePath::default().field(at);
         return InstanceCheck {
             defaulted: instance.to_json(),
             findings: vec![Finding {
@@ -223,7 +225,7 @@ pub fn validate_instance_value(crd_schema: &Value, instance: &Value, old: Option
         findings.push(Finding {
             severity: Severity::Warning,
             kind: FindingKind::Ignored,
-            path: FieldPath::default().field("status"),
+            path: InstancePath::default().field("status"),
             message: "status: the CRD has a status subresource, so the API server ignores status written with the \
                       object (only the controller sets it)"
                 .to_string(),
@@ -231,7 +233,7 @@ pub fn validate_instance_value(crd_schema: &Value, instance: &Value, old: Option
         });
     }
     let mut unknown = Vec::new();
-    defaults::default_and_prune(&mut object, &schema, &FieldPath::default(), &mut unknown);
+    defaults::default_and_prune(&mut object, &schema, &InstancePath::default(), &mut unknown);
     for path in unknown {
         findings.push(Finding {
             severity: Severity::Warning,
@@ -243,23 +245,23 @@ pub fn validate_instance_value(crd_schema: &Value, instance: &Value, old: Option
     }
     let old = old.map(|o| {
         let mut o = o.clone();
-        defaults::default_and_prune(&mut o, &schema, &FieldPath::default(), &mut Vec::new());
+        defaults::default_and_prune(&mut o, &schema, &InstancePath::default(), &mut Vec::new());
         o
     });
 
     let mut errors = Vec::new();
-    validate::validate(&object, &schema, &FieldPath::default(), &mut errors);
+    validate::validate(&object, &schema, &InstancePath::default(), &mut errors);
     let blocking = errors.iter().any(|f| f.kind.blocks_rules());
     findings.extend(errors);
     if !blocking {
-        rules::check_rules(&object, old.as_ref(), &schema, &FieldPath::default(), &mut findings);
+        rules::check_rules(&object, old.as_ref(), &schema, &InstancePath::default(), &mut findings);
     } else if has_rules(crd_schema) {
         // The API server does not run CEL rules over an object of the wrong shape (its `hasBlockingErr`), and
         // says so once; a CRD without rules has no CEL validator, so nothing is skipped and nothing is said.
         findings.push(Finding {
             severity: Severity::Error,
             kind: FindingKind::Ignored,
-            path: FieldPath::default(),
+            path: InstancePath::default(),
             message: "some validation rules were not checked because the object was invalid; correct the existing \
                       errors to complete validation"
                 .to_string(),
@@ -291,7 +293,7 @@ fn root_schema(crd_schema: &Value) -> Value {
 
 /// The span of the deepest node of `instance` along `path` (for an absent field, its parent); the key's span
 /// when `key` is set and the last step is a key.
-fn span_of(instance: &Node, path: &FieldPath, key: bool) -> Span {
+fn span_of(instance: &Node, path: &InstancePath, key: bool) -> Span {
     let mut node = instance;
     let last = path.0.len().saturating_sub(1);
     for (i, step) in path.0.iter().enumerate() {

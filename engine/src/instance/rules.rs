@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::{FieldPath, Finding, FindingKind};
+use super::{Finding, FindingKind, InstancePath};
 use crate::diagnostics::Severity;
 use crate::expr::eval::{Bindings, EvalLimits, Evaluator};
 use crate::expr::values::cel_type_name;
@@ -34,7 +34,7 @@ pub(super) fn check_rules(
     value: &Value,
     old: Option<&Value>,
     schema: &Value,
-    path: &FieldPath,
+    path: &InstancePath,
     out: &mut Vec<Finding>,
 ) {
     if let Some(rules) = schema.get("x-kubernetes-validations").and_then(Value::as_array) {
@@ -83,7 +83,7 @@ pub(super) fn check_rules(
     }
 }
 
-fn evaluate(rule: &Value, value: &Value, old: Option<&Value>, path: &FieldPath, out: &mut Vec<Finding>) {
+fn evaluate(rule: &Value, value: &Value, old: Option<&Value>, path: &InstancePath, out: &mut Vec<Finding>) {
     let Some(text) = rule.get("rule").and_then(Value::as_str) else {
         return;
     };

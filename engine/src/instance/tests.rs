@@ -1,5 +1,5 @@
 //! Instances checked against CRDs generated from real RGDs; the expected messages are the API server's (see
-//! host-operator/tests/crd_fidelity.rs, which checks them against a real one).
+//! `tests/e2e/tests/crd_fidelity.rs`, which checks them against a real one).
 
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -523,9 +523,9 @@ fn apply_defaults_alone_keeps_unknown_fields() {
 
 #[test]
 fn paths_print_as_the_api_server_prints_them() {
-    let p = FieldPath::default().field("spec").field("labels").key("app.kubernetes.io/name");
+    let p = InstancePath::default().field("spec").field("labels").key("app.kubernetes.io/name");
     assert_eq!(p.to_string(), "spec.labels[app.kubernetes.io/name]");
-    assert_eq!(FieldPath::default().field("spec").field("hosts").index(2).to_string(), "spec.hosts[2]");
+    assert_eq!(InstancePath::default().field("spec").field("hosts").index(2).to_string(), "spec.hosts[2]");
 }
 
 #[test]

@@ -5,14 +5,14 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::{FieldPath, Finding, FindingKind, json_type, shown};
+use super::{Finding, FindingKind, InstancePath, json_type, shown};
 use crate::diagnostics::Severity;
 
-fn error(kind: FindingKind, path: &FieldPath, body: &str) -> Finding {
+fn error(kind: FindingKind, path: &InstancePath, body: &str) -> Finding {
     Finding { severity: Severity::Error, kind, path: path.clone(), message: format!("{path}: {body}"), span: None }
 }
 
-fn invalid(path: &FieldPath, value: &str, detail: &str) -> Finding {
+fn invalid(path: &InstancePath, value: &str, detail: &str) -> Finding {
     error(FindingKind::Invalid, path, &format!("Invalid value: {value}: {path} in body {detail}"))
 }
 
@@ -45,7 +45,7 @@ fn type_fits(value: &Value, schema: &Value) -> Result<(), String> {
 }
 
 /// Validates `value` against `schema`, appending findings.
-pub(super) fn validate(value: &Value, schema: &Value, path: &FieldPath, out: &mut Vec<Finding>) {
+pub(super) fn validate(value: &Value, schema: &Value, path: &InstancePath, out: &mut Vec<Finding>) {
     if let Err(expected) = type_fits(value, schema) {
         let actual = json_type(value);
         out.push(error(
@@ -89,7 +89,7 @@ fn show_bound(b: f64) -> String {
     if b.fract() == 0.0 && b.abs() < 1e15 { format!("{}", b as i64) } else { format!("{b}") }
 }
 
-fn numeric(n: f64, value: &Value, schema: &Value, path: &FieldPath, out: &mut Vec<Finding>) {
+fn numeric(n: f64, value: &Value, schema: &Value, path: &InstancePath, out: &mut Vec<Finding>) {
     let exclusive = |k: &str| schema.get(k) == Some(&Value::Bool(true));
     if let Some(min) = bound(schema, "minimum") {
         if exclusive("exclusiveMinimum") && n <= min {
@@ -113,7 +113,7 @@ fn numeric(n: f64, value: &Value, schema: &Value, path: &FieldPath, out: &mut Ve
     }
 }
 
-fn string(s: &str, value: &Value, schema: &Value, path: &FieldPath, out: &mut Vec<Finding>) {
+fn string(s: &str, value: &Value, schema: &Value, path: &InstancePath, out: &mut Vec<Finding>) {
     // Lengths count characters (Go's utf8.RuneCountInString), not bytes.
     let len = s.chars().count() as f64;
     if let Some(min) = bound(schema, "minLength")
@@ -150,7 +150,7 @@ fn string(s: &str, value: &Value, schema: &Value, path: &FieldPath, out: &mut Ve
     }
 }
 
-fn array(items: &[Value], schema: &Value, path: &FieldPath, out: &mut Vec<Finding>) {
+fn array(items: &[Value], schema: &Value, path: &InstancePath, out: &mut Vec<Finding>) {
     let count = items.len() as f64;
     if let Some(min) = bound(schema, "minItems")
         && count < min
@@ -208,7 +208,7 @@ fn array(items: &[Value], schema: &Value, path: &FieldPath, out: &mut Vec<Findin
     }
 }
 
-fn object(map: &serde_json::Map<String, Value>, schema: &Value, path: &FieldPath, out: &mut Vec<Finding>) {
+fn object(map: &serde_json::Map<String, Value>, schema: &Value, path: &InstancePath, out: &mut Vec<Finding>) {
     if let Some(required) = schema.get("required").and_then(Value::as_array) {
         for name in required.iter().filter_map(Value::as_str) {
             if !map.contains_key(name) {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::graph::CompiledRgd;
 use crate::instance::{Finding, validate_instance_for_crd};
-use crate::rgd::Scope;
+use crate::kube::Scope;
 use crate::yaml::Node;
 
 /// The stored form of `instance`, or the errors the API server would reject it with.

@@ -226,7 +226,7 @@ impl CompiledTemplates {
             strings.entry(s.to_string()).or_insert_with(|| Template::compile_str(s, evaluator));
         };
         for r in &rgd.resources {
-            r.include_when.iter().chain(&r.ready_when).for_each(|s| add(s));
+            r.include_when.iter().chain(r.readiness()).for_each(|s| add(s));
             r.for_each.iter().for_each(|d| add(&d.expression));
         }
         collect_strings(&rgd.status_template, &mut add);

@@ -1,7 +1,13 @@
 use serde_json::{Value, json};
 
+use std::time::Duration;
+
+use super::identity::Owner;
 use super::*;
+use crate::catalog::Catalog;
 use crate::compile::{InputLimits, compile};
+use crate::expr::eval::Evaluator;
+use crate::graph::CompiledRgd;
 
 fn rgd(yaml: &str) -> CompiledRgd {
     let docs = compile(yaml, &std::sync::Arc::new(Catalog::builtin()), &InputLimits::default());
@@ -198,12 +204,30 @@ fn include_when_false_excludes_the_resource_and_prunes_it() {
     let (deployment, service) = deployment_and_service(&rgd);
     let third = run(&rgd, &instance(true), &[deployment.clone(), service.clone()]);
     let ingress = observed(&third, "ingress", json!({}));
-    // Turned off: excluded, and the existing Ingress is pruned once nothing waits.
+    // Turned off: excluded, and the existing Ingress is pruned.
     let plan = run(&rgd, &instance(false), &[deployment, service, ingress]);
     assert_eq!(plan.excluded, ["ingress"]);
     assert_eq!(plan.state, InstanceState::Active);
     assert_eq!(plan.prune.len(), 1);
     assert_eq!(plan.prune[0].kind, "Ingress");
+}
+
+#[test]
+fn a_schema_only_include_when_excludes_at_once_and_prunes_once_every_object_renders() {
+    let rgd = rgd(WEBAPP);
+    let (deployment, service) = deployment_and_service(&rgd);
+    let third = run(&rgd, &instance(true), &[deployment.clone(), service]);
+    let ingress = observed(&third, "ingress", json!({}));
+    // Turned off while nothing else is observed: excluded on the first pass, not waiting for the service...
+    let first = run(&rgd, &instance(false), std::slice::from_ref(&ingress));
+    assert_eq!(first.excluded, ["ingress"]);
+    assert_eq!(pending(&first, "service").code, ReasonCode::DependencyNotReady);
+    // ...but not pruned while the service cannot be rendered yet (kro: no prune with ErrDataPending).
+    assert!(first.prune.is_empty());
+    // Once the deployment is ready the service renders (and waits to be observed): the Ingress is pruned.
+    let second = run(&rgd, &instance(false), &[deployment, ingress]);
+    assert_eq!(pending(&second, "service").code, ReasonCode::AwaitingObservation);
+    assert_eq!(second.prune.iter().map(|k| k.kind.as_str()).collect::<Vec<_>>(), ["Ingress"]);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::gzip::{GzipError, gunzip};
 use super::path::FieldPathError;
 use super::view::Schema;
-use crate::rgd::Scope;
+use crate::kube::Scope;
 
 /// The bundle is under 1 MiB of JSON; refuse to inflate anything far larger.
 const MAX_JSON_BYTES: usize = 64 << 20;

@@ -1,65 +1,29 @@
-//! Just enough of gzip (RFC 1952) to read the embedded bundle: the header, the deflate body (`miniz_oxide`, pure
-//! Rust, fine on wasm32) and the length in the trailer.
+//! Reading the gzipped bundle with flate2 on its pure-Rust backend (`miniz_oxide`, fine on wasm32). flate2 checks
+//! the header, the CRC-32 and the length in the trailer, so a damaged bundle is an error instead of schemas that
+//! are silently wrong.
+
+use std::io::Read;
 
 /// Why a gzip member could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GzipError {
-    #[error("not gzip data")]
-    NotGzip,
-    #[error("truncated gzip header")]
-    Truncated,
-    #[error("corrupt deflate data: {0}")]
-    Deflate(String),
-    #[error("decompressed length {actual} does not match the {expected} recorded in the gzip trailer")]
-    Length { actual: usize, expected: u32 },
+    /// Not gzip, truncated, corrupt deflate data, or a CRC or length that does not match the trailer.
+    #[error("corrupt gzip data: {0}")]
+    Corrupt(String),
+    #[error("decompresses to more than {limit} bytes")]
+    TooLarge { limit: usize },
 }
-
-const FHCRC: u8 = 0x02;
-const FEXTRA: u8 = 0x04;
-const FNAME: u8 = 0x08;
-const FCOMMENT: u8 = 0x10;
 
 /// Decompresses one gzip member, refusing output longer than `limit` bytes.
 pub fn gunzip(data: &[u8], limit: usize) -> Result<Vec<u8>, GzipError> {
-    if data.len() < 18 || data[0] != 0x1f || data[1] != 0x8b || data[2] != 8 {
-        return Err(GzipError::NotGzip);
-    }
-    let flags = data[3];
-    let mut at = 10;
-    if flags & FEXTRA != 0 {
-        let len = data.get(at..at + 2).ok_or(GzipError::Truncated)?;
-        at += 2 + usize::from(u16::from_le_bytes([len[0], len[1]]));
-    }
-    for flag in [FNAME, FCOMMENT] {
-        if flags & flag != 0 {
-            let end = data.get(at..).and_then(|rest| rest.iter().position(|&b| b == 0)).ok_or(GzipError::Truncated)?;
-            at += end + 1;
-        }
-    }
-    if flags & FHCRC != 0 {
-        at += 2;
-    }
-    let body_end = data.len() - 8;
-    let body = data.get(at..body_end).ok_or(GzipError::Truncated)?;
-    let out = miniz_oxide::inflate::decompress_to_vec_with_limit(body, limit)
-        .map_err(|e| GzipError::Deflate(e.status_string_lossy()))?;
-    let trailer = &data[body_end..];
-    let expected = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
-    // ISIZE is the length modulo 2^32.
-    if out.len() as u32 != expected {
-        return Err(GzipError::Length { actual: out.len(), expected });
+    let mut out = Vec::new();
+    // One byte past the limit tells "exactly the limit" from "too large" without inflating the rest.
+    let mut reader = flate2::read::GzDecoder::new(data).take(limit as u64 + 1);
+    reader.read_to_end(&mut out).map_err(|e| GzipError::Corrupt(e.to_string()))?;
+    if out.len() > limit {
+        return Err(GzipError::TooLarge { limit });
     }
     Ok(out)
-}
-
-trait StatusString {
-    fn status_string_lossy(&self) -> String;
-}
-
-impl StatusString for miniz_oxide::inflate::DecompressError {
-    fn status_string_lossy(&self) -> String {
-        format!("{:?}", self.status)
-    }
 }
 
 #[cfg(test)]
@@ -75,24 +39,52 @@ mod tests {
         0x1f, 0x8b, 0x08, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, b'h', b'.', b't', b'x', b't', 0x00, 0xcb, 0x48,
         0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x86, 0xa6, 0x10, 0x36, 0x05, 0x00, 0x00, 0x00,
     ];
+    /// Where HELLO's trailer starts: CRC-32 (4 bytes), then the length (4 bytes).
+    const TRAILER: usize = 17;
 
-    #[test]
-    fn reads_plain_and_named_members() {
-        assert_eq!(gunzip(HELLO, 100).unwrap(), b"hello");
-        assert_eq!(gunzip(HELLO_NAMED, 100).unwrap(), b"hello");
+    fn corrupt(at: usize, value: u8) -> Vec<u8> {
+        let mut data = HELLO.to_vec();
+        data[at] = value;
+        data
     }
 
     #[test]
-    fn rejects_what_is_not_gzip_or_is_damaged() {
-        assert_eq!(gunzip(b"{\"kinds\": []}       ", 100), Err(GzipError::NotGzip));
-        assert_eq!(gunzip(&HELLO[..12], 100), Err(GzipError::NotGzip));
-        let mut wrong_length = HELLO.to_vec();
-        wrong_length[21] = 6;
-        assert_eq!(gunzip(&wrong_length, 100), Err(GzipError::Length { actual: 5, expected: 6 }));
-        assert!(matches!(gunzip(HELLO, 3), Err(GzipError::Deflate(_))));
+    fn plain_and_named_members_are_read() {
+        assert_eq!(gunzip(HELLO, 100).unwrap(), b"hello");
+        assert_eq!(gunzip(HELLO_NAMED, 100).unwrap(), b"hello");
+        assert_eq!(gunzip(HELLO, 5).unwrap(), b"hello", "output of exactly the limit is accepted");
+    }
+
+    #[test]
+    fn data_that_is_not_gzip_is_an_error() {
+        assert!(matches!(gunzip(b"{\"kinds\": []}       ", 100), Err(GzipError::Corrupt(_))));
+        assert!(matches!(gunzip(b"", 100), Err(GzipError::Corrupt(_))));
+    }
+
+    #[test]
+    fn a_checksum_that_does_not_match_the_content_is_an_error() {
+        assert!(matches!(gunzip(&corrupt(TRAILER, 0x87), 100), Err(GzipError::Corrupt(_))));
+    }
+
+    #[test]
+    fn a_length_that_does_not_match_the_content_is_an_error() {
+        assert!(matches!(gunzip(&corrupt(TRAILER + 4, 6), 100), Err(GzipError::Corrupt(_))));
+    }
+
+    #[test]
+    fn damaged_or_truncated_members_are_errors() {
+        // A changed byte of the deflate body: whether it breaks the stream or only the content, it is caught.
+        assert!(matches!(gunzip(&corrupt(11, 0x49), 100), Err(GzipError::Corrupt(_))));
+        for len in [3, 12, TRAILER, HELLO.len() - 1] {
+            assert!(matches!(gunzip(&HELLO[..len], 100), Err(GzipError::Corrupt(_))), "cut at {len}");
+        }
         let mut name_unterminated = HELLO_NAMED[..16].to_vec();
         name_unterminated[15] = b'x';
-        name_unterminated.extend_from_slice(&[1, 2]);
-        assert_eq!(gunzip(&name_unterminated, 100), Err(GzipError::Truncated));
+        assert!(matches!(gunzip(&name_unterminated, 100), Err(GzipError::Corrupt(_))));
+    }
+
+    #[test]
+    fn output_over_the_limit_is_refused() {
+        assert_eq!(gunzip(HELLO, 3), Err(GzipError::TooLarge { limit: 3 }));
     }
 }

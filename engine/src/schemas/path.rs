@@ -1,7 +1,11 @@
 //! Field paths into a schema, written as kro and kubectl write them: `spec.template.spec.containers[0].image`,
 //! `metadata.labels["app.kubernetes.io/name"]`, and `[]` or `[*]` for "any element" (`spec.ports[].targetPort`).
+//! Unlike a [`Path`](crate::yaml::Path) inside a document, such a path may say "any element": it addresses a
+//! schema, not a value, so it has types of its own.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
+
+use crate::yaml::write_key;
 
 /// One step of a field path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,30 +139,19 @@ fn quoted(path: &str, at: usize, quote: char) -> Result<(PathSegment<'_>, usize)
     Err(format!("unterminated quoted key at offset {at}"))
 }
 
-/// Writes segments back as a path (for error messages).
+/// Writes segments back as a path (for error messages), keys as a document [`Path`](crate::yaml::Path) writes
+/// them.
 pub(super) fn display(segments: &[PathSegment<'_>]) -> String {
     let mut out = String::new();
     for segment in segments {
-        match segment {
-            PathSegment::Field(name) if is_plain(name) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(name);
-            }
-            PathSegment::Field(name) => {
-                out.push('[');
-                out.push_str(&serde_json::Value::String(name.to_string()).to_string());
-                out.push(']');
-            }
-            PathSegment::Index(_) => out.push_str(&segment.to_string()),
-        }
+        let first = out.is_empty();
+        // Writing to a `String` cannot fail.
+        let _ = match segment {
+            PathSegment::Field(name) => write_key(&mut out, name, first),
+            PathSegment::Index(_) => write!(out, "{segment}"),
+        };
     }
     out
-}
-
-fn is_plain(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$')
 }
 
 #[cfg(test)]

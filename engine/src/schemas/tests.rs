@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::rgd::Scope;
+use crate::kube::Scope;
 
 fn kind(group: &str, version: &str, name: &str) -> KindSchema<'static> {
     builtin().kind(group, version, name).unwrap_or_else(|| panic!("{group}/{version} {name} is not in the bundle"))
@@ -257,6 +257,19 @@ fn standalone_schemas_such_as_a_crd_version() {
     let broken = root.at("broken").unwrap();
     assert_eq!((broken.kind(), broken.description()), (SchemaKind::Any, Some("dangling")));
     assert_eq!(root.at("spec.nope").unwrap_err().kind, FieldPathErrorKind::UnknownField);
+}
+
+#[test]
+fn a_corrupted_copy_of_the_embedded_bundle_is_an_error_not_a_panic() {
+    // The last eight bytes are the CRC-32 and the length of the JSON.
+    let crc = BUILTIN_GZ.len() - 8;
+    let mut bad_checksum = BUILTIN_GZ.to_vec();
+    bad_checksum[crc] ^= 0xff;
+    assert!(matches!(Bundle::from_gzip(&bad_checksum), Err(BundleError::Gzip(_))));
+    let mut bad_body = BUILTIN_GZ.to_vec();
+    bad_body[BUILTIN_GZ.len() / 2] ^= 0x55;
+    assert!(matches!(Bundle::from_gzip(&bad_body), Err(BundleError::Gzip(_))));
+    assert!(matches!(Bundle::from_gzip(&BUILTIN_GZ[..crc]), Err(BundleError::Gzip(_))));
 }
 
 #[test]

@@ -290,7 +290,11 @@ impl<'a> Schema<'a> {
     pub fn items(self) -> Option<Schema<'a>> {
         match self.target {
             Target::Any => Some(self.any()),
-            Target::Json(_) => self.keyword("items").map(|s| self.child(s)),
+            Target::Json(_) => match self.keyword("items") {
+                Some(items) => Some(self.child(items)),
+                None if matches!(self.kind(), SchemaKind::Union(_)) => self.alternative(JsonType::Array)?.items(),
+                None => None,
+            },
         }
     }
 
@@ -315,8 +319,17 @@ impl<'a> Schema<'a> {
         match self.kind() {
             SchemaKind::Any => Some(self.any()),
             _ if self.preserves_unknown_fields() => Some(self.any()),
+            SchemaKind::Union(_) => self.alternative(JsonType::Object)?.field(name),
             _ => None,
         }
+    }
+
+    /// For a schema of `oneOf`/`anyOf` alternatives, the first alternative a value of type `t` fits. This is
+    /// how a CRD's `items` (`JSONSchemaPropsOrArray`: a schema or a list of schemas) and `additionalProperties`
+    /// (`JSONSchemaPropsOrBool`) are walked: a map there is a `JSONSchemaProps`, a list holds them.
+    pub fn alternative(self, t: JsonType) -> Option<Schema<'a>> {
+        let alternatives = self.keyword("oneOf").or_else(|| self.keyword("anyOf"))?.as_array()?;
+        alternatives.iter().map(|alt| self.child(alt)).find(|alt| alt.accepts(t))
     }
 
     /// Follows a field path (`spec.template.spec.containers[0].image`, `data["tls.crt"]`, `spec.ports[].port`).

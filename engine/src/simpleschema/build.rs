@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use super::markers::{Marker, MarkerKey, parse_go_bool, parse_markers};
 use super::types::{TypeExpr, parse_type};
 use crate::diagnostics::{Code, Diagnostics, Path};
+use crate::graph::dag::Dag;
 use crate::yaml::{Node, NodeKind};
 
 /// A custom type, once built: its schema, and whether it carries `required=true` (which makes every field
@@ -18,10 +19,16 @@ struct CustomType {
     required: bool,
 }
 
+/// Checks that a `validation=` marker's rule is CEL, saying why when it is not. SimpleSchema comes before
+/// expressions in the pipeline, so the builder is handed the CEL parser (the graph build passes the one of
+/// `expr`) rather than reaching forward for it.
+pub type RuleSyntaxCheck = fn(&str) -> Result<(), String>;
+
 /// Builds OpenAPI schemas from SimpleSchema, collecting every error it finds into `diags`.
 #[derive(Debug)]
 pub struct SchemaBuilder<'d> {
     diags: &'d mut Diagnostics,
+    rule_syntax: RuleSyntaxCheck,
     /// Built custom types; a name that failed to build is absent from `custom` but present in `declared`, so
     /// its uses are not reported a second time as unknown.
     custom: HashMap<String, CustomType>,
@@ -29,8 +36,8 @@ pub struct SchemaBuilder<'d> {
 }
 
 impl<'d> SchemaBuilder<'d> {
-    pub fn new(diags: &'d mut Diagnostics) -> Self {
-        Self { diags, custom: HashMap::new(), declared: HashSet::new() }
+    pub fn new(diags: &'d mut Diagnostics, rule_syntax: RuleSyntaxCheck) -> Self {
+        Self { diags, rule_syntax, custom: HashMap::new(), declared: HashSet::new() }
     }
 
     /// Loads `schema.types`, in dependency order, reporting unknown names and cycles.
@@ -104,8 +111,7 @@ impl<'d> SchemaBuilder<'d> {
         let mut child_has_default = false;
         let mut ok = true;
         for (key, child) in entries {
-            if let Some(problem) = super::field_name_problem(&key.name) {
-                self.diags.error(Code::InvalidFieldName, problem, &path.key(&key.name), key.span);
+            if !super::check_field_name(&key.name, &path.key(&key.name), key.span, self.diags) {
                 ok = false;
                 continue;
             }
@@ -181,7 +187,7 @@ impl<'d> SchemaBuilder<'d> {
         };
         let mut ok = true;
         for marker in &markers {
-            if let Err((code, message)) = apply_marker(&mut built, marker) {
+            if let Err((code, message)) = apply_marker(&mut built, marker, self.rule_syntax) {
                 let span = node.span_within(marker_offset + marker.at.0, marker.at.1 - marker.at.0);
                 self.diags.error(code, message, path, span);
                 ok = false;
@@ -254,60 +260,48 @@ fn collect_custom_refs(node: &Node, out: &mut Vec<String>) {
     }
 }
 
-/// Orders custom types so each comes after the types it uses. On cycles, returns for each type in a cycle the
-/// message naming the cycle (`A -> B -> A`), or kro's self-reference message.
+/// Orders custom types so each comes after the types it uses (the resource DAG's sort, over the types in name
+/// order). On cycles, returns for each cycle the message naming it (`A -> B -> A`, from its first type by name),
+/// and for each type that uses itself kro's self-reference message.
 fn custom_type_order(deps: &BTreeMap<&str, Vec<String>>) -> Result<Vec<String>, Vec<(String, String)>> {
-    fn visit<'a>(
-        name: &'a str,
-        deps: &'a BTreeMap<&str, Vec<String>>,
-        state: &mut HashMap<&'a str, u8>,
-        stack: &mut Vec<&'a str>,
-        order: &mut Vec<String>,
-        cycles: &mut Vec<(String, String)>,
-    ) {
-        match state.get(name) {
-            Some(2) => return,
-            Some(1) => {
-                let from = stack.iter().position(|n| *n == name).unwrap_or(0);
-                let mut members: Vec<&str> = stack[from..].to_vec();
-                members.push(name);
-                let message = if members.len() == 2 {
-                    format!("custom type {name:?} refers to itself: self references are not allowed")
-                } else {
-                    format!("cyclic dependency in type {name}: graph contains a cycle: {}", members.join(" -> "))
-                };
-                cycles.push((name.to_string(), message));
-                return;
-            }
-            _ => {}
-        }
-        state.insert(name, 1);
-        stack.push(name);
-        if let Some(children) = deps.get(name) {
-            for child in children {
-                if let Some((key, _)) = deps.get_key_value(child.as_str()) {
-                    visit(key, deps, state, stack, order, cycles);
-                }
+    let names: Vec<&str> = deps.keys().copied().collect();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut edges = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        for used in &deps[name] {
+            match index.get(used.as_str()) {
+                // The DAG has no self-loops, and kro words this case differently anyway. A type that uses
+                // itself twice gets the message twice; the diagnostics drop the duplicate.
+                Some(&j) if j == i => problems.push((
+                    (*name).to_string(),
+                    format!("custom type {name:?} refers to itself: self references are not allowed"),
+                )),
+                Some(&j) => edges.push((i, j)),
+                // Undeclared: reported by the caller.
+                None => {}
             }
         }
-        stack.pop();
-        state.insert(name, 2);
-        order.push(name.to_string());
     }
-    let mut order = Vec::new();
-    let mut state: HashMap<&str, u8> = HashMap::new(); // 1 = on the stack, 2 = done
-    let mut cycles = Vec::new();
-    for name in deps.keys() {
-        visit(name, deps, &mut state, &mut Vec::new(), &mut order, &mut cycles);
+    let dag = Dag::new(names.len(), edges);
+    for cycle in dag.cycles() {
+        let Some(&first) = cycle.first() else { continue };
+        let members: Vec<&str> = cycle.iter().chain([&first]).map(|&i| names[i]).collect();
+        let message =
+            format!("cyclic dependency in type {}: graph contains a cycle: {}", names[first], members.join(" -> "));
+        problems.push((names[first].to_string(), message));
     }
-    if cycles.is_empty() { Ok(order) } else { Err(cycles) }
+    match dag.topological_order() {
+        Some(order) if problems.is_empty() => Ok(order.into_iter().map(|i| names[i].to_string()).collect()),
+        _ => Err(problems),
+    }
 }
 
 fn schema_type(schema: &Value) -> &str {
     schema.get("type").and_then(Value::as_str).unwrap_or("object")
 }
 
-fn apply_marker(built: &mut Built, marker: &Marker) -> Result<(), (Code, String)> {
+fn apply_marker(built: &mut Built, marker: &Marker, rule_syntax: RuleSyntaxCheck) -> Result<(), (Code, String)> {
     let invalid = |m: String| (Code::MarkerInvalidValue, m);
     let ty = schema_type(&built.schema).to_string();
     let Some(schema) = built.schema.as_object_mut() else {
@@ -405,7 +399,7 @@ fn apply_marker(built: &mut Built, marker: &Marker) -> Result<(), (Code, String)
                     "validation failed: the validation marker needs a CEL rule, e.g. validation=\"self > 0\"".into(),
                 ));
             }
-            if let Err(e) = crate::expr::parse_cel(value) {
+            if let Err(e) = rule_syntax(value) {
                 return Err(invalid(format!("validation rule {value:?} is not valid CEL: {e}")));
             }
             push_validation(schema, value, "validation failed");
@@ -609,4 +603,40 @@ fn default_violation(schema: &Value) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deps<'a>(pairs: &[(&'a str, &[&str])]) -> BTreeMap<&'a str, Vec<String>> {
+        pairs.iter().map(|(name, uses)| (*name, uses.iter().map(|u| (*u).to_string()).collect())).collect()
+    }
+
+    #[test]
+    fn custom_types_come_after_the_types_they_use() {
+        let order = custom_type_order(&deps(&[("A", &["C"]), ("B", &[]), ("C", &["B", "Undeclared"])]));
+        assert_eq!(order, Ok(vec!["B".to_string(), "C".to_string(), "A".to_string()]));
+    }
+
+    #[test]
+    fn each_cycle_is_named_once_from_its_first_type_and_self_references_apart() {
+        let problems = custom_type_order(&deps(&[
+            ("A", &["B"]),
+            ("B", &["C", "A"]),
+            ("C", &["A"]),
+            ("Tree", &["Tree", "Leaf"]),
+            ("Leaf", &[]),
+        ]));
+        assert_eq!(
+            problems,
+            Err(vec![
+                (
+                    "Tree".to_string(),
+                    "custom type \"Tree\" refers to itself: self references are not allowed".to_string()
+                ),
+                ("A".to_string(), "cyclic dependency in type A: graph contains a cycle: A -> B -> A".to_string()),
+            ])
+        );
+    }
 }

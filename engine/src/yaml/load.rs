@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle as Style, Span as PSpan};
 
 use super::node::{Key, Node, NodeKind, Pos, ScalarStyle, Span};
+use super::path::{Path, Segment};
 use super::scalar::resolve_plain;
 
 /// Bounds applied while loading. The defaults are far above any real Kubernetes manifest.
@@ -30,14 +31,7 @@ pub struct LoadError {
     pub span: Span,
     pub kind: LoadErrorKind,
     /// Where in the document, when known (for a duplicate key: the path of the key).
-    pub path: Vec<PathPart>,
-}
-
-/// One step of a path into a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathPart {
-    Key(String),
-    Index(usize),
+    pub path: Path,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +49,10 @@ pub struct Document {
     pub root: Option<Node>,
     /// Where the document starts (for pointing at an empty one).
     pub span: Span,
+    /// Keys defined twice in one mapping (kind [`LoadErrorKind::DuplicateKey`]), in file order. They do not
+    /// stop loading: kubectl and the API server read YAML as JSON, where the later value wins, so the
+    /// document holds the later value; the host reports each as a warning, since the earlier value is lost.
+    pub duplicates: Vec<LoadError>,
 }
 
 fn pos(m: Marker) -> Pos {
@@ -101,14 +99,14 @@ impl Loader {
                         message: format!("nesting is deeper than {} levels", self.limits.max_depth),
                         span: Span::new(p, p),
                         kind: LoadErrorKind::TooDeep,
-                        path: Vec::new(),
+                        path: Path::root(),
                     };
                 }
                 LoadError {
                     message: e.info().to_string(),
                     span: Span::new(p, p),
                     kind: LoadErrorKind::Syntax,
-                    path: Vec::new(),
+                    path: Path::root(),
                 }
             })?;
             let mut at = span(at);
@@ -117,7 +115,7 @@ impl Loader {
             match event {
                 Event::DocumentStart(_) => {
                     self.anchors.clear();
-                    current = Some(Document { root: None, span: at });
+                    current = Some(Document { root: None, span: at, duplicates: Vec::new() });
                 }
                 Event::DocumentEnd => docs.extend(current.take()),
                 Event::Scalar(value, style, anchor, tag) => {
@@ -192,19 +190,19 @@ impl Loader {
                 span: at,
                 kind: LoadErrorKind::TooDeep,
                 // The path of something nested this deep is itself unreadable.
-                path: Vec::new(),
+                path: Path::root(),
             });
         }
         Ok(())
     }
 
     /// The path to the value being read, from the open collections.
-    fn path(&self) -> Vec<PathPart> {
+    fn path(&self) -> Path {
         self.stack
             .iter()
             .filter_map(|frame| match frame {
-                Frame::Seq { items, .. } => Some(PathPart::Index(items.len())),
-                Frame::Map { pending_key: Some(key), .. } => Some(PathPart::Key(key.name.clone())),
+                Frame::Seq { items, .. } => Some(Segment::Index(items.len())),
+                Frame::Map { pending_key: Some(key), .. } => Some(Segment::Key(key.name.clone())),
                 Frame::Map { .. } => None,
             })
             .collect()
@@ -234,21 +232,29 @@ impl Loader {
                         path: path.clone(),
                     })?;
                     if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
-                        let mut path = path;
-                        path.push(PathPart::Key(name.clone()));
-                        return Err(LoadError {
+                        let duplicate = LoadError {
                             message: format!(
-                                "key {name:?} is already defined in this mapping (first on line {}); Kubernetes refuses duplicate keys",
+                                "key {name:?} is defined twice in this mapping, on lines {} and {}; the value on line {} is used (as kubectl and the API server read it) and the one on line {} is lost",
+                                first.span.start.line,
+                                node.span.start.line,
+                                node.span.start.line,
                                 first.span.start.line
                             ),
                             span: node.span,
                             kind: LoadErrorKind::DuplicateKey,
-                            path,
-                        });
+                            path: path.key(&name),
+                        };
+                        if let Some(doc) = current.as_mut() {
+                            doc.duplicates.push(duplicate);
+                        }
                     }
                     *pending_key = Some(Key { name, span: node.span });
                 }
-                Some(key) => entries.push((key, node)),
+                // The later value of a duplicate key replaces the earlier one where it stood.
+                Some(key) => match entries.iter_mut().find(|(k, _)| k.name == key.name) {
+                    Some(slot) => *slot = (key, node),
+                    None => entries.push((key, node)),
+                },
             },
         }
         Ok(())
@@ -351,19 +357,15 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_are_errors_with_the_key_path() {
-        let err = load("spec:\n  items:\n    - a: 1\n      a: 2\n").unwrap_err();
-        assert_eq!(err.kind, LoadErrorKind::DuplicateKey);
-        assert_eq!(
-            err.path,
-            vec![
-                PathPart::Key("spec".into()),
-                PathPart::Key("items".into()),
-                PathPart::Index(0),
-                PathPart::Key("a".into())
-            ]
-        );
-        assert_eq!(err.span.start.line, 4);
+    fn a_duplicate_key_keeps_the_later_value_and_is_recorded_with_its_path() {
+        let docs = load("spec:\n  items:\n    - a: 1\n      a: 2\n      b: 3\n").unwrap();
+        let item = &docs[0].root.as_ref().unwrap().to_json()["spec"]["items"][0];
+        assert_eq!(item, &serde_json::json!({"a": 2, "b": 3}));
+        let [duplicate] = docs[0].duplicates.as_slice() else { panic!("{:?}", docs[0].duplicates) };
+        assert_eq!(duplicate.kind, LoadErrorKind::DuplicateKey);
+        assert_eq!(duplicate.path, Path::parse("spec.items").index(0).key("a"));
+        assert_eq!(duplicate.span.start.line, 4);
+        assert!(duplicate.message.contains("on lines 3 and 4; the value on line 4 is used"), "{}", duplicate.message);
     }
 
     #[test]

@@ -8,9 +8,12 @@
 mod emit;
 mod load;
 mod node;
+mod path;
 mod scalar;
 
 pub use emit::to_yaml;
-pub use load::{Document, Limits, LoadError, LoadErrorKind, PathPart, load_documents};
+pub use load::{Document, Limits, LoadError, LoadErrorKind, load_documents};
 pub use node::{Key, Node, NodeKind, Pos, ScalarStyle, Span};
+pub(crate) use path::write_key;
+pub use path::{Path, Segment};
 pub use scalar::resolve_plain;

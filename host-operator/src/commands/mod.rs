@@ -11,8 +11,7 @@ mod validate;
 use std::process::ExitCode;
 
 use clap::Parser;
-use kro_engine::compile::CompiledDocument;
-use kro_engine::{Diagnostic, Engine};
+use kro_engine::{CompiledDocument, Diagnostic};
 use serde_json::Value;
 
 use crate::args::{Cli, Command, InputArgs};
@@ -46,18 +45,18 @@ pub(crate) fn check_all(input: &InputArgs) -> Result<Vec<Checked>, Outcome> {
             docs: vec![CompiledDocument { index: 0, name: None, rgd: None, diagnostics: vec![d] }],
         })
         .collect();
+    // The files of one run are compiled together, so an RGD may use the kind one in another file defines;
+    // each file keeps its own documents and diagnostics.
+    let texts: Vec<&str> = files.iter().filter(|f| f.not_text.is_none()).map(|f| f.text.as_str()).collect();
+    let mut compiled = engine.compile_texts(&texts).into_iter();
     for file in files {
-        let docs = compile_file(&file, &engine);
+        let docs = match &file.not_text {
+            Some(d) => vec![CompiledDocument { index: 0, name: None, rgd: None, diagnostics: vec![d.clone()] }],
+            None => compiled.next().unwrap_or_default(),
+        };
         checked.push(Checked { file, docs });
     }
     Ok(checked)
-}
-
-fn compile_file(file: &InputFile, engine: &Engine) -> Vec<CompiledDocument> {
-    match &file.not_text {
-        Some(d) => vec![CompiledDocument { index: 0, name: None, rgd: None, diagnostics: vec![d.clone()] }],
-        None => engine.compile_text(&file.text),
-    }
 }
 
 pub(crate) fn outcome(checked: &[Checked], deny_warnings: bool) -> Outcome {

@@ -4,6 +4,6 @@ use super::{Outcome, pretty};
 use crate::report::{Stream, out};
 
 pub fn schema() -> Outcome {
-    out(Stream::Stdout, &pretty(&kro_engine::rgd::json_schema::rgd_json_schema()));
+    out(Stream::Stdout, &pretty(&kro_engine::Engine::rgd_json_schema()));
     Outcome::Success
 }

@@ -37,6 +37,24 @@ impl Discovery {
         Ok(served)
     }
 
+    /// A kind known only by group and kind (`Deployment.apps`, as `ApplySet` inventories list them), at the
+    /// group's preferred version.
+    pub async fn resolve_group_kind(&self, client: &Client, group_kind: &str) -> Result<Option<Served>, kube::Error> {
+        let (kind, group) = group_kind.split_once('.').unwrap_or((group_kind, ""));
+        let key = (format!("{group}/*"), kind.to_string());
+        if let Some(found) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(Some(found));
+        }
+        let Some((resource, caps)) = discovery::group(client, group).await?.recommended_kind(kind) else {
+            return Ok(None);
+        };
+        let served = Served { resource, namespaced: caps.scope == Scope::Namespaced };
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key, served.clone());
+        }
+        Ok(Some(served))
+    }
+
     /// Forgets a kind (its CRD changed or went away).
     pub fn forget(&self, api_version: &str, kind: &str) {
         if let Ok(mut c) = self.cache.lock() {

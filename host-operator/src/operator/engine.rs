@@ -1,7 +1,6 @@
 //! The one place the operator calls the engine ([`kro_engine::Engine`]): compile an RGD as the API server
 //! returns it, the RGD's status, plan an instance's reconcile, and where a kind is served. Nothing here decides
-//! what to apply, when, or what a status says: the engine does. The CRD compatibility check below is the one
-//! piece the engine does not offer yet (issue [host-api] names `crd_compat::breaking_changes`).
+//! what to apply, when, whether a CRD change breaks stored instances, or what a status says: the engine does.
 
 use std::sync::Arc;
 
@@ -90,76 +89,15 @@ impl Engine {
     }
 }
 
-/// Schema changes of a CRD that would break stored instances: a version no longer served, a property
-/// removed, or its type changed. (The engine's `crd_compat::breaking_changes` replaces this; issue [host-api].)
+/// The changes from the `installed` CRD to the `generated` one that would break stored instances, each as
+/// `path: message`; empty when the update is safe (kro's compat rules, in the engine).
 pub fn breaking_changes(installed: &Value, generated: &Value) -> Vec<String> {
-    let mut changes = Vec::new();
-    let versions = |crd: &Value| -> Vec<(String, Value)> {
-        crd.pointer("/spec/versions")
-            .and_then(Value::as_array)
-            .map(|vs| {
-                vs.iter()
-                    .filter_map(|v| {
-                        let name = v.get("name")?.as_str()?.to_string();
-                        Some((name, v.pointer("/schema/openAPIV3Schema").cloned().unwrap_or(Value::Null)))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let new_versions = versions(generated);
-    for (name, old_schema) in versions(installed) {
-        match new_versions.iter().find(|(n, _)| *n == name) {
-            None => changes.push(format!("version {name} removed")),
-            Some((_, new_schema)) => compare(&old_schema, new_schema, &name, &mut changes),
-        }
-    }
-    changes
-}
-
-fn compare(old: &Value, new: &Value, path: &str, changes: &mut Vec<String>) {
-    let old_type = old.get("type").and_then(Value::as_str);
-    let new_type = new.get("type").and_then(Value::as_str);
-    if old_type.is_some() && new_type.is_some() && old_type != new_type {
-        changes.push(format!("{path}: type changed from {} to {}", old_type.unwrap_or(""), new_type.unwrap_or("")));
-        return;
-    }
-    if let Some(old_props) = old.get("properties").and_then(Value::as_object) {
-        let new_props = new.get("properties").and_then(Value::as_object);
-        for (key, old_child) in old_props {
-            match new_props.and_then(|p| p.get(key)) {
-                None if new.get("x-kubernetes-preserve-unknown-fields") != Some(&Value::Bool(true)) => {
-                    changes.push(format!("{path}.{key}: property removed"));
-                }
-                None => {}
-                Some(new_child) => compare(old_child, new_child, &format!("{path}.{key}"), changes),
-            }
-        }
-    }
-    if let (Some(old_items), Some(new_items)) = (old.get("items"), new.get("items")) {
-        compare(old_items, new_items, &format!("{path}[]"), changes);
-    }
+    kro_engine::breaking_changes(installed, generated).iter().map(ToString::to_string).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn crd(props: &Value) -> Value {
-        json!({"spec": {"versions": [{"name": "v1alpha1", "schema": {"openAPIV3Schema": {
-            "type": "object", "properties": {"spec": {"type": "object", "properties": props}}}}}]}})
-    }
-
-    #[test]
-    fn adding_a_field_is_compatible_and_removing_or_retyping_one_is_not() {
-        let old = crd(&json!({"name": {"type": "string"}}));
-        let added = crd(&json!({"name": {"type": "string"}, "image": {"type": "string"}}));
-        assert!(breaking_changes(&old, &added).is_empty());
-        let removed = crd(&json!({"image": {"type": "string"}}));
-        assert_eq!(breaking_changes(&old, &removed), vec!["v1alpha1.spec.name: property removed"]);
-        let retyped = crd(&json!({"name": {"type": "integer"}}));
-        assert_eq!(breaking_changes(&old, &retyped), vec!["v1alpha1.spec.name: type changed from string to integer"]);
-    }
 
     #[test]
     fn an_rgd_using_a_kind_the_cluster_does_not_have_is_an_error_with_its_location() {

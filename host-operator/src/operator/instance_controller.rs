@@ -1,7 +1,7 @@
 //! One controller per generated kind, started, restarted and stopped at run time by the RGD controller. It
 //! watches the instances, and the children of every kind the RGD creates through reflectors selected by
 //! kro's labels (`kro.run/instance-group`, `kro.run/instance-kind`), so a child's change or deletion
-//! reconciles its instance at once and a reconcile reads children from the cache (docs/decisions/0010).
+//! reconciles its instance at once and a reconcile reads children from the cache (docs/decisions/0011).
 //! External references are watched too and routed to the instances that read them.
 //!
 //! Each reconcile runs isolated: a panic is caught and counted, an error backs off for that instance alone.
@@ -33,6 +33,8 @@ use super::instance_reconcile;
 #[derive(Debug, Default)]
 pub struct Registry {
     running: tokio::sync::Mutex<HashMap<String, Running>>,
+    /// Every controller task started, to abort them all at once without waiting for the lock.
+    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 #[derive(Debug)]
@@ -65,6 +67,10 @@ impl Registry {
         let (stop, stopped) = watch::channel(false);
         let in_flight = Arc::new(AtomicUsize::new(0));
         let task = tokio::spawn(run(Arc::clone(shared), spec, stopped, Arc::clone(&in_flight)));
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.retain(|t| !t.is_finished());
+            tasks.push(task.abort_handle());
+        }
         running.insert(rgd_name.to_string(), Running { fingerprint, stop, task, in_flight });
         shared.metrics.controllers(running.len());
         true
@@ -81,9 +87,9 @@ impl Registry {
 
     /// Stops every controller at once, wherever its reconciles are (a killed process).
     pub fn abort_all(&self) {
-        if let Ok(running) = self.running.try_lock() {
-            for r in running.values() {
-                r.task.abort();
+        if let Ok(tasks) = self.tasks.lock() {
+            for task in tasks.iter() {
+                task.abort();
             }
         }
     }
@@ -129,8 +135,9 @@ pub struct Context {
     pub instances: Served,
     /// `group/version/plural` of the instances, for metrics.
     pub gvr: String,
-    /// A cache of the children of every kind the RGD creates.
-    pub children: Vec<Store<DynamicObject>>,
+    /// A cache of the children of every kind the RGD creates, with the kind it holds (objects from the
+    /// initial LIST of a built-in kind carry no apiVersion or kind).
+    pub children: Vec<(ApiResource, Store<DynamicObject>)>,
     /// Which instances read which external object (by kind, namespace and name), filled by reconciles.
     pub externals: Mutex<HashMap<ExternalKey, HashSet<ObjectRef<DynamicObject>>>>,
     /// Consecutive failures per instance, for backoff.
@@ -202,9 +209,12 @@ async fn run(
         };
         let api = scoped_api(&shared, &served);
         let writer = reflector::store::Writer::new(served.resource.clone());
-        children.push(writer.as_reader());
-        let stream = reflector::reflector(writer, watcher(api, watcher::Config::default().labels(&selector)))
+        children.push((served.resource.clone(), writer.as_reader()));
+        // managedFields is a third of a typical object and nothing a plan reads: not kept in the cache.
+        let stream = watcher(api, watcher::Config::default().labels(&selector))
             .default_backoff()
+            .modify(|child| child.metadata.managed_fields = None)
+            .reflect(writer)
             .touched_objects();
         controller = controller.watches_stream_with(stream, child_to_instance(ar.clone()), served.resource.clone());
     }
@@ -221,6 +231,9 @@ async fn run(
         states: Mutex::new(HashMap::new()),
         in_flight,
     });
+    // However this controller ends (stopped, or aborted after draining), its instances stop being counted by
+    // state: a restarted controller counts them again.
+    let _forget = ForgetStates(Arc::clone(&ctx));
     for (api_version, kind) in &external_kinds {
         let Ok(served) = shared.discovery.resolve(&client, api_version, kind).await else { continue };
         let api: Api<PartialObjectMeta<DynamicObject>> = Api::all_with(client.clone(), &served.resource);
@@ -244,10 +257,18 @@ async fn run(
         .graceful_shutdown_on(async move {
             futures::future::select(Box::pin(shutdown), Box::pin(stop)).await;
         })
-        .run(reconcile, error_policy, ctx)
+        .run(reconcile, error_policy, Arc::clone(&ctx))
         .for_each(|_| futures::future::ready(()))
         .await;
     tracing::info!(rgd = %spec.rgd.name, %gvr, "instance controller stopped");
+}
+
+struct ForgetStates(Arc<Context>);
+
+impl Drop for ForgetStates {
+    fn drop(&mut self) {
+        self.0.forget_states();
+    }
 }
 
 #[allow(clippy::unnecessary_wraps, reason = "kube's predicates return Option (None: no property to compare)")]
@@ -290,6 +311,22 @@ impl Context {
         let any = (api_version.to_string(), kind.to_string(), namespace.to_string(), None);
         let all_namespaces = (api_version.to_string(), kind.to_string(), String::new(), None);
         [exact, any, all_namespaces].iter().filter_map(|k| index.get(k)).flatten().cloned().collect()
+    }
+
+    /// Stops counting every instance this controller counted by state.
+    fn forget_states(&self) {
+        if let Ok(mut states) = self.states.lock() {
+            for (_, state) in states.drain() {
+                self.shared.metrics.instance_gone(&self.gvr, &state);
+            }
+        }
+    }
+
+    /// Stops counting `instance` (it is gone).
+    pub fn forget_state(&self, instance: &ObjectRef<DynamicObject>) {
+        if let Some(state) = self.states.lock().ok().and_then(|mut s| s.remove(instance)) {
+            self.shared.metrics.instance_gone(&self.gvr, &state);
+        }
     }
 
     /// Records that `instance` reads these external objects (replacing what it read before).

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kro_engine::plan::{Apply, InstanceState, ObjectKey, Plan, PlanOptions, identity};
+use kro_engine::plan::{Apply, InstanceState, Inventory, ObjectKey, Plan, PlanOptions, identity};
 use kube::api::{DynamicObject, ListParams};
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
@@ -36,6 +36,7 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
     }
     let uid = instance.uid().unwrap_or_default();
     let mut observed = children_of(&ctx, &uid);
+    observe_unwatched_kinds(&ctx, &current, &uid, &mut observed).await?;
     let reads = observe_externals(&ctx, &namespace, &mut observed).await?;
     let me = ObjectRef::from_obj_with(instance.as_ref(), ar.clone());
     ctx.record_reads(&me, reads);
@@ -48,7 +49,12 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
     };
     let deleting = instance.metadata.deletion_timestamp.is_some();
     if deleting {
-        return delete(&ctx, &api, &current, &observed, &options).await;
+        let action = delete(&ctx, &api, &current, &observed, &options).await?;
+        if action == Action::await_change() {
+            ctx.forget_state(&me);
+            ctx.record_reads(&me, Vec::new());
+        }
+        return Ok(action);
     }
 
     // Apply, observe the results, plan again: each pass can only add resources whose dependencies the previous
@@ -91,9 +97,15 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
         tracing::info!(prune = ?plan.prune.iter().map(ToString::to_string).collect::<Vec<_>>(), "pruning");
         executor::delete(shared, &ctx.engine, &plan.prune).await?;
     }
-    executor::write_status(&api, &current, &plan.status).await?;
+    let written = executor::write_status(&api, &current, &plan.status).await?;
     record_state(&ctx, &me, &plan);
-    tracing::debug!(passes, applied = applied.len(), state = ?plan.state, "planned and executed");
+    let pending: Vec<String> = plan.pending.iter().map(|p| format!("{}: {}", p.id, p.reason.message)).collect();
+    if written {
+        let state = plan.status.get("state").and_then(Value::as_str).unwrap_or_default();
+        tracing::info!(state, passes, applied = applied.len(), ?pending, "status written");
+    } else {
+        tracing::debug!(state = ?plan.state, passes, applied = applied.len(), ?pending, "nothing changed");
+    }
     Ok(Action::requeue(plan.requeue_after.unwrap_or(RESYNC)))
 }
 
@@ -128,20 +140,62 @@ async fn delete(
 /// The children of the instance with this uid, from the watch caches.
 fn children_of(ctx: &Context, uid: &str) -> HashMap<ObjectKey, Value> {
     let mut children = HashMap::new();
-    for store in &ctx.children {
+    for (resource, store) in &ctx.children {
         for child in store.state() {
             if child.labels().get(identity::INSTANCE_ID).map(String::as_str) != Some(uid) {
                 continue;
             }
             let Ok(mut value) = serde_json::to_value(child.as_ref()) else { continue };
-            if let (Some(types), Some(map)) = (&child.types, value.as_object_mut()) {
-                map.insert("apiVersion".to_string(), Value::String(types.api_version.clone()));
-                map.insert("kind".to_string(), Value::String(types.kind.clone()));
+            if let Some(map) = value.as_object_mut() {
+                map.insert("apiVersion".to_string(), Value::String(resource.api_version.clone()));
+                map.insert("kind".to_string(), Value::String(resource.kind.clone()));
             }
             children.insert(ObjectKey::of(&value), value);
         }
     }
     children
+}
+
+/// Children of kinds the instance's `ApplySet` inventory records but this controller does not watch (the RGD
+/// no longer creates them): listed by the instance's id, so pruning and deletion still find them.
+async fn observe_unwatched_kinds(
+    ctx: &Context,
+    instance: &Value,
+    uid: &str,
+    observed: &mut HashMap<ObjectKey, Value>,
+) -> Result<(), ReconcileError> {
+    let Some(inventory) = Inventory::recorded(instance) else { return Ok(()) };
+    let watched: Vec<String> = ctx
+        .rgd
+        .resources
+        .iter()
+        .map(|r| {
+            let key = ObjectKey {
+                api_version: r.api_version.clone(),
+                kind: r.kind.clone(),
+                namespace: String::new(),
+                name: String::new(),
+            };
+            key.group_kind()
+        })
+        .collect();
+    for group_kind in inventory.group_kinds.iter().filter(|gk| !watched.contains(gk)) {
+        let Some(served) = ctx.shared.discovery.resolve_group_kind(&ctx.shared.client, group_kind).await? else {
+            continue;
+        };
+        let api: Api<DynamicObject> = Api::all_with(ctx.shared.client.clone(), &served.resource);
+        let selector = format!("{}={uid}", identity::INSTANCE_ID);
+        for object in api.list(&ListParams::default().labels(&selector)).await? {
+            if let Ok(mut value) = serde_json::to_value(&object) {
+                if let Some(map) = value.as_object_mut() {
+                    map.insert("apiVersion".to_string(), Value::String(served.resource.api_version.clone()));
+                    map.insert("kind".to_string(), Value::String(served.resource.kind.clone()));
+                }
+                observed.insert(ObjectKey::of(&value), value);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the external references: by name with a GET, otherwise (a selector, or a name computed by an

@@ -167,6 +167,11 @@ impl Metrics {
         self.instances_by_state.get_or_create(&labels(&[("gvr", gvr), ("state", to)])).inc();
     }
 
+    /// An instance no longer counted by state (deleted, or its controller stopped).
+    pub fn instance_gone(&self, gvr: &str, state: &str) {
+        self.instances_by_state.get_or_create(&labels(&[("gvr", gvr), ("state", state)])).dec();
+    }
+
     pub fn rgd_built(&self, failed: bool) {
         self.rgd_builds.inc();
         if failed {

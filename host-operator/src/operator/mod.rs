@@ -1,5 +1,5 @@
 //! `kro operator`: watches `ResourceGraphDefinitions`, installs the CRD each one generates, and runs one
-//! instance controller per generated kind that executes the engine's plans (docs/decisions/0009 and 0010).
+//! instance controller per generated kind that executes the engine's plans (docs/decisions/0009 and 0011).
 //!
 //! [`Operator::start`] runs it in-process on a kube [`Config`] (the end-to-end tests do this); the `kro
 //! operator` command calls [`run`], which adds signal handling, logs and the HTTP endpoints.

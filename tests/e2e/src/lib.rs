@@ -1,4 +1,12 @@
-//! Helpers of the end-to-end tests: one operator per test binary, running in-process on its own runtime
+//! kro-rs' end-to-end tests: everything that needs a real kube-apiserver lives in this crate's `tests/`, so
+//! the other crates' tests run without a server. Run them with `make e2e` (it builds the API server and kubectl
+//! first, `make apiserver`); without those binaries every test fails with a message saying so (none is skipped).
+//!
+//! - `tests/crd_fidelity.rs`, `tests/render_fidelity.rs`: generated CRDs are accepted and enforce their markers
+//!   with Kubernetes' own messages; rendered objects pass a server-side dry run ([`fidelity`] helpers).
+//! - `tests/story.rs`, `tests/operator.rs`, `tests/restart.rs`, `tests/scale.rs`: the operator.
+//!
+//! Helpers of the operator tests: one operator per test binary, running in-process on its own runtime
 //! against the binary's API server (`kro_test_support::shared`), kubectl as a user types it, YAML files of
 //! the repository applied with server-side apply, polling with a deadline, and the Deployment controller the
 //! API server does not run (tests write the status it would).
@@ -9,6 +17,8 @@
     clippy::panic,
     reason = "test helpers fail the test loudly"
 )]
+
+pub mod fidelity;
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};

@@ -254,6 +254,16 @@ async fn the_edge_cache_example_with_for_each_and_an_external_ref_reaches_active
     }
     let instance = wait_state(&client, "EdgeCache", &ns, "images", "ACTIVE").await?;
     assert_eq!(instance["status"]["availableRegions"], json!(["eu-west-1", "us-east-1", "ap-southeast-2"]));
+
+    // The external reference changes: its readers are reconciled and re-render.
+    let mut defaults = defaults;
+    defaults["data"]["cdnDomain"] = json!("cdn2.example.com");
+    apply(&client, &defaults, Some("platform")).await?;
+    eventually("PUBLIC_HOST re-rendered", || async {
+        let c = get(&client, "v1", "ConfigMap", Some(&ns), "images-eu-west-1").await?;
+        Ok(c.filter(|c| c["data"]["PUBLIC_HOST"] == "eu-west-1.cdn2.example.com").map(|_| ()))
+    })
+    .await?;
     Ok(())
 }
 
@@ -365,5 +375,51 @@ async fn a_suspended_instance_is_not_reconciled_until_the_annotation_goes() -> R
     instance["metadata"]["annotations"] = json!({});
     apply(&client, &instance, Some(&ns)).await?;
     eventually("the Deployment", || get(&client, "apps/v1", "Deployment", Some(&ns), "paused")).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_resource_removed_from_the_rgd_is_pruned_from_its_instances() -> Result<()> {
+    operator();
+    let client = client().await?;
+    let ns = kro_test_support::create_namespace(&client, "shrink").await?;
+    let mut rgd = renamed_rgd("examples/webapp/rgd.yaml", "shrink-app", "ShrinkApp");
+    apply(&client, &rgd, None).await?;
+    wait_rgd_active(&client, "shrink-app").await?;
+    apply(&client, &app("small", "ShrinkApp", true), Some(&ns)).await?;
+    eventually("the Ingress", || get(&client, "networking.k8s.io/v1", "Ingress", Some(&ns), "small-ingress")).await?;
+
+    // The Ingress leaves the RGD: its kind is no longer watched, the instance's inventory still lists it.
+    rgd["spec"]["resources"].as_array_mut().unwrap().pop();
+    apply(&client, &rgd, None).await?;
+    gone(&client, "networking.k8s.io/v1", "Ingress", &ns, "small-ingress").await?;
+    assert!(get(&client, "v1", "Service", Some(&ns), "small-service").await?.is_some());
+    Ok(())
+}
+
+#[tokio::test]
+async fn one_instance_failing_does_not_stop_the_others_of_its_kind() -> Result<()> {
+    let metrics = operator();
+    let client = client().await?;
+    let ns = kro_test_support::create_namespace(&client, "isolate").await?;
+    apply(&client, &renamed_rgd("examples/webapp/rgd.yaml", "isolate-app", "IsolateApp"), None).await?;
+    wait_rgd_active(&client, "isolate-app").await?;
+    // A Deployment name the API server refuses: every apply of this instance fails, and it backs off.
+    let failures = || {
+        metrics
+            .encode()
+            .lines()
+            .filter(|l| l.starts_with("dynamic_controller_handler_errors_total{gvr=\"kro.run/v1alpha1/isolateapps\"}"))
+            .map(str::to_string)
+            .collect::<String>()
+    };
+    let mut broken = app("broken", "IsolateApp", false);
+    broken["spec"]["name"] = json!("Not_A_DNS_Name");
+    apply(&client, &broken, Some(&ns)).await?;
+    eventually("the failing instance's errors counted", || async { Ok((!failures().is_empty()).then_some(())) })
+        .await?;
+    apply(&client, &app("fine", "IsolateApp", false), Some(&ns)).await?;
+    wait_state(&client, "IsolateApp", &ns, "fine", "ACTIVE").await?;
+    assert!(get(&client, "apps/v1", "Deployment", Some(&ns), "fine").await?.is_some());
     Ok(())
 }

@@ -51,8 +51,14 @@ async fn an_operator_killed_mid_reconcile_and_restarted_loses_and_duplicates_not
     let health = second.health_address.unwrap();
     assert_eq!(http_get(health, "/healthz").await?.0, 200);
     assert_eq!(http_get(health, "/readyz").await?.0, 200);
-    let (code, metrics) = http_get(second.metrics_address.unwrap(), "/metrics").await?;
-    assert_eq!(code, 200);
+    let metrics_address = second.metrics_address.unwrap();
+    let metrics = eventually("the restarted operator's reconciles in /metrics", || async {
+        let (code, metrics) = http_get(metrics_address, "/metrics").await?;
+        assert_eq!(code, 200);
+        let active = "instances_by_state{gvr=\"kro.run/v1alpha1/restartapps\",state=\"ACTIVE\"} 1";
+        Ok(metrics.contains(active).then_some(metrics))
+    })
+    .await?;
     for name in [
         "dynamic_controller_reconcile_total{",
         "dynamic_controller_gvr_count 1",

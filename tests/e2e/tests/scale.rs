@@ -49,5 +49,45 @@ async fn two_rgds_and_fifty_instances_at_once_all_reach_active() -> Result<()> {
         "scale: 50 instances (150 children) ACTIVE in {:.1}s, {reconciles} instance reconciles, {requests} API requests",
         started.elapsed().as_secs_f64()
     );
+    let (objects, full, without_managed, metadata) = cache_sizes(&client, &ns).await?;
+    eprintln!(
+        "scale: {objects} children; JSON bytes per instance: full objects {}, without managedFields {}, metadata only (without managedFields) {}",
+        full / 50,
+        without_managed / 50,
+        metadata / 50
+    );
     Ok(())
+}
+
+/// What each watch-and-cache design would hold for these instances' children, for docs/decisions/0011: full
+/// objects (what the operator caches, without managedFields), and metadata only (a metadata watch, plus one
+/// GET per child per reconcile).
+async fn cache_sizes(client: &kube::Client, ns: &str) -> Result<(usize, usize, usize, usize)> {
+    use kube::api::{ListParams, PartialObjectMeta};
+    let (mut objects, mut full, mut without_managed, mut metadata) = (0, 0, 0, 0);
+    for (api_version, kind) in [("apps/v1", "Deployment"), ("v1", "Service"), ("networking.k8s.io/v1", "Ingress")] {
+        let api = kro_e2e::api(client, api_version, kind, Some(ns)).await?;
+        for mut object in api.list(&ListParams::default().labels("kro.run/owned=true")).await? {
+            objects += 1;
+            full += serde_json::to_vec(&object)?.len();
+            object.metadata.managed_fields = None;
+            without_managed += serde_json::to_vec(&object)?.len();
+        }
+        let (ar, _) = kube::discovery::pinned_kind(
+            client,
+            &kube::api::GroupVersionKind::gvk(
+                api_version.rsplit_once('/').map_or("", |(g, _)| g),
+                api_version.rsplit('/').next().unwrap_or(api_version),
+                kind,
+            ),
+        )
+        .await?;
+        let meta: kube::Api<PartialObjectMeta<kube::api::DynamicObject>> =
+            kube::Api::namespaced_with(client.clone(), ns, &ar);
+        for mut object in meta.list_metadata(&ListParams::default().labels("kro.run/owned=true")).await? {
+            object.metadata.managed_fields = None;
+            metadata += serde_json::to_vec(&object)?.len();
+        }
+    }
+    Ok((objects, full, without_managed, metadata))
 }

@@ -1,11 +1,13 @@
 //! OpenAPI schemas to CEL types (as kro's `pkg/cel/schemas.go` does, after the API server's
 //! `SchemaDeclType`), and CEL types back to OpenAPI for status inference (kro's `inferStatusSchema`).
+//! Selecting a field of an object type ([`ObjectType::field`], [`Type::select`]) types a schema node, so it is
+//! implemented here, beside the rules it follows, rather than in [`super::types`].
 
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::types::{ObjectType, RefResolver, Type};
+use super::types::{ObjectType, RefResolver, Type, json_pointer};
 
 /// Most `$ref` hops followed from one schema node (a ref to a ref to ...); a loop of refs ends as `dyn`.
 const MAX_REF_HOPS: usize = 16;
@@ -140,25 +142,6 @@ fn list_of(doc: &Doc<'_>, pointer: &str, name: &str, node: &Value) -> Type {
     }
 }
 
-/// `Value::pointer` without its allocation per segment (`serde_json` unescapes every segment with `replace`):
-/// the checker resolves a pointer for every field every expression reads.
-pub(super) fn json_pointer<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
-    if pointer.is_empty() {
-        return Some(root);
-    }
-    let mut value = root;
-    for token in pointer.strip_prefix('/')?.split('/') {
-        let token: std::borrow::Cow<'_, str> =
-            if token.contains('~') { token.replace("~1", "/").replace("~0", "~").into() } else { token.into() };
-        value = match value {
-            Value::Object(map) => map.get(token.as_ref())?,
-            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(value)
-}
-
 /// Escapes a property name for a JSON pointer segment (borrowed when, as nearly always, nothing needs escaping:
 /// this runs for every field every expression reads).
 fn pointer_segment(name: &str) -> std::borrow::Cow<'_, str> {
@@ -173,7 +156,7 @@ fn pointer_segment(name: &str) -> std::borrow::Cow<'_, str> {
 /// `__slash__` for `/`, `__underscores__` for `__`, `__if__` for `if`), when it is escaped.
 fn unescape(field: &str) -> Option<String> {
     if let Some(inner) = field.strip_prefix("__").and_then(|f| f.strip_suffix("__"))
-        && crate::expr::CEL_RESERVED_WORDS.contains(&inner)
+        && crate::kube::CEL_RESERVED_WORDS.contains(&inner)
     {
         return Some(inner.to_string());
     }
@@ -194,6 +177,20 @@ fn unescape(field: &str) -> Option<String> {
     }
     out.push_str(rest);
     Some(out)
+}
+
+impl Type {
+    /// The type of field `name` of a value of this type, when the type has fields: object fields, map values
+    /// (`dyn` for `dyn`). `None` when there is no such field. Used to find the expected type of a template
+    /// field from its resource's type.
+    pub fn select(&self, name: &str) -> Option<Type> {
+        match self {
+            Type::Object(object) => object.field(name),
+            Type::Map(_, value) => Some((**value).clone()),
+            Type::Dyn | Type::Error => Some(Type::Dyn),
+            _ => None,
+        }
+    }
 }
 
 impl ObjectType {

@@ -1,5 +1,9 @@
 //! The CEL types the checker works with, displayed with cel-go's names (`int`, `list(string)`,
 //! `map(string, int)`, `optional_type(int)`), so messages read as kro users know them.
+//!
+//! Only the values live here: an [`ObjectType`] is a handle on a schema node. What a schema node's type is,
+//! and so what type a field of an object has ([`ObjectType::field`], [`Type::select`]), is the business of
+//! [`super::schema_types`], which builds on this module and never the other way round.
 
 use std::fmt;
 use std::sync::Arc;
@@ -49,18 +53,6 @@ impl Type {
     /// `optional_type(inner)`.
     pub fn optional(inner: Type) -> Type {
         Type::Optional(Box::new(inner))
-    }
-
-    /// The type of field `name` of a value of this type, when the type has fields: object fields, map values
-    /// (`dyn` for `dyn`). `None` when there is no such field. Used to find the expected type of a template
-    /// field from its resource's type.
-    pub fn select(&self, name: &str) -> Option<Type> {
-        match self {
-            Type::Object(object) => object.field(name),
-            Type::Map(_, value) => Some((**value).clone()),
-            Type::Dyn | Type::Error => Some(Type::Dyn),
-            _ => None,
-        }
     }
 
     /// The element type of a list (`dyn` for `dyn`).
@@ -160,7 +152,7 @@ impl ObjectType {
     /// The object's OpenAPI schema (its `$ref`s resolved as far as this node).
     pub fn schema(&self) -> &Value {
         static NULL: Value = Value::Null;
-        super::schema_types::json_pointer(&self.root, &self.pointer).unwrap_or(&NULL)
+        json_pointer(&self.root, &self.pointer).unwrap_or(&NULL)
     }
 
     /// The names of the object's fields, in schema order.
@@ -198,6 +190,25 @@ impl fmt::Debug for ObjectType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ObjectType").field("name", &self.name).field("pointer", &self.pointer).finish_non_exhaustive()
     }
+}
+
+/// `Value::pointer` without its allocation per segment (`serde_json` unescapes every segment with `replace`):
+/// the checker resolves a pointer for every field every expression reads.
+pub(super) fn json_pointer<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    let mut value = root;
+    for token in pointer.strip_prefix('/')?.split('/') {
+        let token: std::borrow::Cow<'_, str> =
+            if token.contains('~') { token.replace("~1", "/").replace("~0", "~").into() } else { token.into() };
+        value = match value {
+            Value::Object(map) => map.get(token.as_ref())?,
+            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value)
 }
 
 #[cfg(test)]

@@ -10,7 +10,13 @@ use cel::common::ast::{ComprehensionExpr, Expr, IdedExpr, ListExpr, LiteralValue
 use cel::parser::{Macro, MacroExprHelper, ParseError};
 use cel::{DeclarationError, Env};
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
+use super::declare::Family;
+
+/// A macro only, called in the `cel` namespace; the checker types `cel.bind(...)` itself.
+pub(super) static FAMILY: Family =
+    Family { name: "bind", install: Some(install), macro_namespaces: &["cel"], ..Family::EMPTY };
+
+fn install(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_macro(Macro::receiver("bind", 3, expand))
 }
 

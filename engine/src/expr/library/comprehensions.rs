@@ -22,11 +22,12 @@
 //! Only [`Env::compile`] and [`Env::parser`] expand these; the type checker reads the calls itself.
 
 use cel::common::ast::{CallExpr, ComprehensionExpr, Expr, IdedExpr, ListExpr, LiteralValue, operators};
-use cel::common::types::{CelInt, CelList, CelMap, CelMapKey, DYN_TYPE, LIST_TYPE};
+use cel::common::types::{CelInt, CelList, CelMap, CelMapKey};
 use cel::common::value::{CowVal, Val};
 use cel::parser::{Macro, MacroExprHelper, ParseError};
 use cel::{DeclarationError, Env, ExecutionError};
 
+use super::declare::{Family, Overload};
 use super::{fail, take};
 
 const PAIRS: &str = "@pairs";
@@ -35,7 +36,23 @@ const MERGE_ENTRIES: &str = "@mergeEntries";
 const RESULT: &str = "@result";
 const IT: &str = "@it";
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
+/// Macros the checker types itself, and the hidden functions their expansions call.
+pub(super) static FAMILY: Family = Family {
+    name: "comprehensions",
+    overloads: &[
+        Overload::unchecked(&["@pairs(dyn) -> list(list(dyn))"], "two_var_pairs", pairs),
+        Overload::unchecked(&["@pairsToMap(list(list(dyn))) -> map(dyn, dyn)"], "two_var_pairs_to_map", pairs_to_map),
+        Overload::unchecked(
+            &["@mergeEntries(list(map(dyn, dyn))) -> map(dyn, dyn)"],
+            "two_var_merge_entries",
+            merge_entries,
+        ),
+    ],
+    install: Some(install),
+    ..Family::EMPTY
+};
+
+fn install(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_macro(Macro::receiver("all", 3, all))?;
     env.add_macro(Macro::receiver("exists", 3, exists))?;
     env.add_macro(Macro::receiver("existsOne", 3, exists_one))?;
@@ -45,10 +62,7 @@ pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_macro(Macro::receiver("transformMap", 3, transform_map))?;
     env.add_macro(Macro::receiver("transformMap", 4, transform_map))?;
     env.add_macro(Macro::receiver("transformMapEntry", 3, transform_map_entry))?;
-    env.add_macro(Macro::receiver("transformMapEntry", 4, transform_map_entry))?;
-    env.add_overload(PAIRS, "two_var_pairs", vec![DYN_TYPE], pairs)?;
-    env.add_overload(PAIRS_TO_MAP, "two_var_pairs_to_map", vec![LIST_TYPE], pairs_to_map)?;
-    env.add_overload(MERGE_ENTRIES, "two_var_merge_entries", vec![LIST_TYPE], merge_entries)
+    env.add_macro(Macro::receiver("transformMapEntry", 4, transform_map_entry))
 }
 
 type Expansion = Result<Option<IdedExpr>, ParseError>;

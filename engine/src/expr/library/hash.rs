@@ -4,19 +4,24 @@
 
 use std::hash::Hasher as _;
 
-use cel::common::types::{CelBytes, STRING_TYPE};
+use cel::ExecutionError;
+use cel::common::types::CelBytes;
 use cel::common::value::CowVal;
-use cel::{DeclarationError, Env, ExecutionError};
 use md5::Md5;
 use sha2::{Digest as _, Sha256};
 
+use super::declare::{Family, Overload};
 use super::{str_arg, take};
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_overload("hash.fnv64a", "hash.fnv64a_string", vec![STRING_TYPE], fnv64a_overload)?;
-    env.add_overload("hash.sha256", "hash.sha256_string", vec![STRING_TYPE], sha256_overload)?;
-    env.add_overload("hash.md5", "hash.md5_string", vec![STRING_TYPE], md5_overload)
-}
+pub(super) static FAMILY: Family = Family {
+    name: "hash",
+    overloads: &[
+        Overload::new(&["hash.fnv64a(string) -> bytes"], "hash.fnv64a_string", fnv64a_overload),
+        Overload::new(&["hash.sha256(string) -> bytes"], "hash.sha256_string", sha256_overload),
+        Overload::new(&["hash.md5(string) -> bytes"], "hash.md5_string", md5_overload),
+    ],
+    ..Family::EMPTY
+};
 
 /// FNV-1a, 64 bits, big-endian: Go's `fnv.New64a().Sum(nil)`.
 pub fn fnv64a(data: &str) -> [u8; 8] {

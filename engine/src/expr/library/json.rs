@@ -15,26 +15,31 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use cel::ExecutionError;
 use cel::common::types::{
     CelBool, CelBytes, CelDouble, CelDuration, CelInt, CelList, CelMap, CelMapKey, CelNull, CelOptional, CelString,
-    CelTimestamp, CelUInt, DYN_TYPE, Kind, STRING_TYPE,
+    CelTimestamp, CelUInt, Kind,
 };
 use cel::common::value::{CowVal, Val};
-use cel::{DeclarationError, Env, ExecutionError};
 use serde_json::Value as JsonValue;
 
+use super::declare::{Family, Overload};
 use super::{fail, str_arg, take};
 use crate::expr::values::{go_duration, rfc3339, sorted_string_entries};
 
 const MARSHAL: &str = "json.marshal";
 const UNMARSHAL: &str = "json.unmarshal";
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_overload(UNMARSHAL, "json.unmarshal_string", vec![STRING_TYPE], unmarshal_overload)?;
-    env.add_overload(MARSHAL, "json.marshal_dyn", vec![DYN_TYPE], marshal_overload)?;
-    // cel-go's encoders extension (enabled by kro at its latest version) has `json.encode`, the same JSON text.
-    env.add_overload("json.encode", "json.encode_dyn", vec![DYN_TYPE], marshal_overload)
-}
+pub(super) static FAMILY: Family = Family {
+    name: "json",
+    overloads: &[
+        Overload::new(&["json.unmarshal(string) -> dyn"], "json.unmarshal_string", unmarshal_overload),
+        Overload::new(&["json.marshal(dyn) -> string"], "json.marshal_dyn", marshal_overload),
+        // cel-go's encoders extension (enabled by kro at its latest version) has `json.encode`, the same JSON text.
+        Overload::new(&["json.encode(dyn) -> string"], "json.encode_dyn", marshal_overload),
+    ],
+    ..Family::EMPTY
+};
 
 fn unmarshal_overload<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let [text] = take(args)?;

@@ -14,10 +14,11 @@
 // core::net: plain address values and their parsers, no networking.
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use cel::common::types::{CelBool, CelInt, CelString, STRING_TYPE, Type};
+use cel::ExecutionError;
+use cel::common::types::{CelBool, CelInt, CelString, Type};
 use cel::common::value::CowVal;
-use cel::{DeclarationError, Env, ExecutionError};
 
+use super::declare::{Family, Overload};
 use super::opaque::{arg, opaque_val};
 use super::{fail, str_arg, take};
 
@@ -115,32 +116,33 @@ pub fn parse_cidr(raw: &str) -> Result<Cidr, String> {
     Ok(Cidr { addr, bits })
 }
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_type(IP_TYPE.to_owned())?;
-    env.add_type(CIDR_TYPE.to_owned())?;
-    let ip = || IP_TYPE.to_owned();
-    let cidr = || CIDR_TYPE.to_owned();
-    env.add_overload("ip", "string_to_ip", vec![STRING_TYPE], to_ip)?;
-    env.add_overload("isIP", "is_ip", vec![STRING_TYPE], is_ip)?;
-    env.add_overload("ip.isCanonical", "ip_is_canonical", vec![STRING_TYPE], is_canonical)?;
-    env.add_overload("string", "ip_to_string", vec![ip()], ip_to_string)?;
-    env.add_member_overload("family", "ip_family", ip(), vec![], family)?;
-    env.add_member_overload("isUnspecified", "ip_is_unspecified", ip(), vec![], is_unspecified)?;
-    env.add_member_overload("isLoopback", "ip_is_loopback", ip(), vec![], is_loopback)?;
-    env.add_member_overload("isLinkLocalMulticast", "ip_is_link_local_multicast", ip(), vec![], is_ll_multicast)?;
-    env.add_member_overload("isLinkLocalUnicast", "ip_is_link_local_unicast", ip(), vec![], is_ll_unicast)?;
-    env.add_member_overload("isGlobalUnicast", "ip_is_global_unicast", ip(), vec![], is_global_unicast)?;
-    env.add_overload("cidr", "string_to_cidr", vec![STRING_TYPE], to_cidr)?;
-    env.add_overload("isCIDR", "is_cidr", vec![STRING_TYPE], is_cidr)?;
-    env.add_overload("string", "cidr_to_string", vec![cidr()], cidr_to_string)?;
-    env.add_member_overload("containsIP", "cidr_contains_ip_string", cidr(), vec![STRING_TYPE], contains_ip)?;
-    env.add_member_overload("containsIP", "cidr_contains_ip_ip", cidr(), vec![ip()], contains_ip)?;
-    env.add_member_overload("containsCIDR", "cidr_contains_cidr_string", cidr(), vec![STRING_TYPE], contains_cidr)?;
-    env.add_member_overload("containsCIDR", "cidr_contains_cidr", cidr(), vec![cidr()], contains_cidr)?;
-    env.add_member_overload("ip", "cidr_ip", cidr(), vec![], cidr_ip)?;
-    env.add_member_overload("masked", "cidr_masked", cidr(), vec![], masked)?;
-    env.add_member_overload("prefixLength", "cidr_prefix_length", cidr(), vec![], prefix_length)
-}
+pub(super) static FAMILY: Family = Family {
+    name: "kube_ip",
+    types: &[&IP_TYPE, &CIDR_TYPE],
+    overloads: &[
+        Overload::new(&["ip(string) -> net.IP"], "string_to_ip", to_ip),
+        Overload::new(&["isIP(string) -> bool"], "is_ip", is_ip),
+        Overload::new(&["ip.isCanonical(string) -> bool"], "ip_is_canonical", is_canonical),
+        Overload::new(&["string(net.IP) -> string"], "ip_to_string", ip_to_string),
+        Overload::new(&["net.IP@family() -> int"], "ip_family", family),
+        Overload::new(&["net.IP@isUnspecified() -> bool"], "ip_is_unspecified", is_unspecified),
+        Overload::new(&["net.IP@isLoopback() -> bool"], "ip_is_loopback", is_loopback),
+        Overload::new(&["net.IP@isLinkLocalMulticast() -> bool"], "ip_is_link_local_multicast", is_ll_multicast),
+        Overload::new(&["net.IP@isLinkLocalUnicast() -> bool"], "ip_is_link_local_unicast", is_ll_unicast),
+        Overload::new(&["net.IP@isGlobalUnicast() -> bool"], "ip_is_global_unicast", is_global_unicast),
+        Overload::new(&["cidr(string) -> net.CIDR"], "string_to_cidr", to_cidr),
+        Overload::new(&["isCIDR(string) -> bool"], "is_cidr", is_cidr),
+        Overload::new(&["string(net.CIDR) -> string"], "cidr_to_string", cidr_to_string),
+        Overload::new(&["net.CIDR@containsIP(string) -> bool"], "cidr_contains_ip_string", contains_ip),
+        Overload::new(&["net.CIDR@containsIP(net.IP) -> bool"], "cidr_contains_ip_ip", contains_ip),
+        Overload::new(&["net.CIDR@containsCIDR(string) -> bool"], "cidr_contains_cidr_string", contains_cidr),
+        Overload::new(&["net.CIDR@containsCIDR(net.CIDR) -> bool"], "cidr_contains_cidr", contains_cidr),
+        Overload::new(&["net.CIDR@ip() -> net.IP"], "cidr_ip", cidr_ip),
+        Overload::new(&["net.CIDR@masked() -> net.CIDR"], "cidr_masked", masked),
+        Overload::new(&["net.CIDR@prefixLength() -> int"], "cidr_prefix_length", prefix_length),
+    ],
+    ..Family::EMPTY
+};
 
 type Result2<'b, 'v> = Result<CowVal<'b, 'v>, ExecutionError>;
 

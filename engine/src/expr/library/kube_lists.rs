@@ -6,20 +6,34 @@
 
 use std::cmp::Ordering;
 
-use cel::common::types::{CelBool, CelInt, CelList, DYN_TYPE, LIST_TYPE};
+use cel::ExecutionError;
+use cel::common::types::{CelBool, CelInt, CelList};
 use cel::common::value::{CowVal, Val};
-use cel::{DeclarationError, Env, ExecutionError};
 
+use super::declare::{Family, Overload};
 use super::take;
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_member_overload("isSorted", "list_is_sorted", LIST_TYPE, vec![], is_sorted)?;
-    env.add_member_overload("sum", "list_sum", LIST_TYPE, vec![], sum)?;
-    env.add_member_overload("min", "list_min", LIST_TYPE, vec![], min)?;
-    env.add_member_overload("max", "list_max", LIST_TYPE, vec![], max)?;
-    env.add_member_overload("indexOf", "list_index_of", LIST_TYPE, vec![DYN_TYPE], index_of)?;
-    env.add_member_overload("lastIndexOf", "list_last_index_of", LIST_TYPE, vec![DYN_TYPE], last_index_of)
-}
+pub(super) static FAMILY: Family = Family {
+    name: "kube_lists",
+    overloads: &[
+        Overload::new(&["list(A)@isSorted() -> bool"], "list_is_sorted", is_sorted),
+        Overload::new(
+            &[
+                "list(int)@sum() -> int",
+                "list(uint)@sum() -> uint",
+                "list(double)@sum() -> double",
+                "list(duration)@sum() -> duration",
+            ],
+            "list_sum",
+            sum,
+        ),
+        Overload::new(&["list(A)@min() -> A"], "list_min", min),
+        Overload::new(&["list(A)@max() -> A"], "list_max", max),
+        Overload::new(&["list(A)@indexOf(A) -> int"], "list_index_of", index_of),
+        Overload::new(&["list(A)@lastIndexOf(A) -> int"], "list_last_index_of", last_index_of),
+    ],
+    ..Family::EMPTY
+};
 
 fn items<'a, 'v>(function: &str, list: &'a (dyn Val + 'v)) -> Result<&'a [Box<dyn Val + 'v>], ExecutionError> {
     list.downcast_ref::<CelList>()

@@ -15,10 +15,11 @@
 
 use std::cmp::Ordering;
 
-use cel::common::types::{CelBool, CelDouble, CelInt, INT_TYPE, STRING_TYPE, Type};
+use cel::ExecutionError;
+use cel::common::types::{CelBool, CelDouble, CelInt, Type};
 use cel::common::value::CowVal;
-use cel::{DeclarationError, Env, ExecutionError};
 
+use super::declare::{Family, Overload};
 use super::opaque::{arg, opaque_val};
 use super::{fail, int_arg, str_arg, take};
 
@@ -293,24 +294,39 @@ pub fn parse(s: &str) -> Result<Quantity, &'static str> {
     Ok(Quantity { m: sign * m, e, dec: true })
 }
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_type(QUANTITY_TYPE.to_owned())?;
-    let q = || QUANTITY_TYPE.to_owned();
-    env.add_overload("quantity", "string_to_quantity", vec![STRING_TYPE], to_quantity)?;
-    env.add_overload("isQuantity", "is_quantity_string", vec![STRING_TYPE], is_quantity)?;
-    // Global, as the API server's library declares it (`sign(q)`), though its documentation shows `q.sign()`.
-    env.add_overload("sign", "quantity_sign", vec![q()], sign)?;
-    env.add_member_overload("isInteger", "quantity_is_integer", q(), vec![], is_integer)?;
-    env.add_member_overload("asInteger", "quantity_get_value", q(), vec![], as_integer)?;
-    env.add_member_overload("asApproximateFloat", "quantity_get_fraction", q(), vec![], as_approximate_float)?;
-    env.add_member_overload("add", "quantity_add", q(), vec![q()], add)?;
-    env.add_member_overload("add", "quantity_add_int", q(), vec![INT_TYPE], add)?;
-    env.add_member_overload("sub", "quantity_sub", q(), vec![q()], sub)?;
-    env.add_member_overload("sub", "quantity_sub_int", q(), vec![INT_TYPE], sub)?;
-    env.add_member_overload("compareTo", "quantity_compare_to", q(), vec![q()], compare_to)?;
-    env.add_member_overload("isLessThan", "quantity_less", q(), vec![q()], is_less_than)?;
-    env.add_member_overload("isGreaterThan", "quantity_greater", q(), vec![q()], is_greater_than)
-}
+pub(super) static FAMILY: Family = Family {
+    name: "kube_quantity",
+    types: &[&QUANTITY_TYPE],
+    overloads: &[
+        Overload::new(&["quantity(string) -> kubernetes.Quantity"], "string_to_quantity", to_quantity),
+        Overload::new(&["isQuantity(string) -> bool"], "is_quantity_string", is_quantity),
+        // Declared global by the API server's library (`sign(q)`), whatever its documentation says.
+        Overload::new(&["sign(kubernetes.Quantity) -> int"], "quantity_sign", sign),
+        Overload::new(&["kubernetes.Quantity@isInteger() -> bool"], "quantity_is_integer", is_integer),
+        Overload::new(&["kubernetes.Quantity@asInteger() -> int"], "quantity_get_value", as_integer),
+        Overload::new(
+            &["kubernetes.Quantity@asApproximateFloat() -> double"],
+            "quantity_get_fraction",
+            as_approximate_float,
+        ),
+        Overload::new(&["kubernetes.Quantity@add(kubernetes.Quantity) -> kubernetes.Quantity"], "quantity_add", add),
+        Overload::new(&["kubernetes.Quantity@add(int) -> kubernetes.Quantity"], "quantity_add_int", add),
+        Overload::new(&["kubernetes.Quantity@sub(kubernetes.Quantity) -> kubernetes.Quantity"], "quantity_sub", sub),
+        Overload::new(&["kubernetes.Quantity@sub(int) -> kubernetes.Quantity"], "quantity_sub_int", sub),
+        Overload::new(
+            &["kubernetes.Quantity@compareTo(kubernetes.Quantity) -> int"],
+            "quantity_compare_to",
+            compare_to,
+        ),
+        Overload::new(&["kubernetes.Quantity@isLessThan(kubernetes.Quantity) -> bool"], "quantity_less", is_less_than),
+        Overload::new(
+            &["kubernetes.Quantity@isGreaterThan(kubernetes.Quantity) -> bool"],
+            "quantity_greater",
+            is_greater_than,
+        ),
+    ],
+    ..Family::EMPTY
+};
 
 type Out<'b, 'v> = Result<CowVal<'b, 'v>, ExecutionError>;
 

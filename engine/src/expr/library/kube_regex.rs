@@ -2,24 +2,23 @@
 //! `''`), `s.findAll(re)` (every match) and `s.findAll(re, n)` (at most `n` matches; a negative `n` means all).
 //! Regular expressions are RE2 syntax, which the `regex` crate implements; an invalid one is an error.
 
-use cel::common::types::{CelList, CelString, INT_TYPE, STRING_TYPE};
+use cel::ExecutionError;
+use cel::common::types::{CelList, CelString};
 use cel::common::value::{CowVal, Val};
-use cel::{DeclarationError, Env, ExecutionError};
 use regex::Regex;
 
+use super::declare::{Family, Overload};
 use super::{fail, int_arg, str_arg, take};
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_member_overload("find", "string_find_string", STRING_TYPE, vec![STRING_TYPE], find)?;
-    env.add_member_overload("findAll", "string_find_all_string", STRING_TYPE, vec![STRING_TYPE], find_all)?;
-    env.add_member_overload(
-        "findAll",
-        "string_find_all_string_int",
-        STRING_TYPE,
-        vec![STRING_TYPE, INT_TYPE],
-        find_all_n,
-    )
-}
+pub(super) static FAMILY: Family = Family {
+    name: "kube_regex",
+    overloads: &[
+        Overload::new(&["string@find(string) -> string"], "string_find_string", find),
+        Overload::new(&["string@findAll(string) -> list(string)"], "string_find_all_string", find_all),
+        Overload::new(&["string@findAll(string, int) -> list(string)"], "string_find_all_string_int", find_all_n),
+    ],
+    ..Family::EMPTY
+};
 
 fn compile(function: &str, pattern: &str) -> Result<Regex, ExecutionError> {
     Regex::new(pattern).map_err(|e| fail(function, format!("error parsing regexp: {e}")))

@@ -8,10 +8,11 @@
 
 use std::cmp::Ordering;
 
-use cel::common::types::{CelBool, CelInt, STRING_TYPE, Type};
+use cel::ExecutionError;
+use cel::common::types::{CelBool, CelInt, Type};
 use cel::common::value::CowVal;
-use cel::{DeclarationError, Env, ExecutionError};
 
+use super::declare::{Family, Overload};
 use super::opaque::{arg, opaque_val};
 use super::{fail, str_arg, take};
 
@@ -34,18 +35,29 @@ impl Semver {
 
 opaque_val!(Semver, SEMVER_TYPE);
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_type(SEMVER_TYPE.to_owned())?;
-    env.add_overload("semver", "string_to_semver", vec![STRING_TYPE], to_semver)?;
-    env.add_overload("isSemver", "is_semver_string", vec![STRING_TYPE], is_semver)?;
-    let me = || SEMVER_TYPE.to_owned();
-    env.add_member_overload("major", "semver_major", me(), vec![], major)?;
-    env.add_member_overload("minor", "semver_minor", me(), vec![], minor)?;
-    env.add_member_overload("patch", "semver_patch", me(), vec![], patch)?;
-    env.add_member_overload("isLessThan", "semver_is_less_than", me(), vec![me()], is_less_than)?;
-    env.add_member_overload("isGreaterThan", "semver_is_greater_than", me(), vec![me()], is_greater_than)?;
-    env.add_member_overload("compareTo", "semver_compare_to", me(), vec![me()], compare_to)
-}
+pub(super) static FAMILY: Family = Family {
+    name: "kube_semver",
+    types: &[&SEMVER_TYPE],
+    overloads: &[
+        Overload::new(&["semver(string) -> kubernetes.Semver"], "string_to_semver", to_semver),
+        Overload::new(&["isSemver(string) -> bool"], "is_semver_string", is_semver),
+        Overload::new(&["kubernetes.Semver@major() -> int"], "semver_major", major),
+        Overload::new(&["kubernetes.Semver@minor() -> int"], "semver_minor", minor),
+        Overload::new(&["kubernetes.Semver@patch() -> int"], "semver_patch", patch),
+        Overload::new(
+            &["kubernetes.Semver@isLessThan(kubernetes.Semver) -> bool"],
+            "semver_is_less_than",
+            is_less_than,
+        ),
+        Overload::new(
+            &["kubernetes.Semver@isGreaterThan(kubernetes.Semver) -> bool"],
+            "semver_is_greater_than",
+            is_greater_than,
+        ),
+        Overload::new(&["kubernetes.Semver@compareTo(kubernetes.Semver) -> int"], "semver_compare_to", compare_to),
+    ],
+    ..Family::EMPTY
+};
 
 fn to_semver<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let [s] = take(args)?;

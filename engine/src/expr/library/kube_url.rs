@@ -10,10 +10,11 @@
 
 use std::collections::HashMap;
 
-use cel::common::types::{CelBool, CelList, CelMap, CelMapKey, CelString, STRING_TYPE, Type};
+use cel::ExecutionError;
+use cel::common::types::{CelBool, CelList, CelMap, CelMapKey, CelString, Type};
 use cel::common::value::{CowVal, Val};
-use cel::{DeclarationError, Env, ExecutionError};
 
+use super::declare::{Family, Overload};
 use super::opaque::{arg, opaque_val};
 use super::{fail, str_arg, take};
 
@@ -293,18 +294,21 @@ fn parse_query(query: &str) -> HashMap<String, Vec<String>> {
     m
 }
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_type(URL_TYPE.to_owned())?;
-    let u = || URL_TYPE.to_owned();
-    env.add_overload("url", "string_to_url", vec![STRING_TYPE], to_url)?;
-    env.add_overload("isURL", "is_url_string", vec![STRING_TYPE], is_url)?;
-    env.add_member_overload("getScheme", "url_get_scheme", u(), vec![], get_scheme)?;
-    env.add_member_overload("getHost", "url_get_host", u(), vec![], get_host)?;
-    env.add_member_overload("getHostname", "url_get_hostname", u(), vec![], get_hostname)?;
-    env.add_member_overload("getPort", "url_get_port", u(), vec![], get_port)?;
-    env.add_member_overload("getEscapedPath", "url_get_escaped_path", u(), vec![], get_escaped_path)?;
-    env.add_member_overload("getQuery", "url_get_query", u(), vec![], get_query)
-}
+pub(super) static FAMILY: Family = Family {
+    name: "kube_url",
+    types: &[&URL_TYPE],
+    overloads: &[
+        Overload::new(&["url(string) -> kubernetes.URL"], "string_to_url", to_url),
+        Overload::new(&["isURL(string) -> bool"], "is_url_string", is_url),
+        Overload::new(&["kubernetes.URL@getScheme() -> string"], "url_get_scheme", get_scheme),
+        Overload::new(&["kubernetes.URL@getHost() -> string"], "url_get_host", get_host),
+        Overload::new(&["kubernetes.URL@getHostname() -> string"], "url_get_hostname", get_hostname),
+        Overload::new(&["kubernetes.URL@getPort() -> string"], "url_get_port", get_port),
+        Overload::new(&["kubernetes.URL@getEscapedPath() -> string"], "url_get_escaped_path", get_escaped_path),
+        Overload::new(&["kubernetes.URL@getQuery() -> map(string, list(string))"], "url_get_query", get_query),
+    ],
+    ..Family::EMPTY
+};
 
 type Out<'b, 'v> = Result<CowVal<'b, 'v>, ExecutionError>;
 

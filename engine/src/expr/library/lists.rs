@@ -3,21 +3,34 @@
 //! list is never changed. An index out of range is an error with kro's text
 //! (`lists.setAtIndex: index 3 out of bounds [0, 3)`); `insertAtIndex` accepts `size(list)`, appending.
 
-use cel::common::types::{CelList, DYN_TYPE, INT_TYPE, LIST_TYPE};
+use cel::ExecutionError;
+use cel::common::types::CelList;
 use cel::common::value::{CowVal, Val};
-use cel::{DeclarationError, Env, ExecutionError};
 
+use super::declare::{Family, Overload};
 use super::{fail, int_arg, take};
 
 const SET: &str = "lists.setAtIndex";
 const INSERT: &str = "lists.insertAtIndex";
 const REMOVE: &str = "lists.removeAtIndex";
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_overload(SET, "lists.setAtIndex_list_int_T", vec![LIST_TYPE, INT_TYPE, DYN_TYPE], set_at_index)?;
-    env.add_overload(INSERT, "lists.insertAtIndex_list_int_T", vec![LIST_TYPE, INT_TYPE, DYN_TYPE], insert_at_index)?;
-    env.add_overload(REMOVE, "lists.removeAtIndex_list_int", vec![LIST_TYPE, INT_TYPE], remove_at_index)
-}
+pub(super) static FAMILY: Family = Family {
+    name: "lists",
+    overloads: &[
+        Overload::new(&["lists.setAtIndex(list(A), int, A) -> list(A)"], "lists.setAtIndex_list_int_T", set_at_index),
+        Overload::new(
+            &["lists.insertAtIndex(list(A), int, A) -> list(A)"],
+            "lists.insertAtIndex_list_int_T",
+            insert_at_index,
+        ),
+        Overload::new(
+            &["lists.removeAtIndex(list(A), int) -> list(A)"],
+            "lists.removeAtIndex_list_int",
+            remove_at_index,
+        ),
+    ],
+    ..Family::EMPTY
+};
 
 /// The elements of `list`: moved out of an owned list, cloned from a borrowed one.
 fn elements<'v>(function: &str, list: CowVal<'_, 'v>) -> Result<Vec<Box<dyn Val + 'v>>, ExecutionError> {

@@ -11,20 +11,26 @@
 
 use std::collections::HashMap;
 
-use cel::common::types::{CelMap, DYN_TYPE, MAP_TYPE};
+use cel::ExecutionError;
+use cel::common::types::CelMap;
 use cel::common::value::{CowVal, Val};
-use cel::{DeclarationError, Env, ExecutionError};
 
+use super::declare::{Family, Overload};
 use super::{fail, take};
 
 /// Deepest nesting of maps `deepMerge` descends into. Values come from Kubernetes objects and expressions, far
 /// shallower; the bound keeps the recursion from ever exhausting the stack.
 const MAX_DEPTH: usize = 100;
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_member_overload("merge", "map_merge", MAP_TYPE, vec![MAP_TYPE], merge)?;
-    env.add_member_overload("deepMerge", "dyn_deep_merge", DYN_TYPE, vec![DYN_TYPE], deep_merge)
-}
+pub(super) static FAMILY: Family = Family {
+    name: "maps",
+    overloads: &[
+        Overload::new(&["map(A, B)@merge(map(A, B)) -> map(A, B)"], "map_merge", merge),
+        // kro declares it on `dyn`: any operands check, and the result is `dyn` (two maps are needed at runtime).
+        Overload::new(&["dyn@deepMerge(dyn) -> dyn"], "dyn_deep_merge", deep_merge),
+    ],
+    ..Family::EMPTY
+};
 
 fn deep_merge<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let [left, right] = take(args)?;

@@ -1,5 +1,11 @@
-//! kro's CEL environment at runtime: the standard library, the extensions kro enables, and kro's own functions,
-//! one file per function family. kro builds it in `pkg/cel/environment.go` (`BaseDeclarations`).
+//! kro's CEL environment: the standard library, the extensions kro enables, and kro's own functions, one file
+//! per function family. kro builds it in `pkg/cel/environment.go` (`BaseDeclarations`).
+//!
+//! Each family is declared once ([`declare`]), in its file, with both halves of a function: the signatures the
+//! type checker resolves calls by, and the implementation the runtime dispatches to (or, for what the `cel`
+//! crate implements, the crate's registration). [`FAMILIES`] lists them; the runtime environment
+//! ([`kro_env_with`]), the checker's overload table and the function namespaces ([`function_namespaces`]) are
+//! all built from it.
 //!
 //! What is in it, and nothing more (kro enables neither the math nor the sets extension):
 //! - the CEL standard library, with optionals (`?.`, `[?`, `optional.of/none`, `orValue`, `hasValue`);
@@ -18,7 +24,9 @@
 //! (`found no matching overload for 'hash.md5' applied to '(int)'`), as in cel-go.
 
 pub mod bind;
+mod cel_extensions;
 pub mod comprehensions;
+pub(crate) mod declare;
 pub mod hash;
 pub mod json;
 pub mod kube_ip;
@@ -34,10 +42,15 @@ mod opaque;
 mod optionals;
 pub mod random;
 pub mod runtime;
+mod standard;
+
+use std::sync::LazyLock;
 
 use cel::common::types::{CelInt, CelString};
 use cel::common::value::{CowVal, Val};
-use cel::{DeclarationError, Env, ExecutionError, extensions};
+use cel::{DeclarationError, Env, ExecutionError};
+
+use declare::{Family, Signature};
 
 /// kro's alpha feature gates that change the CEL environment (kro's `pkg/features`, all off by default). The
 /// graph build reads them from the [`Catalog`](crate::Catalog) ([`Catalog::with_features`](crate::Catalog::with_features)),
@@ -66,28 +79,53 @@ pub fn kro_env_with(features: Features) -> Result<Env, DeclarationError> {
     let mut env = Env::stdlib();
     // cel-go keeps the last entry of a map literal that repeats a key; so does kro.
     env.set_error_on_duplicate_map_keys(false);
-    env.add_extension(extensions::strings)?;
-    env.add_extension(extensions::lists)?;
-    env.add_extension(extensions::encoders)?;
-    env.add_extension(bind::register)?;
-    env.add_extension(optionals::register)?;
-    env.add_extension(random::register)?;
-    env.add_extension(maps::register)?;
-    env.add_extension(json::register)?;
-    env.add_extension(hash::register)?;
-    env.add_extension(lists::register)?;
-    env.add_extension(kube_lists::register)?;
-    env.add_extension(kube_regex::register)?;
-    env.add_extension(comprehensions::register)?;
-    env.add_extension(kube_semver::register)?;
-    env.add_extension(kube_ip::register)?;
-    env.add_extension(kube_quantity::register)?;
-    env.add_extension(kube_url::register)?;
-    env.add_extension(runtime::register)?;
-    if features.omit {
-        env.add_extension(omit::register)?;
+    for family in FAMILIES.iter().filter(|f| f.enabled(features)) {
+        family.register(&mut env)?;
     }
     Ok(env)
+}
+
+/// Every function family of kro's environment, in the order the runtime registers them (it takes the first
+/// overload that accepts a call's arguments, so the order is part of the behaviour).
+pub(crate) static FAMILIES: &[&Family] = &[
+    &standard::FAMILY,
+    &cel_extensions::STRINGS,
+    &cel_extensions::LISTS,
+    &cel_extensions::ENCODERS,
+    &bind::FAMILY,
+    &optionals::FAMILY,
+    &random::FAMILY,
+    &maps::FAMILY,
+    &json::FAMILY,
+    &hash::FAMILY,
+    &lists::FAMILY,
+    &kube_lists::FAMILY,
+    &kube_regex::FAMILY,
+    &comprehensions::FAMILY,
+    &kube_semver::FAMILY,
+    &kube_ip::FAMILY,
+    &kube_quantity::FAMILY,
+    &kube_url::FAMILY,
+    &runtime::FAMILY,
+    &omit::FAMILY,
+];
+
+/// The namespaces of kro's functions (`random` of `random.seededString(...)`, `cel` of `cel.bind(...)`),
+/// sorted: a call on one of these names is a function call, not a read of a variable of that name.
+pub(crate) fn function_namespaces() -> &'static [&'static str] {
+    static NAMESPACES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        let mut namespaces: Vec<&'static str> = FAMILIES
+            .iter()
+            .flat_map(|family| {
+                let functions = family.checked_signatures().filter_map(|s| Signature::parse(s)?.namespace());
+                functions.chain(family.macro_namespaces.iter().copied())
+            })
+            .collect();
+        namespaces.sort_unstable();
+        namespaces.dedup();
+        namespaces
+    });
+    &NAMESPACES
 }
 
 /// An error of a kro function: `message` is kro's text, which already names the function.

@@ -8,10 +8,11 @@
 //! `kro.omit`; whoever renders a template checks each field's value with [`is_omit`] before converting it to
 //! JSON (the conversion itself has no JSON form for it and fails).
 
+use cel::ExecutionError;
 use cel::common::types::Type;
 use cel::common::value::{CowVal, Val};
-use cel::{DeclarationError, Env, ExecutionError};
 
+use super::declare::{Family, Gate, Overload};
 use super::opaque::opaque_val;
 use super::take;
 
@@ -33,10 +34,14 @@ impl Omit {
 
 opaque_val!(Omit, OMIT_TYPE);
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_type(OMIT_TYPE.to_owned())?;
-    env.add_overload("omit", "omit_void", vec![], omit)
-}
+/// `omit()` is typed by the checker itself (it checks the feature gate there), so its overload is unchecked.
+pub(super) static FAMILY: Family = Family {
+    name: "omit",
+    gate: Some(Gate::Omit),
+    types: &[&OMIT_TYPE],
+    overloads: &[Overload::unchecked(&["omit() -> kro.omit"], "omit_void", omit)],
+    ..Family::EMPTY
+};
 
 fn omit<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let [] = take(args)?;

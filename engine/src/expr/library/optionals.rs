@@ -3,18 +3,23 @@
 //! `optional.of/ofNonZeroValue/none`, `value`, `hasValue`, `orValue`, `or` and the `optMap`/`optFlatMap`
 //! macros are the crate's own.)
 
-use cel::common::types::{CelList, CelOptional, LIST_TYPE};
+use cel::ExecutionError;
+use cel::common::types::{CelList, CelOptional};
 use cel::common::value::{CowVal, Val};
-use cel::{DeclarationError, Env, ExecutionError};
 
+use super::declare::{Family, Overload};
 use super::take;
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_member_overload("first", "list_first", LIST_TYPE, vec![], first)?;
-    env.add_member_overload("last", "list_last", LIST_TYPE, vec![], last)?;
-    env.add_overload("optional.unwrap", "optional_unwrap_list", vec![LIST_TYPE], unwrap)?;
-    env.add_member_overload("unwrapOpt", "list_unwrap_opt", LIST_TYPE, vec![], unwrap)
-}
+pub(super) static FAMILY: Family = Family {
+    name: "optionals",
+    overloads: &[
+        Overload::new(&["list(A)@first() -> optional(A)"], "list_first", first),
+        Overload::new(&["list(A)@last() -> optional(A)"], "list_last", last),
+        Overload::new(&["optional.unwrap(list(optional(A))) -> list(A)"], "optional_unwrap_list", unwrap),
+        Overload::new(&["list(optional(A))@unwrapOpt() -> list(A)"], "list_unwrap_opt", unwrap),
+    ],
+    ..Family::EMPTY
+};
 
 fn items<'a, 'v>(list: &'a (dyn Val + 'v)) -> Result<&'a [Box<dyn Val + 'v>], ExecutionError> {
     list.downcast_ref::<CelList>()

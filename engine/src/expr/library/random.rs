@@ -1,11 +1,12 @@
 //! `random.seededString(int, string)` and `random.seededInt(int, int, string)`: deterministic "random" values
 //! derived from a seed (typically `schema.metadata.uid`), bit-exact with kro's `pkg/cel/library/random.go`.
 
-use cel::common::types::{CelInt, CelString, INT_TYPE, STRING_TYPE};
+use cel::ExecutionError;
+use cel::common::types::{CelInt, CelString};
 use cel::common::value::CowVal;
-use cel::{DeclarationError, Env, ExecutionError};
 use sha2::{Digest, Sha256};
 
+use super::declare::{Family, Overload};
 use super::{fail, int_arg, str_arg, take};
 
 /// The characters of `random.seededString`, in kro's order: a character is `ALPHABET[n % 36]`.
@@ -15,20 +16,22 @@ const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 /// 1000000000000, ...)` would exhaust memory. Kubernetes objects are at most 1.5 MB, so this is no real bound.
 pub const MAX_SEEDED_STRING_LENGTH: i64 = 1 << 20;
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_overload(
-        "random.seededString",
-        "random.seededString_int_string",
-        vec![INT_TYPE, STRING_TYPE],
-        seeded_string_overload,
-    )?;
-    env.add_overload(
-        "random.seededInt",
-        "random.seededInt_int_int_string",
-        vec![INT_TYPE, INT_TYPE, STRING_TYPE],
-        seeded_int_overload,
-    )
-}
+pub(super) static FAMILY: Family = Family {
+    name: "random",
+    overloads: &[
+        Overload::new(
+            &["random.seededString(int, string) -> string"],
+            "random.seededString_int_string",
+            seeded_string_overload,
+        ),
+        Overload::new(
+            &["random.seededInt(int, int, string) -> int"],
+            "random.seededInt_int_int_string",
+            seeded_int_overload,
+        ),
+    ],
+    ..Family::EMPTY
+};
 
 fn seeded_string_overload<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     const NAME: &str = "random.seededString";

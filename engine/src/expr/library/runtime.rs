@@ -20,11 +20,12 @@
 use std::collections::HashMap;
 
 use cel::common::ast::{CallExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
-use cel::common::types::{CelList, CelMap, CelMapKey, CelString, DYN_TYPE, MAP_TYPE, STRING_TYPE};
+use cel::common::types::{CelList, CelMap, CelMapKey, CelString};
 use cel::common::value::{CowVal, Val};
 use cel::parser::{Macro, MacroExprHelper, ParseError};
 use cel::{DeclarationError, Env, ExecutionError};
 
+use super::declare::{Family, Overload};
 use super::{fail, str_arg, take};
 
 /// The variable whose functions these are.
@@ -42,10 +43,25 @@ pub const BUILTIN_CONDITION_TYPES: [&str; 4] = ["Ready", "InstanceManaged", "Gra
 const NEW_CONDITION: &str = "runtime.newCondition";
 const CONDITION: &str = "runtime.condition";
 
-pub(super) fn register(env: &mut Env) -> Result<(), DeclarationError> {
-    env.add_macro(Macro::receiver("newCondition", 1, expand))?;
-    env.add_overload(NEW_CONDITION, "runtime_new_condition_map", vec![MAP_TYPE], new_condition)?;
-    env.add_overload(CONDITION, "runtime_condition_dyn_string", vec![DYN_TYPE, STRING_TYPE], condition)
+/// The checker types `runtime.newCondition(...)` and `runtime.condition(...)` itself (they exist only where
+/// `runtime` is declared), so their overloads are unchecked, and `runtime` is no function namespace: it is the
+/// variable `status.conditions` expressions read.
+pub(super) static FAMILY: Family = Family {
+    name: "runtime",
+    overloads: &[
+        Overload::unchecked(
+            &["runtime.newCondition(map(string, dyn)) -> map(string, string)"],
+            "runtime_new_condition_map",
+            new_condition,
+        ),
+        Overload::unchecked(&["runtime.condition(dyn, string) -> dyn"], "runtime_condition_dyn_string", condition),
+    ],
+    install: Some(install),
+    ..Family::EMPTY
+};
+
+fn install(env: &mut Env) -> Result<(), DeclarationError> {
+    env.add_macro(Macro::receiver("newCondition", 1, expand))
 }
 
 /// Whether `e` is `runtime` (the receiver of the condition functions).

@@ -1,0 +1,110 @@
+//! Editor services over an RGD text: completion, hover, go-to-definition and the outline (document
+//! symbols), for the wasm package and any native language server. They work on documents in the middle of
+//! being typed: the structure comes from a tolerant line reading ([`outline`]) rather than the YAML loader,
+//! kinds' schemas from the [`Engine`](crate::Engine)'s catalog, and the instance's schema from `spec.schema` built one field at a time.
+//! No input makes them fail or panic; at worst they have nothing to offer.
+//!
+//! Positions in and out are LSP's (0-based lines, UTF-16 columns): [`crate::position`] converts.
+
+mod cel_library;
+mod complete;
+mod context;
+mod hover;
+mod navigate;
+mod outline;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+use serde::Serialize;
+
+pub use complete::complete;
+pub use hover::hover;
+pub use navigate::{definition, symbols};
+
+use crate::position::LspRange;
+
+/// What a completion item is, for the editor's icon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CompletionKind {
+    /// A field of an object (a schema property, a template key).
+    Field,
+    /// A resource id.
+    Resource,
+    /// `schema`, `each`, a forEach dimension.
+    Variable,
+    Function,
+    Macro,
+    /// A SimpleSchema type.
+    Type,
+    /// A SimpleSchema marker (`default=`).
+    Marker,
+    /// A key of the RGD's own structure (`id`, `template`, `readyWhen`), or `true`/`false`/`null`.
+    Keyword,
+}
+
+/// One completion.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompletionItem {
+    pub label: String,
+    pub kind: CompletionKind,
+    /// The type or signature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Markdown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documentation: Option<String>,
+    /// What to insert, when it differs from the label (`replicas: `, `has(`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insert_text: Option<String>,
+    /// The text the item replaces (the partial word before the cursor).
+    pub range: LspRange,
+}
+
+/// Hover contents.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hover {
+    /// Markdown.
+    pub contents: String,
+    /// The word the hover is about.
+    pub range: LspRange,
+}
+
+/// Where a name is declared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Definition {
+    /// The declaring name (a resource's `id` value, a schema field's key).
+    pub range: LspRange,
+    /// The whole declaration (the resource's list item, the field's entry).
+    pub target_range: LspRange,
+    /// The reference the request was made on.
+    pub origin_range: LspRange,
+}
+
+/// What an outline entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SymbolKind {
+    /// The instance API (`spec.schema`).
+    Schema,
+    /// A field of the instance's spec or status.
+    Field,
+    Resource,
+}
+
+/// An outline entry (an LSP `DocumentSymbol`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Symbol {
+    pub name: String,
+    pub kind: SymbolKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub range: LspRange,
+    pub selection_range: LspRange,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Symbol>,
+}

@@ -1,0 +1,39 @@
+//! Plain Kubernetes notions that every stage of the pipeline shares and none owns: a kind's scope, and the
+//! words Kubernetes' CEL keeps for itself. They sit below `rgd` (which reads them from the document),
+//! `schemas` (which knows the scope of every built-in kind) and `expr` (which escapes field names), so that
+//! none of those has to reach into another for them.
+
+/// Whether objects of a kind live in a namespace (`Namespaced`) or beside namespaces (`Cluster`), as a CRD's
+/// `spec.scope` and the API server's discovery say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Scope {
+    Namespaced,
+    Cluster,
+}
+
+/// CEL's reserved words, as the API server lists them (`k8s.io/apiserver/pkg/cel/escaping.go`): they cannot
+/// name a variable (so kro refuses them as resource ids), and Kubernetes escapes property names spelled like
+/// them (`__if__`).
+pub const CEL_RESERVED_WORDS: &[&str] = &[
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
+];

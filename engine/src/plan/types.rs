@@ -1,0 +1,168 @@
+//! What a plan is made of and what it is made from: the options a host passes, the plan's parts (objects to
+//! apply, what waits and why, the instance patch and status), and the input gathered for one reconcile.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::identity::ObjectKey;
+use crate::catalog::{Catalog, ResourceType};
+use crate::expr::eval::Evaluator;
+use crate::graph::CompiledRgd;
+
+/// What the host knows that the planner must not find out itself.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// The time of this reconcile, for condition transition times.
+    pub now: DateTime<Utc>,
+    /// kro's version, written in labels and the `ApplySet` tooling annotation.
+    pub kro_version: String,
+    /// The RGD's UID, when known (labels the instance).
+    pub rgd_uid: Option<String>,
+    /// Largest collection a forEach may expand to (kro's `--rgd-max-collection-size`).
+    pub max_collection_size: usize,
+    /// Requeue delay while anything waits (kro's `--instance-requeue-interval`).
+    pub requeue_after: Duration,
+    /// Simulation only: a `readyWhen` whose data is missing from an observed object counts as true (and the
+    /// plan says so in `assumed`), since a simulated object has no status unless one is given.
+    pub assume_ready_without_status: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            now: default_now(),
+            kro_version: env!("CARGO_PKG_VERSION").to_string(),
+            rgd_uid: None,
+            max_collection_size: 1000,
+            requeue_after: Duration::from_secs(3),
+            assume_ready_without_status: false,
+        }
+    }
+}
+
+/// The time a plan is made at when the host gives none: a fixed epoch keeps output reproducible.
+pub const DEFAULT_NOW: &str = "2025-01-01T00:00:00Z";
+
+/// [`DEFAULT_NOW`] as a time.
+pub fn default_now() -> DateTime<Utc> {
+    // 2025-01-01T00:00:00Z; `from_timestamp` only fails out of chrono's range.
+    DateTime::from_timestamp(1_735_689_600, 0).unwrap_or_default()
+}
+
+/// Why a resource is not applied (or not ready) in this pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReasonCode {
+    /// A resource it reads is not ready yet.
+    DependencyNotReady,
+    /// An expression reads data that is not there yet.
+    DataPending,
+    /// Applied and observed, but its `readyWhen` is false.
+    ReadyWhenFalse,
+    /// Applied in this pass; ready once observed.
+    AwaitingObservation,
+    /// An external reference that the cluster does not have (yet).
+    ExternalNotFound,
+    /// An expression failed, or the rendered resource is unusable.
+    Error,
+    /// The instance is annotated `kro.run/reconcile: suspended`.
+    Suspended,
+    /// Rendered, but not applied: another resource failed, and nothing is applied in a pass with a failure.
+    StoppedByError,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub code: ReasonCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingNode {
+    pub id: String,
+    pub reason: Reason,
+}
+
+/// An object to apply (server-side, field manager `kro.run/applyset`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Apply {
+    pub id: String,
+    pub wave: usize,
+    /// Position in its collection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    pub object: Value,
+    /// Where a kube client applies it (group, version, plural, scope), when the catalog knows the kind.
+    #[serde(skip)]
+    pub resource_type: Option<ResourceType>,
+}
+
+/// The patch to the instance's own metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct InstancePatch {
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub finalizers: Vec<String>,
+}
+
+/// Instance states, as kro writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InstanceState {
+    InProgress,
+    Active,
+    Error,
+    Deleting,
+}
+
+/// What to do now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub instance: InstancePatch,
+    /// Objects to apply, in apply order (wave, then topological position, then collection index).
+    pub resources: Vec<Apply>,
+    pub pending: Vec<PendingNode>,
+    pub excluded: Vec<String>,
+    /// Objects of this instance that are no longer desired; only listed when every desired object could be
+    /// rendered and nothing failed, as kro prunes only after a complete apply (a resource waiting for readiness
+    /// does not hold it back).
+    pub prune: Vec<ObjectKey>,
+    /// Deletion only: the objects to delete now (the highest remaining wave).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub delete: Vec<ObjectKey>,
+    pub state: InstanceState,
+    pub status: Value,
+    /// When to reconcile again if nothing changes before (anything waits); `None`: on the next event.
+    #[serde(rename = "requeueAfterSeconds", serialize_with = "as_seconds", skip_serializing_if = "Option::is_none")]
+    pub requeue_after: Option<Duration>,
+    /// Simulation only: readiness assumed for lack of status.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
+}
+
+/// Everything a plan reads, gathered once.
+#[derive(Debug)]
+pub struct PlanInput<'a> {
+    pub rgd: &'a CompiledRgd,
+    pub catalog: &'a Catalog,
+    pub evaluator: &'a Evaluator,
+    /// The instance as stored (validated and defaulted).
+    pub instance: &'a Value,
+    /// Objects as the cluster has them: children and external references.
+    pub observed: &'a [Value],
+    pub options: &'a PlanOptions,
+}
+
+/// A requeue delay as the whole seconds the JSON contract (`requeueAfterSeconds`) carries.
+#[allow(clippy::ref_option)] // serde's `serialize_with` hands the field by reference
+fn as_seconds<S: serde::Serializer>(delay: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+    match delay {
+        Some(d) => serializer.serialize_u64(d.as_secs()),
+        None => serializer.serialize_none(),
+    }
+}

@@ -1,0 +1,608 @@
+//! The walk of one reconcile: resources in topological order, each rendered once the resources it reads are
+//! ready, included or excluded, observed and judged ready, collections expanded and external references
+//! read; then pruning, the `ApplySet` annotations and the status (see the module docs of [`super`]).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::{Map, Value};
+
+use super::identity::{self, Owner};
+use super::types::{Apply, InstancePatch, InstanceState, PendingNode, Plan, PlanInput, Reason, ReasonCode};
+use super::{Inventory, ObjectKey, instance_uid, render, selector, status};
+use crate::catalog::{KindInfo, ResourceType};
+use crate::expr::eval::{Bindings, EvalError};
+use crate::expr::values::cel_type_name;
+use crate::graph::{Resource, Role};
+use crate::kube::Scope;
+use crate::schemas::Schema;
+
+/// How one resource stands after the walk (why it waits is in the plan's `pending`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Node {
+    Ready,
+    Waiting,
+    Excluded,
+}
+
+pub(super) fn owner(input: &PlanInput<'_>) -> Owner {
+    let api = &input.rgd.api;
+    let s = |p: &str| input.instance.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+    let (name, namespace) = (s("/metadata/name"), s("/metadata/namespace"));
+    Owner {
+        applyset_id: Owner::applyset_id(&name, &namespace, &api.kind, &api.group),
+        name,
+        namespace,
+        uid: instance_uid(input.instance),
+        group: api.group.clone(),
+        version: api.version.clone(),
+        kind: api.kind.clone(),
+        kro_version: input.options.kro_version.clone(),
+    }
+}
+
+pub(super) struct Planner<'a> {
+    input: &'a PlanInput<'a>,
+    owner: Owner,
+    /// Observed objects by identity.
+    observed: HashMap<ObjectKey, &'a Value>,
+    nodes: HashMap<&'a str, Node>,
+    plan: Plan,
+    /// Identities rendered this pass (applied or waiting) and the node rendering each, for pruning, the
+    /// `ApplySet` annotations and conflicts between nodes.
+    desired: BTreeMap<ObjectKey, &'a str>,
+    /// Resources that failed, as `id: message`.
+    errors: Vec<String>,
+    /// Some resource could not be rendered for lack of data (a dependency not ready, a missing key): kro's
+    /// `ErrDataPending` from `GetDesired`, which alone (with a failure) holds the prune back. A resource that is
+    /// rendered but not ready yet does not.
+    unresolved: bool,
+}
+
+impl<'a> Planner<'a> {
+    pub(super) fn new(input: &'a PlanInput<'a>, owner: Owner) -> Self {
+        let observed = input.observed.iter().map(|o| (ObjectKey::of(o), o)).collect();
+        Planner {
+            input,
+            owner,
+            observed,
+            nodes: HashMap::new(),
+            plan: Plan {
+                instance: InstancePatch::default(),
+                resources: Vec::new(),
+                pending: Vec::new(),
+                excluded: Vec::new(),
+                prune: Vec::new(),
+                delete: Vec::new(),
+                state: InstanceState::InProgress,
+                status: Value::Object(Map::new()),
+                requeue_after: None,
+                assumed: Vec::new(),
+            },
+            desired: BTreeMap::new(),
+            errors: Vec::new(),
+            unresolved: false,
+        }
+    }
+
+    pub(super) fn run(mut self, schema: &'a Value) -> Plan {
+        let rgd = self.input.rgd;
+        // kro's IsReconcileSuspended: `suspended`, or the older `disabled`, in any case.
+        let suspended = identity::annotation(self.input.instance, identity::RECONCILE)
+            .is_some_and(|v| v.eq_ignore_ascii_case("suspended") || v.eq_ignore_ascii_case("disabled"));
+        let mut bindings = Bindings::new(self.input.evaluator);
+        bindings.bind("schema", schema);
+        if suspended {
+            for &i in &rgd.order {
+                let id = rgd.resources[i].id.as_str();
+                self.wait(id, ReasonCode::Suspended, "reconciliation is suspended by the kro.run/reconcile annotation");
+            }
+        } else {
+            for &i in &rgd.order {
+                self.visit(i, &mut bindings);
+            }
+        }
+        self.finish(&mut bindings, suspended);
+        self.plan
+    }
+
+    fn wait(&mut self, id: &'a str, code: ReasonCode, message: impl Into<String>) {
+        let reason = Reason { code, message: message.into() };
+        if code == ReasonCode::Error {
+            self.errors.push(format!("{id}: {}", reason.message));
+        }
+        self.plan.pending.push(PendingNode { id: id.to_string(), reason });
+        self.nodes.insert(id, Node::Waiting);
+    }
+
+    fn exclude(&mut self, id: &'a str) {
+        self.plan.excluded.push(id.to_string());
+        self.nodes.insert(id, Node::Excluded);
+    }
+
+    fn visit(&mut self, index: usize, bindings: &mut Bindings<'a>) {
+        let resource = &self.input.rgd.resources[index];
+        let id = resource.id.as_str();
+        if resource.depends_on.iter().any(|d| self.nodes.get(d.as_str()) == Some(&Node::Excluded)) {
+            self.exclude(id);
+            return;
+        }
+        // kro's processNode asks IsIgnored before GetDesired: an includeWhen is decided as soon as what it
+        // reads is ready (at once when it reads only `schema`), so an excluded resource never waits for its
+        // other dependencies, and neither do the resources that read it.
+        let gate_blocked: Vec<&str> =
+            self.include_when_reads(index).into_iter().filter(|d| !self.is_ready(d)).collect();
+        if gate_blocked.is_empty() {
+            match self.included(resource, bindings) {
+                Ok(true) => {}
+                Ok(false) => return self.exclude(id),
+                Err(e) => return self.wait_on(id, "includeWhen", &e),
+            }
+        }
+        let blocked: Vec<&str> = resource.depends_on.iter().map(String::as_str).filter(|d| !self.is_ready(d)).collect();
+        if !blocked.is_empty() {
+            let message = format!("waiting for {} to be ready", blocked.join(", "));
+            self.unresolved = true;
+            self.wait(id, ReasonCode::DependencyNotReady, message);
+            return;
+        }
+        if resource.external {
+            self.visit_external(index, bindings);
+        } else if resource.for_each.is_empty() {
+            self.visit_single(index, bindings);
+        } else {
+            self.visit_collection(index, bindings);
+        }
+    }
+
+    /// Where objects of the resource's kind are served: from the catalog, else from a CRD the RGD installs.
+    fn resource_type(&self, resource: &Resource) -> Option<ResourceType> {
+        let (api_version, kind) = (&resource.api_version, &resource.kind);
+        self.input
+            .catalog
+            .resource_type(api_version, kind)
+            .or_else(|| self.input.rgd.installed_type(api_version, kind).cloned())
+    }
+
+    fn is_ready(&self, id: &str) -> bool {
+        self.nodes.get(id) == Some(&Node::Ready)
+    }
+
+    /// The resources the `includeWhen` conditions of resource `index` read, in its dependency order.
+    fn include_when_reads(&self, index: usize) -> Vec<&'a str> {
+        let rgd = self.input.rgd;
+        let read: BTreeSet<&str> = rgd
+            .expressions
+            .iter()
+            .filter(|site| site.resource == Some(index) && site.role == Role::IncludeWhen)
+            .flat_map(|site| site.references.iter().map(String::as_str))
+            .collect();
+        rgd.resources[index].depends_on.iter().map(String::as_str).filter(|d| read.contains(d)).collect()
+    }
+
+    /// Waits on an expression that could not be evaluated while rendering (data pending) or failed.
+    fn wait_on(&mut self, id: &'a str, what: &str, error: &EvalError) {
+        self.unresolved |= error.is_pending();
+        self.wait_ready_on(id, what, error);
+    }
+
+    /// [`Self::wait_on`] for a readiness check: the resource was rendered, so its pending data does not make
+    /// the pass incomplete.
+    fn wait_ready_on(&mut self, id: &'a str, what: &str, error: &EvalError) {
+        let code = if error.is_pending() { ReasonCode::DataPending } else { ReasonCode::Error };
+        self.wait(id, code, format!("{what}: {}", error.message));
+    }
+
+    fn included(&self, resource: &Resource, bindings: &mut Bindings<'a>) -> Result<bool, EvalError> {
+        for condition in &resource.include_when {
+            match render::render_string(self.input.rgd, condition, self.input.evaluator, bindings, &[])? {
+                Value::Bool(true) => {}
+                Value::Bool(false) | Value::Null => return Ok(false),
+                other => {
+                    return Err(EvalError::failed(format!(
+                        "{condition} must evaluate to a bool, got {}",
+                        cel_type_name(&other)
+                    )));
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Renders `template` and stamps it, defaulting the namespace of a namespaced kind.
+    fn render_object(
+        &self,
+        index: usize,
+        bindings: &mut Bindings<'a>,
+        locals: &[(&str, &Value)],
+        item: Option<(usize, usize)>,
+    ) -> Result<Value, (String, EvalError)> {
+        let resource = &self.input.rgd.resources[index];
+        let mut object = render::render(self.input.rgd, index, self.input.evaluator, bindings, locals)?;
+        self.default_namespace(resource, &mut object).map_err(|e| ("metadata.namespace".to_string(), e))?;
+        self.owner.stamp(&mut object, &resource.id, resource.wave, item);
+        Ok(object)
+    }
+
+    /// The OpenAPI schema of the resource's kind, when the catalog has one.
+    fn schema_of(&self, resource: &Resource) -> Option<Schema<'a>> {
+        let (group, version) = resource.api_version.rsplit_once('/').unwrap_or(("", resource.api_version.as_str()));
+        match self.input.catalog.lookup(group, version, &resource.kind) {
+            Some(KindInfo::Known { schema, .. }) => Some(schema),
+            _ => None,
+        }
+    }
+
+    /// Binds the observed object under the resource's id, typed by its kind's schema (bytes, timestamps).
+    fn bind_object(&self, bindings: &mut Bindings<'a>, resource: &'a Resource, object: &'a Value) {
+        match self.schema_of(resource) {
+            Some(schema) => bindings.bind_typed(&resource.id, object, schema),
+            None => bindings.bind(&resource.id, object),
+        }
+    }
+
+    fn bind_list(&self, bindings: &mut Bindings<'a>, resource: &'a Resource, items: Vec<Value>) {
+        match self.schema_of(resource) {
+            Some(schema) => bindings.bind_owned_list_typed(&resource.id, items, schema),
+            None => bindings.bind_owned(&resource.id, Value::Array(items)),
+        }
+    }
+
+    /// Whether the resource's kind is namespaced: from the catalog, else like the instance.
+    fn namespaced(&self, resource: &Resource) -> bool {
+        let group = resource.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        self.input
+            .catalog
+            .scope(group, &resource.kind)
+            .map_or(!self.owner.namespace.is_empty(), |s| s == Scope::Namespaced)
+    }
+
+    /// An empty namespace of a namespaced object becomes the instance's; under a cluster-scoped instance there
+    /// is none to take, and kro refuses it (`normalizeNamespaces`).
+    fn default_namespace(&self, resource: &Resource, object: &mut Value) -> Result<(), EvalError> {
+        if !self.namespaced(resource) {
+            return Ok(());
+        }
+        let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else { return Ok(()) };
+        let empty = metadata.get("namespace").is_none_or(|n| n.as_str().is_none_or(str::is_empty));
+        if !empty {
+            return Ok(());
+        }
+        if self.owner.namespace.is_empty() {
+            return Err(EvalError::failed(format!(
+                "node {:?} is namespaced and must resolve metadata.namespace when the instance is cluster-scoped",
+                resource.id
+            )));
+        }
+        metadata.insert("namespace".to_string(), Value::String(self.owner.namespace.clone()));
+        Ok(())
+    }
+
+    /// Records that `id` renders `key`; two nodes rendering the same object is kro's `ApplySet` conflict.
+    fn claim(&mut self, id: &'a str, key: &ObjectKey) -> Result<(), String> {
+        match self.desired.get(key) {
+            Some(other) if *other != id => Err(format!("resourceID: {id} conflicts with resourceID: {other} on {key}")),
+            _ => {
+                self.desired.insert(key.clone(), id);
+                Ok(())
+            }
+        }
+    }
+
+    fn visit_single(&mut self, index: usize, bindings: &mut Bindings<'a>) {
+        let resource = &self.input.rgd.resources[index];
+        let id = resource.id.as_str();
+        let object = match self.render_object(index, bindings, &[], None) {
+            Ok(object) => object,
+            Err((path, e)) => return self.wait_on(id, &format!("template {path}"), &e),
+        };
+        let key = ObjectKey::of(&object);
+        if let Err(message) = self.claim(id, &key) {
+            return self.wait(id, ReasonCode::Error, message);
+        }
+        let resource_type = self.resource_type(resource);
+        self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: None, object, resource_type });
+        let Some(observed) = self.observed.get(&key).copied() else {
+            self.wait(id, ReasonCode::AwaitingObservation, format!("applied {key}; ready once it is observed"));
+            return;
+        };
+        self.settle(resource, bindings, observed, &key);
+    }
+
+    /// Binds the observed object for dependents and decides the resource's readiness from it.
+    fn settle(&mut self, resource: &'a Resource, bindings: &mut Bindings<'a>, observed: &'a Value, key: &ObjectKey) {
+        let id = resource.id.as_str();
+        self.bind_object(bindings, resource, observed);
+        match self.ready(resource, bindings, &[]) {
+            Ok(true) => {
+                self.nodes.insert(id, Node::Ready);
+            }
+            Ok(false) if resource.ready_when.is_empty() && resource.default_ready_when.is_some() => {
+                self.wait(id, ReasonCode::ReadyWhenFalse, format!("{key} is not Established yet"));
+            }
+            Ok(false) => self.wait(id, ReasonCode::ReadyWhenFalse, format!("readyWhen is false for {key}")),
+            Err(e) => self.wait_ready_on(id, "readyWhen", &e),
+        }
+    }
+
+    /// `readyWhen` on the observed object (bound under the resource's id, or as `each` for an item).
+    fn ready(
+        &mut self,
+        resource: &Resource,
+        bindings: &mut Bindings<'a>,
+        locals: &[(&str, &Value)],
+    ) -> Result<bool, EvalError> {
+        for condition in resource.readiness() {
+            match render::render_string(self.input.rgd, condition, self.input.evaluator, bindings, locals) {
+                Ok(Value::Bool(true)) => {}
+                Ok(Value::Bool(false) | Value::Null) => return Ok(false),
+                Ok(other) => {
+                    return Err(EvalError::failed(format!(
+                        "{condition} must evaluate to a bool, got {}",
+                        cel_type_name(&other)
+                    )));
+                }
+                Err(e) if e.is_pending() && self.input.options.assume_ready_without_status => {
+                    self.plan.assumed.push(format!("{}: {condition} assumed true ({})", resource.id, e.message));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    fn visit_collection(&mut self, index: usize, bindings: &mut Bindings<'a>) {
+        let resource = &self.input.rgd.resources[index];
+        let id = resource.id.as_str();
+        let mut dimensions: Vec<(&str, Vec<Value>)> = Vec::new();
+        for dimension in &resource.for_each {
+            match render::render_string(self.input.rgd, &dimension.expression, self.input.evaluator, bindings, &[]) {
+                Ok(Value::Array(items)) => dimensions.push((dimension.name.as_str(), items)),
+                Ok(Value::Null) => dimensions.push((dimension.name.as_str(), Vec::new())),
+                Ok(other) => {
+                    let message = format!("forEach {} must be a list, got {}", dimension.name, cel_type_name(&other));
+                    return self.wait(id, ReasonCode::Error, message);
+                }
+                Err(e) => return self.wait_on(id, &format!("forEach {}", dimension.name), &e),
+            }
+        }
+        let size = dimensions.iter().try_fold(1usize, |n, (_, items)| n.checked_mul(items.len()));
+        let max = self.input.options.max_collection_size;
+        let Some(size) = size.filter(|s| *s <= max) else {
+            let message = format!("collection would have more than {max} items (--max-collection-size)");
+            return self.wait(id, ReasonCode::Error, message);
+        };
+        let mut objects = Vec::with_capacity(size);
+        for position in 0..size {
+            // The cartesian product in order: the last dimension varies fastest.
+            let mut rest = position;
+            let mut locals: Vec<(&str, &Value)> = vec![("", &Value::Null); dimensions.len()];
+            for (d, (name, items)) in dimensions.iter().enumerate().rev() {
+                locals[d] = (name, &items[rest % items.len()]);
+                rest /= items.len();
+            }
+            match self.render_object(index, bindings, &locals, Some((position, size))) {
+                Ok(object) => objects.push(object),
+                Err((path, e)) => return self.wait_on(id, &format!("item {position}: {path}"), &e),
+            }
+        }
+        let keys: Vec<ObjectKey> = objects.iter().map(ObjectKey::of).collect();
+        let mut seen = BTreeSet::new();
+        if let Some(duplicate) = keys.iter().find(|key| !seen.insert(*key)) {
+            return self.wait(id, ReasonCode::Error, format!("identity collision: duplicate identity: {duplicate}"));
+        }
+        for key in &keys {
+            if let Err(message) = self.claim(id, key) {
+                return self.wait(id, ReasonCode::Error, message);
+            }
+        }
+        let mut not_ready = Vec::new();
+        let mut all_observed = true;
+        bindings.type_local("each", self.schema_of(resource));
+        // What dependents read: the observed items that are still desired, in collection order (kro's
+        // orderedIntersection), never an item the collection no longer has.
+        let mut current = Vec::with_capacity(objects.len());
+        for (position, (object, key)) in objects.into_iter().zip(keys).enumerate() {
+            let resource_type = self.resource_type(resource);
+            self.plan.resources.push(Apply {
+                id: id.to_string(),
+                wave: resource.wave,
+                index: Some(position),
+                object,
+                resource_type,
+            });
+            let Some(observed) = self.observed.get(&key).copied() else {
+                all_observed = false;
+                not_ready.push(format!("{key} not observed yet"));
+                continue;
+            };
+            current.push(observed.clone());
+            match self.ready(resource, bindings, &[("each", observed)]) {
+                Ok(true) => {}
+                Ok(false) => not_ready.push(format!("readyWhen is false for {key}")),
+                Err(e) if e.is_pending() => not_ready.push(format!("{key}: {}", e.message)),
+                Err(e) => return self.wait_ready_on(id, "readyWhen", &e),
+            }
+        }
+        self.bind_list(bindings, resource, current);
+        if not_ready.is_empty() {
+            self.nodes.insert(id, Node::Ready);
+        } else {
+            let code = if all_observed { ReasonCode::ReadyWhenFalse } else { ReasonCode::AwaitingObservation };
+            self.wait(id, code, not_ready.join("; "));
+        }
+    }
+
+    fn visit_external(&mut self, index: usize, bindings: &mut Bindings<'a>) {
+        let resource = &self.input.rgd.resources[index];
+        let id = resource.id.as_str();
+        let mut reference = match render::render(self.input.rgd, index, self.input.evaluator, bindings, &[]) {
+            Ok(r) => r,
+            Err((path, e)) => return self.wait_on(id, &format!("externalRef {path}"), &e),
+        };
+        if let Some(selector) = reference.pointer("/metadata/selector").cloned() {
+            return self.visit_external_selector(resource, &reference, &selector, bindings);
+        }
+        if let Err(e) = self.default_namespace(resource, &mut reference) {
+            return self.wait(id, ReasonCode::Error, e.message);
+        }
+        let key = ObjectKey::of(&reference);
+        let Some(observed) = self.observed.get(&key).copied() else {
+            return self.wait(id, ReasonCode::ExternalNotFound, format!("external reference {key} not found"));
+        };
+        self.settle(resource, bindings, observed, &key);
+    }
+
+    /// An external reference by label selector: the list of matching objects (none included), in the
+    /// reference's namespace or, for a namespaced kind, the instance's. With readyWhen, each must pass.
+    fn visit_external_selector(
+        &mut self,
+        resource: &'a Resource,
+        reference: &Value,
+        selector: &Value,
+        bindings: &mut Bindings<'a>,
+    ) {
+        let id = resource.id.as_str();
+        let selector = match selector::LabelSelector::parse(selector) {
+            Ok(s) => s,
+            Err(message) => return self.wait(id, ReasonCode::Error, format!("externalRef selector: {message}")),
+        };
+        let namespace = reference.pointer("/metadata/namespace").and_then(Value::as_str).filter(|n| !n.is_empty());
+        let namespace = match namespace {
+            Some(n) => Some(n.to_string()),
+            None if self.namespaced(resource) && !self.owner.namespace.is_empty() => Some(self.owner.namespace.clone()),
+            None => None,
+        };
+        let mut matches: Vec<&Value> = self
+            .input
+            .observed
+            .iter()
+            .filter(|o| same_kind(o, resource) && selector.matches(o))
+            .filter(|o| {
+                namespace.as_deref().is_none_or(|n| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(n))
+            })
+            .collect();
+        matches.sort_by_key(|o| ObjectKey::of(o));
+        // The list is the resource's value; a readyWhen reads it under the resource's id (build rules).
+        self.bind_list(bindings, resource, matches.into_iter().cloned().collect());
+        match self.ready(resource, bindings, &[]) {
+            Ok(true) => {}
+            Ok(false) => {
+                return self.wait(id, ReasonCode::ReadyWhenFalse, "readyWhen is false for the selected objects");
+            }
+            Err(e) => return self.wait_ready_on(id, "readyWhen", &e),
+        }
+        self.nodes.insert(id, Node::Ready);
+    }
+
+    fn finish(&mut self, bindings: &mut Bindings<'a>, suspended: bool) {
+        let rgd = self.input.rgd;
+        // Apply order: wave, then topological position, then collection index.
+        let position: HashMap<&str, usize> =
+            rgd.order.iter().enumerate().map(|(p, &i)| (rgd.resources[i].id.as_str(), p)).collect();
+        self.plan.resources.sort_by_key(|a| (a.wave, position.get(a.id.as_str()).copied(), a.index));
+        if !self.errors.is_empty() {
+            // kro stops at the first failing resource and applies nothing in that pass.
+            self.plan.resources.clear();
+            let failed: Vec<&str> = self
+                .plan
+                .pending
+                .iter()
+                .filter(|p| p.reason.code == ReasonCode::Error)
+                .map(|p| p.id.as_str())
+                .collect();
+            let message =
+                format!("not applied: {} failed, and nothing is applied in a pass with a failure", failed.join(", "));
+            for pending in &mut self.plan.pending {
+                if pending.reason.code == ReasonCode::AwaitingObservation {
+                    pending.reason = Reason { code: ReasonCode::StoppedByError, message: message.clone() };
+                }
+            }
+        }
+        let waiting = !self.plan.pending.is_empty();
+        // kro prunes after every pass in which each desired object could be rendered and nothing failed
+        // (pkg/controller/instance/resources.go reconcileNodes: prune gated on no ErrDataPending and no apply
+        // error); a resource still waiting for readiness does not hold it back.
+        let complete = !self.unresolved && self.errors.is_empty() && !suspended;
+        if complete {
+            let mut prune: Vec<ObjectKey> = self
+                .input
+                .observed
+                .iter()
+                .filter(|o| self.owner.owns(o))
+                .map(ObjectKey::of)
+                .filter(|k| !self.desired.contains_key(k))
+                .collect();
+            prune.sort();
+            self.plan.prune = prune;
+        }
+        self.plan.instance = self.instance_patch(complete, suspended || !self.errors.is_empty());
+        self.plan.state = if !self.errors.is_empty() {
+            InstanceState::Error
+        } else if waiting || suspended {
+            InstanceState::InProgress
+        } else {
+            InstanceState::Active
+        };
+        if waiting && !suspended {
+            self.plan.requeue_after = Some(self.input.options.requeue_after);
+        }
+        let (status, failures) = status::status(self.input, &self.plan, bindings, suspended, &self.errors);
+        self.plan.status = status;
+        if !failures.is_empty() {
+            // kro: a custom condition that fails to evaluate puts the instance in ERROR, with what it could write.
+            self.plan.state = InstanceState::Error;
+            self.errors.extend(failures);
+        }
+    }
+
+    /// The instance's labels and finalizer, and its `ApplySet` annotations: after a complete pass (the one that
+    /// prunes) exactly what it applied; before that the union with what the instance already records, so a
+    /// later prune still finds everything; untouched when suspended or failed, as kro leaves them.
+    fn instance_patch(&self, complete: bool, hold: bool) -> InstancePatch {
+        let rgd = self.input.rgd;
+        let mut labels = BTreeMap::new();
+        labels.insert(identity::OWNED.to_string(), "true".to_string());
+        labels.insert(identity::KRO_VERSION.to_string(), self.owner.kro_version.clone());
+        labels.insert(identity::RGD_NAME.to_string(), rgd.name.clone());
+        if let Some(uid) = &self.input.options.rgd_uid {
+            labels.insert(identity::RGD_ID.to_string(), uid.clone());
+        }
+        labels.insert(identity::APPLYSET_ID.to_string(), self.owner.applyset_id.clone());
+        let finalizers = vec![identity::FINALIZER.to_string()];
+        if hold {
+            return InstancePatch { labels, annotations: BTreeMap::new(), finalizers };
+        }
+        // Before a complete pass, what the instance already records stays recorded.
+        let recorded = if complete { None } else { Inventory::recorded(self.input.instance) }.unwrap_or_default();
+        let keys: Vec<&ObjectKey> = self.desired.keys().collect();
+        let mut group_kinds: BTreeSet<String> = keys.iter().map(|k| k.group_kind()).collect();
+        group_kinds.extend(recorded.group_kinds);
+        let mut namespaces: BTreeSet<String> =
+            keys.iter().map(|k| k.namespace.clone()).filter(|n| !n.is_empty() && *n != self.owner.namespace).collect();
+        namespaces.extend(recorded.namespaces);
+        let mut annotations = BTreeMap::new();
+        annotations.insert(identity::APPLYSET_TOOLING.to_string(), format!("kro/{}", self.owner.kro_version));
+        annotations
+            .insert(identity::APPLYSET_GROUP_KINDS.to_string(), group_kinds.into_iter().collect::<Vec<_>>().join(","));
+        if !namespaces.is_empty() {
+            let namespaces = namespaces.into_iter().collect::<Vec<_>>().join(",");
+            annotations.insert(identity::APPLYSET_NAMESPACES.to_string(), namespaces);
+        }
+        annotations.insert(identity::APPLYSET_INVENTORY_HASH.to_string(), identity::inventory_hash(&keys));
+        InstancePatch { labels, annotations, finalizers }
+    }
+}
+
+/// `schema` as expressions see it: the instance without its status.
+pub(super) fn schema_view(instance: &Value) -> Value {
+    let mut schema = instance.clone();
+    if let Some(map) = schema.as_object_mut() {
+        map.remove("status");
+    }
+    schema
+}
+
+fn same_kind(object: &Value, resource: &Resource) -> bool {
+    object.get("apiVersion").and_then(Value::as_str) == Some(resource.api_version.as_str())
+        && object.get("kind").and_then(Value::as_str) == Some(resource.kind.as_str())
+}

@@ -1,0 +1,46 @@
+// Compiled by types.test.mjs with `tsc --strict`: every function called as a user would, results narrowed.
+import init, * as kro from '@kro-rs/engine';
+import type { CompletionItem, Diagnostic, Graph, Plan, Range } from '@kro-rs/engine';
+
+await init();
+const text: string = 'apiVersion: kro.run/v1alpha1\nkind: ResourceGraphDefinition\n';
+const checked = kro.validate(text, { crds: [], featureGates: { CELOmitFunction: true }, denyWarnings: false });
+const first: Diagnostic | undefined = checked.diagnostics[0];
+const range: Range | undefined = first?.range;
+const line: number = range?.start.line ?? 0;
+const valid: boolean = checked.valid;
+
+const g = kro.graph(text);
+if (!('diagnostics' in g)) {
+  const graphs: Graph[] = Array.isArray(g) ? g : [g];
+  const waves: number[] = graphs.flatMap((x) => x.resources.map((r) => r.wave));
+}
+const crds = kro.crd(text);
+const names: string[] = Array.isArray(crds) ? crds.map((c) => String(c.kind)) : crds.diagnostics.map((d) => d.code);
+const yaml = kro.crdYaml(text);
+const yamlText: string = typeof yaml === 'string' ? yaml : '';
+
+const rendered = kro.render(text, { metadata: { name: 'a' } }, { observed: [], now: '2025-01-01T00:00:00Z', kroVersion: 'dev' });
+if ('resources' in rendered) {
+  const plan: Plan = rendered;
+  const waiting: string[] = plan.pending.map((p) => `${p.id}: ${p.reason.code}`);
+} else if ('instanceErrors' in rendered) {
+  const messages: string[] = rendered.instanceErrors.map((e) => e.message);
+}
+const sim = kro.simulate(text, 'metadata: {name: a}', { observed: 'kind: Pod' });
+if ('steps' in sim) {
+  const active: boolean = sim.result.active;
+}
+
+const result = kro.evaluate('1 + 1', { x: 1 });
+const value = 'value' in result ? result.value : result.error.message;
+
+const items: CompletionItem[] = kro.complete(text, { line: 0, character: 3 }, { crds: [] });
+const labels: string[] = items.map((i) => `${i.label} ${i.kind} ${i.detail ?? ''}`);
+const h = kro.hover(text, { line: 0, character: 1 });
+const contents: string | undefined = h?.contents;
+const d = kro.definition(text, { line: 0, character: 1 });
+const target: Range | undefined = d?.targetRange;
+const outline: string[] = kro.symbols(text).map((s) => `${s.name}:${s.kind}:${s.children?.length ?? 0}`);
+const schema: Record<string, unknown> = kro.rgdJsonSchema();
+const v: string = kro.version();

@@ -1,0 +1,251 @@
+// The CodeMirror 6 editors: YAML highlighting, the engine's diagnostics as underlines with the message on hover,
+// completion, hover and go-to-definition from the package's editor services (RGD editor only).
+import { autocompletion, closeBrackets, completionKeymap, type Completion, type CompletionContext } from '@codemirror/autocomplete';
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import { yaml } from '@codemirror/lang-yaml';
+import { bracketMatching, foldGutter, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
+import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
+import { EditorState, type Extension, type Text } from '@codemirror/state';
+import {
+  drawSelection,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  hoverTooltip,
+  keymap,
+  lineNumbers,
+  placeholder,
+} from '@codemirror/view';
+import { tags as t } from '@lezer/highlight';
+import type { CompletionItem, Position, Range } from '@kro-rs/engine';
+import type { EngineClient } from './engine';
+
+/** LSP position (0-based line, UTF-16 column) to a CodeMirror offset (UTF-16 too), clamped into the document. */
+export function toOffset(doc: Text, p: Position): number {
+  const line = doc.line(Math.min(Math.max(p.line + 1, 1), doc.lines));
+  return Math.min(line.from + Math.max(p.character, 0), line.to);
+}
+
+export function toPosition(doc: Text, offset: number): Position {
+  const line = doc.lineAt(offset);
+  return { line: line.number - 1, character: offset - line.from };
+}
+
+export function rangeToOffsets(doc: Text, range: Range): { from: number; to: number } {
+  const from = toOffset(doc, range.start);
+  return { from, to: Math.max(from, toOffset(doc, range.end)) };
+}
+
+/** Colours from the page's CSS variables, so the editors follow the light and dark themes. */
+const highlight = HighlightStyle.define([
+  { tag: [t.propertyName, t.definition(t.propertyName)], color: 'var(--syn-key)' },
+  { tag: [t.string, t.special(t.string), t.content], color: 'var(--syn-string)' },
+  { tag: [t.number, t.bool, t.null, t.atom], color: 'var(--syn-number)' },
+  { tag: [t.comment, t.lineComment], color: 'var(--syn-comment)', fontStyle: 'italic' },
+  { tag: [t.meta, t.typeName, t.labelName], color: 'var(--syn-meta)' },
+  { tag: [t.punctuation, t.separator, t.squareBracket, t.brace], color: 'var(--syn-punct)' },
+  { tag: t.keyword, color: 'var(--syn-keyword)' },
+]);
+
+const theme = EditorView.theme({
+  '&': { height: '100%', fontSize: '13px', backgroundColor: 'var(--editor-bg)', color: 'var(--text)' },
+  '.cm-scroller': { fontFamily: 'var(--mono)', lineHeight: '1.55' },
+  '.cm-content': { caretColor: 'var(--accent)' },
+  '.cm-cursor': { borderLeftColor: 'var(--accent)' },
+  '.cm-gutters': { backgroundColor: 'var(--editor-bg)', color: 'var(--muted)', border: 'none' },
+  '.cm-activeLine': { backgroundColor: 'var(--active-line)' },
+  '.cm-activeLineGutter': { backgroundColor: 'var(--active-line)', color: 'var(--text)' },
+  '&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection': {
+    backgroundColor: 'var(--selection) !important',
+  },
+  '.cm-tooltip': {
+    backgroundColor: 'var(--panel)',
+    color: 'var(--text)',
+    border: '1px solid var(--border)',
+    borderRadius: '8px',
+    boxShadow: 'var(--shadow)',
+    maxWidth: '520px',
+  },
+  '.cm-tooltip-autocomplete ul li[aria-selected]': { backgroundColor: 'var(--accent)', color: 'var(--on-accent)' },
+  '.cm-diagnostic': { padding: '6px 10px', fontFamily: 'var(--sans)', whiteSpace: 'pre-wrap' },
+  '.cm-hover': { padding: '8px 12px', fontFamily: 'var(--sans)', fontSize: '13px', whiteSpace: 'pre-wrap' },
+  '.cm-hover code': { fontFamily: 'var(--mono)', fontSize: '12px' },
+  '.cm-lintRange-error': { textDecorationColor: 'var(--error)' },
+  '.cm-panels': { backgroundColor: 'var(--panel)', color: 'var(--text)' },
+});
+
+const completionTypes: Record<CompletionItem['kind'], string> = {
+  field: 'property',
+  resource: 'variable',
+  variable: 'variable',
+  function: 'function',
+  macro: 'keyword',
+  type: 'type',
+  marker: 'keyword',
+  keyword: 'keyword',
+};
+
+/** A tiny Markdown to DOM: code spans, code fences and paragraphs, which is what the engine's hovers use. */
+export function markdown(text: string): HTMLElement {
+  const root = document.createElement('div');
+  root.className = 'md';
+  const blocks = text.split(/\n```[a-z]*\n?|^```[a-z]*\n?/m);
+  blocks.forEach((block, i) => {
+    if (!block.trim()) return;
+    if (i % 2 === 1) {
+      const pre = document.createElement('pre');
+      pre.textContent = block.replace(/\n$/, '');
+      root.append(pre);
+      return;
+    }
+    for (const para of block.split(/\n{2,}/)) {
+      if (!para.trim()) continue;
+      const p = document.createElement('p');
+      para.split(/(`[^`]+`)/).forEach((piece) => {
+        if (piece.startsWith('`') && piece.endsWith('`') && piece.length > 1) {
+          const code = document.createElement('code');
+          code.textContent = piece.slice(1, -1);
+          p.append(code);
+        } else {
+          p.append(piece.replace(/\*\*([^*]+)\*\*/g, '$1'));
+        }
+      });
+      root.append(p);
+    }
+  });
+  return root;
+}
+
+export interface EditorHooks {
+  onChange: () => void;
+  /** Set for the RGD editor: the engine's editor services. */
+  engine?: EngineClient;
+  /** Where a go-to-definition lands. */
+  onDefinition?: (from: number, to: number) => void;
+  /** Shown while the document is empty. */
+  placeholder?: string;
+}
+
+function services(engine: EngineClient, hooks: EditorHooks): Extension[] {
+  const complete = async (context: CompletionContext) => {
+    const text = context.state.doc.toString();
+    const items = await engine.complete(text, toPosition(context.state.doc, context.pos));
+    if (context.aborted || items.length === 0) return null;
+    const first = items[0]!;
+    const { from, to } = rangeToOffsets(context.state.doc, first.range);
+    // Only offer completions when the user typed something or asked explicitly, except right after `.`/`${`.
+    if (!context.explicit && from === to && !/[.{]$/.test(context.state.sliceDoc(Math.max(0, from - 1), from))) {
+      return null;
+    }
+    const options: Completion[] = items.map((item) => ({
+      label: item.label,
+      type: completionTypes[item.kind],
+      detail: item.detail,
+      info: item.documentation ? () => markdown(item.documentation!) : undefined,
+      apply: item.insertText ?? item.label,
+    }));
+    return { from, to, options, validFor: /^[\w-]*$/ };
+  };
+
+  const hover = hoverTooltip(async (view, pos) => {
+    const result = await engine.hover(view.state.doc.toString(), toPosition(view.state.doc, pos));
+    if (!result) return null;
+    const { from, to } = rangeToOffsets(view.state.doc, result.range);
+    return {
+      pos: from,
+      end: to,
+      above: true,
+      create: () => {
+        const dom = document.createElement('div');
+        dom.className = 'cm-hover';
+        dom.append(markdown(result.contents));
+        return { dom };
+      },
+    };
+  });
+
+  const goToDefinition = async (view: EditorView, pos: number) => {
+    const found = await engine.definition(view.state.doc.toString(), toPosition(view.state.doc, pos));
+    if (!found) return false;
+    const { from, to } = rangeToOffsets(view.state.doc, found.range);
+    view.dispatch({ selection: { anchor: from, head: to }, effects: EditorView.scrollIntoView(from, { y: 'center' }) });
+    hooks.onDefinition?.(from, to);
+    return true;
+  };
+
+  return [
+    autocompletion({ override: [complete], activateOnTyping: true, icons: true }),
+    hover,
+    keymap.of([{ key: 'F12', run: (view) => (void goToDefinition(view, view.state.selection.main.head), true) }]),
+    EditorView.domEventHandlers({
+      mousedown: (event, view) => {
+        if (!(event.ctrlKey || event.metaKey)) return false;
+        const pos = view.posAtCoords({ x: event.clientX, y: event.clientY });
+        if (pos === null) return false;
+        event.preventDefault();
+        void goToDefinition(view, pos);
+        return true;
+      },
+    }),
+  ];
+}
+
+export function createEditor(parent: HTMLElement, text: string, label: string, hooks: EditorHooks): EditorView {
+  const extensions: Extension[] = [
+    lineNumbers(),
+    foldGutter(),
+    lintGutter(),
+    highlightActiveLine(),
+    highlightActiveLineGutter(),
+    highlightSelectionMatches(),
+    drawSelection(),
+    history(),
+    indentOnInput(),
+    bracketMatching(),
+    closeBrackets(),
+    yaml(),
+    syntaxHighlighting(highlight),
+    theme,
+    // Tab indents (YAML needs it); Escape then Tab leaves the editor, so keyboard users are never trapped.
+    keymap.of([...completionKeymap, indentWithTab, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
+    EditorView.contentAttributes.of({ 'aria-label': label }),
+    EditorView.updateListener.of((update) => {
+      if (update.docChanged) hooks.onChange();
+    }),
+  ];
+  if (hooks.engine) extensions.push(services(hooks.engine, hooks));
+  if (hooks.placeholder) extensions.push(placeholder(hooks.placeholder));
+  return new EditorView({ parent, state: EditorState.create({ doc: text, extensions }) });
+}
+
+/** A read-only viewer for the outputs. */
+export function createViewer(parent: HTMLElement, label: string): EditorView {
+  return new EditorView({
+    parent,
+    state: EditorState.create({
+      doc: '',
+      extensions: [
+        lineNumbers(),
+        foldGutter(),
+        yaml(),
+        syntaxHighlighting(highlight),
+        theme,
+        EditorState.readOnly.of(true),
+        EditorView.editable.of(false),
+        EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
+        keymap.of(defaultKeymap),
+      ],
+    }),
+  });
+}
+
+export function replaceText(view: EditorView, text: string) {
+  if (view.state.doc.toString() === text) return;
+  view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+}
+
+export function showDiagnostics(view: EditorView, diagnostics: CmDiagnostic[]) {
+  view.dispatch(setDiagnostics(view.state, diagnostics));
+}
+

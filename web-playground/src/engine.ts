@@ -1,0 +1,136 @@
+// The page's side of the engine: two workers running the same module, one checking the RGD (diagnostics, graph,
+// CRD, and the editor services) and one simulating the instance, so an analysis takes as long as the slower
+// half rather than both. At most one analysis runs and one (the newest) waits, so fast typing never builds a
+// backlog.
+import type { CompletionItem, Definition, Hover, Position } from '@kro-rs/engine';
+import wasmUrl from '@kro-rs/engine/kro_engine_bg.wasm?url';
+import type { Analysis, Documents, Part, Request, Response } from './protocol';
+
+/** The engine, downloaded and compiled once for both workers (compiling while it downloads, where possible). */
+async function compileEngine(): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compileStreaming(fetch(wasmUrl));
+  } catch {
+    // A host that serves .wasm without `application/wasm` defeats streaming; compiling from bytes still works.
+    const response = await fetch(wasmUrl);
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
+}
+
+type Pending = (response: Response) => void;
+/** `Omit` applied to each member of a union (the built-in one keeps only the keys all members share). */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type AnalyzeResponse = Extract<Response, { kind: 'analyze' }>;
+
+class EngineWorker {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(
+    module: Promise<WebAssembly.Module>,
+    private readonly onEvent: (response: Response) => void,
+    onError: (message: string) => void,
+  ) {
+    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (event: MessageEvent<Response>) => this.receive(event.data);
+    this.worker.onerror = (event) => onError(event.message || 'the engine worker could not start');
+    // Requests sent before the module arrives wait in the worker until it is instantiated.
+    module.then(
+      (compiled) => this.worker.postMessage({ kind: 'init', id: 0, module: compiled } satisfies Request),
+      (error: unknown) => onError(`the engine could not be loaded: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
+
+  private receive(response: Response) {
+    if (response.kind === 'ready' || response.kind === 'failed' || response.kind === 'checked') {
+      return this.onEvent(response);
+    }
+    const resolve = this.pending.get(response.id);
+    this.pending.delete(response.id);
+    resolve?.(response);
+  }
+
+  send<R extends Response>(request: WithoutId<Request>): Promise<R> {
+    const id = this.nextId++;
+    return new Promise<R>((resolve) => {
+      this.pending.set(id, resolve as Pending);
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+}
+
+/** One analysis from its two halves: the RGD's results from `check`, the instance's from `plan`. */
+function merge(check: Analysis, plan: Analysis): Analysis {
+  return {
+    ...plan,
+    diagnostics: check.diagnostics,
+    graph: check.graph,
+    crdYaml: check.crdYaml,
+    engineError: check.engineError ?? plan.engineError,
+    timings: { ...check.timings, ...plan.timings },
+  };
+}
+
+export class EngineClient {
+  private readonly checker: EngineWorker;
+  private readonly planner: EngineWorker;
+  private running = false;
+  private queued: Documents | null = null;
+  private startedAt = 0;
+  /** Called with every finished analysis, in order; `started` is when its request was sent. */
+  onAnalysis: (analysis: Analysis, docs: Documents, started: number) => void = () => {};
+  /** Called with the first part of each analysis (diagnostics and graph), before the rest is computed. */
+  onChecked: (analysis: Analysis, started: number) => void = () => {};
+  onReady: (version: string) => void = () => {};
+  onFailure: (message: string) => void = () => {};
+
+  constructor() {
+    const fail = (message: string) => this.onFailure(message);
+    const module = compileEngine();
+    this.checker = new EngineWorker(module, (event) => {
+      if (event.kind === 'ready') this.onReady(event.version);
+      else if (event.kind === 'failed') fail(event.message);
+      else if (event.kind === 'checked') this.onChecked(event.analysis, this.startedAt);
+    }, fail);
+    this.planner = new EngineWorker(module, (event) => {
+      if (event.kind === 'failed') fail(event.message);
+    }, fail);
+  }
+
+  /** Asks for an analysis of `docs`; one that was waiting is replaced. */
+  analyze(docs: Documents) {
+    this.queued = docs;
+    if (!this.running) void this.drain();
+  }
+
+  private async drain() {
+    while (this.queued) {
+      const docs = this.queued;
+      this.queued = null;
+      this.running = true;
+      const started = performance.now();
+      this.startedAt = started;
+      const half = (worker: EngineWorker, part: Part) =>
+        worker.send<AnalyzeResponse>({ kind: 'analyze', docs, part }).then((r) => r.analysis);
+      const [check, plan] = await Promise.all([half(this.checker, 'check'), half(this.planner, 'plan')]);
+      this.running = false;
+      this.onAnalysis(merge(check, plan), docs, started);
+    }
+  }
+
+  async complete(text: string, position: Position): Promise<CompletionItem[]> {
+    const r = await this.checker.send<Extract<Response, { kind: 'complete' }>>({ kind: 'complete', text, position });
+    return r.items;
+  }
+
+  async hover(text: string, position: Position): Promise<Hover | null> {
+    const r = await this.checker.send<Extract<Response, { kind: 'hover' }>>({ kind: 'hover', text, position });
+    return r.hover;
+  }
+
+  async definition(text: string, position: Position): Promise<Definition | null> {
+    const r = await this.checker.send<Extract<Response, { kind: 'definition' }>>({ kind: 'definition', text, position });
+    return r.definition;
+  }
+}
