@@ -11,14 +11,18 @@
 //! ```
 //! use kro_engine::{Engine, EngineOptions, PlanOptions};
 //!
-//! let engine = Engine::new(EngineOptions::default()).unwrap();
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let engine = Engine::new(EngineOptions::default())?;
 //! let docs = engine.compile_text(include_str!("../../examples/webapp/rgd.yaml"));
-//! let rgd = docs[0].rgd.as_ref().expect("the example is valid");
+//! let Some(rgd) = docs[0].rgd.as_ref() else { return Err(format!("{:?}", docs[0].diagnostics).into()) };
 //! assert_eq!(rgd.topological_ids(), ["deployment", "service", "ingress"]);
 //!
-//! let instance = engine.instance_from_text(rgd, include_str!("../../examples/webapp/instance.yaml")).unwrap();
+//! let text = include_str!("../../examples/webapp/instance.yaml");
+//! let instance = engine.instance_from_text(rgd, text).map_err(|d| format!("{d:?}"))?;
 //! let plan = engine.plan(rgd, &instance, &[], &PlanOptions::default());
 //! assert_eq!(plan.resources[0].id, "deployment"); // the first wave; the Service waits for it
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! The modules follow the pipeline: [`yaml`] (source with spans) -> [`rgd`] (the RGD model) ->

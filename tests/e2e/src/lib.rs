@@ -190,7 +190,15 @@ pub async fn make_deployment_available(client: &Client, namespace: &str, name: &
     let deployment = api.get(name).await?;
     let replicas = deployment.data.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
     let generation = deployment.metadata.generation.unwrap_or(1);
-    let status = json!({"status": {
+    let status = deployment_available_status(name, generation, replicas);
+    api.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)).await?;
+    Ok(())
+}
+
+/// The status patch the Deployment controller would write once all `replicas` of Deployment `name` at
+/// `generation` are available (the seed walk-through's conditions).
+pub fn deployment_available_status(name: &str, generation: i64, replicas: i64) -> Value {
+    json!({"status": {
         "observedGeneration": generation,
         "replicas": replicas, "updatedReplicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas,
         "conditions": [
@@ -201,9 +209,7 @@ pub async fn make_deployment_available(client: &Client, namespace: &str, name: &
              "message": format!("ReplicaSet \"{name}-9ccb8f99d\" has successfully progressed."),
              "lastTransitionTime": "2025-03-13T11:36:01Z", "lastUpdateTime": "2025-03-13T11:36:11Z"}
         ]
-    }});
-    api.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)).await?;
-    Ok(())
+    }})
 }
 
 /// `GET path` on a local HTTP endpoint: the status code and the body.

@@ -150,7 +150,8 @@ pub fn simulate_deployment_controller(
                 if current {
                     return;
                 }
-                let body = available_status(generation, replicas);
+                let body =
+                    kro_e2e::deployment_available_status(&deployment.name_any(), generation, i64::from(replicas));
                 if api.patch_status(&deployment.name_any(), &PatchParams::default(), &Patch::Merge(&body)).await.is_ok()
                 {
                     count.fetch_add(1, Ordering::Relaxed);
@@ -159,21 +160,6 @@ pub fn simulate_deployment_controller(
             .await;
     });
     (task, written)
-}
-
-fn available_status(generation: i64, replicas: i32) -> Value {
-    json!({"status": {
-        "observedGeneration": generation,
-        "replicas": replicas, "updatedReplicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas,
-        "conditions": [
-            {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
-             "message": "Deployment has minimum availability.",
-             "lastTransitionTime": "2025-03-13T11:36:11Z", "lastUpdateTime": "2025-03-13T11:36:11Z"},
-            {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
-             "message": "ReplicaSet has successfully progressed.",
-             "lastTransitionTime": "2025-03-13T11:36:01Z", "lastUpdateTime": "2025-03-13T11:36:11Z"}
-        ]
-    }})
 }
 
 /// The children of the web application: `(apiVersion, kind)` with the suffix the RGD adds to `spec.name`.
