@@ -658,3 +658,29 @@ fn deletion_only_touches_the_group_kinds_the_instance_records() {
         Some(Inventory { group_kinds: vec!["Deployment.apps".to_string()], namespaces: vec![] })
     );
 }
+
+#[test]
+fn an_object_the_host_failed_to_apply_puts_the_instance_in_error_with_the_api_servers_message() {
+    let rgd = rgd(WEBAPP);
+    let instance = instance(true);
+    let first = run(&rgd, &instance, &[]);
+    let deployment = ObjectKey::of(&first.resources[0].object);
+    let evaluator = Evaluator::new(crate::expr::eval::EvalLimits::default()).unwrap();
+    let catalog = Catalog::builtin();
+    let mut options = PlanOptions { kro_version: "test".to_string(), ..PlanOptions::default() };
+    options.apply_failures.insert(deployment.clone(), "the server rejected it: invalid name".to_string());
+    let failed = plan(&PlanInput {
+        rgd: &rgd,
+        catalog: &catalog,
+        evaluator: &evaluator,
+        instance: &instance,
+        observed: &[],
+        options: &options,
+    });
+    assert_eq!(failed.state, InstanceState::Error);
+    assert!(failed.resources.is_empty(), "nothing is applied in a pass with a failure: {:?}", failed.resources);
+    let reason = &failed.pending.iter().find(|p| p.id == "deployment").unwrap().reason;
+    assert_eq!(reason.code, ReasonCode::Error);
+    assert!(reason.message.contains("invalid name") && reason.message.contains(&deployment.to_string()), "{reason:?}");
+    assert_eq!(failed.status["state"], "ERROR");
+}

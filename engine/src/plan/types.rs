@@ -29,6 +29,9 @@ pub struct PlanOptions {
     /// Simulation only: a `readyWhen` whose data is missing from an observed object counts as true (and the
     /// plan says so in `assumed`), since a simulated object has no status unless one is given.
     pub assume_ready_without_status: bool,
+    /// Objects the host failed to apply in this reconcile, with the API server's message: each is an error of
+    /// the resource that renders it, so the instance goes to ERROR with that message (kro's apply errors).
+    pub apply_failures: BTreeMap<ObjectKey, String>,
 }
 
 impl Default for PlanOptions {
@@ -40,6 +43,7 @@ impl Default for PlanOptions {
             max_collection_size: 1000,
             requeue_after: Duration::from_secs(3),
             assume_ready_without_status: false,
+            apply_failures: BTreeMap::new(),
         }
     }
 }

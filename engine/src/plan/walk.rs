@@ -279,6 +279,9 @@ impl<'a> Planner<'a> {
 
     /// Records that `id` renders `key`; two nodes rendering the same object is kro's `ApplySet` conflict.
     fn claim(&mut self, id: &'a str, key: &ObjectKey) -> Result<(), String> {
+        if let Some(message) = self.input.options.apply_failures.get(key) {
+            return Err(format!("applying {key} failed: {message}"));
+        }
         match self.desired.get(key) {
             Some(other) if *other != id => Err(format!("resourceID: {id} conflicts with resourceID: {other} on {key}")),
             _ => {

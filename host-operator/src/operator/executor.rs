@@ -67,15 +67,25 @@ pub async fn api_for(
 }
 
 /// Applies the objects of one wave concurrently; returns each as the API server stored it.
-pub async fn apply_wave(shared: &Shared, engine: &Engine, wave: &[&Apply]) -> Result<Vec<Value>, ReconcileError> {
+pub async fn apply_wave(shared: &Shared, engine: &Engine, wave: &[&Apply]) -> Result<Vec<Value>, ApplyFailure> {
     let applies = wave.iter().map(|a| apply_one(shared, engine, &a.object));
     let results = join_all(applies).await;
     results.into_iter().collect()
 }
 
-async fn apply_one(shared: &Shared, engine: &Engine, object: &Value) -> Result<Value, ReconcileError> {
+/// An object the API server would not take, and its message: the engine makes it an error of its resource.
+#[derive(Debug)]
+pub struct ApplyFailure {
+    pub key: ObjectKey,
+    pub message: String,
+}
+
+async fn apply_one(shared: &Shared, engine: &Engine, object: &Value) -> Result<Value, ApplyFailure> {
     let key = ObjectKey::of(object);
-    let (api, _) = api_for(shared, engine, &key.api_version, &key.kind, &key.namespace).await?;
+    let (api, _) = match api_for(shared, engine, &key.api_version, &key.kind, &key.namespace).await {
+        Ok(found) => found,
+        Err(e) => return Err(ApplyFailure { key, message: e.0 }),
+    };
     let params = PatchParams::apply(FIELD_MANAGER).force();
     match api.patch(&key.name, &params, &Patch::Apply(object)).await {
         Ok(applied) => Ok(serde_json::to_value(applied).unwrap_or(Value::Null)),
@@ -84,7 +94,7 @@ async fn apply_one(shared: &Shared, engine: &Engine, object: &Value) -> Result<V
                 // The kind went away (its CRD deleted): look it up again next time.
                 shared.discovery.forget(&key.api_version, &key.kind);
             }
-            Err(ReconcileError(format!("apply {key}: {e}")))
+            Err(ApplyFailure { key, message: e.to_string() })
         }
     }
 }

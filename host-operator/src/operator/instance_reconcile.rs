@@ -85,7 +85,21 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
             }
         }
         for wave in &waves {
-            for result in executor::apply_wave(shared, &ctx.engine, wave).await? {
+            let results = match executor::apply_wave(shared, &ctx.engine, wave).await {
+                Ok(results) => results,
+                Err(failure) => {
+                    // The engine decides what a failed apply means for the status (ERROR, with the API
+                    // server's message); the reconcile then backs off like any error.
+                    let mut failed = options.clone();
+                    failed.apply_failures.insert(failure.key.clone(), failure.message.clone());
+                    let seen: Vec<Value> = observed.values().cloned().collect();
+                    let plan = ctx.engine.plan(&ctx.rgd, &current, &seen, &failed);
+                    executor::write_status(&api, &current, &plan.status).await?;
+                    record_state(&ctx, &me, &plan);
+                    return Err(ReconcileError(format!("apply {}: {}", failure.key, failure.message)));
+                }
+            };
+            for result in results {
                 observed.insert(ObjectKey::of(&result), result);
             }
             for apply in wave {

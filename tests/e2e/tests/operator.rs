@@ -418,6 +418,11 @@ async fn one_instance_failing_does_not_stop_the_others_of_its_kind() -> Result<(
     apply(&client, &broken, Some(&ns)).await?;
     eventually("the failing instance's errors counted", || async { Ok((!failures().is_empty()).then_some(())) })
         .await?;
+    // The engine makes the refused apply an error of its resource: the instance says so.
+    let errored = wait_state(&client, "IsolateApp", &ns, "broken", "ERROR").await?;
+    let ready = condition(&errored, "ResourcesReady").unwrap();
+    assert_eq!(ready["status"], "False");
+    assert!(ready["message"].as_str().unwrap_or_default().contains("Not_A_DNS_Name"), "{ready}");
     apply(&client, &app("fine", "IsolateApp", false), Some(&ns)).await?;
     wait_state(&client, "IsolateApp", &ns, "fine", "ACTIVE").await?;
     assert!(get(&client, "apps/v1", "Deployment", Some(&ns), "fine").await?.is_some());
