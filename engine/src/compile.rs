@@ -77,9 +77,13 @@ fn load_diagnostic(e: &LoadError) -> Diagnostic {
     }
 }
 
+/// The position just past the end of `text`, with the line and column that offset really has (after a final
+/// newline that is the start of the next line), so hosts that convert the offset and hosts that print the
+/// line agree.
 fn last_pos(text: &str) -> Pos {
-    let line = text.lines().count().max(1) as u32;
-    Pos { offset: text.chars().count() as u32, line, column: 1 }
+    let line = text.matches('\n').count() as u32 + 1;
+    let last_line = text.rsplit_once('\n').map_or(text, |(_, rest)| rest);
+    Pos { offset: text.chars().count() as u32, line, column: last_line.chars().count() as u32 + 1 }
 }
 
 /// The outcome for one document of the input.
