@@ -17,10 +17,13 @@ fn rgd(yaml: &str) -> CompiledRgd {
 }
 
 fn run(rgd: &CompiledRgd, instance: &Value, observed: &[Value]) -> Plan {
+    run_with(rgd, instance, observed, &PlanOptions { kro_version: "test".to_string(), ..PlanOptions::default() })
+}
+
+fn run_with(rgd: &CompiledRgd, instance: &Value, observed: &[Value], options: &PlanOptions) -> Plan {
     let evaluator = Evaluator::new(crate::expr::eval::EvalLimits::default()).unwrap();
     let catalog = Catalog::builtin();
-    let options = PlanOptions { kro_version: "test".to_string(), ..PlanOptions::default() };
-    plan(&PlanInput { rgd, catalog: &catalog, evaluator: &evaluator, instance, observed, options: &options })
+    plan(&PlanInput { rgd, catalog: &catalog, evaluator: &evaluator, instance, observed, options })
 }
 
 const WEBAPP: &str = r#"
@@ -665,18 +668,9 @@ fn an_object_the_host_failed_to_apply_puts_the_instance_in_error_with_the_api_se
     let instance = instance(true);
     let first = run(&rgd, &instance, &[]);
     let deployment = ObjectKey::of(&first.resources[0].object);
-    let evaluator = Evaluator::new(crate::expr::eval::EvalLimits::default()).unwrap();
-    let catalog = Catalog::builtin();
     let mut options = PlanOptions { kro_version: "test".to_string(), ..PlanOptions::default() };
     options.apply_failures.insert(deployment.clone(), "the server rejected it: invalid name".to_string());
-    let failed = plan(&PlanInput {
-        rgd: &rgd,
-        catalog: &catalog,
-        evaluator: &evaluator,
-        instance: &instance,
-        observed: &[],
-        options: &options,
-    });
+    let failed = run_with(&rgd, &instance, &[], &options);
     assert_eq!(failed.state, InstanceState::Error);
     assert!(failed.resources.is_empty(), "nothing is applied in a pass with a failure: {:?}", failed.resources);
     let reason = &failed.pending.iter().find(|p| p.id == "deployment").unwrap().reason;
