@@ -38,6 +38,7 @@ codes! {
     UnknownField => "unknown-field", "The RGD has a field that its API does not define.";
     InvalidName => "invalid-name", "metadata.name is not a valid Kubernetes object name.";
     InvalidLabel => "invalid-label", "A label or annotation of schema.metadata is not valid in Kubernetes (a key that is not a qualified name, a malformed label value).";
+    InvalidServiceAccount => "invalid-service-account", "spec.serviceAccountName (kro-rs extension) is not a valid ServiceAccount name, or is set on an RGD whose instances are cluster-scoped.";
     // spec.schema
     InvalidKind => "invalid-kind", "schema.kind is not an UpperCamelCase Kubernetes kind.";
     InvalidApiVersion => "invalid-api-version", "schema.apiVersion is not a version such as v1, v1alpha1 or v2beta3.";

@@ -156,6 +156,7 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
         expressions: sites,
         status_template,
         installed_types: resource_types(&installed),
+        service_account_name: rgd.service_account_name.clone(),
         templates: None,
     })
 }

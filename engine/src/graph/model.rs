@@ -130,6 +130,9 @@ pub struct CompiledRgd {
     /// Where the kinds the RGD's own CRD templates define will be served (kro-rs extension), for hosts whose
     /// catalog does not know them yet.
     pub installed_types: Vec<crate::catalog::ResourceType>,
+    /// `spec.serviceAccountName` (kro-rs extension): the operator applies, reads and deletes each instance's
+    /// resources as this ServiceAccount of the instance's namespace ([`CompiledRgd::service_account`]).
+    pub service_account_name: Option<String>,
     /// The templates compiled for evaluation, once an [`crate::Engine`] compiled the RGD (plans of an RGD
     /// built without one compile them on each use).
     pub(crate) templates: Option<std::sync::Arc<crate::plan::render::CompiledTemplates>>,
@@ -146,6 +149,13 @@ impl Resource {
 }
 
 impl CompiledRgd {
+    /// The Kubernetes user the operator acts as for the resources of an instance in `namespace`: the RGD's
+    /// ServiceAccount there, or `None` (the operator's own identity, as in kro) when the RGD names none.
+    pub fn service_account(&self, namespace: &str) -> Option<String> {
+        let name = self.service_account_name.as_deref()?;
+        Some(format!("system:serviceaccount:{namespace}:{name}"))
+    }
+
     /// The compiled templates, when the RGD has them.
     pub(crate) fn templates(&self) -> Option<&crate::plan::render::CompiledTemplates> {
         self.templates.as_deref()

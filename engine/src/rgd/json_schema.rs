@@ -132,7 +132,12 @@ pub fn rgd_json_schema() -> Value {
                 "additionalProperties": false,
                 "properties": {
                     "schema": schema_section(&simple_schema),
-                    "resources": resources_section(&external)
+                    "resources": resources_section(&external),
+                    "serviceAccountName": {
+                        "type": "string",
+                        "description": "kro-rs extension: the ServiceAccount, in each instance's namespace, whose rights the operator uses to create, read and delete that instance's resources. Without it the operator uses its own.",
+                        "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+                    }
                 }
             }
         },

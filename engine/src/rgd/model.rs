@@ -87,6 +87,9 @@ pub struct Rgd<'a> {
     pub name: String,
     pub schema: SchemaDef<'a>,
     pub resources: Vec<ResourceDef<'a>>,
+    /// `spec.serviceAccountName` (kro-rs extension): the ServiceAccount, in each instance's namespace, whose
+    /// rights the operator uses for that instance's resources.
+    pub service_account_name: Option<String>,
 }
 
 /// The fields of `spec.schema`.

@@ -6,8 +6,9 @@ mod resources;
 mod schema;
 
 use super::access::{Fields, is_dns_subdomain};
-use super::model::{RGD_API_VERSION, RGD_KIND, Rgd};
+use super::model::{RGD_API_VERSION, RGD_KIND, Rgd, SchemaDef};
 use crate::diagnostics::{Code, Diagnostics, Path};
+use crate::kube::Scope;
 use crate::yaml::Node;
 
 /// Whether `doc` declares itself an RGD; other documents are not checked further.
@@ -38,10 +39,37 @@ pub fn read_rgd<'a>(doc: &'a Node, diags: &mut Diagnostics) -> Option<Rgd<'a>> {
     let name = read_metadata(&top, diags);
     let spec = top.required("spec", "an RGD needs a spec with a schema", diags)?;
     let spec = Fields::of(spec.node, top.path("spec"), "spec", diags)?;
-    spec.deny_unknown(&["schema", "resources"], diags);
+    spec.deny_unknown(&["schema", "resources", "serviceAccountName"], diags);
     let schema = schema::read_schema(&spec, diags);
     let resources = resources::read_resources(&spec, diags);
-    Some(Rgd { name: name.unwrap_or_default(), schema: schema?, resources })
+    let schema = schema?;
+    let service_account_name = read_service_account(&spec, &schema, diags);
+    Some(Rgd { name: name.unwrap_or_default(), schema, resources, service_account_name })
+}
+
+/// `spec.serviceAccountName`: a ServiceAccount name, looked up in each instance's namespace, so the instance kind
+/// must be namespaced (docs/decisions/0015).
+fn read_service_account(spec: &Fields<'_>, schema: &SchemaDef<'_>, diags: &mut Diagnostics) -> Option<String> {
+    let (name, node) = spec.string("serviceAccountName", diags)?;
+    if !is_dns_subdomain(name) {
+        diags.error(
+            Code::InvalidServiceAccount,
+            format!("spec.serviceAccountName {name:?} is not a valid ServiceAccount name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"),
+            &spec.path("serviceAccountName"),
+            node.span,
+        );
+        return None;
+    }
+    if schema.scope == Scope::Cluster {
+        diags.error(
+            Code::InvalidServiceAccount,
+            format!("spec.serviceAccountName {name:?} needs namespaced instances: the ServiceAccount is looked up in each instance's namespace, and instances of this cluster-scoped kind have none"),
+            &spec.path("serviceAccountName"),
+            node.span,
+        );
+        return None;
+    }
+    Some(name.to_string())
 }
 
 fn read_metadata(top: &Fields<'_>, diags: &mut Diagnostics) -> Option<String> {
