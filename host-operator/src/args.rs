@@ -90,7 +90,7 @@ pub enum Command {
     Schema,
     /// Run the operator: reconcile `ResourceGraphDefinitions` and their instances on a cluster.
     #[command(
-        after_help = "The kubeconfig is found as kubectl finds it: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the in-cluster service account.\n\nThe ResourceGraphDefinition CRD (deploy/crds/resourcegraphdefinitions.kro.run.yaml) is installed or upgraded at start unless --skip-crd-install. SIGTERM drains in-flight reconciles and exits 0.\n\nExamples:\n  kro operator\n  kro operator --kubeconfig ~/.kube/config --metrics-bind-address 127.0.0.1:8078 --log-format json"
+        after_help = "The kubeconfig is found as kubectl finds it: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the in-cluster service account.\n\nWith --leader-elect, replicas share the Lease --leader-election-id; only its holder reconciles, and a replica that loses it stops at once and exits 1.\n\nThe ResourceGraphDefinition CRD (deploy/crds/resourcegraphdefinitions.kro.run.yaml) is installed or upgraded at start unless --skip-crd-install. SIGTERM drains in-flight reconciles and exits 0.\n\nExamples:\n  kro operator\n  kro operator --kubeconfig ~/.kube/config --metrics-bind-address 127.0.0.1:8078 --log-format json"
     )]
     Operator(OperatorArgs),
 }
@@ -130,6 +130,18 @@ pub struct OperatorArgs {
     /// Do not install or upgrade the ResourceGraphDefinition CRD at start.
     #[arg(long)]
     pub skip_crd_install: bool,
+    /// Run the controllers only while holding a Lease, so several replicas can run with one active.
+    #[arg(long)]
+    pub leader_elect: bool,
+    /// The Lease's name.
+    #[arg(long, value_name = "NAME", default_value = "kro-rs.kro.run")]
+    pub leader_election_id: String,
+    /// The Lease's namespace [default: the Pod's namespace in a cluster, else the kubeconfig's namespace].
+    #[arg(long, value_name = "NS")]
+    pub leader_election_namespace: Option<String>,
+    /// How long a Lease holds without renewal, in seconds: the longest a dead leader delays the next one.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(2..))]
+    pub leader_election_lease_duration: u64,
 }
 
 #[derive(Debug, Args)]

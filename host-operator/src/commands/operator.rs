@@ -32,6 +32,14 @@ pub fn operator(args: OperatorArgs) -> Outcome {
         requeue_after: Duration::from_secs(3),
         metrics_bind_address: metrics,
         health_probe_bind_address: health,
+        // An empty namespace is the kubeconfig's (in a cluster: the Pod's own), filled in once it is read.
+        leader_election: args.leader_elect.then(|| {
+            operator::LeaderElection::new(
+                &args.leader_election_id,
+                args.leader_election_namespace.as_deref().unwrap_or_default(),
+                Duration::from_secs(args.leader_election_lease_duration),
+            )
+        }),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

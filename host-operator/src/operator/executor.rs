@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use futures::future::join_all;
 use kro_engine::plan::{Apply, InstancePatch, ObjectKey, identity};
-use kube::Api;
 use kube::api::{ApiResource, DeleteParams, DynamicObject, Patch, PatchParams};
+use kube::{Api, Client};
 use serde_json::{Value, json};
 
 use super::discovery::Served;
@@ -32,10 +32,12 @@ impl From<kube::Error> for ReconcileError {
     }
 }
 
-/// The API of the object `api_version`/`kind` in `namespace` (ignored for cluster-scoped kinds): from the
-/// engine's catalog (built-in kinds and the cluster's CRDs, no request), else the API server's discovery.
+/// The API of the object `api_version`/`kind` in `namespace` (ignored for cluster-scoped kinds), through
+/// `client` (the operator's, or one acting as the RGD's ServiceAccount): from the engine's catalog (built-in
+/// kinds and the cluster's CRDs, no request), else the API server's discovery.
 pub async fn api_for(
     shared: &Shared,
+    client: &Client,
     engine: &Engine,
     api_version: &str,
     kind: &str,
@@ -59,16 +61,21 @@ pub async fn api_for(
             .map_err(|e| ReconcileError(format!("{api_version} {kind} is not served by the API server: {e}")))?,
     };
     let api = if served.namespaced && !namespace.is_empty() {
-        Api::namespaced_with(shared.client.clone(), namespace, &served.resource)
+        Api::namespaced_with(client.clone(), namespace, &served.resource)
     } else {
-        Api::all_with(shared.client.clone(), &served.resource)
+        Api::all_with(client.clone(), &served.resource)
     };
     Ok((api, served.namespaced))
 }
 
 /// Applies the objects of one wave concurrently; returns each as the API server stored it.
-pub async fn apply_wave(shared: &Shared, engine: &Engine, wave: &[&Apply]) -> Result<Vec<Value>, ApplyFailure> {
-    let applies = wave.iter().map(|a| apply_one(shared, engine, &a.object));
+pub async fn apply_wave(
+    shared: &Shared,
+    client: &Client,
+    engine: &Engine,
+    wave: &[&Apply],
+) -> Result<Vec<Value>, ApplyFailure> {
+    let applies = wave.iter().map(|a| apply_one(shared, client, engine, &a.object));
     let results = join_all(applies).await;
     results.into_iter().collect()
 }
@@ -80,9 +87,9 @@ pub struct ApplyFailure {
     pub message: String,
 }
 
-async fn apply_one(shared: &Shared, engine: &Engine, object: &Value) -> Result<Value, ApplyFailure> {
+async fn apply_one(shared: &Shared, client: &Client, engine: &Engine, object: &Value) -> Result<Value, ApplyFailure> {
     let key = ObjectKey::of(object);
-    let (api, _) = match api_for(shared, engine, &key.api_version, &key.kind, &key.namespace).await {
+    let (api, _) = match api_for(shared, client, engine, &key.api_version, &key.kind, &key.namespace).await {
         Ok(found) => found,
         Err(e) => return Err(ApplyFailure { key, message: e.0 }),
     };
@@ -100,9 +107,14 @@ async fn apply_one(shared: &Shared, engine: &Engine, object: &Value) -> Result<V
 }
 
 /// Deletes the objects (background propagation); one already gone is fine.
-pub async fn delete(shared: &Shared, engine: &Engine, keys: &[ObjectKey]) -> Result<(), ReconcileError> {
+pub async fn delete(
+    shared: &Shared,
+    client: &Client,
+    engine: &Engine,
+    keys: &[ObjectKey],
+) -> Result<(), ReconcileError> {
     let deletes = keys.iter().map(|key| async move {
-        let (api, _) = api_for(shared, engine, &key.api_version, &key.kind, &key.namespace).await?;
+        let (api, _) = api_for(shared, client, engine, &key.api_version, &key.kind, &key.namespace).await?;
         match api.delete(&key.name, &DeleteParams::background()).await {
             Ok(_) => Ok(()),
             Err(e) if is_not_found(&e) => Ok(()),

@@ -10,10 +10,12 @@ use tokio::net::TcpListener;
 
 use super::metrics::Metrics;
 
-/// Whether the operator has started its controllers (`/readyz`).
+/// Whether the operator has started its controllers, or waits for the leader Lease (`/readyz`), and whether
+/// it runs them now.
 #[derive(Debug, Default)]
 pub struct Health {
     pub ready: AtomicBool,
+    pub leading: AtomicBool,
 }
 
 /// Serves on `addr` until the task is dropped; returns the bound address (port 0 picks one).

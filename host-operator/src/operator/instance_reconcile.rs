@@ -11,7 +11,7 @@ use kro_engine::plan::{Apply, InstanceState, Inventory, ObjectKey, Plan, PlanOpt
 use kube::api::{DynamicObject, ListParams};
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
-use kube::{Api, ResourceExt};
+use kube::{Api, Client, ResourceExt};
 use serde_json::Value;
 
 use super::executor::{self, ReconcileError};
@@ -34,10 +34,13 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
         map.insert("apiVersion".to_string(), Value::String(ar.api_version.clone()));
         map.insert("kind".to_string(), Value::String(ar.kind.clone()));
     }
+    // The instance's own object is the operator's to write; its resources are written and read as the RGD's
+    // ServiceAccount when it names one.
+    let client = shared.client_for(&ctx.rgd, &namespace).map_err(|e| ReconcileError(e.to_string()))?;
     let uid = instance.uid().unwrap_or_default();
     let mut observed = children_of(&ctx, &uid);
-    observe_unwatched_kinds(&ctx, &current, &uid, &mut observed).await?;
-    let reads = observe_externals(&ctx, &namespace, &mut observed).await?;
+    observe_unwatched_kinds(&ctx, &client, &current, &uid, &mut observed).await?;
+    let reads = observe_externals(&ctx, &client, &namespace, &mut observed).await?;
     let me = ObjectRef::from_obj_with(instance.as_ref(), ar.clone());
     ctx.record_reads(&me, reads);
 
@@ -49,7 +52,7 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
     };
     let deleting = instance.metadata.deletion_timestamp.is_some();
     if deleting {
-        let action = delete(&ctx, &api, &current, &observed, &options).await?;
+        let action = delete(&ctx, &client, &api, &current, &observed, &options).await?;
         if action == Action::await_change() {
             ctx.forget_state(&me);
             ctx.record_reads(&me, Vec::new());
@@ -85,7 +88,7 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
             }
         }
         for wave in &waves {
-            let results = match executor::apply_wave(shared, &ctx.engine, wave).await {
+            let results = match executor::apply_wave(shared, &client, &ctx.engine, wave).await {
                 Ok(results) => results,
                 Err(failure) => {
                     // The engine decides what a failed apply means for the status (ERROR, with the API
@@ -109,7 +112,7 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
     }
     if !plan.prune.is_empty() {
         tracing::info!(prune = ?plan.prune.iter().map(ToString::to_string).collect::<Vec<_>>(), "pruning");
-        executor::delete(shared, &ctx.engine, &plan.prune).await?;
+        executor::delete(shared, &client, &ctx.engine, &plan.prune).await?;
     }
     let written = executor::write_status(&api, &current, &plan.status).await?;
     record_state(&ctx, &me, &plan);
@@ -126,6 +129,7 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
 /// The deletion flow: delete the wave the plan names, and once none is left drop the finalizer.
 async fn delete(
     ctx: &Context,
+    client: &Client,
     api: &Api<DynamicObject>,
     current: &Value,
     observed: &HashMap<ObjectKey, Value>,
@@ -146,7 +150,7 @@ async fn delete(
         return Ok(Action::await_change());
     }
     tracing::info!(delete = ?plan.delete.iter().map(ToString::to_string).collect::<Vec<_>>(), "deleting a wave");
-    executor::delete(&ctx.shared, &ctx.engine, &plan.delete).await?;
+    executor::delete(&ctx.shared, client, &ctx.engine, &plan.delete).await?;
     executor::write_status(api, current, &plan.status).await?;
     Ok(Action::requeue(plan.requeue_after.unwrap_or(Duration::from_secs(1))))
 }
@@ -174,6 +178,7 @@ fn children_of(ctx: &Context, uid: &str) -> HashMap<ObjectKey, Value> {
 /// no longer creates them): listed by the instance's id, so pruning and deletion still find them.
 async fn observe_unwatched_kinds(
     ctx: &Context,
+    client: &Client,
     instance: &Value,
     uid: &str,
     observed: &mut HashMap<ObjectKey, Value>,
@@ -197,7 +202,7 @@ async fn observe_unwatched_kinds(
         let Some(served) = ctx.shared.discovery.resolve_group_kind(&ctx.shared.client, group_kind).await? else {
             continue;
         };
-        let api: Api<DynamicObject> = Api::all_with(ctx.shared.client.clone(), &served.resource);
+        let api: Api<DynamicObject> = Api::all_with(client.clone(), &served.resource);
         let selector = format!("{}={uid}", identity::INSTANCE_ID);
         for object in api.list(&ListParams::default().labels(&selector)).await? {
             if let Ok(mut value) = serde_json::to_value(&object) {
@@ -217,6 +222,7 @@ async fn observe_unwatched_kinds(
 /// so their changes reconcile this instance.
 async fn observe_externals(
     ctx: &Context,
+    client: &Client,
     instance_namespace: &str,
     observed: &mut HashMap<ObjectKey, Value>,
 ) -> Result<Vec<ExternalKey>, ReconcileError> {
@@ -231,7 +237,8 @@ async fn observe_externals(
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| if templated_namespace { String::new() } else { instance_namespace.to_string() });
         let (api, namespaced) =
-            executor::api_for(&ctx.shared, &ctx.engine, &resource.api_version, &resource.kind, &namespace).await?;
+            executor::api_for(&ctx.shared, client, &ctx.engine, &resource.api_version, &resource.kind, &namespace)
+                .await?;
         let namespace = if namespaced { namespace } else { String::new() };
         let mut add = |object: DynamicObject| {
             if let Ok(mut value) = serde_json::to_value(&object) {

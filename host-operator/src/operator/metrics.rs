@@ -39,6 +39,7 @@ pub struct Metrics {
     rgd_state_transitions: Family<Labels, Counter>,
     rest_requests: Family<Labels, Counter>,
     in_flight: Gauge,
+    leader: Family<Labels, Gauge>,
     /// Totals for tests and reports (the same numbers as the counters above, summed over labels).
     pub totals: Totals,
 }
@@ -77,6 +78,7 @@ impl Metrics {
             rgd_state_transitions: Family::default(),
             rest_requests: Family::default(),
             in_flight: Gauge::default(),
+            leader: Family::default(),
             totals: Totals::default(),
         };
         if let Ok(mut r) = m.registry.lock() {
@@ -116,6 +118,11 @@ impl Metrics {
             r.register("rgd_graph_build", "RGD compilations", m.rgd_builds.clone());
             r.register("rgd_graph_build_errors", "RGD compilations that found errors", m.rgd_build_errors.clone());
             r.register("rgd_state_transitions", "RGD state changes", m.rgd_state_transitions.clone());
+            r.register(
+                "leader_election_master_status",
+                "1 while this replica holds the leader Lease (controller-runtime's name)",
+                m.leader.clone(),
+            );
             r.register("rest_client_requests", "Requests to the API server, by method", m.rest_requests.clone());
         }
         m
@@ -187,6 +194,10 @@ impl Metrics {
     }
 
     /// One request to the API server (counted by the client layer).
+    pub fn leader(&self, lease: &str, leading: bool) {
+        self.leader.get_or_create(&labels(&[("name", lease)])).set(i64::from(leading));
+    }
+
     pub fn request(&self, method: &str, watch: bool) {
         self.rest_requests.get_or_create(&labels(&[("method", method)])).inc();
         self.totals.requests.fetch_add(1, Ordering::Relaxed);

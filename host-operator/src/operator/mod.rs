@@ -12,6 +12,7 @@ mod executor;
 mod http;
 mod instance_controller;
 mod instance_reconcile;
+mod leader;
 pub mod metrics;
 mod rgd_controller;
 pub mod rgd_types;
@@ -31,6 +32,7 @@ use kube::{Api, Client, Config, CustomResourceExt};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use leader::LeaderElection;
 pub use metrics::Metrics;
 pub use telemetry::LogFormat;
 
@@ -56,6 +58,8 @@ pub struct Options {
     pub requeue_after: Duration,
     pub metrics_bind_address: Option<SocketAddr>,
     pub health_probe_bind_address: Option<SocketAddr>,
+    /// Run the controllers only while holding this Lease (`--leader-elect`); `None` runs them at once.
+    pub leader_election: Option<LeaderElection>,
 }
 
 impl Default for Options {
@@ -71,6 +75,7 @@ impl Default for Options {
             requeue_after: Duration::from_secs(3),
             metrics_bind_address: None,
             health_probe_bind_address: None,
+            leader_election: None,
         }
     }
 }
@@ -78,6 +83,10 @@ impl Default for Options {
 /// What every controller of one operator shares.
 pub(crate) struct Shared {
     pub client: Client,
+    /// The configuration `client` was built from, for the clients that impersonate an RGD's ServiceAccount.
+    pub config: Config,
+    /// Those clients, by the user they act as.
+    impersonating: std::sync::Mutex<std::collections::HashMap<String, Client>>,
     pub options: Options,
     pub metrics: Arc<Metrics>,
     pub discovery: discovery::Discovery,
@@ -95,6 +104,23 @@ impl std::fmt::Debug for Shared {
 }
 
 impl Shared {
+    /// The client for the resources of an instance of `rgd` in `namespace`: one acting as the RGD's
+    /// ServiceAccount there when it names one (`spec.serviceAccountName`), else the operator's own.
+    pub fn client_for(&self, rgd: &kro_engine::CompiledRgd, namespace: &str) -> anyhow::Result<Client> {
+        let Some(user) = rgd.service_account(namespace) else { return Ok(self.client.clone()) };
+        let mut clients = self.impersonating.lock().map_err(|_| anyhow::anyhow!("impersonating clients: poisoned"))?;
+        if let Some(client) = clients.get(&user) {
+            return Ok(client.clone());
+        }
+        let mut config = self.config.clone();
+        // The API server adds the ServiceAccount's groups itself when a service account is impersonated.
+        config.auth_info.impersonate = Some(user.clone());
+        config.auth_info.impersonate_groups = None;
+        let client = client::build(config, &self.metrics, self.options.client_qps, self.options.client_burst)?;
+        clients.insert(user, client.clone());
+        Ok(client)
+    }
+
     /// A future that resolves at shutdown.
     pub fn on_shutdown(&self) -> impl Future<Output = ()> + Send + Sync + 'static {
         let mut rx = self.shutdown.clone();
@@ -128,7 +154,7 @@ impl Operator {
     /// controller, which starts the instance controllers.
     pub async fn start(config: Config, options: Options) -> anyhow::Result<Operator> {
         let metrics = Arc::new(Metrics::new());
-        let client = client::build(config, &metrics, options.client_qps, options.client_burst)?;
+        let client = client::build(config.clone(), &metrics, options.client_qps, options.client_burst)?;
         let health = Arc::new(http::Health::default());
         let mut servers = Vec::new();
         let mut addresses = [None, None];
@@ -139,13 +165,26 @@ impl Operator {
                 servers.push(task);
             }
         }
-        if options.install_rgd_crd {
-            install_rgd_crd(&client).await?;
-        }
+        // Without leader election the RGD CRD is installed here, so `start` fails at once on a cluster that
+        // refuses it; with it, only the leader installs it.
+        let campaign = if let Some(election) = &options.leader_election {
+            let mut election = election.clone();
+            if election.namespace.is_empty() {
+                election.namespace.clone_from(&config.default_namespace);
+            }
+            Some(leader::Campaign::new(&config, election).await?)
+        } else {
+            if options.install_rgd_crd {
+                install_rgd_crd(&client).await?;
+            }
+            None
+        };
         let (stop, shutdown) = watch::channel(false);
         let (crds, crd_writer) = reflector::store::<CustomResourceDefinition>();
         let shared = Arc::new(Shared {
             client,
+            config,
+            impersonating: std::sync::Mutex::default(),
             options,
             metrics: Arc::clone(&metrics),
             discovery: discovery::Discovery::default(),
@@ -153,10 +192,7 @@ impl Operator {
             instance_controllers: instance_controller::Registry::default(),
             shutdown,
         });
-        let ready = Arc::clone(&health);
-        let task = tokio::spawn(rgd_controller::run(Arc::clone(&shared), crd_writer, move || {
-            ready.ready.store(true, Ordering::Relaxed);
-        }));
+        let task = tokio::spawn(run_controllers(Arc::clone(&shared), crd_writer, Arc::clone(&health), campaign));
         Ok(Operator {
             stop,
             task,
@@ -173,9 +209,21 @@ impl Operator {
         &self.metrics
     }
 
-    /// Whether the controllers are running (what `/readyz` answers).
+    /// Whether the controllers are running, or this replica waits for the leader Lease (what `/readyz`
+    /// answers).
     pub fn is_ready(&self) -> bool {
         self.health.ready.load(Ordering::Relaxed)
+    }
+
+    /// Whether this replica runs the controllers now: always without leader election, while it holds the
+    /// Lease with it.
+    pub fn is_leader(&self) -> bool {
+        self.health.leading.load(Ordering::Relaxed)
+    }
+
+    /// Whether the operator still runs: it stops on shutdown, and by itself when it loses the leader Lease.
+    pub fn is_running(&self) -> bool {
+        !self.task.is_finished()
     }
 
     /// Stops taking new work, waits for in-flight reconciles, and stops.
@@ -193,6 +241,57 @@ impl Operator {
         self.shared.instance_controllers.abort_all();
         for s in &self.servers {
             s.abort();
+        }
+    }
+}
+
+/// Runs the RGD controller (which starts the instance controllers) until shutdown; with leader election, only
+/// once this replica holds the Lease, and only as long as it does.
+async fn run_controllers(
+    shared: Arc<Shared>,
+    crd_writer: reflector::store::Writer<CustomResourceDefinition>,
+    health: Arc<http::Health>,
+    campaign: Option<leader::Campaign>,
+) -> anyhow::Result<()> {
+    let ready = Arc::clone(&health);
+    let on_ready = move || ready.ready.store(true, Ordering::Relaxed);
+    let Some(campaign) = campaign else {
+        health.leading.store(true, Ordering::Relaxed);
+        return rgd_controller::run(Arc::clone(&shared), crd_writer, on_ready).await;
+    };
+    let lease = format!("{}/{}", campaign.election.namespace, campaign.election.lease_name);
+    // A replica that waits is healthy and ready: a rollout must not stall on it.
+    health.ready.store(true, Ordering::Relaxed);
+    tracing::info!(%lease, identity = %campaign.election.identity, "waiting for the leader Lease");
+    tokio::select! {
+        () = campaign.acquire() => {}
+        () = shared.on_shutdown() => return Ok(()),
+    }
+    health.leading.store(true, Ordering::Relaxed);
+    shared.metrics.leader(&campaign.election.lease_name, true);
+    tracing::info!(%lease, identity = %campaign.election.identity, "leading: starting the controllers");
+    let controllers = async {
+        if shared.options.install_rgd_crd {
+            install_rgd_crd(&shared.client).await?;
+        }
+        rgd_controller::run(Arc::clone(&shared), crd_writer, || {}).await
+    };
+    tokio::select! {
+        result = controllers => {
+            campaign.release().await;
+            health.leading.store(false, Ordering::Relaxed);
+            shared.metrics.leader(&campaign.election.lease_name, false);
+            result
+        }
+        why = campaign.hold() => {
+            // Dropping the RGD controller's future stopped it; the instance controllers run as tasks of their
+            // own and stop here, in the middle of whatever they were doing, as a killed process would.
+            shared.instance_controllers.abort_all();
+            health.leading.store(false, Ordering::Relaxed);
+            health.ready.store(false, Ordering::Relaxed);
+            shared.metrics.leader(&campaign.election.lease_name, false);
+            tracing::error!(%lease, %why, "lost the leader Lease: stopped reconciling");
+            Err(anyhow::anyhow!("lost the leader Lease {lease}: {why}"))
         }
     }
 }
@@ -219,7 +318,7 @@ pub struct RunArgs {
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     telemetry::init(args.log_format);
     let config = client::config(args.kubeconfig.as_deref()).await?;
-    let operator = Operator::start(config, args.options).await?;
+    let mut operator = Operator::start(config, args.options).await?;
     tracing::info!(
         metrics = ?operator.metrics_address,
         health = ?operator.health_address,
@@ -229,6 +328,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     tokio::select! {
         _ = term.recv() => tracing::info!("SIGTERM: draining in-flight reconciles"),
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: draining in-flight reconciles"),
+        // It stops by itself only when it lost the leader Lease: exit with that error, so the Pod restarts
+        // as a replica that waits.
+        ended = &mut operator.task => {
+            for s in &operator.servers {
+                s.abort();
+            }
+            return ended?;
+        }
     }
     operator.shutdown().await?;
     tracing::info!("stopped");

@@ -32,6 +32,10 @@ pub struct ResourceGraphDefinitionSpec {
     /// The resources one instance stands for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<RgdResource>,
+    /// kro-rs extension: the ServiceAccount, in each instance's namespace, whose rights create, read and delete
+    /// that instance's resources (the operator impersonates it). Without it the operator uses its own, as kro.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
 }
 
 /// `spec.schema`: the instance API.
