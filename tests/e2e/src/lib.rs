@@ -18,6 +18,7 @@
     reason = "test helpers fail the test loudly"
 )]
 
+pub mod chart;
 pub mod fidelity;
 
 use std::future::Future;

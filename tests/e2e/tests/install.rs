@@ -8,52 +8,20 @@
 //! suites share.
 
 use std::process::Command;
-use std::sync::OnceLock;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use k8s_openapi::api::rbac::v1::ClusterRole;
+use kro_e2e::chart::{CHART, aggregate, forbidden, helm, helm_template};
 use kro_e2e::{
     client, documents, eventually, get, kubectl, make_deployment_available, read, repo_root, wait_rgd_active,
     wait_state,
 };
 use kro_operator::operator::{Operator, Options};
-use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{DeleteParams, DynamicObject, ListParams, PostParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
 
-const CHART: &str = "deploy/helm/kro-rs";
 const MANIFESTS: &str = "deploy/manifests/kro-rs.yaml";
-/// The label that aggregates a `ClusterRole` into the operator's rights on children.
-const AGGREGATE: &str = "rbac.kro.run/aggregate-to-controller";
-
-/// The helm binary (installed by scripts/helm/install.sh when missing).
-#[allow(clippy::expect_used, reason = "a test helper: no Helm, no test")]
-fn helm() -> &'static str {
-    static HELM: OnceLock<String> = OnceLock::new();
-    HELM.get_or_init(|| {
-        let out = Command::new("bash")
-            .arg(repo_root().join("scripts/helm/install.sh"))
-            .output()
-            .expect("run scripts/helm/install.sh");
-        assert!(out.status.success(), "scripts/helm/install.sh failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    })
-}
-
-/// `helm template <release> deploy/helm/kro-rs --namespace <namespace> <args>`: the output, or Helm's error.
-fn helm_template(release: &str, namespace: &str, args: &[&str]) -> Result<String> {
-    let out = Command::new(helm())
-        .args(["template", release])
-        .arg(repo_root().join(CHART))
-        .args(["--namespace", namespace])
-        .args(args)
-        .output()?;
-    if !out.status.success() {
-        bail!("{}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(String::from_utf8(out.stdout)?)
-}
-
 /// The plain manifests as the chart renders them: its defaults, release `kro-rs` in `kro-system`, with the
 /// namespace, under a header that says how they are made.
 fn rendered_manifests() -> Result<String> {
@@ -218,19 +186,6 @@ async fn the_manifests_and_every_chart_variant_pass_a_server_side_dry_run() -> R
 
 /// Plays the `ClusterRole` aggregation controller (the API server does not run it): `target` gets the rules of
 /// every `ClusterRole` carrying the aggregation label.
-async fn aggregate(client: &Client, target: &str) -> Result<()> {
-    let cluster_roles: Api<ClusterRole> = Api::all(client.clone());
-    let labelled = cluster_roles.list(&ListParams::default().labels(&format!("{AGGREGATE}=true"))).await?;
-    let rules: Vec<_> = labelled.items.into_iter().flat_map(|r| r.rules.unwrap_or_default()).collect();
-    cluster_roles.patch(target, &PatchParams::default(), &Patch::Merge(&json!({"rules": rules}))).await?;
-    Ok(())
-}
-
-/// Whether the API server refused `result` as forbidden (403).
-fn forbidden<T>(result: &Result<T, kube::Error>) -> bool {
-    matches!(result, Err(kube::Error::Api(s)) if s.code == 403)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_running_as_the_charts_service_account_does_the_seed_story_and_is_refused_beyond() -> Result<()> {
     let admin = client().await?;
