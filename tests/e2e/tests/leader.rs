@@ -18,6 +18,9 @@ use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
 
+/// Every operator reconciles every RGD: the tests of this binary run one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Short, so a takeover is quick: the leader renews every 2 s, a dead one is replaced after 3 s.
 const LEASE: Duration = Duration::from_secs(3);
 
@@ -45,6 +48,7 @@ fn instance(name: &str, kind: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_replicas_only_the_leader_reconciles_and_the_other_takes_over_when_it_is_killed() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let client = client().await?;
     let lease_ns = kro_test_support::create_namespace(&client, "kro").await?;
     let ns = kro_test_support::create_namespace(&client, "leader").await?;
@@ -94,6 +98,7 @@ async fn of_two_replicas_only_the_leader_reconciles_and_the_other_takes_over_whe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_that_loses_the_lease_stops_reconciling_at_once() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let client = client().await?;
     let lease_ns = kro_test_support::create_namespace(&client, "kro").await?;
     let ns = kro_test_support::create_namespace(&client, "lost").await?;
