@@ -62,6 +62,10 @@ run kubectl get rgd my-application -owide
 run kubectl get applications
 
 say "== an instance"
+# Every state the instance goes through, as `kubectl get applications -w` shows them (printed below).
+"$KUBECTL" get applications --watch -o jsonpath='{.status.state}{"\n"}' >"$work/states" 2>/dev/null &
+watch_pid=$!
+sleep 0.5
 run kubectl apply -f "$example/instance.yaml"
 run kubectl get applications
 seen=""
@@ -76,6 +80,8 @@ for _ in $(seq 1 100); do
 done
 run kubectl get deployments,services,ingresses -l kro.run/instance-name=my-application-instance
 run kubectl get applications
+kill "$watch_pid" 2>/dev/null || true
+echo "states the instance went through (kubectl get applications -w): $(grep . "$work/states" | uniq | tr '\n' ' ')"
 
 say "== playing the Deployment controller: 3/3 replicas available"
 status='{"status":{"observedGeneration":1,"replicas":3,"updatedReplicas":3,"readyReplicas":3,"availableReplicas":3,

@@ -80,6 +80,17 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
         if new.is_empty() || passes > max_passes {
             break;
         }
+        // While the first resources of a chain are created, the instance reads IN_PROGRESS (the seed's `kubectl
+        // get applications`) rather than jumping from no status to ACTIVE: the status before this reconcile's
+        // first applies is written. Only then, and only when it changed, so a settled instance costs nothing.
+        if passes == 1 && plan.state != InstanceState::Active {
+            if executor::write_status(&api, &current, &plan.status).await? {
+                if let Some(map) = current.as_object_mut() {
+                    map.insert("status".to_string(), plan.status.clone());
+                }
+            }
+            record_state(&ctx, &me, &plan);
+        }
         let mut waves: Vec<Vec<&Apply>> = Vec::new();
         for apply in new {
             match waves.last_mut() {

@@ -4,11 +4,14 @@
 //! instance ACTIVE and SYNCED with the projected status and conditions.
 
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
+use futures::StreamExt;
 use kro_e2e::{
     client, condition, eventually, get, kubectl, make_deployment_available, operator, read, wait_rgd_active, wait_state,
 };
+use kube::runtime::watcher;
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -44,6 +47,34 @@ async fn the_seed_story_runs_end_to_end_with_the_operator() -> Result<()> {
     let out = kro_test_support::shared().kubectl_run(&["get", "applications", "-n", &ns], None);
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), format!("No resources found in {ns} namespace."));
+
+    // Every state the instance goes through, as a user watching `kubectl get applications -w` sees them.
+    let states = Arc::new(Mutex::new(Vec::<String>::new()));
+    let applications = kro_e2e::api(&client, "kro.run/v1alpha1", "Application", Some(&ns)).await?;
+    let seen = Arc::clone(&states);
+    let (listed, watching) = tokio::sync::oneshot::channel();
+    let mut listed = Some(listed);
+    let watch = tokio::spawn(watcher(applications, watcher::Config::default()).for_each(move |event| {
+        match event {
+            Ok(watcher::Event::InitDone) => {
+                if let Some(listed) = listed.take() {
+                    let _ = listed.send(());
+                }
+            }
+            Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)) => {
+                if let Some(state) = o.data.pointer("/status/state").and_then(Value::as_str) {
+                    let mut seen = seen.lock().unwrap();
+                    if seen.last().map(String::as_str) != Some(state) {
+                        seen.push(state.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+        futures::future::ready(())
+    }));
+    // The watch is open before the instance exists, so no state goes unseen.
+    watching.await?;
 
     // $ kubectl apply -f instance.yaml
     let out = kubectl(&["apply", "-n", &ns, "-f", "-"], Some(&read("examples/webapp/instance.yaml")))?;
@@ -97,6 +128,10 @@ async fn the_seed_story_runs_end_to_end_with_the_operator() -> Result<()> {
     } else {
         wait_state(&client, "Application", &ns, "my-application-instance", "ACTIVE").await?
     };
+
+    // $ kubectl get applications: IN_PROGRESS while the resources are created, then ACTIVE.
+    watch.abort();
+    assert_eq!(*states.lock().unwrap(), ["IN_PROGRESS", "ACTIVE"]);
 
     // $ kubectl get applications my-application-instance -owide
     let out = kubectl(&["get", "applications", "my-application-instance", "-owide", "-n", &ns], None)?;
