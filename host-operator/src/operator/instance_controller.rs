@@ -26,7 +26,7 @@ use tracing::Instrument;
 use super::Shared;
 use super::discovery::Served;
 use super::engine::Engine;
-use super::executor::ReconcileError;
+use super::executor::{self, ReconcileError};
 use super::instance_reconcile;
 
 /// The running instance controllers, by RGD name.
@@ -140,6 +140,8 @@ pub struct Context {
     pub children: Vec<(ApiResource, Store<DynamicObject>)>,
     /// Which instances read which external object (by kind, namespace and name), filled by reconciles.
     pub externals: Mutex<HashMap<ExternalKey, HashSet<ObjectRef<DynamicObject>>>>,
+    /// What this process last applied per child, so an unchanged child is not applied again.
+    pub applied: executor::AppliedObjects,
     /// Consecutive failures per instance, for backoff.
     failures: Mutex<HashMap<ObjectRef<DynamicObject>, u32>>,
     /// Last state written per instance, for the state metrics.
@@ -227,6 +229,7 @@ async fn run(
         gvr: gvr.clone(),
         children,
         externals: Mutex::new(HashMap::new()),
+        applied: executor::AppliedObjects::default(),
         failures: Mutex::new(HashMap::new()),
         states: Mutex::new(HashMap::new()),
         in_flight,

@@ -75,8 +75,18 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
         if let Some(stored) = executor::patch_instance(&api, &current, &plan.instance).await? {
             current = stored;
         }
-        let new: Vec<&Apply> =
+        let mut new: Vec<&Apply> =
             plan.resources.iter().filter(|a| applied.get(&ObjectKey::of(&a.object)) != Some(&a.object)).collect();
+        // What is already in place as this process applied it is not sent again.
+        new.retain(|a| {
+            let key = ObjectKey::of(&a.object);
+            if ctx.applied.unchanged(&a.object, observed.get(&key)) {
+                applied.insert(key, a.object.clone());
+                false
+            } else {
+                true
+            }
+        });
         if new.is_empty() || passes > max_passes {
             break;
         }
@@ -84,10 +94,10 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
         // get applications`) rather than jumping from no status to ACTIVE: the status before this reconcile's
         // first applies is written. Only then, and only when it changed, so a settled instance costs nothing.
         if passes == 1 && plan.state != InstanceState::Active {
-            if executor::write_status(&api, &current, &plan.status).await? {
-                if let Some(map) = current.as_object_mut() {
-                    map.insert("status".to_string(), plan.status.clone());
-                }
+            if executor::write_status(&api, &current, &plan.status).await?
+                && let Some(map) = current.as_object_mut()
+            {
+                map.insert("status".to_string(), plan.status.clone());
             }
             record_state(&ctx, &me, &plan);
         }
@@ -117,12 +127,14 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
                 observed.insert(ObjectKey::of(&result), result);
             }
             for apply in wave {
+                ctx.applied.record(&apply.object);
                 applied.insert(ObjectKey::of(&apply.object), apply.object.clone());
             }
         }
     }
     if !plan.prune.is_empty() {
         tracing::info!(prune = ?plan.prune.iter().map(ToString::to_string).collect::<Vec<_>>(), "pruning");
+        ctx.applied.forget(&plan.prune);
         executor::delete(shared, &client, &ctx.engine, &plan.prune).await?;
     }
     let written = executor::write_status(&api, &current, &plan.status).await?;
@@ -161,6 +173,7 @@ async fn delete(
         return Ok(Action::await_change());
     }
     tracing::info!(delete = ?plan.delete.iter().map(ToString::to_string).collect::<Vec<_>>(), "deleting a wave");
+    ctx.applied.forget(&plan.delete);
     executor::delete(&ctx.shared, client, &ctx.engine, &plan.delete).await?;
     executor::write_status(api, current, &plan.status).await?;
     Ok(Action::requeue(plan.requeue_after.unwrap_or(Duration::from_secs(1))))
