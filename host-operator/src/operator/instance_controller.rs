@@ -177,8 +177,10 @@ async fn run(
     // reconcile itself writes.
     let instance_writer = reflector::store::Writer::new(ar.clone());
     let instance_store = instance_writer.as_reader();
+    // managedFields is nothing a plan reads (nor is it part of `schema.metadata`): not kept in the cache.
     let instance_stream = watcher(instance_api, watcher::Config::default())
         .default_backoff()
+        .modify(|instance| instance.metadata.managed_fields = None)
         .reflect(instance_writer)
         .applied_objects()
         .predicate_filter(instance_predicate, PredicateConfig::default());
