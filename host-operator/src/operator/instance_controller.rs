@@ -357,24 +357,13 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
     );
     ctx.shared.metrics.in_flight(1);
     ctx.in_flight.fetch_add(1, Ordering::SeqCst);
-    let result = std::panic::AssertUnwindSafe(instance_reconcile::reconcile(Arc::clone(&instance), Arc::clone(&ctx)))
-        .catch_unwind()
-        .instrument(span.clone())
-        .await;
+    let result =
+        isolated(instance_reconcile::reconcile(Arc::clone(&instance), Arc::clone(&ctx))).instrument(span.clone()).await;
     ctx.shared.metrics.in_flight(-1);
     ctx.in_flight.fetch_sub(1, Ordering::SeqCst);
-    let result = match result {
-        Ok(result) => result,
-        Err(panic) => {
-            ctx.shared.metrics.panicked(&ctx.gvr);
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(ToString::to_string))
-                .unwrap_or_default();
-            Err(ReconcileError(format!("reconcile panicked: {message}")))
-        }
-    };
+    if matches!(&result, Err(e) if e.0.starts_with(PANICKED)) {
+        ctx.shared.metrics.panicked(&ctx.gvr);
+    }
     let requeued = matches!(&result, Ok(a) if *a != Action::await_change());
     ctx.shared.metrics.reconciled(&ctx.gvr, started.elapsed().as_secs_f64(), result.is_err(), requeued);
     let key = ObjectRef::from_obj_with(instance.as_ref(), ctx.instances.resource.clone());
@@ -388,6 +377,24 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
     result
 }
 
+const PANICKED: &str = "reconcile panicked";
+
+/// Runs one reconcile so that a panic in it fails that reconcile alone (an error, backed off like any other)
+/// instead of unwinding through the controller that runs every instance of the kind.
+async fn isolated<T>(reconcile: impl Future<Output = Result<T, ReconcileError>>) -> Result<T, ReconcileError> {
+    match std::panic::AssertUnwindSafe(reconcile).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(ToString::to_string))
+                .unwrap_or_default();
+            Err(ReconcileError(format!("{PANICKED}: {message}")))
+        }
+    }
+}
+
 /// Per-instance exponential backoff, kro's limits: 200 ms doubling up to 1000 s.
 #[allow(clippy::needless_pass_by_value, reason = "the signature kube's Controller::run asks for")]
 fn error_policy(instance: Arc<DynamicObject>, _error: &ReconcileError, ctx: Arc<Context>) -> Action {
@@ -399,4 +406,25 @@ fn error_policy(instance: Arc<DynamicObject>, _error: &ReconcileError, ctx: Arc<
     });
     let millis = 200u64.saturating_mul(1u64 << attempts.saturating_sub(1).min(20)).min(1_000_000);
     Action::requeue(Duration::from_millis(millis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_reconcile_that_panics_fails_alone_with_the_panic_message() {
+        let index = 3;
+        let panicking = async move {
+            let items: Vec<u8> = Vec::new();
+            Ok::<u8, ReconcileError>(items[index])
+        };
+        let failed = isolated(panicking).await.unwrap_err();
+        assert!(failed.0.starts_with("reconcile panicked: index out of bounds"), "{failed}");
+        let failed = isolated(async { Err::<(), _>(ReconcileError("conflict".into())) }).await.unwrap_err();
+        assert_eq!(failed.0, "conflict");
+        assert_eq!(isolated(async { Ok::<_, ReconcileError>(7) }).await.unwrap(), 7);
+        // The runtime and the caller go on: another reconcile runs after the panic.
+        assert_eq!(isolated(async { Ok::<_, ReconcileError>(8) }).await.unwrap(), 8);
+    }
 }

@@ -1,0 +1,36 @@
+//! `kro operator --namespace NS`: instances in NS are reconciled, instances elsewhere are left alone (RGDs and
+//! CRDs, cluster-scoped, are still handled). Its own binary: its operator must be the only one on its API server.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use kro_e2e::{apply, client, eventually, get, renamed_rgd, start_operator_with, wait_rgd_active, wait_state};
+use kro_operator::operator::Options;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_limited_to_one_namespace_reconciles_only_the_instances_there() -> Result<()> {
+    let client = client().await?;
+    let mine = kro_test_support::create_namespace(&client, "mine").await?;
+    let other = kro_test_support::create_namespace(&client, "other").await?;
+    let operator = start_operator_with(Options { namespace: Some(mine.clone()), ..Options::default() }).await?;
+
+    apply(&client, &renamed_rgd("examples/webapp/rgd.yaml", "scoped-app", "ScopedApp"), None).await?;
+    wait_rgd_active(&client, "scoped-app").await?;
+    let instance = json!({"apiVersion": "kro.run/v1alpha1", "kind": "ScopedApp", "metadata": {"name": "app"},
+        "spec": {"name": "app"}});
+    apply(&client, &instance, Some(&other)).await?;
+    apply(&client, &instance, Some(&mine)).await?;
+    wait_state(&client, "ScopedApp", &mine, "app", "ACTIVE").await?;
+    eventually("the Deployment in the watched namespace", || get(&client, "apps/v1", "Deployment", Some(&mine), "app"))
+        .await?;
+
+    // The instance of the other namespace was created first and is still untouched.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let untouched = get(&client, "kro.run/v1alpha1", "ScopedApp", Some(&other), "app").await?.unwrap();
+    assert!(untouched.get("status").is_none(), "{untouched}");
+    assert!(untouched.pointer("/metadata/finalizers").is_none(), "{untouched}");
+    assert!(get(&client, "apps/v1", "Deployment", Some(&other), "app").await?.is_none());
+    operator.shutdown().await?;
+    Ok(())
+}
