@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use kro_engine::CompiledRgd;
 use kro_engine::plan::identity;
 use kube::api::{ApiResource, DynamicObject, PartialObjectMeta};
@@ -147,6 +147,8 @@ pub struct Context {
     /// Last state written per instance, for the state metrics.
     pub states: Mutex<HashMap<ObjectRef<DynamicObject>, String>>,
     in_flight: Arc<AtomicUsize>,
+    /// Instances with an event waiting for a reconcile.
+    queue: Queue,
 }
 
 impl std::fmt::Debug for Context {
@@ -177,13 +179,16 @@ async fn run(
     // reconcile itself writes.
     let instance_writer = reflector::store::Writer::new(ar.clone());
     let instance_store = instance_writer.as_reader();
+    let queue = Queue::new(Arc::clone(&shared.metrics), gvr.clone());
+    let (queued, instance_kind) = (queue.clone(), ar.clone());
     // managedFields is nothing a plan reads (nor is it part of `schema.metadata`): not kept in the cache.
     let instance_stream = watcher(instance_api, watcher::Config::default())
         .default_backoff()
         .modify(|instance| instance.metadata.managed_fields = None)
         .reflect(instance_writer)
         .applied_objects()
-        .predicate_filter(instance_predicate, PredicateConfig::default());
+        .predicate_filter(instance_predicate, PredicateConfig::default())
+        .inspect_ok(move |instance| queued.add(ObjectRef::from_obj_with(instance, instance_kind.clone())));
     let mut controller = Controller::for_stream_with(instance_stream, instance_store, ar.clone())
         .with_config(kube::runtime::controller::Config::default().concurrency(shared.options.concurrency));
     let selector = format!(
@@ -220,7 +225,9 @@ async fn run(
             .modify(|child| child.metadata.managed_fields = None)
             .reflect(writer)
             .touched_objects();
-        controller = controller.watches_stream_with(stream, child_to_instance(ar.clone()), served.resource.clone());
+        let (to_instance, queued) = (child_to_instance(ar.clone()), queue.clone());
+        let mapper = move |child| queued.add_all(to_instance(child));
+        controller = controller.watches_stream_with(stream, mapper, served.resource.clone());
     }
     let ctx = Arc::new(Context {
         shared: Arc::clone(&shared),
@@ -235,6 +242,7 @@ async fn run(
         failures: Mutex::new(HashMap::new()),
         states: Mutex::new(HashMap::new()),
         in_flight,
+        queue,
     });
     // However this controller ends (stopped, or aborted after draining), its instances stop being counted by
     // state: a restarted controller counts them again.
@@ -248,7 +256,9 @@ async fn run(
         controller = controller.watches_stream_with(
             stream,
             move |object| {
-                index.readers_of(&api_version, &kind, &object.namespace().unwrap_or_default(), &object.name_any())
+                let readers =
+                    index.readers_of(&api_version, &kind, &object.namespace().unwrap_or_default(), &object.name_any());
+                index.queue.add_all(readers)
             },
             served.resource.clone(),
         );
@@ -355,6 +365,7 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
         kind = %ctx.rgd.api.kind,
         rgd = %ctx.rgd.name,
     );
+    ctx.queue.take(&ObjectRef::from_obj_with(instance.as_ref(), ctx.instances.resource.clone()));
     ctx.shared.metrics.in_flight(1);
     ctx.in_flight.fetch_add(1, Ordering::SeqCst);
     let result =
@@ -375,6 +386,58 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
         Err(e) => tracing::warn!(error = %e, "reconcile failed"),
     });
     result
+}
+
+/// The instances an event asked to reconcile that have not started yet: kro's `dynamic_controller_queue_length`.
+/// kube-runtime's scheduler keeps its queue to itself, so this mirrors it from the triggers it is fed (an
+/// instance counts once however many events name it, as the scheduler merges them) and the reconciles it
+/// starts. Requeues after a delay are not counted until they run, as a workqueue's delayed items are not.
+#[derive(Clone)]
+struct Queue {
+    waiting: Arc<Mutex<HashSet<ObjectRef<DynamicObject>>>>,
+    metrics: Arc<super::Metrics>,
+    gvr: String,
+}
+
+impl Queue {
+    fn new(metrics: Arc<super::Metrics>, gvr: String) -> Self {
+        Queue { waiting: Arc::default(), metrics, gvr }
+    }
+
+    fn add(&self, instance: ObjectRef<DynamicObject>) {
+        self.update(|w| {
+            w.insert(instance);
+        });
+    }
+
+    /// Adds every instance of `instances` and hands them on (a trigger mapper's result).
+    fn add_all<I: IntoIterator<Item = ObjectRef<DynamicObject>>>(&self, instances: I) -> Vec<ObjectRef<DynamicObject>> {
+        let instances: Vec<_> = instances.into_iter().collect();
+        self.update(|w| w.extend(instances.iter().cloned()));
+        instances
+    }
+
+    fn take(&self, instance: &ObjectRef<DynamicObject>) {
+        self.update(|w| {
+            w.remove(instance);
+        });
+    }
+
+    fn update(&self, change: impl FnOnce(&mut HashSet<ObjectRef<DynamicObject>>)) {
+        if let Ok(mut waiting) = self.waiting.lock() {
+            change(&mut waiting);
+            self.metrics.queue_length(&self.gvr, waiting.len());
+        }
+    }
+}
+
+impl Drop for Queue {
+    fn drop(&mut self) {
+        // The last handle of a stopped controller: its queue is gone.
+        if Arc::strong_count(&self.waiting) == 1 {
+            self.metrics.queue_length(&self.gvr, 0);
+        }
+    }
 }
 
 const PANICKED: &str = "reconcile panicked";
@@ -426,5 +489,27 @@ mod tests {
         assert_eq!(isolated(async { Ok::<_, ReconcileError>(7) }).await.unwrap(), 7);
         // The runtime and the caller go on: another reconcile runs after the panic.
         assert_eq!(isolated(async { Ok::<_, ReconcileError>(8) }).await.unwrap(), 8);
+    }
+
+    #[test]
+    fn the_queue_counts_each_waiting_instance_once_until_its_reconcile_starts() {
+        let metrics = Arc::new(super::super::Metrics::new());
+        let gvr = "kro.run/v1alpha1/apps";
+        let kind = ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk("kro.run", "v1alpha1", "App"));
+        let app = |name: &str| ObjectRef::new_with(name, kind.clone()).within("ns");
+        let length = |m: &super::super::Metrics| {
+            let text = m.encode();
+            let line = text.lines().find(|l| l.starts_with("dynamic_controller_queue_length{")).unwrap().to_string();
+            line.rsplit(' ').next().unwrap().to_string()
+        };
+        let queue = Queue::new(Arc::clone(&metrics), gvr.to_string());
+        queue.add(app("a"));
+        let handed_on = queue.clone().add_all([app("a"), app("b")]);
+        assert_eq!(handed_on, [app("a"), app("b")], "a mapper's refs go on to the controller");
+        assert_eq!(length(&metrics), "2");
+        queue.take(&app("a"));
+        assert_eq!(length(&metrics), "1");
+        drop(queue);
+        assert_eq!(length(&metrics), "0", "a stopped controller has no queue");
     }
 }

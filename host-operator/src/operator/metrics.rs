@@ -40,6 +40,7 @@ pub struct Metrics {
     rest_requests: Family<Labels, Counter>,
     in_flight: Gauge,
     leader: Family<Labels, Gauge>,
+    queue_length: Family<Labels, Gauge>,
     /// Totals for tests and reports (the same numbers as the counters above, summed over labels).
     pub totals: Totals,
 }
@@ -79,6 +80,7 @@ impl Metrics {
             rest_requests: Family::default(),
             in_flight: Gauge::default(),
             leader: Family::default(),
+            queue_length: Family::default(),
             totals: Totals::default(),
         };
         if let Ok(mut r) = m.registry.lock() {
@@ -108,6 +110,11 @@ impl Metrics {
                 "dynamic_controller_active_reconciles",
                 "Instance reconciles running now (the queue's in-flight part)",
                 m.in_flight.clone(),
+            );
+            r.register(
+                "dynamic_controller_queue_length",
+                "Instances with an event waiting for a reconcile, by kind",
+                m.queue_length.clone(),
             );
             r.register("instance_state_transitions", "Instance state changes", m.state_transitions.clone());
             r.register(
@@ -194,6 +201,10 @@ impl Metrics {
     }
 
     /// One request to the API server (counted by the client layer).
+    pub fn queue_length(&self, gvr: &str, length: usize) {
+        self.queue_length.get_or_create(&labels(&[("gvr", gvr)])).set(i64::try_from(length).unwrap_or(i64::MAX));
+    }
+
     pub fn leader(&self, lease: &str, leading: bool) {
         self.leader.get_or_create(&labels(&[("name", lease)])).set(i64::from(leading));
     }
@@ -220,12 +231,14 @@ mod tests {
         m.reconciled("kro.run/v1alpha1/applications", 0.01, false, true);
         m.instance_state("kro.run/v1alpha1/applications", None, "ACTIVE");
         m.request("PATCH", false);
+        m.queue_length("kro.run/v1alpha1/applications", 2);
         let text = m.encode();
         for name in [
             "dynamic_controller_reconcile_total{gvr=\"kro.run/v1alpha1/applications\"} 1",
             "dynamic_controller_reconcile_duration_seconds_count",
             "instances_by_state{gvr=\"kro.run/v1alpha1/applications\",state=\"ACTIVE\"} 1",
             "rest_client_requests_total{method=\"PATCH\"} 1",
+            "dynamic_controller_queue_length{gvr=\"kro.run/v1alpha1/applications\"} 2",
         ] {
             assert!(text.contains(name), "{name} missing from\n{text}");
         }

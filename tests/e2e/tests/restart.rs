@@ -62,6 +62,7 @@ async fn an_operator_killed_mid_reconcile_and_restarted_loses_and_duplicates_not
     for name in [
         "dynamic_controller_reconcile_total{",
         "dynamic_controller_gvr_count 1",
+        "dynamic_controller_queue_length{gvr=\"kro.run/v1alpha1/restartapps\"}",
         "rest_client_requests_total{method=\"PATCH\"}",
         "instances_by_state{",
     ] {
