@@ -66,6 +66,8 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
     let max_passes = ctx.rgd.resources.len() + 2;
     let mut plan;
     let mut passes = 0;
+    // Applies actually sent (an unchanged child is in `applied` without one).
+    let mut sent = 0;
     loop {
         passes += 1;
         let seen: Vec<Value> = observed.values().cloned().collect();
@@ -98,6 +100,7 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
                 && let Some(map) = current.as_object_mut()
             {
                 map.insert("status".to_string(), plan.status.clone());
+                tracing::info!(state = ?plan.state, "status written before the first applies");
             }
             record_state(&ctx, &me, &plan);
         }
@@ -126,6 +129,7 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
             for result in results {
                 observed.insert(ObjectKey::of(&result), result);
             }
+            sent += wave.len();
             for apply in wave {
                 ctx.applied.record(&apply.object);
                 applied.insert(ObjectKey::of(&apply.object), apply.object.clone());
@@ -142,9 +146,16 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
     let pending: Vec<String> = plan.pending.iter().map(|p| format!("{}: {}", p.id, p.reason.message)).collect();
     if written {
         let state = plan.status.get("state").and_then(Value::as_str).unwrap_or_default();
-        tracing::info!(state, passes, applied = applied.len(), ?pending, "status written");
+        tracing::info!(
+            state,
+            passes,
+            applied = sent,
+            unchanged = applied.len().saturating_sub(sent),
+            ?pending,
+            "status written"
+        );
     } else {
-        tracing::debug!(state = ?plan.state, passes, applied = applied.len(), ?pending, "nothing changed");
+        tracing::debug!(state = ?plan.state, passes, applied = sent, ?pending, "status unchanged");
     }
     Ok(Action::requeue(plan.requeue_after.unwrap_or(RESYNC)))
 }
