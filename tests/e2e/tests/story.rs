@@ -49,9 +49,9 @@ async fn the_seed_story_runs_end_to_end_with_the_operator() -> Result<()> {
     assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), format!("No resources found in {ns} namespace."));
 
     // Every state the instance goes through, as a user watching `kubectl get applications -w` sees them.
-    let states = Arc::new(Mutex::new(Vec::<String>::new()));
+    let instance_states = Arc::new(Mutex::new(Vec::<String>::new()));
     let applications = kro_e2e::api(&client, "kro.run/v1alpha1", "Application", Some(&ns)).await?;
-    let seen = Arc::clone(&states);
+    let seen = Arc::clone(&instance_states);
     let (listed, watching) = tokio::sync::oneshot::channel();
     let mut listed = Some(listed);
     let watch = tokio::spawn(watcher(applications, watcher::Config::default()).for_each(move |event| {
@@ -131,7 +131,7 @@ async fn the_seed_story_runs_end_to_end_with_the_operator() -> Result<()> {
 
     // $ kubectl get applications: IN_PROGRESS while the resources are created, then ACTIVE.
     watch.abort();
-    assert_eq!(*states.lock().unwrap(), ["IN_PROGRESS", "ACTIVE"]);
+    assert_eq!(*instance_states.lock().unwrap(), ["IN_PROGRESS", "ACTIVE"]);
 
     // $ kubectl get applications my-application-instance -owide
     let out = kubectl(&["get", "applications", "my-application-instance", "-owide", "-n", &ns], None)?;
