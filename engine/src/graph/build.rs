@@ -143,6 +143,8 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
                     .collect(),
                 external: matches!(body.map(|b| b.kind), Some(BodyKind::ExternalRef)),
                 template: body.map_or(Value::Null, |b| b.node.to_json()),
+                span: res.node.span,
+                id_span: res.id_span,
             }
         })
         .collect();

@@ -60,6 +60,13 @@ pub struct Resource {
     /// The template (or externalRef) as written.
     #[serde(skip)]
     pub template: Value,
+    /// Where the resource's entry of `spec.resources` is in the compiled text (editors point at it); empty for
+    /// an RGD compiled from JSON.
+    #[serde(skip)]
+    pub span: Span,
+    /// Where the value of its `id` is in the compiled text.
+    #[serde(skip)]
+    pub id_span: Span,
 }
 
 /// Where an expression sits and what it is for.
