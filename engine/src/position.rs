@@ -1,4 +1,4 @@
-//! Positions as editors count them. The engine's [`Pos`](crate::yaml::Pos) counts characters (Unicode scalar
+//! Positions as editors count them. The engine's [`Pos`] counts characters (Unicode scalar
 //! values) from the start of the text, with 1-based line and column; the Language Server Protocol, VS Code,
 //! Monaco and JavaScript strings count 0-based lines and UTF-16 code units within a line. A [`LineIndex`],
 //! built once per text, converts between the two in both directions, so a host converts at its boundary and

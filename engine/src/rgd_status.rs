@@ -211,7 +211,7 @@ mod tests {
             kind_ready: kind,
             controller_ready: controller,
             generation: 2,
-            now: crate::plan::default_now(),
+            now: crate::PlanOptions::default().now,
             previous: None,
         }
     }

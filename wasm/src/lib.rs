@@ -13,8 +13,9 @@ mod shapes;
 use std::rc::Rc;
 
 use boundary::{failure, from_js, to_js};
-use kro_engine::compile::CompiledDocument;
-use kro_engine::{CompiledRgd, Diagnostic, Engine, LineIndex, LspPosition, PlanOptions, editor, output};
+use kro_engine::{
+    CompiledDocument, CompiledRgd, Diagnostic, Engine, LineIndex, LspPosition, PlanOptions, editor, output,
+};
 use options::{CheckOptions, RenderOptions};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;

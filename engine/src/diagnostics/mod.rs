@@ -56,35 +56,35 @@ impl Diagnostic {
 
 /// The diagnostics of one pass, in the order they were found; sorted by position when taken out.
 #[derive(Debug, Default, Clone)]
-pub struct Diagnostics(Vec<Diagnostic>);
+pub(crate) struct Diagnostics(Vec<Diagnostic>);
 
 impl Diagnostics {
-    pub fn push(&mut self, d: Diagnostic) {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
         self.0.push(d);
     }
 
-    pub fn error(&mut self, code: Code, message: impl Into<String>, path: &Path, span: Span) {
+    pub(crate) fn error(&mut self, code: Code, message: impl Into<String>, path: &Path, span: Span) {
         self.push(Diagnostic::error(code, message, path.clone(), span));
     }
 
-    pub fn warning(&mut self, code: Code, message: impl Into<String>, path: &Path, span: Span) {
+    pub(crate) fn warning(&mut self, code: Code, message: impl Into<String>, path: &Path, span: Span) {
         self.push(Diagnostic::warning(code, message, path.clone(), span));
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)
     }
 
-    pub fn error_count(&self) -> usize {
+    pub(crate) fn error_count(&self) -> usize {
         self.0.iter().filter(|d| d.is_error()).count()
     }
 
-    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+    pub(crate) fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
         self.0.extend(other);
     }
 
     /// The diagnostics ordered by position in the file (then code), without exact duplicates.
-    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+    pub(crate) fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.0.sort_by(|a, b| {
             (a.span.start.offset, a.span.end.offset, a.code.as_str(), &a.message).cmp(&(
                 b.span.start.offset,

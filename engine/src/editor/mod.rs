@@ -1,6 +1,6 @@
 //! Editor services over an RGD text: completion, hover, go-to-definition and the outline (document
 //! symbols), for the wasm package and any native language server. They work on documents in the middle of
-//! being typed: the structure comes from a tolerant line reading ([`outline`]) rather than the YAML loader,
+//! being typed: the structure comes from a tolerant line reading (`outline`) rather than the YAML loader,
 //! kinds' schemas from the [`Engine`](crate::Engine)'s catalog, and the instance's schema from `spec.schema` built one field at a time.
 //! No input makes them fail or panic; at worst they have nothing to offer.
 //!

@@ -119,7 +119,7 @@ pub struct ExprSite {
     pub span: Span,
     /// The parsed expression, kept so later passes (type checking, evaluation) do not parse it again.
     #[serde(skip)]
-    pub parsed: Option<std::sync::Arc<crate::expr::Parsed>>,
+    pub(crate) parsed: Option<std::sync::Arc<crate::expr::Parsed>>,
 }
 
 /// A validated RGD.

@@ -13,17 +13,17 @@ pub const INSTANCE_NAMESPACE: &str = "kro.run/instance-namespace";
 pub const INSTANCE_GROUP: &str = "kro.run/instance-group";
 pub const INSTANCE_VERSION: &str = "kro.run/instance-version";
 pub const INSTANCE_KIND: &str = "kro.run/instance-kind";
-pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
-pub const NODE_ID: &str = "kro.run/node-id";
-pub const COLLECTION_INDEX: &str = "kro.run/collection-index";
-pub const COLLECTION_SIZE: &str = "kro.run/collection-size";
-pub const PART_OF: &str = "applyset.kubernetes.io/part-of";
-pub const APPLY_ORDER: &str = "internal.kro.run/apply-order";
-pub const APPLYSET_ID: &str = "applyset.kubernetes.io/id";
-pub const APPLYSET_TOOLING: &str = "applyset.kubernetes.io/tooling";
-pub const APPLYSET_GROUP_KINDS: &str = "applyset.kubernetes.io/contains-group-kinds";
-pub const APPLYSET_NAMESPACES: &str = "applyset.kubernetes.io/additional-namespaces";
-pub const APPLYSET_INVENTORY_HASH: &str = "internal.kro.run/applyset-inventory-hash";
+pub(crate) const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub(crate) const NODE_ID: &str = "kro.run/node-id";
+pub(crate) const COLLECTION_INDEX: &str = "kro.run/collection-index";
+pub(crate) const COLLECTION_SIZE: &str = "kro.run/collection-size";
+pub(crate) const PART_OF: &str = "applyset.kubernetes.io/part-of";
+pub(crate) const APPLY_ORDER: &str = "internal.kro.run/apply-order";
+pub(crate) const APPLYSET_ID: &str = "applyset.kubernetes.io/id";
+pub(crate) const APPLYSET_TOOLING: &str = "applyset.kubernetes.io/tooling";
+pub(crate) const APPLYSET_GROUP_KINDS: &str = "applyset.kubernetes.io/contains-group-kinds";
+pub(crate) const APPLYSET_NAMESPACES: &str = "applyset.kubernetes.io/additional-namespaces";
+pub(crate) const APPLYSET_INVENTORY_HASH: &str = "internal.kro.run/applyset-inventory-hash";
 pub const RGD_NAME: &str = "kro.run/resource-graph-definition-name";
 pub const RGD_ID: &str = "kro.run/resource-graph-definition-id";
 pub const FINALIZER: &str = "kro.run/finalizer";
@@ -70,7 +70,7 @@ impl std::fmt::Display for ObjectKey {
 
 /// The instance as its children's labels name it.
 #[derive(Debug, Clone)]
-pub struct Owner {
+pub(crate) struct Owner {
     pub name: String,
     pub namespace: String,
     pub uid: String,
@@ -83,13 +83,13 @@ pub struct Owner {
 
 impl Owner {
     /// The `ApplySet` id: `applyset-<base64url(sha256(name.namespace.kind.group))>-v1`.
-    pub fn applyset_id(name: &str, namespace: &str, kind: &str, group: &str) -> String {
+    pub(crate) fn applyset_id(name: &str, namespace: &str, kind: &str, group: &str) -> String {
         let digest = Sha256::digest(format!("{name}.{namespace}.{kind}.{group}").as_bytes());
         format!("applyset-{}-v1", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
     }
 
     /// kro's labels and annotations, added to a rendered child (the template's own are kept).
-    pub fn stamp(&self, object: &mut Value, node_id: &str, wave: usize, item: Option<(usize, usize)>) {
+    pub(crate) fn stamp(&self, object: &mut Value, node_id: &str, wave: usize, item: Option<(usize, usize)>) {
         let Some(metadata) =
             object.as_object_mut().map(|o| o.entry("metadata").or_insert_with(|| Value::Object(Map::new())))
         else {
@@ -126,7 +126,7 @@ impl Owner {
     }
 
     /// Whether `object` carries this instance's ownership labels.
-    pub fn owns(&self, object: &Value) -> bool {
+    pub(crate) fn owns(&self, object: &Value) -> bool {
         label(object, INSTANCE_ID) == Some(self.uid.as_str())
             || label(object, PART_OF) == Some(self.applyset_id.as_str())
     }
@@ -155,18 +155,18 @@ impl Inventory {
 }
 
 /// A label of an object.
-pub fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
+pub(crate) fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
     object.get("metadata")?.get("labels")?.get(key)?.as_str()
 }
 
 /// An annotation of an object.
-pub fn annotation<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
+pub(crate) fn annotation<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
     object.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
 /// `sha256:` and the base64url digest of the sorted inventory: what the instance's annotation records, so a
 /// change of the applied set is visible without reading it.
-pub fn inventory_hash(keys: &[&ObjectKey]) -> String {
+pub(crate) fn inventory_hash(keys: &[&ObjectKey]) -> String {
     let mut lines: Vec<String> = keys.iter().map(ToString::to_string).collect();
     lines.sort();
     let digest = Sha256::digest(lines.join("\n").as_bytes());

@@ -212,14 +212,14 @@ impl Failure {
 /// Every template an RGD's plans evaluate, compiled once: each resource's template (or externalRef) and each
 /// string of its conditions, dimensions and status.
 #[derive(Debug, Clone)]
-pub struct CompiledTemplates {
+pub(crate) struct CompiledTemplates {
     resources: Vec<Template>,
     strings: HashMap<String, Template>,
 }
 
 impl CompiledTemplates {
     /// Compiles every template of `rgd`.
-    pub fn new(rgd: &CompiledRgd, evaluator: &Evaluator) -> CompiledTemplates {
+    pub(crate) fn new(rgd: &CompiledRgd, evaluator: &Evaluator) -> CompiledTemplates {
         let resources = rgd.resources.iter().map(|r| Template::compile(&r.template, evaluator)).collect();
         let mut strings = HashMap::new();
         let mut add = |s: &str| {

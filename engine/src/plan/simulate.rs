@@ -41,7 +41,7 @@ pub struct Simulation {
 const MAX_STEPS: usize = 100;
 
 /// The steps, and whether the instance became ACTIVE (`Ok`) or got stuck (`Err` with the reason).
-pub fn simulate(input: &PlanInput<'_>) -> Simulation {
+pub(crate) fn simulate(input: &PlanInput<'_>) -> Simulation {
     let options = PlanOptions { assume_ready_without_status: true, ..input.options.clone() };
     let given: BTreeMap<ObjectKey, &Value> = input.observed.iter().map(|o| (ObjectKey::of(o), o)).collect();
     let mut cluster: BTreeMap<ObjectKey, Value> =

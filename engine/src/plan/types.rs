@@ -52,7 +52,7 @@ impl Default for PlanOptions {
 pub const DEFAULT_NOW: &str = "2025-01-01T00:00:00Z";
 
 /// [`DEFAULT_NOW`] as a time.
-pub fn default_now() -> DateTime<Utc> {
+pub(crate) fn default_now() -> DateTime<Utc> {
     // 2025-01-01T00:00:00Z; `from_timestamp` only fails out of chrono's range.
     DateTime::from_timestamp(1_735_689_600, 0).unwrap_or_default()
 }
@@ -151,7 +151,7 @@ pub struct Plan {
 
 /// Everything a plan reads, gathered once.
 #[derive(Debug)]
-pub struct PlanInput<'a> {
+pub(crate) struct PlanInput<'a> {
     pub rgd: &'a CompiledRgd,
     pub catalog: &'a Catalog,
     pub evaluator: &'a Evaluator,

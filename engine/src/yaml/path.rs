@@ -80,7 +80,7 @@ pub(crate) fn is_plain_key(key: &str) -> bool {
 }
 
 /// Writes `key` as a segment of a path: `.key` (no dot at the start), or `["key"]` when it is not plain.
-pub(crate) fn write_key(out: &mut impl fmt::Write, key: &str, first: bool) -> fmt::Result {
+fn write_key(out: &mut impl fmt::Write, key: &str, first: bool) -> fmt::Result {
     if !is_plain_key(key) {
         return write!(out, "[{}]", serde_json::Value::String(key.to_string()));
     }
