@@ -33,9 +33,13 @@ pub(crate) enum KindInfo<'a> {
 pub struct ResourceType {
     /// `""` for the core group.
     pub group: String,
+    /// The API version served, e.g. `v1`.
     pub version: String,
+    /// The kind, e.g. `Deployment`.
     pub kind: String,
+    /// The resource name in URLs, e.g. `deployments`.
     pub plural: String,
+    /// Whether objects live in a namespace.
     pub namespaced: bool,
 }
 

@@ -16,6 +16,7 @@ use crate::yaml::{Document, Limits, LoadError, LoadErrorKind, Node, Pos, Segment
 pub struct InputLimits {
     /// Largest accepted text, in bytes. RGDs are a few KiB; 4 MiB leaves room for generated ones.
     pub max_bytes: usize,
+    /// Bounds on the YAML structure: nesting depth and node count (aliases included).
     pub yaml: Limits,
 }
 

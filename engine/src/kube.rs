@@ -7,7 +7,9 @@
 /// `spec.scope` and the API server's discovery say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Scope {
+    /// Objects live in a namespace.
     Namespaced,
+    /// Objects live beside namespaces.
     Cluster,
 }
 

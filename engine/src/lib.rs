@@ -33,7 +33,7 @@
 //! shapes of [`output`], the editor services of [`editor`], the positions of [`position`], and the labels kro
 //! puts on objects ([`labels`]). Everything else is `pub(crate)`, so it can change without breaking a host.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
-#![warn(unreachable_pub, unnameable_types)]
+#![warn(unreachable_pub, missing_docs, unnameable_types)]
 
 mod catalog;
 mod compile;

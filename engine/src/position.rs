@@ -9,14 +9,18 @@ use crate::yaml::{Pos, Span};
 /// A 0-based line and a 0-based column counted in UTF-16 code units: an LSP `Position`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
 pub struct LspPosition {
+    /// 0-based line.
     pub line: u32,
+    /// 0-based column, in UTF-16 code units.
     pub character: u32,
 }
 
 /// A half-open range of [`LspPosition`]s: an LSP `Range`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LspRange {
+    /// Where the range starts.
     pub start: LspPosition,
+    /// Just past where it ends.
     pub end: LspPosition,
 }
 

@@ -9,20 +9,28 @@ pub use codes::Code;
 
 use crate::yaml::Span;
 
+/// How serious a diagnostic is: errors make an RGD invalid, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The RGD (or instance) is invalid: no compiled RGD, no plan.
     Error,
+    /// Worth fixing, but the RGD still compiles (`--deny-warnings` makes hosts refuse it).
     Warning,
 }
 
+/// One finding about the input, located by path and span.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Diagnostic {
+    /// Whether it makes the input invalid.
     pub severity: Severity,
+    /// What kind of finding, stable across releases.
     pub code: Code,
+    /// The sentence a user reads.
     pub message: String,
     /// Where in the RGD, e.g. `spec.resources[1].template.spec.selector`.
     pub path: Path,
+    /// Where in the text it is (characters, 1-based lines and columns).
     pub span: Span,
     /// A hint on how to fix it, when there is one worth giving.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,10 +38,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// An error at `path` and `span`.
     pub fn error(code: Code, message: impl Into<String>, path: Path, span: Span) -> Self {
         Self { severity: Severity::Error, code, message: message.into(), path, span, help: None }
     }
 
+    /// A warning at `path` and `span`.
     pub fn warning(code: Code, message: impl Into<String>, path: Path, span: Span) -> Self {
         Self { severity: Severity::Warning, code, message: message.into(), path, span, help: None }
     }
@@ -43,12 +53,14 @@ impl Diagnostic {
         Self::error(code, message, Path::root(), Span::default())
     }
 
+    /// The same diagnostic with a hint on how to fix it.
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
+    /// Whether it is an error (not a warning).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -5,13 +5,21 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+/// Label on every object kro applies for an instance.
 pub const OWNED: &str = "kro.run/owned";
+/// Label: the kro version that applied the object.
 pub const KRO_VERSION: &str = "kro.run/kro-version";
+/// Label on children: the owning instance's UID.
 pub const INSTANCE_ID: &str = "kro.run/instance-id";
+/// Label on children: the owning instance's name.
 pub const INSTANCE_NAME: &str = "kro.run/instance-name";
+/// Label on children: the owning instance's namespace.
 pub const INSTANCE_NAMESPACE: &str = "kro.run/instance-namespace";
+/// Label on children: the owning instance's API group.
 pub const INSTANCE_GROUP: &str = "kro.run/instance-group";
+/// Label on children: the owning instance's API version.
 pub const INSTANCE_VERSION: &str = "kro.run/instance-version";
+/// Label on children: the owning instance's kind.
 pub const INSTANCE_KIND: &str = "kro.run/instance-kind";
 pub(crate) const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub(crate) const NODE_ID: &str = "kro.run/node-id";
@@ -24,23 +32,32 @@ pub(crate) const APPLYSET_TOOLING: &str = "applyset.kubernetes.io/tooling";
 pub(crate) const APPLYSET_GROUP_KINDS: &str = "applyset.kubernetes.io/contains-group-kinds";
 pub(crate) const APPLYSET_NAMESPACES: &str = "applyset.kubernetes.io/additional-namespaces";
 pub(crate) const APPLYSET_INVENTORY_HASH: &str = "internal.kro.run/applyset-inventory-hash";
+/// Label: the name of the RGD behind the object.
 pub const RGD_NAME: &str = "kro.run/resource-graph-definition-name";
+/// Label: the UID of the RGD behind the object.
 pub const RGD_ID: &str = "kro.run/resource-graph-definition-id";
+/// The finalizer kro puts on instances, so it deletes their children first.
 pub const FINALIZER: &str = "kro.run/finalizer";
+/// Annotation on an instance: `suspended` stops reconciling it.
 pub const RECONCILE: &str = "kro.run/reconcile";
 
 /// An object's identity in the cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectKey {
+    /// The object's `apiVersion`.
     pub api_version: String,
+    /// The object's `kind`.
     pub kind: String,
+    /// Its namespace; empty for a cluster-scoped object.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub namespace: String,
+    /// Its `metadata.name`.
     pub name: String,
 }
 
 impl ObjectKey {
+    /// The key of `object`, read from its `apiVersion`, `kind` and metadata.
     pub fn of(object: &Value) -> ObjectKey {
         let s = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_string();
         ObjectKey {
@@ -138,7 +155,9 @@ impl Owner {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Inventory {
+    /// The `Kind.group` of each kind of child the instance has applied.
     pub group_kinds: Vec<String>,
+    /// The namespaces other than the instance's own that hold its children.
     pub namespaces: Vec<String>,
 }
 

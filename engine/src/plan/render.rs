@@ -25,7 +25,9 @@ pub enum Template {
     Standalone(Arc<Program>),
     /// Text and expressions, concatenated into a string.
     Interpolated(Vec<Piece>),
+    /// An object whose fields hold expressions.
     Object(Vec<(String, Template)>),
+    /// A list whose items hold expressions.
     Array(Vec<Template>),
     /// An expression that does not compile (the checker reports it first): rendering fails with this.
     Invalid(EvalError),
@@ -34,7 +36,9 @@ pub enum Template {
 /// A piece of a string template.
 #[derive(Debug, Clone)]
 pub enum Piece {
+    /// Literal text.
     Text(String),
+    /// An expression whose result is written as a string.
     Expr(Arc<Program>),
 }
 

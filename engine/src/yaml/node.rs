@@ -7,19 +7,25 @@ use serde_json::Value;
 /// 1-based and `column` is 1-based, both counted in characters, as editors and the CLI show them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Pos {
+    /// Characters from the start of the text.
     pub offset: u32,
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in characters.
     pub column: u32,
 }
 
 /// A half-open range of the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Span {
+    /// The first character.
     pub start: Pos,
+    /// Just past the last character.
     pub end: Pos,
 }
 
 impl Span {
+    /// The span from `start` to `end`.
     pub fn new(start: Pos, end: Pos) -> Self {
         Self { start, end }
     }

@@ -57,10 +57,13 @@ impl Default for EvalLimits {
 /// Why an expression has no value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalError {
+    /// Whether to wait (`Pending`) or give up (`Failed`).
     pub kind: EvalErrorKind,
+    /// What went wrong, for the user.
     pub message: String,
 }
 
+/// The two outcomes an evaluation that produced no value can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EvalErrorKind {
     /// The data it reads is not there yet: wait, as kro does, rather than fail.
@@ -70,14 +73,17 @@ pub enum EvalErrorKind {
 }
 
 impl EvalError {
+    /// An error that means "wait for the data", not "fail".
     pub fn pending(message: impl Into<String>) -> Self {
         EvalError { kind: EvalErrorKind::Pending, message: message.into() }
     }
 
+    /// An error that means the expression cannot produce a usable value.
     pub fn failed(message: impl Into<String>) -> Self {
         EvalError { kind: EvalErrorKind::Failed, message: message.into() }
     }
 
+    /// Whether the data it reads is only not there yet.
     pub fn is_pending(&self) -> bool {
         self.kind == EvalErrorKind::Pending
     }
@@ -132,6 +138,7 @@ pub struct Program {
 }
 
 impl Program {
+    /// The expression text, as written between `${` and `}`.
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -332,6 +339,7 @@ pub struct Bindings<'v> {
 }
 
 impl<'v> Bindings<'v> {
+    /// Empty bindings using `evaluator`'s environment and limits.
     pub fn new(evaluator: &Evaluator) -> Self {
         Bindings {
             json: HashMap::new(),
