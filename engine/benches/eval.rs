@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::panic)] // benchmark set-up, not engine code
-//! `eval`: compiling and evaluating kro expressions with `kro_engine::expr::eval`.
+//! `eval`: compiling and evaluating kro expressions with the engine's evaluator (`kro_engine::bench_support`,
+//! internals exposed for benchmarks only).
 //!
 //! - `compile/*`: `Evaluator::compile` on an empty cache (a fresh evaluator built outside the timing for each
 //!   call), and on a cache hit.
@@ -14,8 +15,8 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use kro_engine::expr::eval::{Bindings, EvalLimits, Evaluator};
-use kro_engine::plan::Template;
+use kro_engine::EvalLimits;
+use kro_engine::bench_support::{Bindings, Evaluator, Template};
 use serde_json::{Value, json};
 
 const FIELD_PATH: &str = "schema.spec.name";

@@ -11,30 +11,19 @@ use serde_json::Value;
 use crate::expr::library::Features;
 use crate::kube::Scope;
 use crate::schemas::{self, KindSchema, Schema};
-use crate::yaml::Node;
 
 /// Where `$ref`s to Kubernetes' `ObjectMeta` point, in the built-in bundle's definitions.
 const OBJECT_META: &str = "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 /// A kind as the catalog knows it.
 #[derive(Debug, Clone, Copy)]
-pub enum KindInfo<'a> {
+pub(crate) enum KindInfo<'a> {
     /// Served at this version, with a schema to check templates against.
-    Known { scope: Scope, schema: Schema<'a> },
-    /// Defined by an RGD of the same run: its scope is known, its schema only once that RGD is built.
-    SchemaLess { scope: Scope },
+    Known { schema: Schema<'a> },
+    /// Defined by an RGD of the same run: its schema is known only once that RGD is built.
+    SchemaLess,
     /// The group and kind exist, but not at this version; `served` lists the versions that do.
-    WrongVersion { scope: Scope, served: &'a [String] },
-}
-
-impl KindInfo<'_> {
-    pub fn scope(self) -> Scope {
-        match self {
-            KindInfo::Known { scope, .. } | KindInfo::SchemaLess { scope } | KindInfo::WrongVersion { scope, .. } => {
-                scope
-            }
-        }
-    }
+    WrongVersion { served: &'a [String] },
 }
 
 /// What a kube client needs to reach objects of a kind (kube's `ApiResource`): where it is served and under
@@ -44,9 +33,13 @@ impl KindInfo<'_> {
 pub struct ResourceType {
     /// `""` for the core group.
     pub group: String,
+    /// The API version served, e.g. `v1`.
     pub version: String,
+    /// The kind, e.g. `Deployment`.
     pub kind: String,
+    /// The resource name in URLs, e.g. `deployments`.
     pub plural: String,
+    /// Whether objects live in a namespace.
     pub namespaced: bool,
 }
 
@@ -83,7 +76,7 @@ fn with_object_fields(schema: &mut Value) {
 /// the kro the RGDs are meant for (they decide what the CEL environment offers, e.g. `omit()`).
 ///
 /// A cluster has hundreds of CRDs, and every compile adds the APIs of the RGDs it builds: a compile layers a
-/// small catalog of its own over a shared one ([`Catalog::layered`]) instead of copying it.
+/// small catalog of its own over a shared one instead of copying it.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     crds: HashMap<(String, String), Arc<CrdKind>>,
@@ -114,7 +107,7 @@ impl Default for Catalog {
 
 impl Catalog {
     /// The built-in Kubernetes kinds (from the embedded bundle) and kro's own ResourceGraphDefinition.
-    pub fn builtin() -> Self {
+    pub(crate) fn builtin() -> Self {
         let mut catalog = Self {
             crds: HashMap::new(),
             rgd_kinds: HashMap::new(),
@@ -127,7 +120,7 @@ impl Catalog {
     }
 
     /// An empty layer over `base`: what is added to it shadows `base`, which is neither copied nor changed.
-    pub fn layered(base: Arc<Catalog>) -> Self {
+    pub(crate) fn layered(base: Arc<Catalog>) -> Self {
         Self {
             crds: HashMap::new(),
             rgd_kinds: HashMap::new(),
@@ -169,27 +162,23 @@ impl Catalog {
 
     /// The same catalog, building RGDs for a kro with these feature gates (all off by default, as in kro).
     #[must_use]
-    pub fn with_features(mut self, features: Features) -> Self {
+    pub(crate) fn with_features(mut self, features: Features) -> Self {
         self.features = features;
         self
     }
 
     /// The feature gates RGDs are built for.
-    pub fn features(&self) -> Features {
+    pub(crate) fn features(&self) -> Features {
         self.features
     }
 
     /// Registers the API an RGD of the same run defines.
-    pub fn add(&mut self, group: &str, kind: &str, scope: Scope) {
+    pub(crate) fn add(&mut self, group: &str, kind: &str, scope: Scope) {
         self.rgd_kinds.insert((group.to_string(), kind.to_string()), scope);
     }
 
-    /// Adds the kind a CustomResourceDefinition document declares; `false` if `doc` is not a usable CRD.
-    pub fn add_crd(&mut self, doc: &Node) -> bool {
-        self.add_crd_json(&doc.to_json())
-    }
-
-    /// [`Catalog::add_crd`] for a CRD as JSON (one generated from an RGD of the same run, say).
+    /// Adds the kind a CustomResourceDefinition declares (a CRD of the cluster, or one generated from an RGD of
+    /// the same run); `false` if `doc` is not a usable CRD.
     pub fn add_crd_json(&mut self, doc: &Value) -> bool {
         if doc.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
             return false;
@@ -280,31 +269,28 @@ impl Catalog {
     }
 
     /// What is known of `kind` at `group`/`version` (`""` for the core group); `None` for a kind never heard of.
-    pub fn lookup(&self, group: &str, version: &str, kind: &str) -> Option<KindInfo<'_>> {
+    pub(crate) fn lookup(&self, group: &str, version: &str, kind: &str) -> Option<KindInfo<'_>> {
         let key = (group.to_string(), kind.to_string());
-        if let Some(scope) = self.find_rgd_kind(&key) {
-            return Some(KindInfo::SchemaLess { scope });
+        if self.find_rgd_kind(&key).is_some() {
+            return Some(KindInfo::SchemaLess);
         }
         if let Some(crd) = self.find_crd(&key) {
             return Some(match crd.versions.iter().find(|(v, _)| v == version) {
-                Some((_, schema)) => KindInfo::Known {
-                    scope: crd.scope,
-                    schema: Schema::new(schema, Some(schemas::builtin().definitions())),
-                },
-                None => KindInfo::WrongVersion { scope: crd.scope, served: &crd.version_names },
+                Some((_, schema)) => {
+                    KindInfo::Known { schema: Schema::new(schema, Some(schemas::builtin().definitions())) }
+                }
+                None => KindInfo::WrongVersion { served: &crd.version_names },
             });
         }
         let served = builtin_versions().get(&key)?;
-        let bundle = schemas::builtin();
-        if let Some(k) = bundle.kind(group, version, kind) {
-            return Some(KindInfo::Known { scope: k.scope(), schema: k.schema() });
+        match schemas::builtin().kind(group, version, kind) {
+            Some(k) => Some(KindInfo::Known { schema: k.schema() }),
+            None => Some(KindInfo::WrongVersion { served }),
         }
-        let scope = bundle.kinds_named(kind).find(|k| k.group() == group).map_or(Scope::Namespaced, KindSchema::scope);
-        Some(KindInfo::WrongVersion { scope, served })
     }
 
     /// The scope of `kind` in `group`, whatever the version, when known.
-    pub fn scope(&self, group: &str, kind: &str) -> Option<Scope> {
+    pub(crate) fn scope(&self, group: &str, kind: &str) -> Option<Scope> {
         let key = (group.to_string(), kind.to_string());
         if let Some(scope) = self.find_rgd_kind(&key) {
             return Some(scope);
@@ -316,7 +302,7 @@ impl Catalog {
     }
 
     /// Kinds of `group` whose name is close to `kind`, for "did you mean".
-    pub fn kinds_in_group(&self, group: &str) -> Vec<&str> {
+    pub(crate) fn kinds_in_group(&self, group: &str) -> Vec<&str> {
         let builtin = builtin_versions().keys().filter(|(g, _)| g == group).map(|(_, k)| k.as_str());
         let layers = self.layers().flat_map(|c| c.crds.keys().chain(c.rgd_kinds.keys()));
         let defined = layers.filter(|(g, _)| g == group).map(|(_, k)| k.as_str());

@@ -16,6 +16,7 @@ use crate::yaml::{Document, Limits, LoadError, LoadErrorKind, Node, Pos, Segment
 pub struct InputLimits {
     /// Largest accepted text, in bytes. RGDs are a few KiB; 4 MiB leaves room for generated ones.
     pub max_bytes: usize,
+    /// Bounds on the YAML structure: nesting depth and node count (aliases included).
     pub yaml: Limits,
 }
 
@@ -27,13 +28,13 @@ impl Default for InputLimits {
 
 /// A loaded input: its documents, or the one diagnostic that stopped loading.
 #[derive(Debug, Clone)]
-pub struct Source {
+pub(crate) struct Source {
     pub documents: Vec<Document>,
 }
 
 /// Loads the YAML documents of `text`. Empty documents (a stray `---`) are dropped; a text with none is an
 /// error.
-pub fn load_source(text: &str, limits: &InputLimits) -> Result<Source, Diagnostic> {
+pub(crate) fn load_source(text: &str, limits: &InputLimits) -> Result<Source, Diagnostic> {
     let start = Span::default();
     if text.len() > limits.max_bytes {
         return Err(Diagnostic::error(
@@ -101,14 +102,14 @@ pub struct CompiledDocument {
 
 /// Loads and builds every document of `text`. A load failure yields one document-less result holding the
 /// diagnostic.
-pub fn compile(text: &str, catalog: &Arc<Catalog>, limits: &InputLimits) -> Vec<CompiledDocument> {
+pub(crate) fn compile(text: &str, catalog: &Arc<Catalog>, limits: &InputLimits) -> Vec<CompiledDocument> {
     compile_many(&[text], catalog, limits).pop().unwrap_or_default()
 }
 
 /// Loads and builds every document of several texts (the files of one run) together, so an RGD in one file
 /// may use the kind an RGD in another defines, exactly as if they were one file; each text's results (with
 /// `index` counted within that text) are returned in its own list, so diagnostics stay with their file.
-pub fn compile_many(texts: &[&str], catalog: &Arc<Catalog>, limits: &InputLimits) -> Vec<Vec<CompiledDocument>> {
+pub(crate) fn compile_many(texts: &[&str], catalog: &Arc<Catalog>, limits: &InputLimits) -> Vec<Vec<CompiledDocument>> {
     let sources: Vec<Result<Source, Diagnostic>> = texts.iter().map(|t| load_source(t, limits)).collect();
     let mut roots: Vec<&Node> = Vec::new();
     let mut found: Vec<Vec<Diagnostic>> = Vec::new();
@@ -139,7 +140,7 @@ pub fn compile_many(texts: &[&str], catalog: &Arc<Catalog>, limits: &InputLimits
 /// An RGD whose resources use the kind another RGD of the run defines is built after it, with that RGD's
 /// generated CRD in the catalog, so its templates and expressions are checked against the real schema (RGDs
 /// that use each other's kinds in a cycle fall back to checking those kinds as `dyn`).
-pub fn compile_documents(roots: &[&Node], catalog: &Arc<Catalog>) -> Vec<CompiledDocument> {
+pub(crate) fn compile_documents(roots: &[&Node], catalog: &Arc<Catalog>) -> Vec<CompiledDocument> {
     compile_roots(roots, Vec::new(), catalog)
 }
 

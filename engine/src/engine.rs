@@ -240,6 +240,18 @@ mod tests {
     const USES_DATABASE: &str = "apiVersion: kro.run/v1alpha1\nkind: ResourceGraphDefinition\nmetadata:\n  name: app\nspec:\n  schema:\n    apiVersion: v1alpha1\n    kind: App\n    status:\n      replicas: ${db.spec.replicas}\n  resources:\n    - id: db\n      template:\n        apiVersion: kro.run/v1alpha1\n        kind: Database\n        metadata:\n          name: db\n        spec:\n          replicaz: 1\n";
 
     #[test]
+    fn resources_know_where_they_are_in_the_text() {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let docs = engine.compile_text(include_str!("../../examples/webapp/rgd.yaml"));
+        let service = docs[0].rgd.as_ref().unwrap().resources.iter().find(|r| r.id == "service").unwrap();
+        assert_eq!((service.span.start.line, service.span.start.column, service.span.end.line), (45, 7, 56));
+        assert_eq!((service.id_span.start.line, service.id_span.start.column), (45, 11));
+        let from_json =
+            engine.compile_json(&engine.load_objects(include_str!("../../examples/webapp/rgd.yaml")).unwrap()[0]);
+        assert_eq!(from_json.rgd.unwrap().resources[0].span, Span::default(), "JSON has no positions");
+    }
+
+    #[test]
     fn texts_compiled_together_see_each_others_kinds_and_keep_their_own_diagnostics() {
         let engine = Engine::new(EngineOptions::default()).unwrap();
         let files = engine.compile_texts(&[USES_DATABASE, "not: [valid", DEFINES_DATABASE]);

@@ -7,14 +7,16 @@
 /// `spec.scope` and the API server's discovery say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Scope {
+    /// Objects live in a namespace.
     Namespaced,
+    /// Objects live beside namespaces.
     Cluster,
 }
 
 /// CEL's reserved words, as the API server lists them (`k8s.io/apiserver/pkg/cel/escaping.go`): they cannot
 /// name a variable (so kro refuses them as resource ids), and Kubernetes escapes property names spelled like
 /// them (`__if__`).
-pub const CEL_RESERVED_WORDS: &[&str] = &[
+pub(crate) const CEL_RESERVED_WORDS: &[&str] = &[
     "true",
     "false",
     "null",

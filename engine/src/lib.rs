@@ -25,41 +25,64 @@
 //! # }
 //! ```
 //!
-//! The modules follow the pipeline: [`yaml`] (source with spans) -> [`rgd`] (the RGD model) ->
-//! [`simpleschema`] (the instance API's schema) -> [`expr`] (`${...}` and CEL) -> [`graph`] (DAG and CRD)
-//! -> [`instance`] (an instance as the API server stores it) -> [`plan`] (one reconcile).
-//! [`compile`] runs the front half over a text that may hold several documents.
+//! Inside, the work follows a pipeline: YAML is loaded with the span of every node, read into the RGD model,
+//! the instance API's SimpleSchema is turned into OpenAPI, every `${...}` is parsed and type-checked as CEL,
+//! and the resources become a DAG with the generated CRD ([`CompiledRgd`]); per reconcile, an instance is
+//! validated and defaulted as the API server would store it, then planned ([`Plan`]). Those stages are
+//! private: hosts see their results ([`CompiledDocument`], [`Diagnostic`], [`Plan`], [`RgdStatus`]), the JSON
+//! shapes of [`output`], the editor services of [`editor`], the positions of [`position`], and the labels kro
+//! puts on objects ([`labels`]). Everything else is `pub(crate)`, so it can change without breaking a host.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![warn(unreachable_pub, missing_docs, unnameable_types)]
 
-pub mod catalog;
-pub mod compile;
-pub mod diagnostics;
+mod catalog;
+mod compile;
+mod diagnostics;
 pub mod editor;
 mod engine;
-pub mod expr;
-pub mod graph;
-pub mod instance;
-pub mod kube;
+mod expr;
+mod graph;
+mod instance;
+mod kube;
 pub mod output;
-pub mod plan;
+mod plan;
 pub mod position;
-pub mod rgd;
-pub mod rgd_status;
-pub mod schemas;
-pub mod simpleschema;
-pub mod yaml;
+mod rgd;
+mod rgd_status;
+mod schemas;
+mod simpleschema;
+mod yaml;
 
 pub use catalog::{Catalog, ResourceType};
-pub use compile::{CompiledDocument, InputLimits, Source, compile, load_source};
-pub use diagnostics::{Code, Diagnostic, Path, Severity};
+pub use compile::{CompiledDocument, InputLimits};
+pub use diagnostics::{Code, Diagnostic, Path, Segment, Severity};
 pub use engine::{Engine, EngineError, EngineOptions};
 pub use expr::eval::{EvalError, EvalErrorKind, EvalLimits};
 pub use expr::library::Features;
-pub use graph::CompiledRgd;
-pub use graph::crd_compat::{self, BreakingChange, ChangeKind, breaking_changes};
+pub use graph::crd_compat::{BreakingChange, ChangeKind, breaking_changes};
+pub use graph::{CompiledRgd, Dimension, ExprSite, InstanceApi, Resource, Role};
+pub use kube::Scope;
 pub use plan::{
-    Apply, DEFAULT_NOW, InstanceState, ObjectKey, Plan, PlanOptions, Simulation, SimulationError, SimulationStep,
+    Apply, DEFAULT_NOW, InstancePatch, InstanceState, Inventory, ObjectKey, PendingNode, Plan, PlanOptions, Reason,
+    ReasonCode, Simulation, SimulationError, SimulationStep,
 };
 pub use position::{LineIndex, LspPosition, LspRange};
-pub use rgd_status::{HostConditions, RgdState, RgdStatus};
-pub use yaml::{Pos, Span};
+pub use rgd_status::{Condition, DependencyRef, HostConditions, ResourceDependencies, RgdState, RgdStatus};
+pub use yaml::{Limits as YamlLimits, Pos, Span};
+
+/// The labels, annotations and finalizer kro puts on the objects it manages: what a host selects, watches
+/// and patches by.
+pub mod labels {
+    pub use crate::plan::identity::{
+        FINALIZER, INSTANCE_GROUP, INSTANCE_ID, INSTANCE_KIND, INSTANCE_NAME, INSTANCE_NAMESPACE, INSTANCE_VERSION,
+        KRO_VERSION, OWNED, RECONCILE, RGD_ID, RGD_NAME,
+    };
+}
+
+/// The engine's internals the benchmarks time directly. Not part of the API: no stability is promised.
+#[doc(hidden)]
+pub mod bench_support {
+    pub use crate::expr::eval::{Bindings, Evaluator, Program};
+    pub use crate::plan::Template;
+    pub use crate::plan::render::Piece;
+}

@@ -106,7 +106,13 @@ pub fn graph_mermaid(rgd: &CompiledRgd) -> String {
 
 /// The generated CRD as a YAML document.
 pub fn crd_yaml(rgd: &CompiledRgd) -> String {
-    crate::yaml::to_yaml(&rgd.crd)
+    to_yaml(&rgd.crd)
+}
+
+/// Any JSON value as one YAML document starting with `---`, written the way the engine writes CRDs and plans
+/// (for a host's own manifests, such as the RGD CRD the operator installs).
+pub fn to_yaml(value: &Value) -> String {
+    crate::yaml::to_yaml(value)
 }
 
 /// The `kro render --output json` contract: the objects to apply in apply order, what waits and why, what is
@@ -144,5 +150,5 @@ pub fn simulation_json(simulation: &crate::plan::Simulation) -> Value {
 
 /// The objects a plan applies, as multi-document YAML in apply order (`kro render`'s default output).
 pub fn plan_yaml(plan: &crate::plan::Plan) -> String {
-    plan.resources.iter().map(|a| crate::yaml::to_yaml(&a.object)).collect()
+    plan.resources.iter().map(|a| to_yaml(&a.object)).collect()
 }

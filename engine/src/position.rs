@@ -1,4 +1,4 @@
-//! Positions as editors count them. The engine's [`Pos`](crate::yaml::Pos) counts characters (Unicode scalar
+//! Positions as editors count them. The engine's [`Pos`] counts characters (Unicode scalar
 //! values) from the start of the text, with 1-based line and column; the Language Server Protocol, VS Code,
 //! Monaco and JavaScript strings count 0-based lines and UTF-16 code units within a line. A [`LineIndex`],
 //! built once per text, converts between the two in both directions, so a host converts at its boundary and
@@ -9,14 +9,18 @@ use crate::yaml::{Pos, Span};
 /// A 0-based line and a 0-based column counted in UTF-16 code units: an LSP `Position`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
 pub struct LspPosition {
+    /// 0-based line.
     pub line: u32,
+    /// 0-based column, in UTF-16 code units.
     pub character: u32,
 }
 
 /// A half-open range of [`LspPosition`]s: an LSP `Range`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LspRange {
+    /// Where the range starts.
     pub start: LspPosition,
+    /// Just past where it ends.
     pub end: LspPosition,
 }
 

@@ -22,6 +22,7 @@ pub struct HostConditions {
     pub controller_ready: Option<Result<(), String>>,
     /// The RGD's `metadata.generation`, written as every condition's `observedGeneration`.
     pub generation: i64,
+    /// The time written as `lastTransitionTime` of a condition that changes.
     pub now: DateTime<Utc>,
     /// The status the RGD has now, so an unchanged condition keeps its `lastTransitionTime`.
     pub previous: Option<Value>,
@@ -30,19 +31,25 @@ pub struct HostConditions {
 /// `Active` iff the graph is accepted, the kind is ready and its controller runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum RgdState {
+    /// The RGD is valid and its kind is served and reconciled.
     Active,
+    /// Anything else: invalid, or its CRD or controller is not ready.
     Inactive,
 }
 
 /// A resource and the resources it reads, as the RGD status lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResourceDependencies {
+    /// The resource's id.
     pub id: String,
+    /// The resources it reads.
     pub dependencies: Vec<DependencyRef>,
 }
 
+/// One dependency of a resource (`{id}`, as kro writes it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DependencyRef {
+    /// The id of the resource read.
     pub id: String,
 }
 
@@ -50,12 +57,18 @@ pub struct DependencyRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
+    /// The condition type, e.g. `ResourceGraphAccepted`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// `True`, `False` or `Unknown`.
     pub status: String,
+    /// A CamelCase reason.
     pub reason: String,
+    /// A sentence for the user.
     pub message: String,
+    /// When `status` last changed (RFC 3339).
     pub last_transition_time: String,
+    /// The `metadata.generation` the condition was computed for.
     pub observed_generation: i64,
 }
 
@@ -63,12 +76,15 @@ pub struct Condition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RgdStatus {
+    /// `Active` or `Inactive`.
     pub state: RgdState,
+    /// Resource ids in topological order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub topological_order: Vec<String>,
     /// Only resources that read others are listed, as kro does.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<ResourceDependencies>,
+    /// kro's RGD conditions.
     pub conditions: Vec<Condition>,
 }
 
@@ -211,7 +227,7 @@ mod tests {
             kind_ready: kind,
             controller_ready: controller,
             generation: 2,
-            now: crate::plan::default_now(),
+            now: crate::PlanOptions::default().now,
             previous: None,
         }
     }

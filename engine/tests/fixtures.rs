@@ -6,14 +6,13 @@
 //! A case with a valid RGD may also hold instances to plan: `instance.yaml` (with the cluster's objects in
 //! `observed.yaml`, if any) gives `expected/plan.json` and the simulated reconcile `expected/steps.json`;
 //! `instance.NAME.yaml` (with `observed.NAME.yaml`) gives `expected/plan.NAME.json`, for a life cycle's passes.
-//! Plans are made at `kro_engine::plan::DEFAULT_NOW` with kro version `dev`; an instance the API server would
+//! Plans are made at `kro_engine::DEFAULT_NOW` with kro version `dev`; an instance the API server would
 //! reject gives `{"instanceErrors": [...]}` instead.
 
 use std::fs;
 use std::path::Path;
 
-use kro_engine::compile::CompiledDocument;
-use kro_engine::{Code, Engine, EngineOptions, PlanOptions, output};
+use kro_engine::{Code, CompiledDocument, Engine, EngineOptions, PlanOptions, output};
 use serde_json::{Value, json};
 
 fn diagnostics_json(docs: &[CompiledDocument]) -> Value {

@@ -249,11 +249,10 @@ fn the_rgd_json_schema_accepts_every_valid_example_and_fixture() {
             }
         }
     }
+    let engine = kro_engine::Engine::new(kro_engine::EngineOptions::default()).unwrap();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        let source = kro_engine::load_source(&text, &kro_engine::InputLimits::default()).unwrap();
-        for doc in source.documents.iter().filter_map(|d| d.root.as_ref()) {
-            let json = doc.to_json();
+        for json in engine.load_objects(&text).unwrap() {
             let errors: Vec<String> =
                 validator.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path())).collect();
             assert!(errors.is_empty(), "{}: {errors:?}", file.display());

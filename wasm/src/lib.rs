@@ -13,8 +13,9 @@ mod shapes;
 use std::rc::Rc;
 
 use boundary::{failure, from_js, to_js};
-use kro_engine::compile::CompiledDocument;
-use kro_engine::{CompiledRgd, Diagnostic, Engine, LineIndex, LspPosition, PlanOptions, editor, output};
+use kro_engine::{
+    CompiledDocument, CompiledRgd, Diagnostic, Engine, LineIndex, LspPosition, PlanOptions, editor, output,
+};
 use options::{CheckOptions, RenderOptions};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -101,16 +102,12 @@ pub fn graph(text: &str, options: &JsValue) -> JsResult {
         return to_js(&invalid);
     }
     let index = LineIndex::new(text);
-    let roots = kro_engine::load_source(text, &kro_engine::InputLimits::default())
-        .map(|s| s.documents.into_iter().filter_map(|d| d.root).collect::<Vec<_>>())
-        .unwrap_or_default();
     let mut graphs: Vec<Value> = docs
         .iter()
         .filter_map(|d| {
-            let mut graph = output::graph_json(d.rgd.as_ref()?);
-            if let Some(root) = roots.get(d.index) {
-                shapes::add_resource_ranges(&mut graph, root, &index);
-            }
+            let rgd = d.rgd.as_ref()?;
+            let mut graph = output::graph_json(rgd);
+            shapes::add_resource_ranges(&mut graph, rgd, &index);
             Some(graph)
         })
         .collect();

@@ -1,7 +1,7 @@
 //! The options objects the JS API takes, read from plain JS objects. Unknown keys are rejected, so a typo
 //! (`featuregates`) is an error rather than a silently ignored option.
 
-use kro_engine::expr::library::Features;
+use kro_engine::Features;
 use serde::Deserialize;
 use serde_json::Value;
 

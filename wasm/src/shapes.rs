@@ -2,8 +2,7 @@
 //! errors, and source ranges added to `kro graph`'s resources. Everything else comes from the engine's
 //! `output` module, so the CLI and the package print the same thing.
 
-use kro_engine::yaml::{Node, Span};
-use kro_engine::{Diagnostic, LineIndex, output};
+use kro_engine::{CompiledRgd, Diagnostic, LineIndex, output};
 use serde_json::{Value, json};
 
 /// A diagnostic as `kro validate -o json` has it (the engine's `output::diagnostic_json`: 1-based `line` and
@@ -36,24 +35,16 @@ pub fn instance_errors(errors: &[Diagnostic], index: &LineIndex<'_>) -> Value {
 }
 
 /// Adds `range` (the resource's list item) and `idRange` (its `id` value) to each resource of a `kro graph`
-/// JSON value, found by id among `spec.resources` of the document `root`.
-pub fn add_resource_ranges(graph: &mut Value, root: &Node, index: &LineIndex<'_>) {
-    let items = root.get("spec").and_then(|s| s.get("resources")).and_then(Node::as_seq).unwrap_or_default();
-    let spans: Vec<(&str, Span, Span)> = items
-        .iter()
-        .filter_map(|item| {
-            let id = item.get("id")?;
-            Some((id.as_str()?, item.span, id.span))
-        })
-        .collect();
+/// JSON value of `rgd`, which was compiled from `index`'s text.
+pub fn add_resource_ranges(graph: &mut Value, rgd: &CompiledRgd, index: &LineIndex<'_>) {
     let Some(resources) = graph.get_mut("resources").and_then(Value::as_array_mut) else { return };
     for resource in resources {
-        let id = resource.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
-        if let Some((_, item, id_span)) = spans.iter().find(|(i, _, _)| *i == id)
+        let id = resource.get("id").and_then(Value::as_str).unwrap_or_default();
+        if let Some(compiled) = rgd.resources.iter().find(|r| r.id == id)
             && let Some(map) = resource.as_object_mut()
         {
-            map.insert("range".to_string(), json!(index.lsp_range(*item)));
-            map.insert("idRange".to_string(), json!(index.lsp_range(*id_span)));
+            map.insert("range".to_string(), json!(index.lsp_range(compiled.span)));
+            map.insert("idRange".to_string(), json!(index.lsp_range(compiled.id_span)));
         }
     }
 }

@@ -10,8 +10,10 @@ macro_rules! codes {
         }
 
         impl Code {
+            /// Every code the engine can emit.
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
+            /// The code as printed and matched on, e.g. `unknown-kind`.
             pub fn as_str(self) -> &'static str {
                 match self { $(Code::$variant => $name,)* }
             }

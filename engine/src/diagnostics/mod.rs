@@ -9,20 +9,28 @@ pub use codes::Code;
 
 use crate::yaml::Span;
 
+/// How serious a diagnostic is: errors make an RGD invalid, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The RGD (or instance) is invalid: no compiled RGD, no plan.
     Error,
+    /// Worth fixing, but the RGD still compiles (`--deny-warnings` makes hosts refuse it).
     Warning,
 }
 
+/// One finding about the input, located by path and span.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Diagnostic {
+    /// Whether it makes the input invalid.
     pub severity: Severity,
+    /// What kind of finding, stable across releases.
     pub code: Code,
+    /// The sentence a user reads.
     pub message: String,
     /// Where in the RGD, e.g. `spec.resources[1].template.spec.selector`.
     pub path: Path,
+    /// Where in the text it is (characters, 1-based lines and columns).
     pub span: Span,
     /// A hint on how to fix it, when there is one worth giving.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,10 +38,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// An error at `path` and `span`.
     pub fn error(code: Code, message: impl Into<String>, path: Path, span: Span) -> Self {
         Self { severity: Severity::Error, code, message: message.into(), path, span, help: None }
     }
 
+    /// A warning at `path` and `span`.
     pub fn warning(code: Code, message: impl Into<String>, path: Path, span: Span) -> Self {
         Self { severity: Severity::Warning, code, message: message.into(), path, span, help: None }
     }
@@ -43,12 +53,14 @@ impl Diagnostic {
         Self::error(code, message, Path::root(), Span::default())
     }
 
+    /// The same diagnostic with a hint on how to fix it.
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
+    /// Whether it is an error (not a warning).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -56,35 +68,35 @@ impl Diagnostic {
 
 /// The diagnostics of one pass, in the order they were found; sorted by position when taken out.
 #[derive(Debug, Default, Clone)]
-pub struct Diagnostics(Vec<Diagnostic>);
+pub(crate) struct Diagnostics(Vec<Diagnostic>);
 
 impl Diagnostics {
-    pub fn push(&mut self, d: Diagnostic) {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
         self.0.push(d);
     }
 
-    pub fn error(&mut self, code: Code, message: impl Into<String>, path: &Path, span: Span) {
+    pub(crate) fn error(&mut self, code: Code, message: impl Into<String>, path: &Path, span: Span) {
         self.push(Diagnostic::error(code, message, path.clone(), span));
     }
 
-    pub fn warning(&mut self, code: Code, message: impl Into<String>, path: &Path, span: Span) {
+    pub(crate) fn warning(&mut self, code: Code, message: impl Into<String>, path: &Path, span: Span) {
         self.push(Diagnostic::warning(code, message, path.clone(), span));
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)
     }
 
-    pub fn error_count(&self) -> usize {
+    pub(crate) fn error_count(&self) -> usize {
         self.0.iter().filter(|d| d.is_error()).count()
     }
 
-    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+    pub(crate) fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
         self.0.extend(other);
     }
 
     /// The diagnostics ordered by position in the file (then code), without exact duplicates.
-    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+    pub(crate) fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.0.sort_by(|a, b| {
             (a.span.start.offset, a.span.end.offset, a.code.as_str(), &a.message).cmp(&(
                 b.span.start.offset,

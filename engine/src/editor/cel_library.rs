@@ -4,7 +4,7 @@
 
 /// What a function is called on: a global function, or a member of values of a type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Receiver {
+pub(super) enum Receiver {
     Global,
     String,
     List,
@@ -15,7 +15,7 @@ pub enum Receiver {
 
 /// One function or macro.
 #[derive(Debug, Clone, Copy)]
-pub struct Function {
+pub(super) struct Function {
     pub name: &'static str,
     pub receiver: Receiver,
     /// As written in kro's and cel-go's documentation.
@@ -34,7 +34,7 @@ const fn m(name: &'static str, receiver: Receiver, signature: &'static str, doc:
 
 use Receiver::{Any, Global, List, Map, String as Str};
 
-pub const FUNCTIONS: &[Function] = &[
+pub(super) const FUNCTIONS: &[Function] = &[
     m("has", Global, "has(a.b) -> bool", "Whether the field `b` of `a` is set."),
     m("all", List, "list.all(x, predicate) -> bool", "Whether every element satisfies the predicate."),
     m("exists", List, "list.exists(x, predicate) -> bool", "Whether some element satisfies the predicate."),
@@ -109,7 +109,7 @@ pub const FUNCTIONS: &[Function] = &[
 ];
 
 /// The functions callable on a value whose OpenAPI type is `type_name` (`None` when unknown: all members).
-pub fn members(type_name: Option<&str>) -> impl Iterator<Item = &'static Function> {
+pub(super) fn members(type_name: Option<&str>) -> impl Iterator<Item = &'static Function> {
     FUNCTIONS.iter().filter(move |f| match (f.receiver, type_name) {
         (Global, _) => false,
         (_, None) | (Any, _) => true,
@@ -120,11 +120,11 @@ pub fn members(type_name: Option<&str>) -> impl Iterator<Item = &'static Functio
 }
 
 /// The global functions and macros.
-pub fn globals() -> impl Iterator<Item = &'static Function> {
+pub(super) fn globals() -> impl Iterator<Item = &'static Function> {
     FUNCTIONS.iter().filter(|f| f.receiver == Global)
 }
 
 /// The function named `name` (`random.seededString` or a member name).
-pub fn named(name: &str) -> Option<&'static Function> {
+pub(super) fn named(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }

@@ -5,7 +5,7 @@ use super::outline::{Kind, Outline};
 
 /// The cursor's situation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Where {
+pub(super) enum Where {
     /// Inside `${...}`. `expr` is the expression text from after `${` to the cursor; `owner` the node whose
     /// value holds it.
     Expression { owner: Option<usize>, expr: String },
@@ -17,7 +17,7 @@ pub enum Where {
 
 /// Where an unclosed `${` before the end of `line` starts (the byte after `${`), if the end of `line` is
 /// inside an expression. String literals inside the expression may hold braces.
-pub fn open_expression(line: &str) -> Option<usize> {
+pub(super) fn open_expression(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
     let mut i = 0;
     let mut open: Option<(usize, i32)> = None;
@@ -57,7 +57,7 @@ fn word_char(c: char) -> bool {
 }
 
 /// The cursor's situation at byte `at` of the outline's text.
-pub fn locate(outline: &Outline<'_>, at: usize) -> Where {
+pub(super) fn locate(outline: &Outline<'_>, at: usize) -> Where {
     let text = outline.text;
     let line = outline.lines.partition_point(|l| l.start <= at).saturating_sub(1);
     let span = outline.lines[line];
@@ -118,14 +118,14 @@ pub fn locate(outline: &Outline<'_>, at: usize) -> Where {
 /// One step of a reference chain: a field name, or an index (`[0]`, `["key"]`, which the schema walk
 /// treats as "an element of").
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub(super) enum Step {
     Field(String),
     Index,
 }
 
 /// The reference chain ending at the end of `expr` (`deployment.spec.tem` -> `[deployment, spec]` and the
 /// partial `tem`), or `None` when the text before the cursor is not a chain (a literal, an operator).
-pub fn trailing_chain(expr: &str) -> (Vec<Step>, String) {
+pub(super) fn trailing_chain(expr: &str) -> (Vec<Step>, String) {
     let bytes = expr.as_bytes();
     let mut i = bytes.len();
     let mut bracket = 0;
@@ -182,7 +182,7 @@ pub fn trailing_chain(expr: &str) -> (Vec<Step>, String) {
 
 /// The identifier chain around byte `at` of `line` (extended right to the end of the identifier under the
 /// cursor), for hover and go-to-definition: the steps and the byte range of the last identifier.
-pub fn chain_at(line: &str, at: usize) -> Option<(Vec<Step>, (usize, usize))> {
+pub(super) fn chain_at(line: &str, at: usize) -> Option<(Vec<Step>, (usize, usize))> {
     let at = at.min(line.len());
     let rest = &line[at..];
     let right = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();

@@ -1,6 +1,6 @@
 //! Editor services over an RGD text: completion, hover, go-to-definition and the outline (document
 //! symbols), for the wasm package and any native language server. They work on documents in the middle of
-//! being typed: the structure comes from a tolerant line reading ([`outline`]) rather than the YAML loader,
+//! being typed: the structure comes from a tolerant line reading (`outline`) rather than the YAML loader,
 //! kinds' schemas from the [`Engine`](crate::Engine)'s catalog, and the instance's schema from `spec.schema` built one field at a time.
 //! No input makes them fail or panic; at worst they have nothing to offer.
 //!
@@ -34,7 +34,9 @@ pub enum CompletionKind {
     Resource,
     /// `schema`, `each`, a forEach dimension.
     Variable,
+    /// A CEL function of kro's library.
     Function,
+    /// A CEL macro (`has`, `all`, `map`...).
     Macro,
     /// A SimpleSchema type.
     Type,
@@ -48,7 +50,9 @@ pub enum CompletionKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompletionItem {
+    /// The text shown in the list (and inserted, unless `insert_text` says otherwise).
     pub label: String,
+    /// What the item is, for its icon.
     pub kind: CompletionKind,
     /// The type or signature.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,6 +96,7 @@ pub enum SymbolKind {
     Schema,
     /// A field of the instance's spec or status.
     Field,
+    /// A resource of `spec.resources`.
     Resource,
 }
 
@@ -99,12 +104,18 @@ pub enum SymbolKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Symbol {
+    /// The field name, resource id or kind shown in the outline.
     pub name: String,
+    /// What the entry is, for its icon.
     pub kind: SymbolKind,
+    /// A short note beside the name (a field's type, a resource's kind).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The whole entry (key and value).
     pub range: LspRange,
+    /// The name itself, which editors highlight and jump to.
     pub selection_range: LspRange,
+    /// The entries nested under this one (a schema's fields).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Symbol>,
 }

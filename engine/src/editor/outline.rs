@@ -5,7 +5,7 @@
 
 /// What a node of the outline is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
+pub(super) enum Kind {
     /// `key:` (with an inline value or children).
     Key(String),
     /// `- ` (a list item; its keys or scalar follow).
@@ -14,14 +14,14 @@ pub enum Kind {
 
 /// An inline value: its text (quotes removed) and byte range in the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scalar {
+pub(super) struct Scalar {
     pub text: String,
     pub start: usize,
     pub end: usize,
 }
 
 #[derive(Debug, Clone)]
-pub struct Node {
+pub(super) struct Node {
     pub kind: Kind,
     pub parent: Option<usize>,
     pub children: Vec<usize>,
@@ -41,13 +41,13 @@ pub struct Node {
 
 /// A line of the text: byte range without its line break.
 #[derive(Debug, Clone, Copy)]
-pub struct LineSpan {
+pub(super) struct LineSpan {
     pub start: usize,
     pub end: usize,
 }
 
 #[derive(Debug, Clone)]
-pub struct Outline<'t> {
+pub(super) struct Outline<'t> {
     pub text: &'t str,
     pub nodes: Vec<Node>,
     pub lines: Vec<LineSpan>,
@@ -72,7 +72,7 @@ fn split_lines(text: &str) -> Vec<LineSpan> {
 
 /// Where the `:` ending a mapping key is in `rest` (a line's content after indentation and dashes): a colon
 /// followed by a space or the line's end, outside quotes; `None` for a scalar or flow value.
-pub fn key_colon(rest: &str) -> Option<usize> {
+pub(super) fn key_colon(rest: &str) -> Option<usize> {
     let bytes = rest.as_bytes();
     match bytes.first() {
         None | Some(b'{' | b'[' | b'#' | b'|' | b'>') => return None,
@@ -130,7 +130,7 @@ fn scalar(raw: &str, base: usize) -> Option<Scalar> {
 }
 
 impl<'t> Outline<'t> {
-    pub fn parse(text: &'t str) -> Self {
+    pub(super) fn parse(text: &'t str) -> Self {
         let lines = split_lines(text);
         let mut nodes: Vec<Node> = Vec::new();
         let mut stack: Vec<usize> = Vec::new();
@@ -245,7 +245,7 @@ impl<'t> Outline<'t> {
     }
 
     /// The key of a node, if it is a key.
-    pub fn key(&self, id: usize) -> Option<&str> {
+    pub(super) fn key(&self, id: usize) -> Option<&str> {
         match &self.nodes[id].kind {
             Kind::Key(k) => Some(k),
             Kind::Item => None,
@@ -253,7 +253,7 @@ impl<'t> Outline<'t> {
     }
 
     /// The child of `id` (or of the document root, for `None`) named `key`.
-    pub fn child(&self, id: Option<usize>, key: &str, document: usize) -> Option<usize> {
+    pub(super) fn child(&self, id: Option<usize>, key: &str, document: usize) -> Option<usize> {
         match id {
             Some(id) => self.nodes[id].children.iter().copied().find(|&c| self.key(c) == Some(key)),
             None => self.roots(document).find(|&c| self.key(c) == Some(key)),
@@ -261,12 +261,12 @@ impl<'t> Outline<'t> {
     }
 
     /// The top-level nodes of a document.
-    pub fn roots(&self, document: usize) -> impl Iterator<Item = usize> + '_ {
+    pub(super) fn roots(&self, document: usize) -> impl Iterator<Item = usize> + '_ {
         (0..self.nodes.len()).filter(move |&i| self.nodes[i].parent.is_none() && self.nodes[i].document == document)
     }
 
     /// Follows `keys` from the document root.
-    pub fn at(&self, document: usize, keys: &[&str]) -> Option<usize> {
+    pub(super) fn at(&self, document: usize, keys: &[&str]) -> Option<usize> {
         let mut id = None;
         for key in keys {
             id = Some(self.child(id, key, document)?);
@@ -275,13 +275,13 @@ impl<'t> Outline<'t> {
     }
 
     /// The inline value of the child `key` of `id`.
-    pub fn value_of(&self, id: usize, key: &str) -> Option<&str> {
+    pub(super) fn value_of(&self, id: usize, key: &str) -> Option<&str> {
         let child = self.child(Some(id), key, self.nodes[id].document)?;
         self.nodes[child].value.as_ref().map(|v| v.text.as_str())
     }
 
     /// `id` and its ancestors, innermost first.
-    pub fn ancestry(&self, id: usize) -> Vec<usize> {
+    pub(super) fn ancestry(&self, id: usize) -> Vec<usize> {
         let mut chain = vec![id];
         let mut at = id;
         while let Some(p) = self.nodes[at].parent {
@@ -292,19 +292,19 @@ impl<'t> Outline<'t> {
     }
 
     /// The keys from the root to `id` (list items as `None`), outermost first.
-    pub fn path(&self, id: usize) -> Vec<Option<&str>> {
+    pub(super) fn path(&self, id: usize) -> Vec<Option<&str>> {
         let mut path: Vec<Option<&str>> = self.ancestry(id).into_iter().map(|i| self.key(i)).collect();
         path.reverse();
         path
     }
 
     /// The document a line belongs to.
-    pub fn document_of_line(&self, line: usize) -> usize {
+    pub(super) fn document_of_line(&self, line: usize) -> usize {
         self.document_starts.partition_point(|&s| s <= line).saturating_sub(1)
     }
 
     /// The last node that starts before `line`, in the same document.
-    pub fn last_before(&self, line: usize) -> Option<usize> {
+    pub(super) fn last_before(&self, line: usize) -> Option<usize> {
         let document = self.document_of_line(line);
         let count = self.nodes.partition_point(|n| n.line < line);
         (0..count).rev().find(|&i| self.nodes[i].document == document)
@@ -312,7 +312,7 @@ impl<'t> Outline<'t> {
 
     /// The block container of a position at `col` on `line`: the innermost open node left of `col` that can
     /// hold keys (an item, or a key without an inline value).
-    pub fn container(&self, line: usize, col: usize) -> Option<usize> {
+    pub(super) fn container(&self, line: usize, col: usize) -> Option<usize> {
         let last = self.last_before(line)?;
         self.ancestry(last).into_iter().find(|&i| {
             let node = &self.nodes[i];
@@ -321,27 +321,27 @@ impl<'t> Outline<'t> {
     }
 
     /// The nodes starting on `line`, in order.
-    pub fn on_line(&self, line: usize) -> impl Iterator<Item = usize> + '_ {
+    pub(super) fn on_line(&self, line: usize) -> impl Iterator<Item = usize> + '_ {
         let from = self.nodes.partition_point(|n| n.line < line);
         (from..self.nodes.len()).take_while(move |&i| self.nodes[i].line == line)
     }
 
     /// The byte range of lines `first..=last`.
-    pub fn line_range(&self, first: usize, last: usize) -> (usize, usize) {
+    pub(super) fn line_range(&self, first: usize, last: usize) -> (usize, usize) {
         let start = self.lines.get(first).map_or(self.text.len(), |l| l.start);
         let end = self.lines.get(last).map_or(self.text.len(), |l| l.end);
         (start, end.max(start))
     }
 
     /// The byte range of a node's whole subtree.
-    pub fn node_range(&self, id: usize) -> (usize, usize) {
+    pub(super) fn node_range(&self, id: usize) -> (usize, usize) {
         let node = &self.nodes[id];
         let (_, end) = self.line_range(node.end_line, node.end_line);
         (node.start, end.max(node.start))
     }
 
     /// The resource list items (`spec.resources[*]`) of a document, in order.
-    pub fn resources(&self, document: usize) -> Vec<usize> {
+    pub(super) fn resources(&self, document: usize) -> Vec<usize> {
         self.at(document, &["spec", "resources"]).map(|r| self.nodes[r].children.clone()).unwrap_or_default()
     }
 }

@@ -16,7 +16,7 @@ use crate::yaml::{Node, NodeKind};
 const OBJECT_META: &str = "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 /// Names of one document and the schemas behind them.
-pub struct Scope<'a> {
+pub(super) struct Scope<'a> {
     pub outline: &'a Outline<'a>,
     pub document: usize,
     /// Kinds' schemas; `None` when only names matter (definition, outline).
@@ -27,7 +27,7 @@ pub struct Scope<'a> {
 
 /// What the root of a reference chain names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Root {
+pub(super) enum Root {
     /// `schema`: the instance.
     Instance,
     /// A resource id: the resource's list item.
@@ -37,13 +37,13 @@ pub enum Root {
 }
 
 impl<'a> Scope<'a> {
-    pub fn new(outline: &'a Outline<'a>, document: usize, catalog: Option<&'a Catalog>) -> Self {
+    pub(super) fn new(outline: &'a Outline<'a>, document: usize, catalog: Option<&'a Catalog>) -> Self {
         let instance = instance_schema(outline, document);
         Scope { outline, document, catalog, instance }
     }
 
     /// `(id, list item)` of every resource.
-    pub fn resources(&self) -> Vec<(&'a str, usize)> {
+    pub(super) fn resources(&self) -> Vec<(&'a str, usize)> {
         self.outline
             .resources(self.document)
             .into_iter()
@@ -51,44 +51,44 @@ impl<'a> Scope<'a> {
             .collect()
     }
 
-    pub fn resource_named(&self, id: &str) -> Option<usize> {
+    pub(super) fn resource_named(&self, id: &str) -> Option<usize> {
         self.resources().into_iter().find(|(i, _)| *i == id).map(|(_, item)| item)
     }
 
     /// The template (or externalRef) node of a resource item.
-    pub fn body(&self, item: usize) -> Option<usize> {
+    pub(super) fn body(&self, item: usize) -> Option<usize> {
         let d = self.document;
         self.outline.child(Some(item), "template", d).or_else(|| self.outline.child(Some(item), "externalRef", d))
     }
 
     /// `(apiVersion, kind)` of a resource item.
-    pub fn kind_of(&self, item: usize) -> Option<(&'a str, &'a str)> {
+    pub(super) fn kind_of(&self, item: usize) -> Option<(&'a str, &'a str)> {
         let body = self.body(item)?;
         Some((self.outline.value_of(body, "apiVersion")?, self.outline.value_of(body, "kind")?))
     }
 
     /// The schema of a resource's kind, when the catalog knows it at that version.
-    pub fn kind_schema(&self, item: usize) -> Option<Schema<'a>> {
+    pub(super) fn kind_schema(&self, item: usize) -> Option<Schema<'a>> {
         let (api_version, kind) = self.kind_of(item)?;
         let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
         match self.catalog?.lookup(group, version, kind)? {
-            KindInfo::Known { schema, .. } => Some(schema),
+            KindInfo::Known { schema } => Some(schema),
             _ => None,
         }
     }
 
-    pub fn instance(&self) -> Schema<'_> {
+    pub(super) fn instance(&self) -> Schema<'_> {
         Schema::new(&self.instance, Some(schemas::builtin().definitions()))
     }
 
     /// The resource item holding node `id`, if any.
-    pub fn enclosing_resource(&self, id: usize) -> Option<usize> {
+    pub(super) fn enclosing_resource(&self, id: usize) -> Option<usize> {
         let items = self.outline.resources(self.document);
         self.outline.ancestry(id).into_iter().find(|i| items.contains(i))
     }
 
     /// forEach dimension names of a resource, with their expression text.
-    pub fn dimensions(&self, item: usize) -> Vec<(&'a str, &'a str)> {
+    pub(super) fn dimensions(&self, item: usize) -> Vec<(&'a str, &'a str)> {
         let Some(for_each) = self.outline.child(Some(item), "forEach", self.document) else { return Vec::new() };
         self.outline.nodes[for_each]
             .children
@@ -102,7 +102,7 @@ impl<'a> Scope<'a> {
     }
 
     /// What `name` names, seen from inside resource `here`.
-    pub fn root(&self, name: &str, here: Option<usize>) -> Option<Root> {
+    pub(super) fn root(&self, name: &str, here: Option<usize>) -> Option<Root> {
         if name == "schema" {
             return Some(Root::Instance);
         }
@@ -118,7 +118,7 @@ impl<'a> Scope<'a> {
     }
 
     /// The schema a chain leads to (its first step a root name), seen from inside resource `here`.
-    pub fn resolve(&self, steps: &[Step], here: Option<usize>) -> Option<Schema<'_>> {
+    pub(super) fn resolve(&self, steps: &[Step], here: Option<usize>) -> Option<Schema<'_>> {
         let Some(Step::Field(first)) = steps.first() else { return None };
         let mut schema = match self.root(first, here)? {
             Root::Instance => self.instance(),
@@ -144,7 +144,7 @@ impl<'a> Scope<'a> {
     }
 
     /// The schema of the template key at node `id` (inside a resource's template), if known.
-    pub fn template_schema(&self, id: usize) -> Option<Schema<'a>> {
+    pub(super) fn template_schema(&self, id: usize) -> Option<Schema<'a>> {
         let item = self.enclosing_resource(id)?;
         let body = self.body(item)?;
         let chain = self.outline.ancestry(id);
@@ -161,7 +161,7 @@ impl<'a> Scope<'a> {
 }
 
 /// A short type label for a schema: `integer`, `[]Container`, `map[string]string`, `object`.
-pub fn type_label(schema: Schema<'_>) -> String {
+pub(super) fn type_label(schema: Schema<'_>) -> String {
     label_at(schema, 0)
 }
 
@@ -190,7 +190,7 @@ fn label_at(schema: Schema<'_>, depth: usize) -> String {
 }
 
 /// The OpenAPI type word completion uses to pick member functions (`string`, `array`, `object`).
-pub fn openapi_type(schema: Schema<'_>) -> Option<&'static str> {
+pub(super) fn openapi_type(schema: Schema<'_>) -> Option<&'static str> {
     match schema.kind() {
         SchemaKind::Object | SchemaKind::Map => Some("object"),
         SchemaKind::Array => Some("array"),

@@ -5,7 +5,7 @@
 
 /// One `${...}` found in a string; `start`/`end` are character offsets of `${` and just past `}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
+pub(crate) struct Found {
     pub expr: String,
     pub start: usize,
     pub end: usize,
@@ -13,7 +13,7 @@ pub struct Found {
 
 /// What a string value is, once scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Interpolation {
+pub(crate) enum Interpolation {
     /// No expressions: the value is used as written.
     Literal,
     /// The whole value is one expression; its result keeps its own type.
@@ -23,14 +23,14 @@ pub enum Interpolation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
+pub(crate) enum Part {
     Text(String),
     Expr(Found),
 }
 
 /// A scanning problem at a character range of the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScanIssue {
+pub(crate) enum ScanIssue {
     /// `${` inside an expression, outside a string literal (an error).
     Nested { start: usize, end: usize },
     /// `${` never closed (a warning; the text stays literal).
@@ -38,14 +38,14 @@ pub enum ScanIssue {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scan {
+pub(crate) struct Scan {
     pub interpolation: Interpolation,
     pub issues: Vec<ScanIssue>,
 }
 
 impl Scan {
     /// Every expression in the value, in order.
-    pub fn expressions(&self) -> Vec<&Found> {
+    pub(crate) fn expressions(&self) -> Vec<&Found> {
         match &self.interpolation {
             Interpolation::Literal => Vec::new(),
             Interpolation::Standalone(f) => vec![f],
@@ -61,7 +61,7 @@ impl Scan {
 }
 
 /// Scans a string value for expressions.
-pub fn scan(value: &str) -> Scan {
+pub(crate) fn scan(value: &str) -> Scan {
     let chars: Vec<char> = value.chars().collect();
     let mut found = Vec::new();
     let mut issues = Vec::new();

@@ -1,12 +1,12 @@
 //! Expressions: finding `${...}` in values ([`extract`]) and parsing CEL to learn what it reads ([`references`]).
 //! Type checking and evaluation arrive with the CEL environment.
 
-pub mod check;
-pub mod eval;
-pub mod extract;
-pub mod library;
+pub(crate) mod check;
+pub(crate) mod eval;
+pub(crate) mod extract;
+pub(crate) mod library;
 mod references;
-pub mod values;
+pub(crate) mod values;
 
-pub use extract::{Found, Interpolation, Part, Scan, ScanIssue, scan};
-pub use references::{CelSyntaxError, Parsed, parse_cel};
+pub(crate) use extract::{Interpolation, Part, ScanIssue, scan};
+pub(crate) use references::{Parsed, parse_cel};

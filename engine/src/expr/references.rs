@@ -12,13 +12,13 @@ use super::library::function_namespaces;
 
 /// A parsed CEL expression.
 #[derive(Debug, Clone)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     ast: IdedExpr,
 }
 
 /// A CEL syntax error: the message and the 1-based line and 0-based column inside the expression text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CelSyntaxError {
+pub(crate) struct CelSyntaxError {
     pub message: String,
     pub line: usize,
     pub column: usize,
@@ -49,15 +49,15 @@ const BINDING_MACROS: &[&str] = &[
 
 /// Deepest nesting of an expression (parentheses, calls, lists, operators) we parse. cel-go's default is 250;
 /// real expressions stay far below, and the bound keeps a hostile one from exhausting the stack.
-pub const MAX_NESTING: u16 = 100;
+pub(super) const MAX_NESTING: u16 = 100;
 
 /// Longest expression we parse, in characters. kro's expressions are a line or two; this leaves ample room and
 /// bounds the work a single `${...}` can cause.
-pub const MAX_EXPRESSION_CHARS: usize = 4096;
+pub(super) const MAX_EXPRESSION_CHARS: usize = 4096;
 
 /// Most AST nodes in one expression. Operator chains (`a + a + ...`) build left-deep trees that every later
 /// pass walks recursively, so their size is bounded too.
-pub const MAX_NODES: usize = 1024;
+pub(super) const MAX_NODES: usize = 1024;
 
 /// Longest run of prefix operators (`!!!x`, `--1`); the parser recurses once per operator.
 const MAX_PREFIX_RUN: usize = 32;
@@ -85,7 +85,7 @@ fn check_size(source: &str) -> Result<(), CelSyntaxError> {
 }
 
 /// Parses `source` as CEL (optional syntax `?.`/`[?` enabled, as in kro).
-pub fn parse_cel(source: &str) -> Result<Parsed, CelSyntaxError> {
+pub(crate) fn parse_cel(source: &str) -> Result<Parsed, CelSyntaxError> {
     check_size(source)?;
     let parser = PrattParser::new()
         .enable_optional_syntax(true)
@@ -111,31 +111,10 @@ impl Parsed {
     }
 
     /// The free variables the expression reads (not iteration variables or `cel.bind` names), sorted.
-    pub fn variables(&self) -> BTreeSet<String> {
+    pub(crate) fn variables(&self) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         walk(&self.ast, &mut Vec::new(), &mut out);
         out
-    }
-
-    /// When the expression is a plain field path (`schema.spec.name`), its segments; such expressions can be
-    /// resolved without the interpreter.
-    pub fn field_path(&self) -> Option<Vec<String>> {
-        let mut segments = Vec::new();
-        let mut expr = &self.ast.expr;
-        loop {
-            match expr {
-                Expr::Ident(name) => {
-                    segments.push(name.clone());
-                    segments.reverse();
-                    return Some(segments);
-                }
-                Expr::Select(select) if !select.test => {
-                    segments.push(select.field.clone());
-                    expr = &select.operand.expr;
-                }
-                _ => return None,
-            }
-        }
     }
 }
 
@@ -272,15 +251,6 @@ mod tests {
         assert_eq!(vars("random.seededString(8, schema.metadata.uid)"), vec!["schema"]);
         assert_eq!(vars("json.marshal(configmap.data)"), vec!["configmap"]);
         assert_eq!(vars("schema.spec.?image.orValue('nginx')"), vec!["schema"]);
-    }
-
-    #[test]
-    fn plain_field_paths_are_recognised() {
-        assert_eq!(
-            parse_cel("schema.spec.name").unwrap().field_path(),
-            Some(vec!["schema".into(), "spec".into(), "name".into()])
-        );
-        assert_eq!(parse_cel("schema.spec.name + 'x'").unwrap().field_path(), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! conversion makes non-negative numbers `uint`, and `uint * int` then has no overload), a JSON integer beyond
 //! the `int` range and every other number is a `double`, an object is a map with string keys, `null` is `null`.
 //!
-//! Back to JSON ([`to_json`], [`value_to_json`]), what kro does when it writes an expression's result into a
+//! Back to JSON ([`to_json`]), what kro does when it writes an expression's result into a
 //! resource or a status field (`pkg/cel/conversion`): a timestamp becomes an RFC 3339 string in UTC, a duration
 //! Go's `time.Duration` string (`1h0m0s`), an absent optional `null`, a `uint` an integer if it fits an `int64`
 //! and an error otherwise, and `bytes` an error: a Kubernetes object has no bytes, so the expression must encode
@@ -20,14 +20,13 @@ use cel::common::types::{
     CelUInt, Kind,
 };
 use cel::common::value::Val;
-use cel::objects::{Key, OptionalValue};
 use serde_json::{Map as JsonMap, Number, Value as JsonValue};
 
 use crate::schemas::{Schema, SchemaKind};
 
 /// Why a CEL value has no JSON form in a Kubernetes object.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ConversionError {
+pub(crate) enum ConversionError {
     /// A `bytes` value: Kubernetes objects hold text, so the expression must choose an encoding.
     #[error(
         "bytes value cannot be used directly as a field value: a Kubernetes object has no bytes type; \
@@ -53,7 +52,7 @@ pub enum ConversionError {
 
 /// The CEL type name of a JSON value (`null_type`, `bool`, `int`, `double`, `string`, `list`, `map`), for
 /// messages about a value of the wrong type.
-pub fn cel_type_name(value: &JsonValue) -> &'static str {
+pub(crate) fn cel_type_name(value: &JsonValue) -> &'static str {
     match value {
         JsonValue::Null => "null_type",
         JsonValue::Bool(_) => "bool",
@@ -66,7 +65,7 @@ pub fn cel_type_name(value: &JsonValue) -> &'static str {
 }
 
 /// The CEL value of a JSON value, borrowing its strings (no copy of string data).
-pub fn to_cel(value: &JsonValue) -> Box<dyn Val + '_> {
+pub(crate) fn to_cel(value: &JsonValue) -> Box<dyn Val + '_> {
     match value {
         JsonValue::Null => Box::new(CelNull),
         JsonValue::Bool(b) => Box::new(CelBool::from(*b)),
@@ -86,7 +85,7 @@ pub fn to_cel(value: &JsonValue) -> Box<dyn Val + '_> {
 /// of `format: date-time` or `date` a `timestamp`. Anything the schema does not type that way, or a value that
 /// does not parse as its format says, converts as [`to_cel`] does. (`format: duration` stays a string: no
 /// built-in kind uses it.)
-pub fn to_cel_typed<'v>(value: &'v JsonValue, schema: Schema<'_>) -> Box<dyn Val + 'v> {
+pub(crate) fn to_cel_typed<'v>(value: &'v JsonValue, schema: Schema<'_>) -> Box<dyn Val + 'v> {
     match value {
         JsonValue::String(s) => typed_string(s, schema).unwrap_or_else(|| to_cel(value)),
         JsonValue::Array(items) => match schema.items().filter(|i| !matches!(i.kind(), SchemaKind::Any)) {
@@ -107,7 +106,7 @@ pub fn to_cel_typed<'v>(value: &'v JsonValue, schema: Schema<'_>) -> Box<dyn Val
 }
 
 /// [`to_cel_typed`], taking ownership of the value.
-pub fn into_cel_typed(value: JsonValue, schema: Schema<'_>) -> Box<dyn Val + 'static> {
+pub(crate) fn into_cel_typed(value: JsonValue, schema: Schema<'_>) -> Box<dyn Val + 'static> {
     match value {
         JsonValue::String(s) => typed_string(&s, schema).unwrap_or_else(|| Box::new(CelString::from(s))),
         JsonValue::Array(items) => match schema.items().filter(|i| !matches!(i.kind(), SchemaKind::Any)) {
@@ -146,7 +145,7 @@ fn typed_string(s: &str, schema: Schema<'_>) -> Option<Box<dyn Val + 'static>> {
 }
 
 /// The CEL value of a JSON value, taking ownership of it.
-pub fn into_cel(value: JsonValue) -> Box<dyn Val + 'static> {
+pub(crate) fn into_cel(value: JsonValue) -> Box<dyn Val + 'static> {
     match value {
         JsonValue::Null => Box::new(CelNull),
         JsonValue::Bool(b) => Box::new(CelBool::from(b)),
@@ -172,7 +171,7 @@ fn number(n: &Number) -> Box<dyn Val + 'static> {
 
 /// The JSON form of a CEL value, for a resource or status field (kro's `GoNativeType` + `EnsureJSONSafe`).
 /// Map keys come out sorted, so the result does not depend on hash order.
-pub fn to_json(value: &dyn Val) -> Result<JsonValue, ConversionError> {
+pub(crate) fn to_json(value: &dyn Val) -> Result<JsonValue, ConversionError> {
     let unsupported = || ConversionError::UnsupportedType(value.get_type().name().to_string());
     match value.get_type().kind() {
         Kind::NullType => Ok(JsonValue::Null),
@@ -210,49 +209,6 @@ pub fn to_json(value: &dyn Val) -> Result<JsonValue, ConversionError> {
             None => Err(unsupported()),
         },
         _ => Err(unsupported()),
-    }
-}
-
-/// [`to_json`] for the owned [`cel::Value`] that `Program::execute` returns.
-pub fn value_to_json(value: &cel::Value) -> Result<JsonValue, ConversionError> {
-    use cel::Value;
-    match value {
-        Value::Null => Ok(JsonValue::Null),
-        Value::Bool(b) => Ok(JsonValue::Bool(*b)),
-        Value::Int(i) => Ok(JsonValue::from(*i)),
-        Value::UInt(u) => uint(*u),
-        Value::Float(f) => double(*f),
-        Value::String(s) => Ok(JsonValue::String(s.to_string())),
-        Value::Bytes(_) => Err(ConversionError::Bytes),
-        Value::Duration(d) => {
-            go_duration(&CelDuration::from(*d)).map(JsonValue::String).ok_or(ConversionError::DurationOutOfRange)
-        }
-        Value::Timestamp(t) => Ok(rfc3339(&CelTimestamp::from(*t)).map_or(JsonValue::Null, JsonValue::String)),
-        Value::List(items) => items.iter().map(value_to_json).collect::<Result<Vec<_>, _>>().map(JsonValue::Array),
-        Value::Map(map) => {
-            let mut entries = map
-                .map
-                .iter()
-                .map(|(k, v)| match k {
-                    Key::String(s) => Ok((s.as_str(), v)),
-                    Key::Int(_) => Err(ConversionError::NonStringKey("int64".to_string())),
-                    Key::Uint(_) => Err(ConversionError::NonStringKey("uint64".to_string())),
-                    Key::Bool(_) => Err(ConversionError::NonStringKey("bool".to_string())),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            let mut object = JsonMap::with_capacity(entries.len());
-            for (k, v) in entries {
-                object.insert(k.to_string(), value_to_json(v)?);
-            }
-            Ok(JsonValue::Object(object))
-        }
-        Value::Opaque(opaque) => match opaque.downcast_ref::<OptionalValue>() {
-            Some(optional) => optional.value().map_or(Ok(JsonValue::Null), value_to_json),
-            None => Err(ConversionError::UnsupportedType(opaque.runtime_type_name().to_string())),
-        },
-        Value::Struct(s) => Err(ConversionError::UnsupportedType(s.name().to_string())),
-        Value::Function(name, _) => Err(ConversionError::UnsupportedType(format!("function {name}"))),
     }
 }
 
@@ -364,13 +320,14 @@ mod tests {
     use super::*;
 
     /// Evaluates `expr` in the standard environment with `x` bound to `input` (converted with [`to_cel`]) and
-    /// converts the result back with [`value_to_json`].
+    /// converts the result back with [`to_json`].
     fn eval_json(expr: &str, input: &JsonValue) -> Result<JsonValue, ConversionError> {
         let env = Arc::new(Env::stdlib());
         let program = env.compile(expr).unwrap();
         let mut context = Context::with_env(env);
         context.add_variable_as_val("x", to_cel(input));
-        value_to_json(&program.execute(&context).unwrap())
+        let value: Box<dyn Val> = program.execute(&context).unwrap().try_into().unwrap();
+        to_json(value.as_ref())
     }
 
     fn eval(expr: &str) -> Result<JsonValue, ConversionError> {
@@ -489,22 +446,6 @@ mod tests {
     }
 
     #[test]
-    fn dyn_val_and_value_conversions_agree() {
-        let env = Arc::new(Env::stdlib());
-        let context = Context::with_env(Arc::clone(&env));
-        for expr in [
-            "{'a': [1, 2.5, 'x', true, null], 'b': {'c': optional.of(1u)}}",
-            "timestamp('2024-01-15T10:30:00Z')",
-            "duration('3m')",
-            "[optional.none()]",
-        ] {
-            let value = env.compile(expr).unwrap().execute(&context).unwrap();
-            let boxed: Box<dyn Val> = value.clone().try_into().unwrap();
-            assert_eq!(to_json(boxed.as_ref()), value_to_json(&value), "{expr}");
-        }
-    }
-
-    #[test]
     fn schema_typed_conversion_makes_bytes_and_timestamps_and_leaves_the_rest() {
         use cel::common::types::{CelBytes, CelTimestamp};
         let schema = serde_json::json!({"type": "object", "properties": {
@@ -514,7 +455,7 @@ mod tests {
             "list": {"type": "array", "items": {"type": "string", "format": "byte"}},
             "name": {"type": "string"}
         }});
-        let schema = Schema::standalone(&schema);
+        let schema = Schema::new(&schema, None);
         let value = serde_json::json!({"data": {"k": "aGk=", "bad": "not base64!"}, "when": "2024-01-02T03:04:05Z",
             "day": "2024-01-02", "list": ["aGk="], "name": "aGk=", "other": "x"});
         for owned in [false, true] {

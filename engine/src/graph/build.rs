@@ -21,7 +21,7 @@ use crate::simpleschema::SchemaBuilder;
 use crate::yaml::Node;
 
 /// Builds an RGD document. The result is `Some` only when there are no errors (warnings are fine).
-pub fn build(doc: &Node, catalog: &Catalog) -> (Option<CompiledRgd>, Diagnostics) {
+pub(crate) fn build(doc: &Node, catalog: &Catalog) -> (Option<CompiledRgd>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let Some(rgd) = read_rgd(doc, &mut diags) else {
         return (None, diags);
@@ -143,6 +143,8 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
                     .collect(),
                 external: matches!(body.map(|b| b.kind), Some(BodyKind::ExternalRef)),
                 template: body.map_or(Value::Null, |b| b.node.to_json()),
+                span: res.node.span,
+                id_span: res.id_span,
             }
         })
         .collect();

@@ -7,7 +7,7 @@ use crate::kube::Scope;
 use crate::rgd::SchemaDef;
 
 /// The versions a CRD document declares, each with its `openAPIV3Schema` when it has one.
-pub fn version_schemas(crd: &Value) -> impl Iterator<Item = (&str, Option<&Value>)> {
+pub(crate) fn version_schemas(crd: &Value) -> impl Iterator<Item = (&str, Option<&Value>)> {
     crd.pointer("/spec/versions")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
@@ -18,11 +18,11 @@ pub fn version_schemas(crd: &Value) -> impl Iterator<Item = (&str, Option<&Value
 
 /// The plural resource name: kro pluralises the lowercased kind with flect; `pluralizer` agrees on ordinary
 /// English nouns (tests pin the common cases).
-pub fn plural_of(kind: &str) -> String {
+pub(crate) fn plural_of(kind: &str) -> String {
     pluralizer::pluralize(&kind.to_lowercase(), 2, false)
 }
 
-pub fn instance_api(schema: &SchemaDef<'_>) -> InstanceApi {
+pub(crate) fn instance_api(schema: &SchemaDef<'_>) -> InstanceApi {
     InstanceApi {
         group: schema.group.clone(),
         version: schema.api_version.clone(),
@@ -45,7 +45,13 @@ fn default_columns() -> Value {
     ])
 }
 
-pub fn build_crd(rgd_name: &str, api: &InstanceApi, schema: &SchemaDef<'_>, spec: Value, status: Value) -> Value {
+pub(crate) fn build_crd(
+    rgd_name: &str,
+    api: &InstanceApi,
+    schema: &SchemaDef<'_>,
+    spec: Value,
+    status: Value,
+) -> Value {
     let mut labels = schema.labels.clone();
     labels.insert("kro.run/owned".into(), json!("true"));
     labels.insert("kro.run/resource-graph-definition-name".into(), json!(rgd_name));
@@ -129,7 +135,7 @@ const KEY_ORDER: &[&str] = &[
     "required",
 ];
 
-pub fn canonical(schema: Value) -> Value {
+pub(crate) fn canonical(schema: Value) -> Value {
     let Value::Object(map) = schema else {
         return schema;
     };

@@ -22,31 +22,52 @@ pub enum ChangeKind {
     VersionRemoved,
     /// The CRD's scope (Namespaced or Cluster) changed.
     ScopeChanged,
+    /// A property of the installed schema is gone.
     PropertyRemoved,
+    /// A property's type changed.
     TypeChanged,
+    /// A property became required.
     RequiredAdded,
+    /// An enum lost values.
     EnumRestricted,
+    /// A string property got a pattern.
     PatternAdded,
+    /// A string property's pattern changed.
     PatternChanged,
+    /// A number got a minimum.
     MinimumAdded,
+    /// A number's minimum went up.
     MinimumIncreased,
+    /// A number got a maximum.
     MaximumAdded,
+    /// A number's maximum went down.
     MaximumDecreased,
+    /// A string got a minimum length.
     MinLengthAdded,
+    /// A string's minimum length went up.
     MinLengthIncreased,
+    /// A string got a maximum length.
     MaxLengthAdded,
+    /// A string's maximum length went down.
     MaxLengthDecreased,
+    /// A list got a minimum item count.
     MinItemsAdded,
+    /// A list's minimum item count went up.
     MinItemsIncreased,
+    /// A list got a maximum item count.
     MaxItemsAdded,
+    /// A list's maximum item count went down.
     MaxItemsDecreased,
 }
 
 /// One breaking change: what, where (`v1alpha1: spec.ports.items.port`) and a sentence a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BreakingChange {
+    /// Which rule it breaks.
     pub kind: ChangeKind,
+    /// Where in the schema, prefixed with the version.
     pub path: String,
+    /// What changed, in words a user can act on.
     pub message: String,
 }
 

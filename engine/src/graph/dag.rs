@@ -10,16 +10,16 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 /// Resources are vertices `0..n` in declaration order; an edge `(a, b)` means "a depends on b".
 #[derive(Debug, Clone)]
-pub struct Dag {
+pub(crate) struct Dag {
     graph: DiGraph<(), ()>,
 }
 
 /// A cycle, as the declaration indices of its members in dependency order, starting from the earliest declared
 /// (`[a, b, c]` reads "a depends on b depends on c depends on a").
-pub type Cycle = Vec<usize>;
+pub(crate) type Cycle = Vec<usize>;
 
 impl Dag {
-    pub fn new(vertices: usize, edges: impl IntoIterator<Item = (usize, usize)>) -> Self {
+    pub(crate) fn new(vertices: usize, edges: impl IntoIterator<Item = (usize, usize)>) -> Self {
         let mut graph = DiGraph::with_capacity(vertices, 0);
         for _ in 0..vertices {
             graph.add_node(());
@@ -37,7 +37,7 @@ impl Dag {
     }
 
     /// Every cycle (one per strongly connected component with more than one member), earliest declared first.
-    pub fn cycles(&self) -> Vec<Cycle> {
+    pub(crate) fn cycles(&self) -> Vec<Cycle> {
         let mut cycles: Vec<Cycle> = tarjan_scc(&self.graph)
             .into_iter()
             .filter(|scc| scc.len() > 1)
@@ -88,7 +88,7 @@ impl Dag {
     }
 
     /// The resources `v` depends on, in declaration order.
-    pub fn sorted_deps(&self, v: usize) -> Vec<usize> {
+    pub(crate) fn sorted_deps(&self, v: usize) -> Vec<usize> {
         let mut deps: Vec<usize> =
             self.graph.neighbors_directed(NodeIndex::new(v), Direction::Outgoing).map(NodeIndex::index).collect();
         deps.sort_unstable();
@@ -97,14 +97,14 @@ impl Dag {
 
     /// Kahn's algorithm with a min-heap on declaration index: a resource comes as soon as everything it depends
     /// on has come, and among ready ones the earliest declared goes first. `None` if there is a cycle.
-    pub fn topological_order(&self) -> Option<Vec<usize>> {
+    pub(crate) fn topological_order(&self) -> Option<Vec<usize>> {
         let order = self.kahn();
         (order.len() == self.graph.node_count()).then_some(order)
     }
 
     /// The topological order of everything that does not wait on a cycle, then the members of cycles and what
     /// depends on them, in declaration order: an order for work that can go ahead despite cycles.
-    pub fn order_with_cycles_last(&self) -> Vec<usize> {
+    pub(crate) fn order_with_cycles_last(&self) -> Vec<usize> {
         let mut order = self.kahn();
         let mut placed = vec![false; self.graph.node_count()];
         for &v in &order {
@@ -136,7 +136,7 @@ impl Dag {
     /// kro's apply-order waves: peel the graph from the side of the resources nothing depends on (layer 0), and
     /// give layer `i` of `L` the wave `L - i`. Resources everything else waits on get wave 1; deletion goes from
     /// the highest wave down. Call only on an acyclic graph.
-    pub fn waves(&self, order: &[usize]) -> Vec<usize> {
+    pub(crate) fn waves(&self, order: &[usize]) -> Vec<usize> {
         let n = self.graph.node_count();
         let mut height = vec![0usize; n];
         // Reverse topological order visits dependents before the resources they depend on.

@@ -8,18 +8,18 @@ use crate::yaml::{Node, NodeKind};
 
 /// Accumulates sites and diagnostics while walking an RGD.
 #[derive(Debug)]
-pub struct Collector<'d> {
+pub(super) struct Collector<'d> {
     pub sites: Vec<ExprSite>,
     pub diags: &'d mut Diagnostics,
 }
 
 impl<'d> Collector<'d> {
-    pub fn new(diags: &'d mut Diagnostics) -> Self {
+    pub(super) fn new(diags: &'d mut Diagnostics) -> Self {
         Self { sites: Vec::new(), diags }
     }
 
     /// Scans every string value under `node` (never map keys, which kro does not interpolate).
-    pub fn walk(&mut self, node: &Node, path: &Path, resource: Option<usize>, role: Role) {
+    pub(super) fn walk(&mut self, node: &Node, path: &Path, resource: Option<usize>, role: Role) {
         match &node.kind {
             NodeKind::Str(_) => {
                 self.value(node, path, resource, role, false);
@@ -40,7 +40,14 @@ impl<'d> Collector<'d> {
 
     /// Scans one string value; returns how many expressions it held. With `standalone`, the value must be
     /// exactly one `${...}`.
-    pub fn value(&mut self, node: &Node, path: &Path, resource: Option<usize>, role: Role, standalone: bool) -> usize {
+    pub(super) fn value(
+        &mut self,
+        node: &Node,
+        path: &Path,
+        resource: Option<usize>,
+        role: Role,
+        standalone: bool,
+    ) -> usize {
         let Some(text) = node.as_str() else { return 0 };
         let scanned = scan(text);
         for issue in &scanned.issues {

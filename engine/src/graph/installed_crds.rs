@@ -16,13 +16,13 @@ use crate::rgd::{BodyKind, Rgd};
 const APIEXTENSIONS: &str = "apiextensions.k8s.io";
 
 /// The readiness of a CRD a resource installs when it has no `readyWhen`: its `Established` condition is true.
-pub fn established(id: &str) -> String {
+pub(crate) fn established(id: &str) -> String {
     format!("${{{id}.status.conditions.exists(c, c.type == \"Established\" && c.status == \"True\")}}")
 }
 
 /// A CRD template of the RGD: its resource's position and the `(group, kind)` it defines.
 #[derive(Debug, Clone)]
-pub struct InstalledCrd {
+pub(crate) struct InstalledCrd {
     pub position: usize,
     pub group: String,
     pub kind: String,
@@ -30,7 +30,7 @@ pub struct InstalledCrd {
 }
 
 /// The CRD templates of `rgd` whose group and kind are literal (an expression there is an error of its own).
-pub fn installed_crds(rgd: &Rgd<'_>) -> Vec<InstalledCrd> {
+pub(crate) fn installed_crds(rgd: &Rgd<'_>) -> Vec<InstalledCrd> {
     rgd.resources
         .iter()
         .enumerate()
@@ -67,7 +67,7 @@ fn served_only(mut crd: Value) -> Value {
 }
 
 /// `catalog` with the kinds the RGD's CRD templates define (they shadow a kind the catalog already had).
-pub fn with_installed_kinds(catalog: &Catalog, installed: &[InstalledCrd]) -> Option<Catalog> {
+pub(crate) fn with_installed_kinds(catalog: &Catalog, installed: &[InstalledCrd]) -> Option<Catalog> {
     if installed.is_empty() {
         return None;
     }
@@ -80,7 +80,7 @@ pub fn with_installed_kinds(catalog: &Catalog, installed: &[InstalledCrd]) -> Op
 
 /// Where the API server will serve each installed kind, one entry per served version: what a host needs to
 /// reach the custom resources (the catalog a host runs with does not know the kind before the CRD exists).
-pub fn resource_types(installed: &[InstalledCrd]) -> Vec<ResourceType> {
+pub(crate) fn resource_types(installed: &[InstalledCrd]) -> Vec<ResourceType> {
     let mut types = Vec::new();
     for crd in installed {
         let spec = crd.template.get("spec");
@@ -102,7 +102,7 @@ pub fn resource_types(installed: &[InstalledCrd]) -> Vec<ResourceType> {
 
 /// The implicit edges: each resource (template or externalRef) of a kind an installed CRD defines depends on
 /// that CRD's resource, as `(dependent, crd)` positions.
-pub fn implicit_edges(rgd: &Rgd<'_>, installed: &[InstalledCrd]) -> Vec<(usize, usize)> {
+pub(crate) fn implicit_edges(rgd: &Rgd<'_>, installed: &[InstalledCrd]) -> Vec<(usize, usize)> {
     let mut edges = Vec::new();
     for (position, res) in rgd.resources.iter().enumerate() {
         let Some(body) = res.body.as_ref() else { continue };

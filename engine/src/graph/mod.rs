@@ -5,14 +5,14 @@
 
 mod build;
 mod checks;
-pub mod crd;
-pub mod crd_compat;
-pub mod dag;
+pub(crate) mod crd;
+pub(crate) mod crd_compat;
+pub(crate) mod dag;
 mod expressions;
-pub mod installed_crds;
+pub(crate) mod installed_crds;
 mod model;
 mod status;
 mod typecheck;
 
-pub use build::build;
+pub(crate) use build::build;
 pub use model::{CompiledRgd, Dimension, ExprSite, InstanceApi, Resource, Role};

@@ -12,15 +12,22 @@ use crate::yaml::Span;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InstanceApi {
+    /// The API group (`spec.schema.group`, `kro.run` by default).
     pub group: String,
+    /// The version the RGD serves, e.g. `v1alpha1`.
     pub version: String,
+    /// The kind instances have.
     pub kind: String,
+    /// The lower-case plural in URLs and `kubectl get`.
     pub plural: String,
+    /// The lower-case singular name.
     pub singular: String,
+    /// Whether instances live in a namespace.
     pub scope: Scope,
 }
 
 impl InstanceApi {
+    /// `group/version`, as instances write their `apiVersion`.
     pub fn api_version(&self) -> String {
         format!("{}/{}", self.group, self.version)
     }
@@ -29,7 +36,9 @@ impl InstanceApi {
 /// One forEach dimension.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dimension {
+    /// The iterator name the templates read.
     pub name: String,
+    /// The CEL expression that yields the list to iterate.
     pub expression: String,
 }
 
@@ -37,8 +46,11 @@ pub struct Dimension {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
+    /// The id other resources refer to it by.
     pub id: String,
+    /// The `apiVersion` of its template or externalRef.
     pub api_version: String,
+    /// The kind of its template or externalRef.
     pub kind: String,
     /// Ids this resource reads, in declaration order, and the implicit dependencies.
     pub depends_on: Vec<String>,
@@ -48,34 +60,52 @@ pub struct Resource {
     pub implicit_depends_on: Vec<String>,
     /// kro's apply-order wave (1 = applied first; deletion runs from the highest wave down).
     pub wave: usize,
+    /// `includeWhen` expressions: all must be true for the resource to exist.
     pub include_when: Vec<String>,
+    /// `readyWhen` expressions: all must be true on the observed object for it to count as ready.
     pub ready_when: Vec<String>,
     /// The readiness kro-rs checks when `readyWhen` is empty and existing is not enough: a CRD template is
     /// ready once `Established` (kro-rs extension).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_ready_when: Option<String>,
+    /// `forEach` dimensions; a resource with any is a collection.
     pub for_each: Vec<Dimension>,
     /// Read through an externalRef, never created, updated or deleted.
     pub external: bool,
     /// The template (or externalRef) as written.
     #[serde(skip)]
     pub template: Value,
+    /// Where the resource's entry of `spec.resources` is in the compiled text (editors point at it); empty for
+    /// an RGD compiled from JSON.
+    #[serde(skip)]
+    pub span: Span,
+    /// Where the value of its `id` is in the compiled text.
+    #[serde(skip)]
+    pub id_span: Span,
 }
 
 /// Where an expression sits and what it is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Role {
+    /// A value of a resource template.
     Template,
+    /// A value of an `externalRef`.
     ExternalRef,
+    /// A `forEach` dimension.
     ForEach,
+    /// An `includeWhen` condition.
     IncludeWhen,
+    /// A `readyWhen` condition.
     ReadyWhen,
+    /// A field of `spec.schema.status`.
     Status,
+    /// A custom condition of the instance status.
     Condition,
 }
 
 impl Role {
+    /// The role as the RGD spells it, for messages.
     pub fn describe(self) -> &'static str {
         match self {
             Role::Template => "template",
@@ -100,6 +130,7 @@ impl Role {
 pub struct ExprSite {
     /// Index of the owning resource; `None` for status.
     pub resource: Option<usize>,
+    /// Which part of the RGD it is in.
     pub role: Role,
     /// Path inside the RGD of the value holding the expression.
     pub path: Path,
@@ -109,21 +140,27 @@ pub struct ExprSite {
     pub standalone: bool,
     /// Free variables the expression reads, sorted.
     pub references: Vec<String>,
+    /// Where the expression is in the text.
     pub span: Span,
     /// The parsed expression, kept so later passes (type checking, evaluation) do not parse it again.
     #[serde(skip)]
-    pub parsed: Option<std::sync::Arc<crate::expr::Parsed>>,
+    pub(crate) parsed: Option<std::sync::Arc<crate::expr::Parsed>>,
 }
 
 /// A validated RGD.
 #[derive(Debug, Clone)]
 pub struct CompiledRgd {
+    /// The RGD's `metadata.name`.
     pub name: String,
+    /// The API the RGD defines for its instances.
     pub api: InstanceApi,
+    /// The generated CustomResourceDefinition, as JSON.
     pub crd: Value,
+    /// The resources, in declaration order.
     pub resources: Vec<Resource>,
     /// Resource indices in topological order.
     pub order: Vec<usize>,
+    /// Every expression of the RGD, in document order.
     pub expressions: Vec<ExprSite>,
     /// `spec.schema.status` as written (expressions unevaluated): what the planner projects.
     pub status_template: Value,
@@ -171,6 +208,7 @@ impl CompiledRgd {
         self.installed_types.iter().find(|t| t.kind == kind && t.api_version() == api_version)
     }
 
+    /// The resource ids in topological order (the order `status.topologicalOrder` lists).
     pub fn topological_ids(&self) -> Vec<&str> {
         self.order.iter().map(|i| self.resources[*i].id.as_str()).collect()
     }

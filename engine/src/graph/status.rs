@@ -11,7 +11,7 @@ use crate::diagnostics::{Code, Path};
 use crate::yaml::{Node, NodeKind};
 
 /// Walks `status` (a map), collecting its expressions, and returns the OpenAPI schema of the user's fields.
-pub fn user_status_schema(status: &Node, path: &Path, collector: &mut Collector<'_>) -> Map<String, Value> {
+pub(super) fn user_status_schema(status: &Node, path: &Path, collector: &mut Collector<'_>) -> Map<String, Value> {
     let mut properties = Map::new();
     for (key, value) in status.as_map().unwrap_or_default() {
         let field_path = path.key(&key.name);
@@ -111,7 +111,7 @@ fn conditions(node: &Node, path: &Path, collector: &mut Collector<'_>) {
 }
 
 /// kro's own status fields, added unless the user declared fields of the same name.
-pub fn with_kro_fields(mut properties: Map<String, Value>) -> Value {
+pub(super) fn with_kro_fields(mut properties: Map<String, Value>) -> Value {
     properties.entry("state").or_insert_with(|| json!({"type": "string"}));
     properties.entry("conditions").or_insert_with(|| {
         json!({

@@ -48,14 +48,14 @@ fn bundle_refs() -> Arc<dyn RefResolver> {
 /// The schema of the objects of a kind, shared by every resource of that kind (a copy of the bundle's or the
 /// CRD's schema, made once per kind and build); `None` when the kind has no known schema.
 fn kind_root(group: &str, version: &str, kind: &str, catalog: &Catalog) -> Option<Arc<Value>> {
-    let Some(KindInfo::Known { schema, .. }) = catalog.lookup(group, version, kind) else { return None };
+    let Some(KindInfo::Known { schema }) = catalog.lookup(group, version, kind) else { return None };
     // Built-in kinds carry `$ref`s into the bundle; a CRD's schema is self-contained (nothing to resolve).
     schema.raw().map(|raw| Arc::new(Value::Object(raw.clone())))
 }
 
 /// Types every expression, reports what does not fit, and returns the OpenAPI type of each status field
 /// (keyed by its path inside `status`) for the CRD.
-pub fn typecheck(
+pub(super) fn typecheck(
     rgd: &Rgd<'_>,
     catalog: &Catalog,
     spec_schema: &Value,
@@ -320,7 +320,7 @@ fn template_fit(
 }
 
 /// Puts the inferred types into the status schema built from the status map (`properties` of `status`).
-pub fn apply_status_types(properties: &mut Map<String, Value>, status_path: &Path, types: Vec<(Path, Value)>) {
+pub(super) fn apply_status_types(properties: &mut Map<String, Value>, status_path: &Path, types: Vec<(Path, Value)>) {
     for (path, schema) in types {
         let Some(relative) = path.strip_prefix(status_path) else { continue };
         let Some((Segment::Key(first), rest)) = relative.segments().split_first() else { continue };

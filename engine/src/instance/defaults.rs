@@ -9,12 +9,6 @@ use serde_json::Value;
 
 use super::InstancePath;
 
-/// Applies the schema's defaults to `value` (absent fields only), dropping non-nullable `null`s first.
-/// Unknown fields are kept; [`super::validate_instance`] prunes and reports them.
-pub fn apply_defaults(value: &mut Value, schema: &Value) {
-    walk(value, schema, &InstancePath::default(), None);
-}
-
 /// Defaults `value` and prunes its unknown fields, recording the path of each pruned field in `unknown`.
 pub(super) fn default_and_prune(
     value: &mut Value,
@@ -22,7 +16,7 @@ pub(super) fn default_and_prune(
     path: &InstancePath,
     unknown: &mut Vec<InstancePath>,
 ) {
-    walk(value, schema, path, Some(unknown));
+    walk(value, schema, path, unknown);
 }
 
 fn preserves(schema: &Value) -> bool {
@@ -33,7 +27,7 @@ fn nullable(schema: Option<&Value>) -> bool {
     schema.and_then(|s| s.get("nullable")) == Some(&Value::Bool(true))
 }
 
-fn walk(value: &mut Value, schema: &Value, path: &InstancePath, mut unknown: Option<&mut Vec<InstancePath>>) {
+fn walk(value: &mut Value, schema: &Value, path: &InstancePath, unknown: &mut Vec<InstancePath>) {
     match value {
         Value::Object(map) => {
             let properties = schema.get("properties").and_then(Value::as_object);
@@ -54,24 +48,22 @@ fn walk(value: &mut Value, schema: &Value, path: &InstancePath, mut unknown: Opt
             let mut pruned = Vec::new();
             for (k, v) in map.iter_mut() {
                 if let Some(prop) = properties.and_then(|p| p.get(k)) {
-                    walk(v, prop, &path.field(k), unknown.as_deref_mut());
+                    walk(v, prop, &path.field(k), unknown);
                 } else if let Some(item) = additional.filter(|a| a.is_object()) {
-                    walk(v, item, &path.key(k), unknown.as_deref_mut());
+                    walk(v, item, &path.key(k), unknown);
                 } else if !keep_unknown {
                     pruned.push(k.clone());
                 }
             }
-            if let Some(unknown) = unknown {
-                for k in pruned {
-                    map.remove(&k);
-                    unknown.push(path.field(&k));
-                }
+            for k in pruned {
+                map.remove(&k);
+                unknown.push(path.field(&k));
             }
         }
         Value::Array(items) => {
             if let Some(item_schema) = schema.get("items") {
                 for (i, item) in items.iter_mut().enumerate() {
-                    walk(item, item_schema, &path.index(i), unknown.as_deref_mut());
+                    walk(item, item_schema, &path.index(i), unknown);
                 }
             }
         }

@@ -33,11 +33,9 @@ use serde_json::{Map, Value, json};
 use crate::diagnostics::Severity;
 use crate::yaml::{Node, Span};
 
-pub use defaults::apply_defaults;
-
 /// One step of an [`InstancePath`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     Field(String),
     Index(usize),
     /// A key of a map (`additionalProperties`), written `[key]` as Kubernetes writes it.
@@ -48,25 +46,25 @@ pub enum Step {
 /// `spec.rules[0].host`, map keys bare in brackets (`spec.labels[a.b/c]`), `<root>` for the whole object. A
 /// path inside the RGD document is a [`crate::yaml::Path`] instead, written as kubectl writes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InstancePath(pub Vec<Step>);
+pub(crate) struct InstancePath(pub Vec<Step>);
 
 impl InstancePath {
     #[must_use]
-    pub fn field(&self, name: &str) -> Self {
+    pub(crate) fn field(&self, name: &str) -> Self {
         let mut next = self.clone();
         next.0.push(Step::Field(name.to_string()));
         next
     }
 
     #[must_use]
-    pub fn index(&self, i: usize) -> Self {
+    pub(crate) fn index(&self, i: usize) -> Self {
         let mut next = self.clone();
         next.0.push(Step::Index(i));
         next
     }
 
     #[must_use]
-    pub fn key(&self, key: &str) -> Self {
+    pub(crate) fn key(&self, key: &str) -> Self {
         let mut next = self.clone();
         next.0.push(Step::Key(key.to_string()));
         next
@@ -96,7 +94,7 @@ impl fmt::Display for InstancePath {
 
 /// What kind of problem a finding is; the names are the API server's `field.ErrorType`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FindingKind {
+pub(crate) enum FindingKind {
     /// A required field is absent (`Required value`).
     Required,
     /// The value has the wrong JSON type (`Invalid value: "string": ... must be of type integer`).
@@ -126,14 +124,14 @@ impl FindingKind {
     /// `hasBlockingErr`: `NotSupported`, `Required`, `TooLong`, `TooMany` and `TypeInvalid`); the other
     /// findings (`Invalid` bounds and patterns, `Duplicate` items) leave the rules to run.
     #[must_use]
-    pub fn blocks_rules(self) -> bool {
+    pub(crate) fn blocks_rules(self) -> bool {
         matches!(self, Self::NotSupported | Self::Required | Self::TooLong | Self::TooMany | Self::TypeInvalid)
     }
 }
 
 /// One problem found in an instance.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub severity: Severity,
     pub kind: FindingKind,
     /// The path of the field, as the API server writes it.
@@ -147,26 +145,26 @@ pub struct Finding {
 /// The outcome of checking an instance: the object the API server would store (defaulted and pruned) and what
 /// is wrong with it. The instance is accepted when no finding is an error.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InstanceCheck {
+pub(crate) struct InstanceCheck {
     pub defaulted: Value,
     pub findings: Vec<Finding>,
 }
 
 impl InstanceCheck {
     /// Whether the API server would accept the instance.
-    pub fn is_valid(&self) -> bool {
+    pub(crate) fn is_valid(&self) -> bool {
         !self.findings.iter().any(|f| f.severity == Severity::Error)
     }
 
     /// The errors only.
-    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+    pub(crate) fn errors(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.severity == Severity::Error)
     }
 }
 
 /// Checks an instance written in YAML against the CRD's `openAPIV3Schema`, as the API server would on create
 /// (`old == None`) or update (`old` = the stored object). Findings carry the span of the field in the YAML.
-pub fn validate_instance(crd_schema: &Value, instance: &Node, old: Option<&Value>) -> InstanceCheck {
+pub(crate) fn validate_instance(crd_schema: &Value, instance: &Node, old: Option<&Value>) -> InstanceCheck {
     let mut check = validate_instance_value(crd_schema, &instance.to_json(), old);
     for finding in &mut check.findings {
         finding.span = Some(span_of(instance, &finding.path, finding.kind == FindingKind::UnknownField));
@@ -177,7 +175,7 @@ pub fn validate_instance(crd_schema: &Value, instance: &Node, old: Option<&Value
 /// [`validate_instance`] against a whole generated CRD: the instance's `apiVersion` and `kind` must name the
 /// CRD's group, a served version and its kind (the API server would not find the resource otherwise), and the
 /// schema is that version's `openAPIV3Schema`.
-pub fn validate_instance_for_crd(crd: &Value, instance: &Node, old: Option<&Value>) -> InstanceCheck {
+pub(crate) fn validate_instance_for_crd(crd: &Value, instance: &Node, old: Option<&Value>) -> InstanceCheck {
     let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or_default();
     let kind = crd.pointer("/spec/names/kind").and_then(Value::as_str).unwrap_or_default();
     let versions = crd.pointer("/spec/versions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
@@ -215,7 +213,7 @@ pub fn validate_instance_for_crd(crd: &Value, instance: &Node, old: Option<&Valu
 }
 
 /// [`validate_instance`] for an instance given as JSON (no spans).
-pub fn validate_instance_value(crd_schema: &Value, instance: &Value, old: Option<&Value>) -> InstanceCheck {
+pub(crate) fn validate_instance_value(crd_schema: &Value, instance: &Value, old: Option<&Value>) -> InstanceCheck {
     let schema = root_schema(crd_schema);
     let mut findings = Vec::new();
     let mut object = instance.clone();

@@ -5,8 +5,9 @@ use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::compile::compile;
 use crate::yaml::{Limits, load_documents};
-use crate::{Catalog, InputLimits, compile};
+use crate::{Catalog, InputLimits};
 
 const MARKERS: &str = r#"
 apiVersion: kro.run/v1alpha1
@@ -510,15 +511,6 @@ fn int_or_string_and_preserved_fields() {
         error_messages(&c)[0],
         r#"spec.port: Invalid value: "boolean": spec.port in body must be of type integer or string: "boolean""#
     );
-}
-
-#[test]
-fn apply_defaults_alone_keeps_unknown_fields() {
-    let schema = crd_schema(MARKERS);
-    let mut value = json!({"spec": {"name": "a", "other": 1}});
-    apply_defaults(&mut value, &schema);
-    assert_eq!(value["spec"]["other"], json!(1));
-    assert_eq!(value["spec"]["replicas"], json!(1));
 }
 
 #[test]

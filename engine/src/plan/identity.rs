@@ -5,42 +5,59 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+/// Label on every object kro applies for an instance.
 pub const OWNED: &str = "kro.run/owned";
+/// Label: the kro version that applied the object.
 pub const KRO_VERSION: &str = "kro.run/kro-version";
+/// Label on children: the owning instance's UID.
 pub const INSTANCE_ID: &str = "kro.run/instance-id";
+/// Label on children: the owning instance's name.
 pub const INSTANCE_NAME: &str = "kro.run/instance-name";
+/// Label on children: the owning instance's namespace.
 pub const INSTANCE_NAMESPACE: &str = "kro.run/instance-namespace";
+/// Label on children: the owning instance's API group.
 pub const INSTANCE_GROUP: &str = "kro.run/instance-group";
+/// Label on children: the owning instance's API version.
 pub const INSTANCE_VERSION: &str = "kro.run/instance-version";
+/// Label on children: the owning instance's kind.
 pub const INSTANCE_KIND: &str = "kro.run/instance-kind";
-pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
-pub const NODE_ID: &str = "kro.run/node-id";
-pub const COLLECTION_INDEX: &str = "kro.run/collection-index";
-pub const COLLECTION_SIZE: &str = "kro.run/collection-size";
-pub const PART_OF: &str = "applyset.kubernetes.io/part-of";
-pub const APPLY_ORDER: &str = "internal.kro.run/apply-order";
-pub const APPLYSET_ID: &str = "applyset.kubernetes.io/id";
-pub const APPLYSET_TOOLING: &str = "applyset.kubernetes.io/tooling";
-pub const APPLYSET_GROUP_KINDS: &str = "applyset.kubernetes.io/contains-group-kinds";
-pub const APPLYSET_NAMESPACES: &str = "applyset.kubernetes.io/additional-namespaces";
-pub const APPLYSET_INVENTORY_HASH: &str = "internal.kro.run/applyset-inventory-hash";
+pub(crate) const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub(crate) const NODE_ID: &str = "kro.run/node-id";
+pub(crate) const COLLECTION_INDEX: &str = "kro.run/collection-index";
+pub(crate) const COLLECTION_SIZE: &str = "kro.run/collection-size";
+pub(crate) const PART_OF: &str = "applyset.kubernetes.io/part-of";
+pub(crate) const APPLY_ORDER: &str = "internal.kro.run/apply-order";
+pub(crate) const APPLYSET_ID: &str = "applyset.kubernetes.io/id";
+pub(crate) const APPLYSET_TOOLING: &str = "applyset.kubernetes.io/tooling";
+pub(crate) const APPLYSET_GROUP_KINDS: &str = "applyset.kubernetes.io/contains-group-kinds";
+pub(crate) const APPLYSET_NAMESPACES: &str = "applyset.kubernetes.io/additional-namespaces";
+pub(crate) const APPLYSET_INVENTORY_HASH: &str = "internal.kro.run/applyset-inventory-hash";
+/// Label: the name of the RGD behind the object.
 pub const RGD_NAME: &str = "kro.run/resource-graph-definition-name";
+/// Label: the UID of the RGD behind the object.
 pub const RGD_ID: &str = "kro.run/resource-graph-definition-id";
+/// The finalizer kro puts on instances, so it deletes their children first.
 pub const FINALIZER: &str = "kro.run/finalizer";
+/// Annotation on an instance: `suspended` stops reconciling it.
 pub const RECONCILE: &str = "kro.run/reconcile";
 
 /// An object's identity in the cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectKey {
+    /// The object's `apiVersion`.
     pub api_version: String,
+    /// The object's `kind`.
     pub kind: String,
+    /// Its namespace; empty for a cluster-scoped object.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub namespace: String,
+    /// Its `metadata.name`.
     pub name: String,
 }
 
 impl ObjectKey {
+    /// The key of `object`, read from its `apiVersion`, `kind` and metadata.
     pub fn of(object: &Value) -> ObjectKey {
         let s = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_string();
         ObjectKey {
@@ -70,7 +87,7 @@ impl std::fmt::Display for ObjectKey {
 
 /// The instance as its children's labels name it.
 #[derive(Debug, Clone)]
-pub struct Owner {
+pub(crate) struct Owner {
     pub name: String,
     pub namespace: String,
     pub uid: String,
@@ -83,13 +100,13 @@ pub struct Owner {
 
 impl Owner {
     /// The `ApplySet` id: `applyset-<base64url(sha256(name.namespace.kind.group))>-v1`.
-    pub fn applyset_id(name: &str, namespace: &str, kind: &str, group: &str) -> String {
+    pub(crate) fn applyset_id(name: &str, namespace: &str, kind: &str, group: &str) -> String {
         let digest = Sha256::digest(format!("{name}.{namespace}.{kind}.{group}").as_bytes());
         format!("applyset-{}-v1", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
     }
 
     /// kro's labels and annotations, added to a rendered child (the template's own are kept).
-    pub fn stamp(&self, object: &mut Value, node_id: &str, wave: usize, item: Option<(usize, usize)>) {
+    pub(crate) fn stamp(&self, object: &mut Value, node_id: &str, wave: usize, item: Option<(usize, usize)>) {
         let Some(metadata) =
             object.as_object_mut().map(|o| o.entry("metadata").or_insert_with(|| Value::Object(Map::new())))
         else {
@@ -126,7 +143,7 @@ impl Owner {
     }
 
     /// Whether `object` carries this instance's ownership labels.
-    pub fn owns(&self, object: &Value) -> bool {
+    pub(crate) fn owns(&self, object: &Value) -> bool {
         label(object, INSTANCE_ID) == Some(self.uid.as_str())
             || label(object, PART_OF) == Some(self.applyset_id.as_str())
     }
@@ -138,7 +155,9 @@ impl Owner {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Inventory {
+    /// The `Kind.group` of each kind of child the instance has applied.
     pub group_kinds: Vec<String>,
+    /// The namespaces other than the instance's own that hold its children.
     pub namespaces: Vec<String>,
 }
 
@@ -155,18 +174,18 @@ impl Inventory {
 }
 
 /// A label of an object.
-pub fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
+pub(crate) fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
     object.get("metadata")?.get("labels")?.get(key)?.as_str()
 }
 
 /// An annotation of an object.
-pub fn annotation<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
+pub(crate) fn annotation<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
     object.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
 /// `sha256:` and the base64url digest of the sorted inventory: what the instance's annotation records, so a
 /// change of the applied set is visible without reading it.
-pub fn inventory_hash(keys: &[&ObjectKey]) -> String {
+pub(crate) fn inventory_hash(keys: &[&ObjectKey]) -> String {
     let mut lines: Vec<String> = keys.iter().map(ToString::to_string).collect();
     lines.sort();
     let digest = Sha256::digest(lines.join("\n").as_bytes());

@@ -10,7 +10,7 @@
 //! dimensions; external references are read, never applied. Deletion ([`deletion`]) evaluates no CEL.
 
 mod deletion;
-pub mod identity;
+pub(crate) mod identity;
 mod prepare;
 pub(crate) mod render;
 mod selector;
@@ -24,16 +24,15 @@ mod walk;
 use serde_json::Value;
 
 pub use identity::{Inventory, ObjectKey};
-pub use prepare::prepare_instance;
+pub(crate) use prepare::prepare_instance;
 pub use render::Template;
-pub use simulate::{Simulation, SimulationError, SimulationStep, simulate};
-pub use types::{
-    Apply, DEFAULT_NOW, InstancePatch, InstanceState, PendingNode, Plan, PlanInput, PlanOptions, Reason, ReasonCode,
-    default_now,
-};
+pub(crate) use simulate::simulate;
+pub use simulate::{Simulation, SimulationError, SimulationStep};
+pub(crate) use types::PlanInput;
+pub use types::{Apply, DEFAULT_NOW, InstancePatch, InstanceState, PendingNode, Plan, PlanOptions, Reason, ReasonCode};
 
 /// The plan for one reconcile of `input.instance`.
-pub fn plan(input: &PlanInput<'_>) -> Plan {
+pub(crate) fn plan(input: &PlanInput<'_>) -> Plan {
     let owner = walk::owner(input);
     if input.instance.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null()) {
         return deletion::plan_deletion(input, &owner);
@@ -44,7 +43,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
 
 /// The instance's UID from its metadata, or one derived from its namespace and name (offline instances have
 /// none): `00000000-0000-4000-8000-` and the first 12 hex digits of sha256(namespace/name).
-pub fn instance_uid(instance: &Value) -> String {
+pub(crate) fn instance_uid(instance: &Value) -> String {
     if let Some(uid) = instance.pointer("/metadata/uid").and_then(Value::as_str) {
         return uid.to_string();
     }

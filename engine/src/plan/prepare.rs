@@ -11,7 +11,7 @@ use crate::kube::Scope;
 use crate::yaml::Node;
 
 /// The stored form of `instance`, or the errors the API server would reject it with.
-pub fn prepare_instance(rgd: &CompiledRgd, instance: &Node) -> Result<Value, Vec<Finding>> {
+pub(crate) fn prepare_instance(rgd: &CompiledRgd, instance: &Node) -> Result<Value, Vec<Finding>> {
     let check = validate_instance_for_crd(&rgd.crd, instance, None);
     if !check.is_valid() {
         return Err(check.errors().cloned().collect());

@@ -25,7 +25,9 @@ pub enum Template {
     Standalone(Arc<Program>),
     /// Text and expressions, concatenated into a string.
     Interpolated(Vec<Piece>),
+    /// An object whose fields hold expressions.
     Object(Vec<(String, Template)>),
+    /// A list whose items hold expressions.
     Array(Vec<Template>),
     /// An expression that does not compile (the checker reports it first): rendering fails with this.
     Invalid(EvalError),
@@ -34,7 +36,9 @@ pub enum Template {
 /// A piece of a string template.
 #[derive(Debug, Clone)]
 pub enum Piece {
+    /// Literal text.
     Text(String),
+    /// An expression whose result is written as a string.
     Expr(Arc<Program>),
 }
 
@@ -212,14 +216,14 @@ impl Failure {
 /// Every template an RGD's plans evaluate, compiled once: each resource's template (or externalRef) and each
 /// string of its conditions, dimensions and status.
 #[derive(Debug, Clone)]
-pub struct CompiledTemplates {
+pub(crate) struct CompiledTemplates {
     resources: Vec<Template>,
     strings: HashMap<String, Template>,
 }
 
 impl CompiledTemplates {
     /// Compiles every template of `rgd`.
-    pub fn new(rgd: &CompiledRgd, evaluator: &Evaluator) -> CompiledTemplates {
+    pub(crate) fn new(rgd: &CompiledRgd, evaluator: &Evaluator) -> CompiledTemplates {
         let resources = rgd.resources.iter().map(|r| Template::compile(&r.template, evaluator)).collect();
         let mut strings = HashMap::new();
         let mut add = |s: &str| {

@@ -15,7 +15,9 @@ use super::{InstanceState, ObjectKey, Plan, PlanInput, PlanOptions, plan};
 /// One pass of the simulation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SimulationStep {
+    /// 1-based number of the pass.
     pub step: usize,
+    /// What the planner decided in this pass.
     pub plan: Plan,
 }
 
@@ -33,7 +35,9 @@ pub enum SimulationError {
 /// A simulated reconcile: every pass, and whether the instance became ACTIVE.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Simulation {
+    /// Every pass, in order.
     pub steps: Vec<SimulationStep>,
+    /// `Ok` when the instance became ACTIVE, or why it did not.
     pub outcome: Result<(), SimulationError>,
 }
 
@@ -41,7 +45,7 @@ pub struct Simulation {
 const MAX_STEPS: usize = 100;
 
 /// The steps, and whether the instance became ACTIVE (`Ok`) or got stuck (`Err` with the reason).
-pub fn simulate(input: &PlanInput<'_>) -> Simulation {
+pub(crate) fn simulate(input: &PlanInput<'_>) -> Simulation {
     let options = PlanOptions { assume_ready_without_status: true, ..input.options.clone() };
     let given: BTreeMap<ObjectKey, &Value> = input.observed.iter().map(|o| (ObjectKey::of(o), o)).collect();
     let mut cluster: BTreeMap<ObjectKey, Value> =

@@ -52,7 +52,7 @@ impl Default for PlanOptions {
 pub const DEFAULT_NOW: &str = "2025-01-01T00:00:00Z";
 
 /// [`DEFAULT_NOW`] as a time.
-pub fn default_now() -> DateTime<Utc> {
+pub(crate) fn default_now() -> DateTime<Utc> {
     // 2025-01-01T00:00:00Z; `from_timestamp` only fails out of chrono's range.
     DateTime::from_timestamp(1_735_689_600, 0).unwrap_or_default()
 }
@@ -79,26 +79,35 @@ pub enum ReasonCode {
     StoppedByError,
 }
 
+/// Why a resource waits, with a message for the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {
+    /// The machine-readable reason.
     pub code: ReasonCode,
+    /// What exactly waits, or failed.
     pub message: String,
 }
 
+/// A resource not applied in this pass, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PendingNode {
+    /// The resource's id.
     pub id: String,
+    /// Why it waits.
     pub reason: Reason,
 }
 
 /// An object to apply (server-side, field manager `kro.run/applyset`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Apply {
+    /// The id of the resource it renders.
     pub id: String,
+    /// kro's apply-order wave (1 first).
     pub wave: usize,
     /// Position in its collection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
+    /// The rendered object, stamped with kro's labels.
     pub object: Value,
     /// Where a kube client applies it (group, version, plural, scope), when the catalog knows the kind.
     #[serde(skip)]
@@ -108,8 +117,11 @@ pub struct Apply {
 /// The patch to the instance's own metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct InstancePatch {
+    /// Labels to set on the instance.
     pub labels: BTreeMap<String, String>,
+    /// Annotations to set on the instance (its `ApplySet` inventory among them).
     pub annotations: BTreeMap<String, String>,
+    /// The finalizers the instance must have.
     pub finalizers: Vec<String>,
 }
 
@@ -117,9 +129,13 @@ pub struct InstancePatch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum InstanceState {
+    /// Resources are still being created or becoming ready.
     InProgress,
+    /// Every resource is applied and ready.
     Active,
+    /// A resource could not be rendered or applied.
     Error,
+    /// The instance is being deleted; its children go first.
     Deleting,
 }
 
@@ -127,10 +143,13 @@ pub enum InstanceState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
+    /// What to patch on the instance's own metadata.
     pub instance: InstancePatch,
     /// Objects to apply, in apply order (wave, then topological position, then collection index).
     pub resources: Vec<Apply>,
+    /// The resources that wait, and why.
     pub pending: Vec<PendingNode>,
+    /// Ids of resources excluded by `includeWhen` (or reading an excluded one).
     pub excluded: Vec<String>,
     /// Objects of this instance that are no longer desired; only listed when every desired object could be
     /// rendered and nothing failed, as kro prunes only after a complete apply (a resource waiting for readiness
@@ -139,7 +158,9 @@ pub struct Plan {
     /// Deletion only: the objects to delete now (the highest remaining wave).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub delete: Vec<ObjectKey>,
+    /// The instance state to write.
     pub state: InstanceState,
+    /// The instance `status` to write.
     pub status: Value,
     /// When to reconcile again if nothing changes before (anything waits); `None`: on the next event.
     #[serde(rename = "requeueAfterSeconds", serialize_with = "as_seconds", skip_serializing_if = "Option::is_none")]
@@ -151,7 +172,7 @@ pub struct Plan {
 
 /// Everything a plan reads, gathered once.
 #[derive(Debug)]
-pub struct PlanInput<'a> {
+pub(crate) struct PlanInput<'a> {
     pub rgd: &'a CompiledRgd,
     pub catalog: &'a Catalog,
     pub evaluator: &'a Evaluator,

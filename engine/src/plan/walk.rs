@@ -227,7 +227,7 @@ impl<'a> Planner<'a> {
     fn schema_of(&self, resource: &Resource) -> Option<Schema<'a>> {
         let (group, version) = resource.api_version.rsplit_once('/').unwrap_or(("", resource.api_version.as_str()));
         match self.input.catalog.lookup(group, version, &resource.kind) {
-            Some(KindInfo::Known { schema, .. }) => Some(schema),
+            Some(KindInfo::Known { schema }) => Some(schema),
             _ => None,
         }
     }

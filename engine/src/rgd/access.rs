@@ -6,21 +6,21 @@ use crate::yaml::{Node, Span};
 
 /// A field read from a mapping, with where it sits.
 #[derive(Debug, Clone, Copy)]
-pub struct Field<'a> {
+pub(crate) struct Field<'a> {
     pub node: &'a Node,
     pub key_span: Span,
 }
 
 /// Reads fields of one mapping, checking for unknown keys once done.
 #[derive(Debug)]
-pub struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     pub node: &'a Node,
     pub path: Path,
 }
 
 impl<'a> Fields<'a> {
     /// `None` (with a diagnostic) when `node` is not a mapping.
-    pub fn of(node: &'a Node, path: Path, what: &str, diags: &mut Diagnostics) -> Option<Self> {
+    pub(crate) fn of(node: &'a Node, path: Path, what: &str, diags: &mut Diagnostics) -> Option<Self> {
         if node.as_map().is_none() {
             diags.error(Code::WrongType, format!("{what} must be a map, got {}", node.described()), &path, node.span);
             return None;
@@ -28,16 +28,16 @@ impl<'a> Fields<'a> {
         Some(Self { node, path })
     }
 
-    pub fn path(&self, key: &str) -> Path {
+    pub(crate) fn path(&self, key: &str) -> Path {
         self.path.key(key)
     }
 
     /// The field, or `None` when absent or explicitly null.
-    pub fn get(&self, key: &str) -> Option<Field<'a>> {
+    pub(crate) fn get(&self, key: &str) -> Option<Field<'a>> {
         self.node.entry(key).filter(|(_, v)| !v.is_null()).map(|(k, v)| Field { node: v, key_span: k.span })
     }
 
-    pub fn required(&self, key: &str, what: &str, diags: &mut Diagnostics) -> Option<Field<'a>> {
+    pub(crate) fn required(&self, key: &str, what: &str, diags: &mut Diagnostics) -> Option<Field<'a>> {
         let field = self.get(key);
         if field.is_none() {
             let at = self.node.entry(key).map_or(self.anchor(), |(k, _)| k.span);
@@ -47,17 +47,22 @@ impl<'a> Fields<'a> {
     }
 
     /// A string field; reports a non-string value.
-    pub fn string(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a str, &'a Node)> {
+    pub(crate) fn string(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a str, &'a Node)> {
         self.typed(key, "a string", Node::as_str, diags)
     }
 
-    pub fn required_string(&self, key: &str, what: &str, diags: &mut Diagnostics) -> Option<(&'a str, &'a Node)> {
+    pub(crate) fn required_string(
+        &self,
+        key: &str,
+        what: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(&'a str, &'a Node)> {
         self.required(key, what, diags)?;
         self.string(key, diags)
     }
 
     /// A list field; reports a non-list value.
-    pub fn list(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a [Node], &'a Node)> {
+    pub(crate) fn list(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a [Node], &'a Node)> {
         self.typed(key, "a list", Node::as_seq, diags)
     }
 
@@ -79,7 +84,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Reports every key not in `known`.
-    pub fn deny_unknown(&self, known: &[&str], diags: &mut Diagnostics) {
+    pub(crate) fn deny_unknown(&self, known: &[&str], diags: &mut Diagnostics) {
         for (key, _) in self.node.as_map().unwrap_or_default() {
             if !known.contains(&key.name.as_str()) {
                 let hint = closest(&key.name, known).map(|k| format!("; did you mean {k:?}?")).unwrap_or_default();
@@ -99,13 +104,13 @@ impl<'a> Fields<'a> {
     }
 
     /// Where to point when a required field is absent: the mapping's first key, or the mapping itself.
-    pub fn anchor(&self) -> Span {
+    pub(crate) fn anchor(&self) -> Span {
         self.node.as_map().and_then(|m| m.first()).map_or(self.node.span, |(k, _)| k.span)
     }
 }
 
 /// The candidate closest to `word` by edit distance, when it is close enough to be a likely typo.
-pub fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+pub(crate) fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
     candidates
         .iter()
         .map(|c| (strsim::levenshtein(&word.to_lowercase(), &c.to_lowercase()), *c))
@@ -115,12 +120,12 @@ pub fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
 }
 
 /// Kubernetes' DNS-1123 subdomain (object names, API groups).
-pub fn is_dns_subdomain(s: &str) -> bool {
+pub(crate) fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253 && !s.is_empty() && s.split('.').all(is_dns_label_1123)
 }
 
 /// DNS-1123 label: lowercase alphanumerics and `-`, starting and ending alphanumeric, at most 63 characters.
-pub fn is_dns_label_1123(s: &str) -> bool {
+pub(crate) fn is_dns_label_1123(s: &str) -> bool {
     let bytes = s.as_bytes();
     !s.is_empty()
         && s.len() <= 63
@@ -130,7 +135,7 @@ pub fn is_dns_label_1123(s: &str) -> bool {
 }
 
 /// DNS-1035 label: a DNS-1123 label that starts with a letter.
-pub fn is_dns_label_1035(s: &str) -> bool {
+pub(crate) fn is_dns_label_1035(s: &str) -> bool {
     is_dns_label_1123(s) && s.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
 }
 

@@ -93,7 +93,7 @@ fn resources_section(external: &Value) -> Value {
 }
 
 /// The schema, with `$id` naming this build so editors can cache it per version.
-pub fn rgd_json_schema() -> Value {
+pub(crate) fn rgd_json_schema() -> Value {
     let simple_schema = json!({
         "type": "object",
         "description": "SimpleSchema fields: `name: string | required=true`, `replicas: integer | default=1 minimum=1`, or a map of nested fields.",

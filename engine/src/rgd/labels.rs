@@ -2,7 +2,7 @@
 //! `IsValidLabelValue`), checked on `schema.metadata` so the generated CRD is not refused by the API server.
 
 /// Why `key` is not a qualified name (`[prefix/]name`), if it is not.
-pub fn qualified_name_problem(key: &str) -> Option<String> {
+pub(super) fn qualified_name_problem(key: &str) -> Option<String> {
     let (prefix, name) = match key.split_once('/') {
         Some((prefix, name)) => (Some(prefix), name),
         None => (None, key),
@@ -33,7 +33,7 @@ pub fn qualified_name_problem(key: &str) -> Option<String> {
 }
 
 /// Why `value` is not a valid label value, if it is not.
-pub fn label_value_problem(value: &str) -> Option<String> {
+pub(super) fn label_value_problem(value: &str) -> Option<String> {
     if value.len() > 63 {
         return Some(format!("the value is {} characters long; the limit is 63", value.len()));
     }

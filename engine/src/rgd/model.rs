@@ -7,16 +7,15 @@ use crate::diagnostics::Path;
 use crate::kube::Scope;
 use crate::yaml::{Node, Span};
 
-pub const RGD_API_VERSION: &str = "kro.run/v1alpha1";
-pub const RGD_KIND: &str = "ResourceGraphDefinition";
-pub const DEFAULT_GROUP: &str = "kro.run";
+pub(crate) const RGD_API_VERSION: &str = "kro.run/v1alpha1";
+pub(crate) const RGD_KIND: &str = "ResourceGraphDefinition";
+pub(crate) const DEFAULT_GROUP: &str = "kro.run";
 
 /// `spec.schema`: the API the RGD defines.
 #[derive(Debug)]
-pub struct SchemaDef<'a> {
+pub(crate) struct SchemaDef<'a> {
     pub api_version: String,
     pub kind: String,
-    pub kind_span: Span,
     pub group: String,
     pub scope: Scope,
     pub spec: Option<&'a Node>,
@@ -32,7 +31,7 @@ pub struct SchemaDef<'a> {
 
 /// One `spec.resources[i]`.
 #[derive(Debug)]
-pub struct ResourceDef<'a> {
+pub(crate) struct ResourceDef<'a> {
     pub index: usize,
     pub id: String,
     pub id_span: Span,
@@ -46,13 +45,13 @@ pub struct ResourceDef<'a> {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub enum BodyKind {
+pub(crate) enum BodyKind {
     Template,
     ExternalRef,
 }
 
 #[derive(Debug, Clone)]
-pub struct Body<'a> {
+pub(crate) struct Body<'a> {
     pub kind: BodyKind,
     pub node: &'a Node,
     pub path: Path,
@@ -66,7 +65,7 @@ pub struct Body<'a> {
 
 impl Body<'_> {
     /// `(group, version)` of the apiVersion; the core group is `""`.
-    pub fn group_version(&self) -> (&str, &str) {
+    pub(crate) fn group_version(&self) -> (&str, &str) {
         self.api_version.split_once('/').unwrap_or(("", &self.api_version))
     }
 }
@@ -74,7 +73,7 @@ impl Body<'_> {
 /// One forEach dimension as written, `- name: ${expr}`: the iterator name and the node holding its list
 /// expression. (Named apart from [`std::iter::Iterator`], which a glob import of this module would shadow.)
 #[derive(Debug, Clone)]
-pub struct ForEachDimension<'a> {
+pub(crate) struct ForEachDimension<'a> {
     pub name: String,
     pub name_span: Span,
     pub value: &'a Node,
@@ -83,7 +82,7 @@ pub struct ForEachDimension<'a> {
 
 /// A whole RGD as read: `metadata.name`, `spec.schema` and the `spec.resources` entries that could be read.
 #[derive(Debug)]
-pub struct Rgd<'a> {
+pub(crate) struct Rgd<'a> {
     pub name: String,
     pub schema: SchemaDef<'a>,
     pub resources: Vec<ResourceDef<'a>>,
@@ -93,7 +92,7 @@ pub struct Rgd<'a> {
 }
 
 /// The fields of `spec.schema`.
-pub const SCHEMA_FIELDS: &[&str] = &[
+pub(crate) const SCHEMA_FIELDS: &[&str] = &[
     "apiVersion",
     "kind",
     "group",
@@ -108,7 +107,7 @@ pub const SCHEMA_FIELDS: &[&str] = &[
 ];
 
 /// The fields of a `spec.resources[]` entry.
-pub const RESOURCE_FIELDS: &[&str] = &["id", "template", "externalRef", "readyWhen", "includeWhen", "forEach"];
+pub(crate) const RESOURCE_FIELDS: &[&str] = &["id", "template", "externalRef", "readyWhen", "includeWhen", "forEach"];
 
 /// Most forEach dimensions kro accepts (its --rgd-max-collection-dimension-size default).
-pub const MAX_FOR_EACH_DIMENSIONS: usize = 10;
+pub(crate) const MAX_FOR_EACH_DIMENSIONS: usize = 10;

@@ -6,7 +6,7 @@ use crate::kube::CEL_RESERVED_WORDS;
 
 /// Words kro reserves besides CEL's own ([`CEL_RESERVED_WORDS`]): neither can be a resource id
 /// or a forEach iterator name.
-pub const KRO_RESERVED_WORDS: &[&str] = &[
+pub(crate) const KRO_RESERVED_WORDS: &[&str] = &[
     "apiVersion",
     "context",
     "dependency",
@@ -42,7 +42,7 @@ pub const KRO_RESERVED_WORDS: &[&str] = &[
 ];
 
 /// Whether `name` is reserved, by kro or by CEL.
-pub fn is_reserved(name: &str) -> bool {
+pub(crate) fn is_reserved(name: &str) -> bool {
     KRO_RESERVED_WORDS.contains(&name) || CEL_RESERVED_WORDS.contains(&name)
 }
 
@@ -102,7 +102,7 @@ pub(super) fn is_api_version(s: &str) -> bool {
 }
 
 /// Suggests a close resource id for an unknown identifier.
-pub fn suggest<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
+pub(crate) fn suggest<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
     closest(name, candidates)
 }
 

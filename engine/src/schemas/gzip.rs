@@ -6,7 +6,7 @@ use std::io::Read;
 
 /// Why a gzip member could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GzipError {
+pub(crate) enum GzipError {
     /// Not gzip, truncated, corrupt deflate data, or a CRC or length that does not match the trailer.
     #[error("corrupt gzip data: {0}")]
     Corrupt(String),
@@ -15,7 +15,7 @@ pub enum GzipError {
 }
 
 /// Decompresses one gzip member, refusing output longer than `limit` bytes.
-pub fn gunzip(data: &[u8], limit: usize) -> Result<Vec<u8>, GzipError> {
+pub(super) fn gunzip(data: &[u8], limit: usize) -> Result<Vec<u8>, GzipError> {
     let mut out = Vec::new();
     // One byte past the limit tells "exactly the limit" from "too large" without inflating the rest.
     let mut reader = flate2::read::GzDecoder::new(data).take(limit as u64 + 1);

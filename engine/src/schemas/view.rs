@@ -2,8 +2,6 @@
 
 use serde_json::{Map, Value};
 
-use super::path::{FieldPathError, FieldPathErrorKind, PathSegment, display, parse_field_path};
-
 /// The prefix of a `$ref` into the bundle's definitions.
 const REF_PREFIX: &str = "#/definitions/";
 /// How many `$ref`s in a row are followed before giving up (a definition that is only a `$ref` to another).
@@ -11,7 +9,7 @@ const MAX_REF_CHAIN: usize = 8;
 
 /// A JSON value type, as a schema may accept it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum JsonType {
+pub(crate) enum JsonType {
     Object,
     Array,
     String,
@@ -35,31 +33,31 @@ impl JsonType {
 
 /// A set of [`JsonType`]s.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Types(u8);
+pub(crate) struct Types(u8);
 
 impl Types {
-    pub const NONE: Types = Types(0);
-    pub const ALL: Types = Types(63);
+    pub(crate) const NONE: Types = Types(0);
+    pub(crate) const ALL: Types = Types(63);
 
-    pub const fn of(t: JsonType) -> Types {
+    pub(crate) const fn of(t: JsonType) -> Types {
         Types(t.bit())
     }
 
     #[must_use]
-    pub const fn with(self, t: JsonType) -> Types {
+    pub(crate) const fn with(self, t: JsonType) -> Types {
         Types(self.0 | t.bit())
     }
 
     #[must_use]
-    pub const fn union(self, other: Types) -> Types {
+    pub(crate) const fn union(self, other: Types) -> Types {
         Types(self.0 | other.0)
     }
 
-    pub const fn contains(self, t: JsonType) -> bool {
+    pub(crate) const fn contains(self, t: JsonType) -> bool {
         self.0 & t.bit() != 0
     }
 
-    pub fn iter(self) -> impl Iterator<Item = JsonType> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = JsonType> {
         [JsonType::Object, JsonType::Array, JsonType::String, JsonType::Integer, JsonType::Number, JsonType::Boolean]
             .into_iter()
             .filter(move |t| self.contains(*t))
@@ -74,7 +72,7 @@ impl std::fmt::Debug for Types {
 
 /// What a schema describes, in the terms a type checker needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SchemaKind {
+pub(crate) enum SchemaKind {
     /// An object with declared properties (possibly none), e.g. `PodSpec`.
     Object,
     /// An object used as a map: every key allowed, every value of [`Schema::map_values`] (`labels`, `data`).
@@ -109,7 +107,7 @@ enum Target<'a> {
 /// per-field descriptions next to the `$ref`). `allOf: [{$ref}]`, as Kubernetes' own OpenAPI v3 documents write
 /// it, is followed the same way.
 #[derive(Debug, Clone, Copy)]
-pub struct Schema<'a> {
+pub(crate) struct Schema<'a> {
     definitions: Option<&'a Map<String, Value>>,
     /// The schema as written where it is used (carries the description of a `$ref` use).
     site: Option<&'a Map<String, Value>>,
@@ -120,7 +118,7 @@ pub struct Schema<'a> {
 
 impl<'a> Schema<'a> {
     /// A view over `schema` resolving `$ref`s (`#/definitions/<name>`) in `definitions`.
-    pub fn new(schema: &'a Value, definitions: Option<&'a Map<String, Value>>) -> Self {
+    pub(crate) fn new(schema: &'a Value, definitions: Option<&'a Map<String, Value>>) -> Self {
         let Value::Object(site) = schema else {
             // `true` or a non-object: anything goes. (`false` never appears in Kubernetes schemas.)
             return Self { definitions, site: None, target: Target::Any, definition: None };
@@ -142,11 +140,6 @@ impl<'a> Schema<'a> {
         Self { definitions, site: Some(site), target: Target::Any, definition }
     }
 
-    /// A view over a self-contained schema (no `$ref`s), such as a CRD version's `openAPIV3Schema`.
-    pub fn standalone(schema: &'a Value) -> Self {
-        Self::new(schema, None)
-    }
-
     fn any(self) -> Self {
         Self { definitions: self.definitions, site: None, target: Target::Any, definition: None }
     }
@@ -163,7 +156,7 @@ impl<'a> Schema<'a> {
     }
 
     /// The schema's JSON after following `$ref`s (`None` for [`SchemaKind::Any`] reached without a schema).
-    pub fn raw(self) -> Option<&'a Map<String, Value>> {
+    pub(crate) fn raw(self) -> Option<&'a Map<String, Value>> {
         match self.target {
             Target::Json(map) => Some(map),
             Target::Any => None,
@@ -171,36 +164,31 @@ impl<'a> Schema<'a> {
     }
 
     /// The name of the definition this schema resolved to, e.g. `io.k8s.api.core.v1.Container`.
-    pub fn definition_name(self) -> Option<&'a str> {
+    pub(crate) fn definition_name(self) -> Option<&'a str> {
         self.definition
     }
 
     /// The field's description: the use site's, else the definition's.
-    pub fn description(self) -> Option<&'a str> {
+    pub(crate) fn description(self) -> Option<&'a str> {
         self.site.and_then(|s| s.get("description")).or_else(|| self.keyword("description")).and_then(Value::as_str)
     }
 
-    /// `type`, as written.
-    pub fn type_name(self) -> Option<&'a str> {
-        self.keyword("type").and_then(Value::as_str)
-    }
-
     /// `format` (`int32`, `int64`, `date-time`, `byte`, `double`, ...).
-    pub fn format(self) -> Option<&'a str> {
+    pub(crate) fn format(self) -> Option<&'a str> {
         self.keyword("format").and_then(Value::as_str)
     }
 
-    pub fn is_int_or_string(self) -> bool {
+    pub(crate) fn is_int_or_string(self) -> bool {
         self.keyword("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true)
     }
 
     /// `x-kubernetes-preserve-unknown-fields: true`: fields not declared are kept, with any value.
-    pub fn preserves_unknown_fields(self) -> bool {
+    pub(crate) fn preserves_unknown_fields(self) -> bool {
         self.keyword("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true)
     }
 
     /// What the schema describes.
-    pub fn kind(self) -> SchemaKind {
+    pub(crate) fn kind(self) -> SchemaKind {
         self.kind_at_depth(0)
     }
 
@@ -239,7 +227,7 @@ impl<'a> Schema<'a> {
     }
 
     /// The JSON types a value of this schema may have (a number schema accepts integers too).
-    pub fn types(self) -> Types {
+    pub(crate) fn types(self) -> Types {
         let types = self.types_at_depth(0);
         if types.contains(JsonType::Number) { types.with(JsonType::Integer) } else { types }
     }
@@ -260,17 +248,17 @@ impl<'a> Schema<'a> {
     }
 
     /// Whether a value of JSON type `t` fits (`Integer` fits a number schema).
-    pub fn accepts(self, t: JsonType) -> bool {
+    pub(crate) fn accepts(self, t: JsonType) -> bool {
         self.types().contains(t)
     }
 
     /// A declared property.
-    pub fn property(self, name: &str) -> Option<Schema<'a>> {
+    pub(crate) fn property(self, name: &str) -> Option<Schema<'a>> {
         self.keyword("properties").and_then(|p| p.get(name)).map(|s| self.child(s))
     }
 
     /// The declared properties, in the order the schema lists them.
-    pub fn properties(self) -> impl Iterator<Item = (&'a str, Schema<'a>)> {
+    pub(crate) fn properties(self) -> impl Iterator<Item = (&'a str, Schema<'a>)> {
         self.keyword("properties")
             .and_then(Value::as_object)
             .into_iter()
@@ -279,7 +267,7 @@ impl<'a> Schema<'a> {
     }
 
     /// The schema of a map's values (`additionalProperties`), when it has one.
-    pub fn map_values(self) -> Option<Schema<'a>> {
+    pub(crate) fn map_values(self) -> Option<Schema<'a>> {
         match self.keyword("additionalProperties")? {
             Value::Bool(false) => None,
             values => Some(self.child(values)),
@@ -287,7 +275,7 @@ impl<'a> Schema<'a> {
     }
 
     /// The schema of a list's elements.
-    pub fn items(self) -> Option<Schema<'a>> {
+    pub(crate) fn items(self) -> Option<Schema<'a>> {
         match self.target {
             Target::Any => Some(self.any()),
             Target::Json(_) => match self.keyword("items") {
@@ -299,17 +287,17 @@ impl<'a> Schema<'a> {
     }
 
     /// The names listed in `required`.
-    pub fn required(self) -> impl Iterator<Item = &'a str> {
+    pub(crate) fn required(self) -> impl Iterator<Item = &'a str> {
         self.keyword("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
     }
 
-    pub fn is_required(self, name: &str) -> bool {
+    pub(crate) fn is_required(self, name: &str) -> bool {
         self.required().any(|r| r == name)
     }
 
     /// What the key `name` leads to: a declared property; else a map's value; else, in an object that keeps
     /// unknown fields or in an [`SchemaKind::Any`] value, any value. `None` when the field is unknown.
-    pub fn field(self, name: &str) -> Option<Schema<'a>> {
+    pub(crate) fn field(self, name: &str) -> Option<Schema<'a>> {
         if let Some(property) = self.property(name) {
             return Some(property);
         }
@@ -327,36 +315,9 @@ impl<'a> Schema<'a> {
     /// For a schema of `oneOf`/`anyOf` alternatives, the first alternative a value of type `t` fits. This is
     /// how a CRD's `items` (`JSONSchemaPropsOrArray`: a schema or a list of schemas) and `additionalProperties`
     /// (`JSONSchemaPropsOrBool`) are walked: a map there is a `JSONSchemaProps`, a list holds them.
-    pub fn alternative(self, t: JsonType) -> Option<Schema<'a>> {
+    pub(crate) fn alternative(self, t: JsonType) -> Option<Schema<'a>> {
         let alternatives = self.keyword("oneOf").or_else(|| self.keyword("anyOf"))?.as_array()?;
         alternatives.iter().map(|alt| self.child(alt)).find(|alt| alt.accepts(t))
-    }
-
-    /// Follows a field path (`spec.template.spec.containers[0].image`, `data["tls.crt"]`, `spec.ports[].port`).
-    pub fn at(self, path: &str) -> Result<Schema<'a>, FieldPathError> {
-        self.at_segments(&parse_field_path(path)?)
-    }
-
-    /// Follows a parsed field path.
-    pub fn at_segments(self, segments: &[PathSegment<'_>]) -> Result<Schema<'a>, FieldPathError> {
-        let mut here = self;
-        for (n, segment) in segments.iter().enumerate() {
-            let fail = |kind| FieldPathError { kind, at: display(&segments[..=n]) };
-            here = match segment {
-                PathSegment::Field(name) => match here.field(name) {
-                    Some(next) => next,
-                    None => match here.kind() {
-                        SchemaKind::Object => return Err(fail(FieldPathErrorKind::UnknownField)),
-                        _ => return Err(fail(FieldPathErrorKind::NotAnObject)),
-                    },
-                },
-                PathSegment::Index(_) => match here.kind() {
-                    SchemaKind::Array | SchemaKind::Any => here.items().unwrap_or_else(|| here.any()),
-                    _ => return Err(fail(FieldPathErrorKind::NotAList)),
-                },
-            };
-        }
-        Ok(here)
     }
 }
 

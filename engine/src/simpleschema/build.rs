@@ -22,11 +22,11 @@ struct CustomType {
 /// Checks that a `validation=` marker's rule is CEL, saying why when it is not. SimpleSchema comes before
 /// expressions in the pipeline, so the builder is handed the CEL parser (the graph build passes the one of
 /// `expr`) rather than reaching forward for it.
-pub type RuleSyntaxCheck = fn(&str) -> Result<(), String>;
+pub(crate) type RuleSyntaxCheck = fn(&str) -> Result<(), String>;
 
 /// Builds OpenAPI schemas from SimpleSchema, collecting every error it finds into `diags`.
 #[derive(Debug)]
-pub struct SchemaBuilder<'d> {
+pub(crate) struct SchemaBuilder<'d> {
     diags: &'d mut Diagnostics,
     rule_syntax: RuleSyntaxCheck,
     /// Built custom types; a name that failed to build is absent from `custom` but present in `declared`, so
@@ -36,12 +36,12 @@ pub struct SchemaBuilder<'d> {
 }
 
 impl<'d> SchemaBuilder<'d> {
-    pub fn new(diags: &'d mut Diagnostics, rule_syntax: RuleSyntaxCheck) -> Self {
+    pub(crate) fn new(diags: &'d mut Diagnostics, rule_syntax: RuleSyntaxCheck) -> Self {
         Self { diags, rule_syntax, custom: HashMap::new(), declared: HashSet::new() }
     }
 
     /// Loads `schema.types`, in dependency order, reporting unknown names and cycles.
-    pub fn load_custom_types(&mut self, types: &Node, path: &Path) {
+    pub(crate) fn load_custom_types(&mut self, types: &Node, path: &Path) {
         let Some(entries) = types.as_map() else {
             self.diags.error(
                 Code::WrongType,
@@ -96,7 +96,7 @@ impl<'d> SchemaBuilder<'d> {
 
     /// Builds the schema of a struct written as a YAML map of field name to type (the top-level `spec`, or a
     /// nested struct).
-    pub fn structure(&mut self, node: &Node, path: &Path) -> Option<Value> {
+    pub(crate) fn structure(&mut self, node: &Node, path: &Path) -> Option<Value> {
         let Some(entries) = node.as_map() else {
             self.diags.error(
                 Code::WrongType,

@@ -2,7 +2,7 @@
 
 /// A marker as written, with the character range of the whole `key=value` inside the marker text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Marker {
+pub(crate) struct Marker {
     pub key: MarkerKey,
     pub value: String,
     pub at: (usize, usize),
@@ -11,12 +11,12 @@ pub struct Marker {
 macro_rules! marker_keys {
     ($($variant:ident => $name:literal,)*) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum MarkerKey { $($variant,)* }
+        pub(crate) enum MarkerKey { $($variant,)* }
 
         impl MarkerKey {
-            pub const ALL: &'static [MarkerKey] = &[$(MarkerKey::$variant,)*];
+            pub(crate) const ALL: &'static [MarkerKey] = &[$(MarkerKey::$variant,)*];
 
-            pub fn name(self) -> &'static str {
+            pub(crate) fn name(self) -> &'static str {
                 match self { $(MarkerKey::$variant => $name,)* }
             }
 
@@ -48,7 +48,7 @@ marker_keys! {
 
 /// Why markers did not parse, with the character range of the offending part.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MarkerError {
+pub(crate) struct MarkerError {
     pub message: String,
     pub unknown_key: bool,
     pub at: (usize, usize),
@@ -56,7 +56,7 @@ pub struct MarkerError {
 
 /// Splits marker text into markers. Quoted values unescape only `\"` and `\\` (so regexes keep `\.`);
 /// `{...}` and `[...]` values may hold spaces.
-pub fn parse_markers(text: &str) -> Result<Vec<Marker>, MarkerError> {
+pub(crate) fn parse_markers(text: &str) -> Result<Vec<Marker>, MarkerError> {
     let chars: Vec<char> = text.chars().collect();
     let mut markers = Vec::new();
     let mut i = 0;
@@ -156,7 +156,7 @@ fn read_bare(chars: &[char], from: usize) -> Result<(String, usize), (String, (u
 }
 
 /// Go's `strconv.ParseBool`, which kro uses for boolean markers.
-pub fn parse_go_bool(text: &str) -> Option<bool> {
+pub(super) fn parse_go_bool(text: &str) -> Option<bool> {
     match text {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),

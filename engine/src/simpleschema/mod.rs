@@ -5,14 +5,14 @@ mod build;
 mod markers;
 mod types;
 
-pub use build::{RuleSyntaxCheck, SchemaBuilder};
+pub(crate) use build::SchemaBuilder;
 
 use crate::diagnostics::{Code, Diagnostics, Path};
 use crate::yaml::Span;
 
 /// Longest field name of an instance API: a generated CRD must stay readable as YAML, where an implicit
 /// mapping key is at most 1024 characters. Longer is an error.
-pub const MAX_FIELD_NAME_CHARS: usize = 1024;
+pub(crate) const MAX_FIELD_NAME_CHARS: usize = 1024;
 
 /// How many characters `name` may take when the CRD is written as YAML, at most: quoted, with a control
 /// character escaped (`\u0007`, six characters) and a quote or backslash doubled.
@@ -33,12 +33,12 @@ fn written_key_chars(name: &str) -> usize {
 
 /// Past this, a field name is accepted (kube-apiserver 1.37 and kro's controller take it) but warned about: no
 /// real field name comes near it.
-pub const LONG_FIELD_NAME_CHARS: usize = 256;
+pub(crate) const LONG_FIELD_NAME_CHARS: usize = 256;
 
 /// Checks `name`, a field of the generated API (spec or status), at `path`; reports what is wrong with it.
 /// Returns `false` when the field cannot be kept (only a name YAML itself could not carry). An empty name, a
 /// control character or a long name are warnings: the API server and kro's controller accept them.
-pub fn check_field_name(name: &str, path: &Path, span: Span, diags: &mut Diagnostics) -> bool {
+pub(crate) fn check_field_name(name: &str, path: &Path, span: Span, diags: &mut Diagnostics) -> bool {
     let chars = name.chars().count();
     let written = written_key_chars(name);
     if written > MAX_FIELD_NAME_CHARS {
@@ -64,5 +64,4 @@ pub fn check_field_name(name: &str, path: &Path, span: Span, diags: &mut Diagnos
     true
 }
 
-pub use markers::{MarkerKey, parse_markers};
-pub use types::{MAX_TYPE_DEPTH, TypeExpr, parse_type};
+pub(crate) use markers::MarkerKey;

@@ -1,10 +1,10 @@
 //! The SimpleSchema type grammar: `string`, `[]T`, `map[string]T`, `object`, and custom type names.
 
 /// Deepest nesting of `[]` and `map[string]` kro accepts in one type.
-pub const MAX_TYPE_DEPTH: usize = 16;
+pub(crate) const MAX_TYPE_DEPTH: usize = 16;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TypeExpr {
+pub(crate) enum TypeExpr {
     String,
     Integer,
     Boolean,
@@ -20,7 +20,7 @@ pub enum TypeExpr {
 
 impl TypeExpr {
     /// The OpenAPI type name this resolves to, for marker checks; `None` for custom types (resolved later).
-    pub fn openapi_type(&self) -> Option<&'static str> {
+    pub(crate) fn openapi_type(&self) -> Option<&'static str> {
         Some(match self {
             TypeExpr::String => "string",
             TypeExpr::Integer => "integer",
@@ -33,7 +33,7 @@ impl TypeExpr {
     }
 
     /// Every custom type name this type mentions, for ordering custom types.
-    pub fn custom_names<'a>(&'a self, out: &mut Vec<&'a str>) {
+    pub(crate) fn custom_names<'a>(&'a self, out: &mut Vec<&'a str>) {
         match self {
             TypeExpr::List(inner) | TypeExpr::Map(inner) => inner.custom_names(out),
             TypeExpr::Custom(name) => out.push(name),
@@ -43,7 +43,7 @@ impl TypeExpr {
 }
 
 /// Parses a type such as `[]map[string]Person`. The error text follows kro's wording.
-pub fn parse_type(text: &str) -> Result<TypeExpr, String> {
+pub(crate) fn parse_type(text: &str) -> Result<TypeExpr, String> {
     parse_at_depth(text.trim(), 0)
 }
 

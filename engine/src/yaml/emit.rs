@@ -6,7 +6,7 @@ use saphyr::{Mapping, Scalar, ScalarStyle, Yaml, YamlEmitter};
 use serde_json::Value;
 
 /// Writes `value` as one YAML document, starting with `---`.
-pub fn to_yaml(value: &Value) -> String {
+pub(crate) fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
     let doc = to_node(value);
     let mut emitter = YamlEmitter::new(&mut out);

@@ -26,7 +26,7 @@ impl Default for Limits {
 
 /// Why a stream could not be loaded, and where.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LoadError {
+pub(crate) struct LoadError {
     pub message: String,
     pub span: Span,
     pub kind: LoadErrorKind,
@@ -35,7 +35,7 @@ pub struct LoadError {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoadErrorKind {
+pub(crate) enum LoadErrorKind {
     Syntax,
     DuplicateKey,
     TooDeep,
@@ -45,7 +45,7 @@ pub enum LoadErrorKind {
 
 /// One document of a stream. A document that holds nothing (`---` alone) has `root == None`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Document {
+pub(crate) struct Document {
     pub root: Option<Node>,
     /// Where the document starts (for pointing at an empty one).
     pub span: Span,
@@ -70,7 +70,7 @@ enum Frame {
 
 /// Loads every document of `text`. On the first error the whole stream is rejected: a half-read manifest is
 /// not something to validate.
-pub fn load_documents(text: &str, limits: Limits) -> Result<Vec<Document>, LoadError> {
+pub(crate) fn load_documents(text: &str, limits: Limits) -> Result<Vec<Document>, LoadError> {
     Loader { limits, nodes: 0, anchors: HashMap::new(), stack: Vec::new() }.run(text)
 }
 

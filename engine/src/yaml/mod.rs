@@ -11,9 +11,9 @@ mod node;
 mod path;
 mod scalar;
 
-pub use emit::to_yaml;
-pub use load::{Document, Limits, LoadError, LoadErrorKind, load_documents};
-pub use node::{Key, Node, NodeKind, Pos, ScalarStyle, Span};
-pub(crate) use path::write_key;
+pub(crate) use emit::to_yaml;
+pub use load::Limits;
+pub(crate) use load::{Document, LoadError, LoadErrorKind, load_documents};
+pub(crate) use node::{Node, NodeKind};
+pub use node::{Pos, Span};
 pub use path::{Path, Segment};
-pub use scalar::resolve_plain;

@@ -7,19 +7,25 @@ use serde_json::Value;
 /// 1-based and `column` is 1-based, both counted in characters, as editors and the CLI show them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Pos {
+    /// Characters from the start of the text.
     pub offset: u32,
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in characters.
     pub column: u32,
 }
 
 /// A half-open range of the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Span {
+    /// The first character.
     pub start: Pos,
+    /// Just past the last character.
     pub end: Pos,
 }
 
 impl Span {
+    /// The span from `start` to `end`.
     pub fn new(start: Pos, end: Pos) -> Self {
         Self { start, end }
     }
@@ -39,7 +45,7 @@ impl Span {
 
 /// How a scalar was written. Expression positions inside a scalar can only be mapped exactly for some styles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScalarStyle {
+pub(crate) enum ScalarStyle {
     Plain,
     SingleQuoted,
     DoubleQuoted,
@@ -48,7 +54,7 @@ pub enum ScalarStyle {
 
 /// A resolved YAML value with its location.
 #[derive(Debug, Clone, PartialEq)]
-pub enum NodeKind {
+pub(crate) enum NodeKind {
     Null,
     Bool(bool),
     Int(i64),
@@ -61,13 +67,13 @@ pub enum NodeKind {
 
 /// A mapping key: its text and where it was written.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Key {
+pub(crate) struct Key {
     pub name: String,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub(crate) struct Node {
     pub kind: NodeKind,
     pub span: Span,
     /// Set for scalars only.
@@ -75,49 +81,49 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn new(kind: NodeKind, span: Span) -> Self {
+    pub(crate) fn new(kind: NodeKind, span: Span) -> Self {
         Self { kind, span, style: None }
     }
 
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, v)| v)
     }
 
     /// The key and value of `key` in a mapping.
-    pub fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
+    pub(crate) fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
         match &self.kind {
             NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(k, v)| (k, v)),
             _ => None,
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.kind {
             NodeKind::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn as_map(&self) -> Option<&[(Key, Node)]> {
+    pub(crate) fn as_map(&self) -> Option<&[(Key, Node)]> {
         match &self.kind {
             NodeKind::Map(m) => Some(m),
             _ => None,
         }
     }
 
-    pub fn as_seq(&self) -> Option<&[Node]> {
+    pub(crate) fn as_seq(&self) -> Option<&[Node]> {
         match &self.kind {
             NodeKind::Seq(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         matches!(self.kind, NodeKind::Null)
     }
 
     /// A word for the node's type, for messages ("expected a map, got a string").
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self.kind {
             NodeKind::Null => "null",
             NodeKind::Bool(_) => "boolean",
@@ -130,7 +136,7 @@ impl Node {
     }
 
     /// The node's type with its article, for "expected a map, got an integer".
-    pub fn described(&self) -> &'static str {
+    pub(crate) fn described(&self) -> &'static str {
         match self.kind {
             NodeKind::Null => "null",
             NodeKind::Bool(_) => "a boolean",
@@ -144,7 +150,7 @@ impl Node {
 
     /// A tree for a JSON value (an object the API server returned): every span is empty, so diagnostics on it
     /// carry their path only.
-    pub fn from_json(value: &Value) -> Node {
+    pub(crate) fn from_json(value: &Value) -> Node {
         let kind = match value {
             Value::Null => NodeKind::Null,
             Value::Bool(b) => NodeKind::Bool(*b),
@@ -166,7 +172,7 @@ impl Node {
     }
 
     /// The JSON value of this node, as the Kubernetes API server would receive it.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         match &self.kind {
             NodeKind::Null => Value::Null,
             NodeKind::Bool(b) => Value::Bool(*b),
@@ -182,7 +188,7 @@ impl Node {
 
     /// Whether an exact character offset inside this scalar maps to the same offset in the source, which holds
     /// for single-line plain scalars and single-line quoted scalars without escapes.
-    pub fn maps_offsets_exactly(&self) -> bool {
+    pub(crate) fn maps_offsets_exactly(&self) -> bool {
         let NodeKind::Str(text) = &self.kind else {
             return false;
         };
@@ -200,7 +206,7 @@ impl Node {
 
     /// The span of `len` characters starting `from` characters into this string scalar's value, falling back to
     /// the whole scalar when the written form does not map one-to-one (escapes, block scalars, folded lines).
-    pub fn span_within(&self, from: usize, len: usize) -> Span {
+    pub(crate) fn span_within(&self, from: usize, len: usize) -> Span {
         if !self.maps_offsets_exactly() {
             return self.span;
         }

@@ -8,7 +8,9 @@ use std::fmt;
 /// One step of a [`Path`]: a mapping key or a sequence index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Segment {
+    /// A mapping key.
     Key(String),
+    /// A sequence index.
     Index(usize),
 }
 
@@ -17,6 +19,7 @@ pub enum Segment {
 pub struct Path(Vec<Segment>);
 
 impl Path {
+    /// The path of the document root (empty).
     pub fn root() -> Self {
         Self(Vec::new())
     }
@@ -26,6 +29,7 @@ impl Path {
         Self(dotted.split('.').filter(|s| !s.is_empty()).map(|s| Segment::Key(s.to_string())).collect())
     }
 
+    /// This path followed by the mapping key `key`.
     #[must_use]
     pub fn key(&self, key: &str) -> Self {
         let mut next = self.clone();
@@ -33,6 +37,7 @@ impl Path {
         next
     }
 
+    /// This path followed by the sequence index `index`.
     #[must_use]
     pub fn index(&self, index: usize) -> Self {
         let mut next = self.clone();
@@ -40,6 +45,7 @@ impl Path {
         next
     }
 
+    /// The segments as a slice, from the root.
     pub fn segments(&self) -> &[Segment] {
         &self.0
     }
@@ -49,6 +55,7 @@ impl Path {
         self.0.iter()
     }
 
+    /// Whether this is the root.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -80,7 +87,7 @@ pub(crate) fn is_plain_key(key: &str) -> bool {
 }
 
 /// Writes `key` as a segment of a path: `.key` (no dot at the start), or `["key"]` when it is not plain.
-pub(crate) fn write_key(out: &mut impl fmt::Write, key: &str, first: bool) -> fmt::Result {
+fn write_key(out: &mut impl fmt::Write, key: &str, first: bool) -> fmt::Result {
     if !is_plain_key(key) {
         return write!(out, "[{}]", serde_json::Value::String(key.to_string()));
     }

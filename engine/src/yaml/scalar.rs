@@ -5,7 +5,7 @@
 use super::node::NodeKind;
 
 /// Resolves a plain (unquoted) scalar, honouring an explicit core-schema tag such as `!!str`.
-pub fn resolve_plain(text: &str, tag: Option<&str>) -> NodeKind {
+pub(crate) fn resolve_plain(text: &str, tag: Option<&str>) -> NodeKind {
     match tag {
         Some("str") => return NodeKind::Str(text.to_string()),
         Some("int") => {

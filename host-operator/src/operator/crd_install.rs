@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kro_engine::plan::identity;
+use kro_engine::labels;
 use kube::Api;
 use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
@@ -55,10 +55,10 @@ pub async fn ensure(
     let name = generated.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
     if let Some(installed) = installed {
         let labels = installed.metadata.labels.clone().unwrap_or_default();
-        if labels.get(identity::OWNED).map(String::as_str) != Some("true") {
+        if labels.get(labels::OWNED).map(String::as_str) != Some("true") {
             return Err(InstallError::NotOwned(format!("CRD {name} exists and is not owned by kro")));
         }
-        if let Some(other) = labels.get(identity::RGD_NAME).filter(|o| o.as_str() != owner.rgd_name) {
+        if let Some(other) = labels.get(labels::RGD_NAME).filter(|o| o.as_str() != owner.rgd_name) {
             return Err(InstallError::NotOwned(format!(
                 "CRD {name} is owned by ResourceGraphDefinition {other}, not {}",
                 owner.rgd_name
@@ -77,10 +77,10 @@ pub async fn ensure(
     if let Some(metadata) = crd.get_mut("metadata").and_then(Value::as_object_mut) {
         let labels = metadata.entry("labels").or_insert_with(|| json!({}));
         if let Some(labels) = labels.as_object_mut() {
-            labels.insert(identity::OWNED.to_string(), json!("true"));
-            labels.insert(identity::KRO_VERSION.to_string(), json!(owner.kro_version));
-            labels.insert(identity::RGD_NAME.to_string(), json!(owner.rgd_name));
-            labels.insert(identity::RGD_ID.to_string(), json!(owner.rgd_uid));
+            labels.insert(labels::OWNED.to_string(), json!("true"));
+            labels.insert(labels::KRO_VERSION.to_string(), json!(owner.kro_version));
+            labels.insert(labels::RGD_NAME.to_string(), json!(owner.rgd_name));
+            labels.insert(labels::RGD_ID.to_string(), json!(owner.rgd_uid));
         }
     }
     crds.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&crd))

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use kro_engine::rgd_status::HostConditions;
-use kro_engine::{Catalog, Code, CompiledDocument, CompiledRgd, EngineOptions, Features, Plan, PlanOptions, Severity};
+use kro_engine::{
+    Catalog, Code, CompiledDocument, CompiledRgd, EngineOptions, Features, HostConditions, Plan, PlanOptions, Severity,
+};
 use serde_json::Value;
 
 /// What the engine made of an RGD object.

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use futures::future::join_all;
-use kro_engine::plan::{Apply, InstancePatch, ObjectKey, identity};
+use kro_engine::{Apply, InstancePatch, ObjectKey, labels};
 use kube::api::{ApiResource, DeleteParams, DynamicObject, Patch, PatchParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
@@ -238,7 +238,7 @@ pub async fn remove_finalizer(api: &Api<DynamicObject>, instance: &Value) -> Res
     let finalizers: Vec<&str> = instance
         .pointer("/metadata/finalizers")
         .and_then(Value::as_array)
-        .map(|f| f.iter().filter_map(Value::as_str).filter(|f| *f != identity::FINALIZER).collect())
+        .map(|f| f.iter().filter_map(Value::as_str).filter(|f| *f != labels::FINALIZER).collect())
         .unwrap_or_default();
     let body = json!({"metadata": {
         "finalizers": finalizers,

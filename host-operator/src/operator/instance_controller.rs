@@ -12,8 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt, StreamExt, TryStreamExt};
-use kro_engine::CompiledRgd;
-use kro_engine::plan::identity;
+use kro_engine::{CompiledRgd, labels};
 use kube::api::{ApiResource, DynamicObject, PartialObjectMeta};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::reflector::{self, ObjectRef, Store};
@@ -191,13 +190,8 @@ async fn run(
         .inspect_ok(move |instance| queued.add(ObjectRef::from_obj_with(instance, instance_kind.clone())));
     let mut controller = Controller::for_stream_with(instance_stream, instance_store, ar.clone())
         .with_config(kube::runtime::controller::Config::default().concurrency(shared.options.concurrency));
-    let selector = format!(
-        "{}={},{}={}",
-        identity::INSTANCE_GROUP,
-        spec.rgd.api.group,
-        identity::INSTANCE_KIND,
-        spec.rgd.api.kind
-    );
+    let selector =
+        format!("{}={},{}={}", labels::INSTANCE_GROUP, spec.rgd.api.group, labels::INSTANCE_KIND, spec.rgd.api.kind);
     let mut children = Vec::new();
     let mut child_kinds = BTreeSet::new();
     let mut external_kinds = BTreeSet::new();
@@ -292,7 +286,7 @@ fn instance_predicate(instance: &DynamicObject) -> Option<u64> {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     instance.metadata.generation.hash(&mut h);
     instance.metadata.deletion_timestamp.is_some().hash(&mut h);
-    instance.annotations().get(identity::RECONCILE).hash(&mut h);
+    instance.annotations().get(labels::RECONCILE).hash(&mut h);
     Some(h.finish())
 }
 
@@ -309,9 +303,9 @@ fn child_to_instance(
 ) -> impl Fn(DynamicObject) -> Option<ObjectRef<DynamicObject>> + Send + Sync + 'static {
     move |child| {
         let labels = child.labels();
-        let name = labels.get(identity::INSTANCE_NAME)?;
+        let name = labels.get(labels::INSTANCE_NAME)?;
         let r = ObjectRef::new_with(name, instances.clone());
-        Some(match labels.get(identity::INSTANCE_NAMESPACE) {
+        Some(match labels.get(labels::INSTANCE_NAMESPACE) {
             Some(ns) => r.within(ns),
             None => r,
         })

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kro_engine::plan::{Apply, InstanceState, Inventory, ObjectKey, Plan, PlanOptions, identity};
+use kro_engine::{Apply, InstanceState, Inventory, ObjectKey, Plan, PlanOptions, labels};
 use kube::api::{DynamicObject, ListParams};
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
@@ -172,7 +172,7 @@ async fn delete(
     let has_finalizer = current
         .pointer("/metadata/finalizers")
         .and_then(Value::as_array)
-        .is_some_and(|f| f.iter().any(|f| f.as_str() == Some(identity::FINALIZER)));
+        .is_some_and(|f| f.iter().any(|f| f.as_str() == Some(labels::FINALIZER)));
     if !has_finalizer {
         return Ok(Action::await_change());
     }
@@ -195,7 +195,7 @@ fn children_of(ctx: &Context, uid: &str) -> HashMap<ObjectKey, Value> {
     let mut children = HashMap::new();
     for (resource, store) in &ctx.children {
         for child in store.state() {
-            if child.labels().get(identity::INSTANCE_ID).map(String::as_str) != Some(uid) {
+            if child.labels().get(labels::INSTANCE_ID).map(String::as_str) != Some(uid) {
                 continue;
             }
             let Ok(mut value) = serde_json::to_value(child.as_ref()) else { continue };
@@ -238,7 +238,7 @@ async fn observe_unwatched_kinds(
             continue;
         };
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &served.resource);
-        let selector = format!("{}={uid}", identity::INSTANCE_ID);
+        let selector = format!("{}={uid}", labels::INSTANCE_ID);
         for object in api.list(&ListParams::default().labels(&selector)).await? {
             if let Ok(mut value) = serde_json::to_value(&object) {
                 if let Some(map) = value.as_object_mut() {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kro_engine::plan::identity;
+use kro_engine::labels;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::reflector::{self, ObjectRef, Store};
@@ -61,7 +61,7 @@ fn rgds_to_revisit(
     rgds: &Store<ResourceGraphDefinition>,
     crd: &CustomResourceDefinition,
 ) -> Vec<ObjectRef<ResourceGraphDefinition>> {
-    let owner = crd.labels().get(identity::RGD_NAME).cloned();
+    let owner = crd.labels().get(labels::RGD_NAME).cloned();
     rgds.state()
         .iter()
         .filter(|rgd| {
@@ -85,9 +85,9 @@ async fn reconcile_rgd(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -
     if rgd.metadata.deletion_timestamp.is_some() {
         return finalize(&shared, &api, &rgd).await;
     }
-    if !rgd.finalizers().iter().any(|f| f == identity::FINALIZER) {
+    if !rgd.finalizers().iter().any(|f| f == labels::FINALIZER) {
         let mut finalizers = rgd.finalizers().to_vec();
-        finalizers.push(identity::FINALIZER.to_string());
+        finalizers.push(labels::FINALIZER.to_string());
         let body = json!({"metadata": {"finalizers": finalizers, "resourceVersion": rgd.resource_version()}});
         api.patch(&name, &PatchParams::default(), &Patch::Merge(&body)).await?;
     }
@@ -197,8 +197,7 @@ async fn finalize(
         let crds: Api<CustomResourceDefinition> = Api::all(shared.client.clone());
         for crd in shared.crds.state() {
             let labels = crd.labels();
-            if labels.get(identity::OWNED).is_some_and(|v| v == "true") && labels.get(identity::RGD_NAME) == Some(&name)
-            {
+            if labels.get(labels::OWNED).is_some_and(|v| v == "true") && labels.get(labels::RGD_NAME) == Some(&name) {
                 tracing::info!(crd = %crd.name_any(), "deleting the RGD's CRD (--allow-crd-deletion)");
                 match crds.delete(&crd.name_any(), &DeleteParams::default()).await {
                     Ok(_) => {}
@@ -208,7 +207,7 @@ async fn finalize(
             }
         }
     }
-    let finalizers: Vec<&String> = rgd.finalizers().iter().filter(|f| f.as_str() != identity::FINALIZER).collect();
+    let finalizers: Vec<&String> = rgd.finalizers().iter().filter(|f| f.as_str() != labels::FINALIZER).collect();
     if finalizers.len() != rgd.finalizers().len() {
         let body = json!({"metadata": {"finalizers": finalizers, "resourceVersion": rgd.resource_version()}});
         match api.patch(&name, &PatchParams::default(), &Patch::Merge(&body)).await {

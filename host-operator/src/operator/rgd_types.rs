@@ -159,7 +159,7 @@ pub fn crd_yaml() -> String {
     let crd = serde_json::to_value(<ResourceGraphDefinition as kube::CustomResourceExt>::crd()).unwrap_or_default();
     let header = "# Generated from host-operator/src/operator/rgd_types.rs; `kro operator` installs it at start.\n\
                   # Regenerate: KRO_UPDATE_CRD=1 cargo test -p kro-operator --lib rgd_crd\n";
-    format!("{header}{}", kro_engine::yaml::to_yaml(&crd))
+    format!("{header}{}", kro_engine::output::to_yaml(&crd))
 }
 
 #[cfg(test)]
@@ -185,12 +185,12 @@ mod tests {
     #[test]
     fn every_example_rgd_reads_as_the_rgd_type() {
         let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+        let engine = kro_engine::Engine::new(kro_engine::EngineOptions::default()).unwrap();
         for entry in std::fs::read_dir(examples).unwrap() {
             let path = entry.unwrap().path().join("rgd.yaml");
             let text = std::fs::read_to_string(&path).unwrap();
-            let source = kro_engine::load_source(&text, &kro_engine::InputLimits::default()).unwrap();
-            for doc in source.documents.iter().filter_map(|d| d.root.as_ref()) {
-                let rgd: Result<ResourceGraphDefinition, _> = serde_json::from_value(doc.to_json());
+            for doc in engine.load_objects(&text).unwrap() {
+                let rgd: Result<ResourceGraphDefinition, _> = serde_json::from_value(doc);
                 assert!(rgd.is_ok(), "{}: {:?}", path.display(), rgd.err());
             }
         }

@@ -144,8 +144,8 @@ pub async fn get(
 
 /// The YAML documents of `text` as JSON.
 pub fn documents(text: &str) -> Vec<Value> {
-    let source = kro_engine::load_source(text, &kro_engine::InputLimits::default()).expect("valid YAML");
-    source.documents.iter().filter_map(|d| d.root.as_ref()).map(kro_engine::yaml::Node::to_json).collect()
+    let engine = kro_engine::Engine::new(kro_engine::EngineOptions::default()).expect("kro's environment builds");
+    engine.load_objects(text).expect("valid YAML")
 }
 
 /// Server-side applies `object` (as a test's own field manager), in `namespace` when namespaced.

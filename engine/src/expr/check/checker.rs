@@ -66,7 +66,7 @@ impl<'a> Checker<'a> {
             },
             Expr::Ident(name) => match self.lookup(name) {
                 Some(t) => t,
-                None if TYPE_NAMES.contains(&name.as_str()) => Type::TypeValue,
+                None if TYPE_NAMES.contains(&name.as_str()) => Type::Meta,
                 None => self.error(name, format!("undeclared reference to '{name}' (in container '')")),
             },
             Expr::Select(select) => {

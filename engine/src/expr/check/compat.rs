@@ -12,7 +12,7 @@ const MAX_DEPTH: usize = 64;
 /// fits an object (and an object a map) when its values fit the fields; an object fits another whose fields
 /// include all of its own ("field X exists in output but not in expected type"). `int` does not fit `double`,
 /// nor `string` `bytes` or `timestamp`.
-pub fn assignable(expected: &Type, actual: &Type) -> Result<(), String> {
+pub(crate) fn assignable(expected: &Type, actual: &Type) -> Result<(), String> {
     compatible(expected, actual, &mut Vec::new())
 }
 

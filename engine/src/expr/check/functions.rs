@@ -75,7 +75,7 @@ impl Pat {
                 "bytes" => Type::Bytes,
                 "timestamp" => Type::Timestamp,
                 "duration" => Type::Duration,
-                "type" => Type::TypeValue,
+                "type" => Type::Meta,
                 other => Type::Opaque(opaque.iter().find(|o| **o == other)?),
             }),
         })

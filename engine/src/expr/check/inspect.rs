@@ -44,7 +44,7 @@ fn visit_calls<'a>(e: &'a IdedExpr, visit: &mut impl FnMut(&'a CallExpr)) {
 }
 
 /// Whether the expression calls kro's `omit()` (kro's `UsesOmit`).
-pub fn uses_omit(parsed: &Parsed) -> bool {
+pub(crate) fn uses_omit(parsed: &Parsed) -> bool {
     let mut found = false;
     visit_calls(parsed.ast(), &mut |call| found |= call.func_name == "omit" && call.target.is_none());
     found
@@ -52,7 +52,7 @@ pub fn uses_omit(parsed: &Parsed) -> bool {
 
 /// What a `status.conditions` expression says through its `runtime` calls, as far as literals tell.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ConditionCalls {
+pub(crate) struct ConditionCalls {
     /// Broken `runtime.newCondition` calls, in kro's words: the macro's key rules (`'status' is required`, ...)
     /// and literal values kro rejects (`status must be one of True, False, Unknown (got "Yes")`).
     pub errors: Vec<String>,
@@ -64,7 +64,7 @@ pub struct ConditionCalls {
 }
 
 /// Inspects the `runtime` calls of a condition expression.
-pub fn condition_calls(parsed: &Parsed) -> ConditionCalls {
+pub(crate) fn condition_calls(parsed: &Parsed) -> ConditionCalls {
     let mut out = ConditionCalls::default();
     visit_calls(parsed.ast(), &mut |call| {
         if !call.target.as_deref().is_some_and(is_runtime) {

@@ -20,29 +20,29 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-pub use compat::assignable;
-pub use inspect::{ConditionCalls, condition_calls, uses_omit};
-pub use schema_types::{to_openapi, type_of_schema, type_of_shared_schema};
-pub use types::{NoRefs, ObjectType, RefResolver, Type};
+pub(crate) use compat::assignable;
+pub(crate) use inspect::{ConditionCalls, condition_calls, uses_omit};
+pub(crate) use schema_types::{to_openapi, type_of_schema, type_of_shared_schema};
+pub(crate) use types::{NoRefs, RefResolver, Type};
 
 use super::references::{Parsed, parse_cel};
 
 /// The message kro gives for `omit()` while its feature gate is off.
-pub const OMIT_GATE_MESSAGE: &str = "omit() requires the CELOmitFunction feature gate to be enabled";
+pub(crate) const OMIT_GATE_MESSAGE: &str = "omit() requires the CELOmitFunction feature gate to be enabled";
 
 /// The CEL type name of the `runtime` variable that `status.conditions` expressions read.
-pub const RUNTIME_TYPE_NAME: &str = "kro.run.Runtime";
+pub(crate) const RUNTIME_TYPE_NAME: &str = "kro.run.Runtime";
 
 /// The CEL type name of a condition (`runtime.newCondition(...)`, `runtime.condition(...)`).
-pub const CONDITION_TYPE_NAME: &str = "kro.run.Condition";
+pub(crate) const CONDITION_TYPE_NAME: &str = "kro.run.Condition";
 
 /// The type of the `runtime` variable: declare it (as `runtime`) for `status.conditions` expressions only.
-pub fn runtime_type() -> Type {
+pub(crate) fn runtime_type() -> Type {
     Type::Opaque(RUNTIME_TYPE_NAME)
 }
 
 /// The type of a condition: an object of the four string fields `type`, `status`, `reason` and `message`.
-pub fn condition_type() -> Type {
+pub(crate) fn condition_type() -> Type {
     static CONDITION: LazyLock<Type> = LazyLock::new(|| {
         let string = serde_json::json!({"type": "string"});
         let schema = serde_json::json!({
@@ -56,47 +56,47 @@ pub fn condition_type() -> Type {
 }
 
 /// Whether `t` is the condition type.
-pub fn is_condition(t: &Type) -> bool {
+pub(crate) fn is_condition(t: &Type) -> bool {
     matches!(t, Type::Object(object) if object.name() == CONDITION_TYPE_NAME)
 }
 
 /// The variables an expression may read, with their types, and the feature-gated functions it may call.
 #[derive(Debug, Clone, Default)]
-pub struct CheckEnv {
+pub(crate) struct CheckEnv {
     variables: HashMap<String, Type>,
     omit: bool,
 }
 
 impl CheckEnv {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         CheckEnv::default()
     }
 
     /// Declares (or redeclares) variable `name`.
-    pub fn declare(&mut self, name: &str, t: Type) {
+    pub(crate) fn declare(&mut self, name: &str, t: Type) {
         self.variables.insert(name.to_string(), t);
     }
 
     /// The type of variable `name`, if declared.
-    pub fn get(&self, name: &str) -> Option<&Type> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Type> {
         self.variables.get(name)
     }
 
     /// Lets expressions call `omit()` (kro's `CELOmitFunction` gate; off by default, when `omit()` fails to
     /// check with [`OMIT_GATE_MESSAGE`]).
-    pub fn allow_omit(&mut self, allowed: bool) {
+    pub(crate) fn allow_omit(&mut self, allowed: bool) {
         self.omit = allowed;
     }
 
     /// Whether `omit()` may be called.
-    pub fn omit_allowed(&self) -> bool {
+    pub(crate) fn omit_allowed(&self) -> bool {
         self.omit
     }
 }
 
 /// A type error (or a syntax error) in an expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckError {
+pub(crate) struct CheckError {
     pub message: String,
     /// Character offset inside the expression text, best effort (0 when unknown).
     pub offset: usize,
@@ -111,7 +111,7 @@ impl fmt::Display for CheckError {
 }
 
 /// Parses `expression_text` (with the same bounds as [`parse_cel`]) and type-checks it against `env`.
-pub fn check(expression_text: &str, env: &CheckEnv) -> Result<Type, Vec<CheckError>> {
+pub(crate) fn check(expression_text: &str, env: &CheckEnv) -> Result<Type, Vec<CheckError>> {
     let parsed = parse_cel(expression_text).map_err(|e| {
         let offset = expression_text
             .split_inclusive('\n')
@@ -125,7 +125,7 @@ pub fn check(expression_text: &str, env: &CheckEnv) -> Result<Type, Vec<CheckErr
 }
 
 /// Type-checks an expression already parsed from `expression_text` (the text places errors).
-pub fn check_parsed(parsed: &Parsed, expression_text: &str, env: &CheckEnv) -> Result<Type, Vec<CheckError>> {
+pub(crate) fn check_parsed(parsed: &Parsed, expression_text: &str, env: &CheckEnv) -> Result<Type, Vec<CheckError>> {
     let mut checker = checker::Checker::new(expression_text, env);
     let t = checker.check(parsed.ast());
     if checker.errors.is_empty() { Ok(t) } else { Err(checker.errors) }

@@ -26,12 +26,12 @@ const MAX_OPENAPI_OBJECTS: usize = 5_000;
 /// `x-kubernetes-preserve-unknown-fields` without properties, `x-kubernetes-int-or-string`, and schemas
 /// saying nothing are `dyn`; arrays are `list(items)`; strings of format `byte` are `bytes`, `date-time` and
 /// `date` `timestamp`, `duration` `duration`; `integer` is `int`, `number` `double`, `boolean` `bool`.
-pub fn type_of_schema(schema: &Value, name: &str, resolver: &Arc<dyn RefResolver>) -> Type {
+pub(crate) fn type_of_schema(schema: &Value, name: &str, resolver: &Arc<dyn RefResolver>) -> Type {
     type_of_shared_schema(&Arc::new(schema.clone()), name, resolver)
 }
 
 /// [`type_of_schema`] over a schema already shared: nothing is copied.
-pub fn type_of_shared_schema(root: &Arc<Value>, name: &str, resolver: &Arc<dyn RefResolver>) -> Type {
+pub(crate) fn type_of_shared_schema(root: &Arc<Value>, name: &str, resolver: &Arc<dyn RefResolver>) -> Type {
     type_at(root, None, String::new(), name, resolver)
 }
 
@@ -183,7 +183,7 @@ impl Type {
     /// The type of field `name` of a value of this type, when the type has fields: object fields, map values
     /// (`dyn` for `dyn`). `None` when there is no such field. Used to find the expected type of a template
     /// field from its resource's type.
-    pub fn select(&self, name: &str) -> Option<Type> {
+    pub(crate) fn select(&self, name: &str) -> Option<Type> {
         match self {
             Type::Object(object) => object.field(name),
             Type::Map(_, value) => Some((**value).clone()),
@@ -196,7 +196,7 @@ impl Type {
 impl ObjectType {
     /// The type of field `name` (a property name, or its Kubernetes CEL escape), or `None` when the schema
     /// does not declare it. An object that keeps unknown fields gives `dyn` for undeclared ones.
-    pub fn field(&self, name: &str) -> Option<Type> {
+    pub(crate) fn field(&self, name: &str) -> Option<Type> {
         let properties = self.schema().get("properties").and_then(Value::as_object);
         let key = match properties {
             Some(props) if props.contains_key(name) => name.to_string(),
@@ -222,7 +222,7 @@ impl ObjectType {
 /// objects their properties, re-derived (a recursive type is cut where it repeats); timestamps strings of
 /// format date-time; anything else (optionals, durations, ...) keeps unknown fields, described as
 /// "unknown CEL type: ...".
-pub fn to_openapi(t: &Type) -> Value {
+pub(crate) fn to_openapi(t: &Type) -> Value {
     to_openapi_in(t, &mut Walk { stack: Vec::new(), objects: 0 })
 }
 
@@ -270,7 +270,7 @@ fn to_openapi_in(t: &Type, walk: &mut Walk) -> Value {
             }
             schema
         }
-        Type::Duration | Type::Optional(_) | Type::TypeValue | Type::Opaque(_) | Type::Error => json!({
+        Type::Duration | Type::Optional(_) | Type::Meta | Type::Opaque(_) | Type::Error => json!({
             "x-kubernetes-preserve-unknown-fields": true,
             "description": format!("unknown CEL type: {t}"),
         }),

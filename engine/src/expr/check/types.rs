@@ -12,7 +12,7 @@ use serde_json::Value;
 
 /// A CEL type.
 #[derive(Debug, Clone)]
-pub enum Type {
+pub(crate) enum Type {
     /// Anything: checked at runtime. Assignable to and from every type.
     Dyn,
     Null,
@@ -30,7 +30,7 @@ pub enum Type {
     Object(ObjectType),
     Optional(Box<Type>),
     /// The type of a type (`type(x)`, `int` used as a value).
-    TypeValue,
+    Meta,
     /// An opaque type of a library: `kubernetes.URL`, `kubernetes.Quantity`, `net.IP`, `net.CIDR`,
     /// `kubernetes.Semver`. Values of these types have methods but no fields.
     Opaque(&'static str),
@@ -41,22 +41,22 @@ pub enum Type {
 
 impl Type {
     /// `list(elem)`.
-    pub fn list(elem: Type) -> Type {
+    pub(crate) fn list(elem: Type) -> Type {
         Type::List(Box::new(elem))
     }
 
     /// `map(key, value)`.
-    pub fn map(key: Type, value: Type) -> Type {
+    pub(crate) fn map(key: Type, value: Type) -> Type {
         Type::Map(Box::new(key), Box::new(value))
     }
 
     /// `optional_type(inner)`.
-    pub fn optional(inner: Type) -> Type {
+    pub(crate) fn optional(inner: Type) -> Type {
         Type::Optional(Box::new(inner))
     }
 
     /// The element type of a list (`dyn` for `dyn`).
-    pub fn elem(&self) -> Option<Type> {
+    pub(crate) fn elem(&self) -> Option<Type> {
         match self {
             Type::List(elem) => Some((**elem).clone()),
             Type::Dyn | Type::Error => Some(Type::Dyn),
@@ -65,7 +65,7 @@ impl Type {
     }
 
     /// `dyn`, or `error` (already reported): a type that matches anything.
-    pub fn is_dyn_like(&self) -> bool {
+    pub(crate) fn is_dyn_like(&self) -> bool {
         matches!(self, Type::Dyn | Type::Error)
     }
 }
@@ -105,7 +105,7 @@ impl fmt::Display for Type {
             Type::Map(key, value) => write!(f, "map({key}, {value})"),
             Type::Object(object) => f.write_str(object.name()),
             Type::Optional(inner) => write!(f, "optional_type({inner})"),
-            Type::TypeValue => f.write_str("type"),
+            Type::Meta => f.write_str("type"),
             Type::Opaque(name) => f.write_str(name),
             Type::Error => f.write_str("*error*"),
         }
@@ -114,14 +114,14 @@ impl fmt::Display for Type {
 
 /// Resolves `$ref`s of OpenAPI schemas (`#/definitions/io.k8s.api.apps.v1.DeploymentSpec`,
 /// `#/components/schemas/...`) to the schema they name.
-pub trait RefResolver: Send + Sync {
+pub(crate) trait RefResolver: Send + Sync {
     fn resolve(&self, reference: &str) -> Option<Arc<Value>>;
 }
 
 /// The resolver for self-contained schemas (CRDs): it resolves nothing. A `$ref` it cannot resolve is
 /// looked up inside the schema itself, then typed as `dyn`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NoRefs;
+pub(crate) struct NoRefs;
 
 impl RefResolver for NoRefs {
     fn resolve(&self, _reference: &str) -> Option<Arc<Value>> {
@@ -133,7 +133,7 @@ impl RefResolver for NoRefs {
 /// a shared document (`root` at JSON pointer `pointer`), so selecting a field never copies a schema; fields
 /// are typed when selected, so recursive schemas (`JSONSchemaProps`) are fine.
 #[derive(Clone)]
-pub struct ObjectType {
+pub(crate) struct ObjectType {
     pub(crate) name: Arc<str>,
     pub(crate) root: Arc<Value>,
     pub(crate) pointer: Arc<str>,
@@ -145,18 +145,18 @@ pub struct ObjectType {
 
 impl ObjectType {
     /// The name used in messages, e.g. `deployment.spec`.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
     /// The object's OpenAPI schema (its `$ref`s resolved as far as this node).
-    pub fn schema(&self) -> &Value {
+    pub(crate) fn schema(&self) -> &Value {
         static NULL: Value = Value::Null;
         json_pointer(&self.root, &self.pointer).unwrap_or(&NULL)
     }
 
     /// The names of the object's fields, in schema order.
-    pub fn field_names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn field_names(&self) -> impl Iterator<Item = &str> {
         self.schema()
             .get("properties")
             .and_then(Value::as_object)
@@ -166,7 +166,7 @@ impl ObjectType {
 
     /// Whether the schema keeps unknown fields (`x-kubernetes-preserve-unknown-fields: true` beside
     /// `properties`): selecting a field it does not declare gives `dyn` rather than an error.
-    pub fn preserves_unknown_fields(&self) -> bool {
+    pub(crate) fn preserves_unknown_fields(&self) -> bool {
         self.schema().get("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true)
     }
 

@@ -57,10 +57,13 @@ impl Default for EvalLimits {
 /// Why an expression has no value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalError {
+    /// Whether to wait (`Pending`) or give up (`Failed`).
     pub kind: EvalErrorKind,
+    /// What went wrong, for the user.
     pub message: String,
 }
 
+/// The two outcomes an evaluation that produced no value can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EvalErrorKind {
     /// The data it reads is not there yet: wait, as kro does, rather than fail.
@@ -70,14 +73,17 @@ pub enum EvalErrorKind {
 }
 
 impl EvalError {
+    /// An error that means "wait for the data", not "fail".
     pub fn pending(message: impl Into<String>) -> Self {
         EvalError { kind: EvalErrorKind::Pending, message: message.into() }
     }
 
+    /// An error that means the expression cannot produce a usable value.
     pub fn failed(message: impl Into<String>) -> Self {
         EvalError { kind: EvalErrorKind::Failed, message: message.into() }
     }
 
+    /// Whether the data it reads is only not there yet.
     pub fn is_pending(&self) -> bool {
         self.kind == EvalErrorKind::Pending
     }
@@ -132,6 +138,7 @@ pub struct Program {
 }
 
 impl Program {
+    /// The expression text, as written between `${` and `}`.
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -171,16 +178,12 @@ impl Evaluator {
     }
 
     /// An evaluator whose environment has the optional features on (`omit()`).
-    pub fn with_features(limits: EvalLimits, features: library::Features) -> Result<Self, EvalError> {
+    pub(crate) fn with_features(limits: EvalLimits, features: library::Features) -> Result<Self, EvalError> {
         let mut env =
             library::kro_env_with(features).map_err(|e| EvalError::failed(format!("CEL environment: {e}")))?;
         budget::register(&mut env).map_err(|e| EvalError::failed(format!("CEL environment: {e}")))?;
         compat::register(&mut env).map_err(|e| EvalError::failed(format!("CEL environment: {e}")))?;
         Ok(Evaluator { env: Arc::new(env), limits, cache: Mutex::new(HashMap::new()) })
-    }
-
-    pub fn limits(&self) -> &EvalLimits {
-        &self.limits
     }
 
     /// The program for `text`, compiled once per evaluator.
@@ -199,7 +202,7 @@ impl Evaluator {
 
     /// Evaluates `expression` with each entry of `variables` (a JSON object) bound by name: kro's library
     /// without schema types, for a scratchpad. A non-object `variables` binds nothing.
-    pub fn evaluate_standalone(&self, expression: &str, variables: &JsonValue) -> Result<JsonValue, EvalError> {
+    pub(crate) fn evaluate_standalone(&self, expression: &str, variables: &JsonValue) -> Result<JsonValue, EvalError> {
         let program = self.compile(expression)?;
         let mut bindings = Bindings::new(self);
         if let Some(map) = variables.as_object() {
@@ -208,11 +211,6 @@ impl Evaluator {
             }
         }
         bindings.evaluate(&program, &[])
-    }
-
-    /// Programs in the cache.
-    pub fn cached(&self) -> usize {
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 
     fn compile_uncached(&self, text: &str) -> Result<Program, EvalError> {
@@ -319,7 +317,7 @@ impl Evaluator {
 
 /// What a template field evaluates to.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Field {
+pub(crate) enum Field {
     Value(JsonValue),
     /// `omit()`: the field (or list item) is left out of the rendered object.
     Omit,
@@ -341,6 +339,7 @@ pub struct Bindings<'v> {
 }
 
 impl<'v> Bindings<'v> {
+    /// Empty bindings using `evaluator`'s environment and limits.
     pub fn new(evaluator: &Evaluator) -> Self {
         Bindings {
             json: HashMap::new(),
@@ -362,7 +361,7 @@ impl<'v> Bindings<'v> {
     }
 
     /// Binds `name` to a value computed by the caller, which the bindings keep.
-    pub fn bind_owned(&mut self, name: &str, value: JsonValue) {
+    pub(crate) fn bind_owned(&mut self, name: &str, value: JsonValue) {
         self.schemas.remove(name);
         self.json.remove(name);
         self.owned.insert(name.to_string(), value);
@@ -370,26 +369,26 @@ impl<'v> Bindings<'v> {
     }
 
     /// [`Bindings::bind`] for an object of a kind whose schema is known.
-    pub fn bind_typed(&mut self, name: &str, value: &'v JsonValue, schema: Schema<'v>) {
+    pub(crate) fn bind_typed(&mut self, name: &str, value: &'v JsonValue, schema: Schema<'v>) {
         self.bind(name, value);
         self.schemas.insert(name.to_string(), (schema, false));
     }
 
     /// [`Bindings::bind_owned`] for a list of objects of a kind whose schema is known.
-    pub fn bind_owned_list_typed(&mut self, name: &str, items: Vec<JsonValue>, item_schema: Schema<'v>) {
+    pub(crate) fn bind_owned_list_typed(&mut self, name: &str, items: Vec<JsonValue>, item_schema: Schema<'v>) {
         self.bind_owned(name, JsonValue::Array(items));
         self.schemas.insert(name.to_string(), (item_schema, true));
     }
 
     /// Types the local `name` (passed to [`Bindings::evaluate`]) by `schema` from now on, or stops typing it.
-    pub fn type_local(&mut self, name: &str, schema: Option<Schema<'v>>) {
+    pub(crate) fn type_local(&mut self, name: &str, schema: Option<Schema<'v>>) {
         match schema {
             Some(schema) => self.local_schemas.insert(name.to_string(), schema),
             None => self.local_schemas.remove(name),
         };
     }
 
-    pub fn get(&self, name: &str) -> Option<&JsonValue> {
+    pub(crate) fn get(&self, name: &str) -> Option<&JsonValue> {
         self.json.get(name).copied().or_else(|| self.owned.get(name))
     }
 
@@ -402,7 +401,11 @@ impl<'v> Bindings<'v> {
     }
 
     /// Evaluates the value of a template field: a value, or `omit()`'s request to leave the field out.
-    pub fn evaluate_field(&mut self, program: &Program, locals: &[(&str, &JsonValue)]) -> Result<Field, EvalError> {
+    pub(crate) fn evaluate_field(
+        &mut self,
+        program: &Program,
+        locals: &[(&str, &JsonValue)],
+    ) -> Result<Field, EvalError> {
         if let Some(path) = &program.path {
             let root = locals.iter().find(|(n, _)| *n == path.root).map(|(_, v)| *v).or_else(|| self.get(&path.root));
             if let Some(root) = root {

@@ -209,7 +209,6 @@ fn compiled_programs_are_cached_by_text() {
     let a = evaluator.compile("schema.spec.name + 'x'").unwrap();
     let b = evaluator.compile("schema.spec.name + 'x'").unwrap();
     assert!(Arc::ptr_eq(&a, &b));
-    assert_eq!(evaluator.cached(), 1);
     assert_eq!(a.references(), ["schema".to_string()]);
 }
 

@@ -60,8 +60,8 @@ mod tests {
     use cel::Value;
     use pretty_assertions::assert_eq;
 
-    use super::super::kro_env;
     use super::super::test_support::ok;
+    use super::super::{Features, kro_env_with};
 
     #[test]
     fn bind_names_a_value_for_the_body() {
@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn bind_needs_a_simple_identifier() {
-        let env = kro_env().unwrap();
+        let env = kro_env_with(Features::default()).unwrap();
         let errors = env.compile("cel.bind(a.b, 1, 2)").unwrap_err();
         assert!(errors.to_string().contains("cel.bind() variable names must be simple identifiers"), "{errors}");
         assert!(env.compile("cel.bind('a', 1, 2)").is_err());
@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn bind_on_another_target_is_an_ordinary_call() {
-        let env = kro_env().unwrap();
+        let env = kro_env_with(Features::default()).unwrap();
         let program = env.compile("x.bind(a, 1, 2)").unwrap();
         assert!(program.references().has_variable("x"));
         assert!(program.references().has_function("bind"));

@@ -362,8 +362,8 @@ mod tests {
 
     use pretty_assertions::assert_eq;
 
-    use super::super::kro_env;
     use super::super::test_support::{error, is_true};
+    use super::super::{Features, kro_env_with};
 
     #[test]
     fn all_and_exists_see_index_and_element_or_key_and_value() {
@@ -433,7 +433,7 @@ mod tests {
         );
         assert!(error("[1].transformMapEntry(i, v, v)").contains("expects a map"));
         assert!(error("[1].transformMap(i, v, i > 0 || 1 / 0 == 1, v)").contains("zero"));
-        let env = kro_env().unwrap();
+        let env = kro_env_with(Features::default()).unwrap();
         assert!(env.compile("[1].all(i.j, v, true)").unwrap_err().to_string().contains("simple name"));
         assert!(env.compile("[1].all(i, i, true)").unwrap_err().to_string().contains("duplicate variable name"));
         assert!(env.compile("[1].transformList(i, 1, v)").is_err());

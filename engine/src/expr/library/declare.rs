@@ -67,17 +67,17 @@ impl std::fmt::Debug for Family {
 
 impl Family {
     /// A family with nothing declared, to fill in with struct update syntax.
-    pub const EMPTY: Family =
+    pub(crate) const EMPTY: Family =
         Family { name: "", gate: None, types: &[], builtin: &[], overloads: &[], install: None, macro_namespaces: &[] };
 
     /// Whether the runtime has the family under `features`.
-    pub fn enabled(&self, features: Features) -> bool {
+    pub(crate) fn enabled(&self, features: Features) -> bool {
         self.gate.is_none_or(|gate| gate.is_on(features))
     }
 
     /// Registers the family on `env`: what it installs, its types, then its overloads in declaration order
     /// (the runtime takes the first overload that accepts the arguments).
-    pub fn register(&self, env: &mut Env) -> Result<(), DeclarationError> {
+    pub(crate) fn register(&self, env: &mut Env) -> Result<(), DeclarationError> {
         if let Some(install) = self.install {
             install(env)?;
         }
@@ -91,7 +91,7 @@ impl Family {
     }
 
     /// Every signature the checker resolves calls by: the built-in ones and those of the checked overloads.
-    pub fn checked_signatures(&self) -> impl Iterator<Item = &'static str> {
+    pub(crate) fn checked_signatures(&self) -> impl Iterator<Item = &'static str> {
         let own = self.overloads.iter().filter(|o| o.checked).flat_map(|o| o.signatures.iter().copied());
         self.builtin.iter().copied().chain(own)
     }
@@ -115,12 +115,12 @@ pub(crate) struct Overload {
 
 impl Overload {
     /// An overload the checker resolves calls of by its signatures.
-    pub const fn new(signatures: &'static [&'static str], id: &'static str, call: Function) -> Overload {
+    pub(crate) const fn new(signatures: &'static [&'static str], id: &'static str, call: Function) -> Overload {
         Overload { signatures, id, call, checked: true }
     }
 
     /// An overload the checker does not resolve by signature: see [`Overload::checked`].
-    pub const fn unchecked(signature: &'static [&'static str], id: &'static str, call: Function) -> Overload {
+    pub(crate) const fn unchecked(signature: &'static [&'static str], id: &'static str, call: Function) -> Overload {
         Overload { signatures: signature, id, call, checked: false }
     }
 
@@ -166,7 +166,7 @@ pub(crate) const MAX_TYPE_PARAMS: usize = 4;
 
 impl Signature {
     /// Parses `name(params) -> result` or `target@name(params) -> result`.
-    pub fn parse(text: &'static str) -> Option<Signature> {
+    pub(crate) fn parse(text: &'static str) -> Option<Signature> {
         let (signature, result) = text.rsplit_once(" -> ")?;
         let (target, rest) = match signature.split_once('@') {
             Some((target, rest)) if !signature.starts_with('@') => (Some(target), rest),
@@ -186,7 +186,7 @@ impl Signature {
     }
 
     /// The namespace of a global function (`hash` of `hash.md5`), if it has one.
-    pub fn namespace(&self) -> Option<&'static str> {
+    pub(crate) fn namespace(&self) -> Option<&'static str> {
         if self.member { None } else { self.name.split_once('.').map(|(namespace, _)| namespace) }
     }
 }
@@ -247,7 +247,7 @@ pub(crate) struct Dispatch {
 
 impl Dispatch {
     /// The dispatch of `signature`, whose opaque types are among `types`.
-    pub fn of(signature: &'static str, types: &[&'static Type]) -> Option<Dispatch> {
+    pub(crate) fn of(signature: &'static str, types: &[&'static Type]) -> Option<Dispatch> {
         let parsed = Signature::parse(signature)?;
         let params = parsed.params.iter().map(|p| p.erased(types)).collect::<Option<Vec<Type>>>()?;
         Some(Dispatch { name: parsed.name, member: parsed.member, params })

@@ -24,7 +24,7 @@ pub(super) static FAMILY: Family = Family {
 };
 
 /// FNV-1a, 64 bits, big-endian: Go's `fnv.New64a().Sum(nil)`.
-pub fn fnv64a(data: &str) -> [u8; 8] {
+pub(crate) fn fnv64a(data: &str) -> [u8; 8] {
     let mut hasher = fnv::FnvHasher::default();
     hasher.write(data.as_bytes());
     hasher.finish().to_be_bytes()

@@ -53,7 +53,7 @@ fn marshal_overload<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>,
 }
 
 /// `json.unmarshal(text)`: the CEL value of a JSON text, every number a `double`.
-pub fn unmarshal(text: &str) -> Result<Box<dyn Val + 'static>, String> {
+pub(crate) fn unmarshal(text: &str) -> Result<Box<dyn Val + 'static>, String> {
     serde_json::from_str::<JsonValue>(text).map(go_any).map_err(|e| format!("json.unmarshal failed to parse JSON: {e}"))
 }
 
@@ -77,7 +77,7 @@ fn go_any(value: JsonValue) -> Box<dyn Val + 'static> {
 ///
 /// As in kro, converting the value (non-string map keys, types with no JSON form) fails before encoding it
 /// (NaN and infinities), whatever their order in the value.
-pub fn marshal(value: &dyn Val) -> Result<String, String> {
+pub(crate) fn marshal(value: &dyn Val) -> Result<String, String> {
     let mut out = String::new();
     let mut encode_error = None;
     write_value(value, &mut out, &mut encode_error)

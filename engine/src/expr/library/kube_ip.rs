@@ -22,16 +22,16 @@ use super::declare::{Family, Overload};
 use super::opaque::{arg, opaque_val};
 use super::{fail, str_arg, take};
 
-pub static IP_TYPE: Type = Type::new_unspecified_type("net.IP");
-pub static CIDR_TYPE: Type = Type::new_unspecified_type("net.CIDR");
+pub(crate) static IP_TYPE: Type = Type::new_unspecified_type("net.IP");
+pub(crate) static CIDR_TYPE: Type = Type::new_unspecified_type("net.CIDR");
 
 /// A `net.IP` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ip(pub IpAddr);
+pub(crate) struct Ip(pub IpAddr);
 
 /// A `net.CIDR` value: an address as written and a prefix length.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cidr {
+pub(crate) struct Cidr {
     pub addr: IpAddr,
     pub bits: u8,
 }
@@ -74,7 +74,7 @@ fn mask(addr: IpAddr, bits: u8) -> IpAddr {
 }
 
 /// Parses an address as Kubernetes' `parseIPAddr` does.
-pub fn parse_ip(raw: &str) -> Result<IpAddr, String> {
+pub(crate) fn parse_ip(raw: &str) -> Result<IpAddr, String> {
     if raw.contains('%') {
         return Err(format!("IP address {raw:?} with zone value is not allowed"));
     }
@@ -89,7 +89,7 @@ pub fn parse_ip(raw: &str) -> Result<IpAddr, String> {
 }
 
 /// Parses a prefix as Go's `netip.ParsePrefix` and Kubernetes' `parseCIDR` do.
-pub fn parse_cidr(raw: &str) -> Result<Cidr, String> {
+pub(crate) fn parse_cidr(raw: &str) -> Result<Cidr, String> {
     let err = |why: &str| {
         format!("network address parse error during conversion from string: netip.ParsePrefix({raw:?}): {why}")
     };

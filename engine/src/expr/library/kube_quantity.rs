@@ -23,7 +23,7 @@ use super::declare::{Family, Overload};
 use super::opaque::{arg, opaque_val};
 use super::{fail, int_arg, str_arg, take};
 
-pub static QUANTITY_TYPE: Type = Type::new_unspecified_type("kubernetes.Quantity");
+pub(crate) static QUANTITY_TYPE: Type = Type::new_unspecified_type("kubernetes.Quantity");
 
 const FORMAT_WRONG: &str =
     "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
@@ -32,7 +32,7 @@ const TOO_BIG: &str = "quantity is beyond the precision this implementation keep
 
 /// A `kubernetes.Quantity`: `m * 10^e`, either an int64 amount (`m` fits an `i64`, `e` an `i32`) or a decimal.
 #[derive(Debug, Clone)]
-pub struct Quantity {
+pub(crate) struct Quantity {
     m: i128,
     e: i64,
     dec: bool,
@@ -231,7 +231,7 @@ fn split(s: &str) -> Result<Parts<'_>, &'static str> {
 }
 
 /// Parses a quantity as apimachinery's `resource.ParseQuantity`.
-pub fn parse(s: &str) -> Result<Quantity, &'static str> {
+pub(crate) fn parse(s: &str) -> Result<Quantity, &'static str> {
     if s.is_empty() {
         return Err(FORMAT_WRONG);
     }

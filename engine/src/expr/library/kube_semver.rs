@@ -16,11 +16,11 @@ use super::declare::{Family, Overload};
 use super::opaque::{arg, opaque_val};
 use super::{fail, str_arg, take};
 
-pub static SEMVER_TYPE: Type = Type::new_unspecified_type("kubernetes.Semver");
+pub(crate) static SEMVER_TYPE: Type = Type::new_unspecified_type("kubernetes.Semver");
 
 /// A `kubernetes.Semver` value.
 #[derive(Debug, Clone)]
-pub struct Semver(pub semver::Version);
+pub(crate) struct Semver(pub semver::Version);
 
 impl Semver {
     fn precedence(&self, other: &Semver) -> Ordering {

@@ -18,11 +18,11 @@ use super::declare::{Family, Overload};
 use super::opaque::{arg, opaque_val};
 use super::{fail, str_arg, take};
 
-pub static URL_TYPE: Type = Type::new_unspecified_type("kubernetes.URL");
+pub(crate) static URL_TYPE: Type = Type::new_unspecified_type("kubernetes.URL");
 
 /// A `kubernetes.URL`: the parts of Go's `url.URL` the getters read.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Url {
+pub(crate) struct Url {
     scheme: String,
     host: String,
     /// The path as written (Go's `RawPath` or `Path`), and decoded.
@@ -269,7 +269,7 @@ fn parse_go(raw: &str, via_request: bool) -> Result<Url, String> {
 }
 
 /// Kubernetes' `url()`: `ParseRequestURI` to validate, then `Parse`.
-pub fn parse(raw: &str) -> Result<Url, String> {
+pub(crate) fn parse(raw: &str) -> Result<Url, String> {
     let wrap = |e: String| format!("parse {raw:?}: {e}");
     parse_go(raw, true).map_err(wrap)?;
     let (before, fragment) = raw.split_once('#').unwrap_or((raw, ""));

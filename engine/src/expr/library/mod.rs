@@ -23,25 +23,25 @@
 //! `random.seededString length must be positive`); none panics. Arguments of the wrong type find no overload
 //! (`found no matching overload for 'hash.md5' applied to '(int)'`), as in cel-go.
 
-pub mod bind;
+pub(crate) mod bind;
 mod cel_extensions;
-pub mod comprehensions;
+pub(crate) mod comprehensions;
 pub(crate) mod declare;
-pub mod hash;
-pub mod json;
-pub mod kube_ip;
-pub mod kube_lists;
-pub mod kube_quantity;
-pub mod kube_regex;
-pub mod kube_semver;
-pub mod kube_url;
-pub mod lists;
-pub mod maps;
-pub mod omit;
+pub(crate) mod hash;
+pub(crate) mod json;
+pub(crate) mod kube_ip;
+pub(crate) mod kube_lists;
+pub(crate) mod kube_quantity;
+pub(crate) mod kube_regex;
+pub(crate) mod kube_semver;
+pub(crate) mod kube_url;
+pub(crate) mod lists;
+pub(crate) mod maps;
+pub(crate) mod omit;
 mod opaque;
 mod optionals;
-pub mod random;
-pub mod runtime;
+pub(crate) mod random;
+pub(crate) mod runtime;
 mod standard;
 
 use std::sync::LazyLock;
@@ -53,20 +53,12 @@ use cel::{DeclarationError, Env, ExecutionError};
 use declare::{Family, Signature};
 
 /// kro's alpha feature gates that change the CEL environment (kro's `pkg/features`, all off by default). The
-/// graph build reads them from the [`Catalog`](crate::Catalog) ([`Catalog::with_features`](crate::Catalog::with_features)),
+/// graph build reads them from the [`Catalog`](crate::Catalog) the [`Engine`](crate::Engine) builds with them,
 /// so it accepts what the environment they build can run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Features {
-    /// `CELOmitFunction`: `omit()` ([`omit`]) may remove a template field.
+    /// `CELOmitFunction`: `omit()` may remove a template field.
     pub omit: bool,
-}
-
-/// The environment kro's expressions run in, with every feature gate off: [`kro_env_with`] of
-/// `Features::default()`.
-///
-/// Fails only if two registrations collide, which the tests rule out.
-pub fn kro_env() -> Result<Env, DeclarationError> {
-    kro_env_with(Features::default())
 }
 
 /// The environment kro's expressions run in, with the functions of the `features` turned on. Build it once and
@@ -75,7 +67,7 @@ pub fn kro_env() -> Result<Env, DeclarationError> {
 /// this environment, to be expanded.
 ///
 /// Fails only if two registrations collide, which the tests rule out.
-pub fn kro_env_with(features: Features) -> Result<Env, DeclarationError> {
+pub(crate) fn kro_env_with(features: Features) -> Result<Env, DeclarationError> {
     let mut env = Env::stdlib();
     // cel-go keeps the last entry of a map literal that repeats a key; so does kro.
     env.set_error_on_duplicate_map_keys(false);
@@ -160,16 +152,17 @@ pub(crate) mod test_support {
 
     use cel::{Context, Env, ExecutionError, Value};
 
-    static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(super::kro_env().unwrap()));
+    static ENV: LazyLock<Arc<Env>> =
+        LazyLock::new(|| Arc::new(super::kro_env_with(super::Features::default()).unwrap()));
 
     /// Evaluates `expr` in kro's environment, with no variables.
-    pub fn eval(expr: &str) -> Result<Value, ExecutionError> {
+    pub(crate) fn eval(expr: &str) -> Result<Value, ExecutionError> {
         let program = ENV.compile(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
         program.execute(&Context::with_env(Arc::clone(&ENV)))
     }
 
     /// The message of the error `expr` fails with.
-    pub fn error(expr: &str) -> String {
+    pub(crate) fn error(expr: &str) -> String {
         match eval(expr) {
             Err(ExecutionError::FunctionError { message, .. }) => message,
             Err(other) => other.to_string(),
@@ -178,12 +171,12 @@ pub(crate) mod test_support {
     }
 
     /// Evaluates `expr`, which must succeed.
-    pub fn ok(expr: &str) -> Value {
+    pub(crate) fn ok(expr: &str) -> Value {
         eval(expr).unwrap_or_else(|e| panic!("{expr}: {e}"))
     }
 
     /// Asserts that `expr` evaluates to `true`.
-    pub fn is_true(expr: &str) {
+    pub(crate) fn is_true(expr: &str) {
         assert_eq!(ok(expr), Value::Bool(true), "{expr}");
     }
 }
@@ -196,7 +189,7 @@ mod tests {
 
     #[test]
     fn the_environment_builds_with_and_without_each_feature() {
-        assert!(super::kro_env().is_ok());
+        assert!(super::kro_env_with(super::Features::default()).is_ok());
         assert!(super::kro_env_with(super::Features { omit: true }).is_ok());
     }
 

@@ -17,11 +17,11 @@ use super::opaque::opaque_val;
 use super::take;
 
 /// The CEL type of the sentinel, named as in kro.
-pub static OMIT_TYPE: Type = Type::new_unspecified_type("kro.omit");
+pub(crate) static OMIT_TYPE: Type = Type::new_unspecified_type("kro.omit");
 
 /// The value `omit()` returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Omit;
+pub(crate) struct Omit;
 
 impl Omit {
     /// kro makes comparing the sentinel an error; a `Val`'s equality cannot fail, so here the sentinel equals
@@ -49,7 +49,7 @@ fn omit<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionEr
 }
 
 /// Whether `value` is the `omit()` sentinel: the field holding it is to be removed from the rendered object.
-pub fn is_omit(value: &dyn Val) -> bool {
+pub(crate) fn is_omit(value: &dyn Val) -> bool {
     value.downcast_ref::<Omit>().is_some()
 }
 
@@ -59,7 +59,7 @@ mod tests {
 
     use cel::{Context, ExecutionError, Value};
 
-    use super::super::{Features, kro_env, kro_env_with};
+    use super::super::{Features, kro_env_with};
     use super::is_omit;
 
     fn eval_with_omit(expr: &str) -> Result<Value, ExecutionError> {
@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn omit_is_undeclared_when_the_feature_is_off() {
-        let env = Arc::new(kro_env().unwrap());
+        let env = Arc::new(kro_env_with(Features::default()).unwrap());
         let program = env.compile("omit()").unwrap();
         let error = program.execute(&Context::with_env(Arc::clone(&env))).unwrap_err();
         assert!(error.to_string().contains("omit"), "{error}");

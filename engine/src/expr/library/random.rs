@@ -14,7 +14,7 @@ const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
 /// The longest string `random.seededString` makes. kro has no limit; without one, `random.seededString(
 /// 1000000000000, ...)` would exhaust memory. Kubernetes objects are at most 1.5 MB, so this is no real bound.
-pub const MAX_SEEDED_STRING_LENGTH: i64 = 1 << 20;
+pub(crate) const MAX_SEEDED_STRING_LENGTH: i64 = 1 << 20;
 
 pub(super) static FAMILY: Family = Family {
     name: "random",
@@ -52,7 +52,7 @@ fn seeded_int_overload<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, '
 /// `random.seededString(length, seed)`: character `i` is `ALPHABET[BE-u32(h[4i % 32 .. 4i % 32 + 4]) % 36]`
 /// with `h = sha256(seed)`. kro's code re-hashes when it runs out of hash bytes, but `4i % 32 + 4` never
 /// exceeds 32, so that branch never runs: the output repeats with a period of 8 characters, and so does ours.
-pub fn seeded_string(length: i64, seed: &str) -> Result<String, String> {
+pub(crate) fn seeded_string(length: i64, seed: &str) -> Result<String, String> {
     if length <= 0 {
         return Err("random.seededString length must be positive".to_string());
     }
@@ -72,7 +72,7 @@ pub fn seeded_string(length: i64, seed: &str) -> Result<String, String> {
 
 /// `random.seededInt(min, max, seed)`: `min + BE-u64(sha256(seed)[0..8]) % (max - min)`, in `[min, max)`.
 /// The arithmetic wraps as Go's does, which gives the exact result even when `max - min` exceeds `i64::MAX`.
-pub fn seeded_int(min: i64, max: i64, seed: &str) -> Result<i64, String> {
+pub(crate) fn seeded_int(min: i64, max: i64, seed: &str) -> Result<i64, String> {
     if min >= max {
         return Err("random.seededInt min must be less than max".to_string());
     }

@@ -29,16 +29,16 @@ use super::declare::{Family, Overload};
 use super::{fail, str_arg, take};
 
 /// The variable whose functions these are.
-pub const RUNTIME: &str = "runtime";
+pub(crate) const RUNTIME: &str = "runtime";
 
 /// The keys of a condition, in kro's order.
-pub const CONDITION_KEYS: [&str; 4] = ["type", "status", "reason", "message"];
+pub(crate) const CONDITION_KEYS: [&str; 4] = ["type", "status", "reason", "message"];
 
 /// The statuses a condition may have (`metav1.ConditionStatus`).
-pub const CONDITION_STATUSES: [&str; 3] = ["True", "False", "Unknown"];
+pub(crate) const CONDITION_STATUSES: [&str; 3] = ["True", "False", "Unknown"];
 
 /// kro's own instance conditions, which `runtime.condition(schema, ...)` may read.
-pub const BUILTIN_CONDITION_TYPES: [&str; 4] = ["Ready", "InstanceManaged", "GraphResolved", "ResourcesReady"];
+pub(crate) const BUILTIN_CONDITION_TYPES: [&str; 4] = ["Ready", "InstanceManaged", "GraphResolved", "ResourcesReady"];
 
 const NEW_CONDITION: &str = "runtime.newCondition";
 const CONDITION: &str = "runtime.condition";
@@ -237,11 +237,11 @@ mod tests {
     use cel::{Context, Env, ExecutionError, Value};
     use pretty_assertions::assert_eq;
 
-    use super::super::kro_env;
+    use super::super::{Features, kro_env_with};
     use crate::expr::values::into_cel;
 
     fn env() -> Arc<Env> {
-        Arc::new(kro_env().unwrap())
+        Arc::new(kro_env_with(Features::default()).unwrap())
     }
 
     /// Evaluates `expr` with `runtime` bound to an empty map and `obj` to `obj` (JSON).

@@ -43,7 +43,7 @@ pub(super) struct ResourceBody<'r, 'a> {
 
 impl<'r, 'a> ResourceBody<'r, 'a> {
     /// The body of `res`, or `None` when it has none (the reader reported why).
-    pub fn of(position: usize, res: &'r ResourceDef<'a>, catalog: &Catalog) -> Option<Self> {
+    pub(super) fn of(position: usize, res: &'r ResourceDef<'a>, catalog: &Catalog) -> Option<Self> {
         let body = res.body.as_ref()?;
         let (group, _) = body.group_version();
         Some(ResourceBody {
@@ -58,7 +58,7 @@ impl<'r, 'a> ResourceBody<'r, 'a> {
     }
 
     /// The expression sites of this resource that play `role`.
-    pub fn sites<'s>(&self, sites: &'s [ExprSite], role: Role) -> impl Iterator<Item = &'s ExprSite> {
+    pub(super) fn sites<'s>(&self, sites: &'s [ExprSite], role: Role) -> impl Iterator<Item = &'s ExprSite> {
         let position = self.position;
         sites.iter().filter(move |s| s.resource == Some(position) && s.role == role)
     }

@@ -47,12 +47,12 @@ pub(in crate::graph) fn check_body(rb: &ResourceBody<'_, '_>, catalog: &Catalog,
 
 /// Looks up the body's kind; reports an unknown kind or version as a warning. Returns the schema to check
 /// against, when there is one.
-pub fn kind_schema<'c>(body: &Body<'_>, catalog: &'c Catalog, diags: &mut Diagnostics) -> Option<Schema<'c>> {
+pub(crate) fn kind_schema<'c>(body: &Body<'_>, catalog: &'c Catalog, diags: &mut Diagnostics) -> Option<Schema<'c>> {
     let (group, version) = body.group_version();
     match catalog.lookup(group, version, &body.kind_name) {
-        Some(KindInfo::Known { schema, .. }) => Some(schema),
-        Some(KindInfo::SchemaLess { .. }) => None,
-        Some(KindInfo::WrongVersion { served, .. }) => {
+        Some(KindInfo::Known { schema }) => Some(schema),
+        Some(KindInfo::SchemaLess) => None,
+        Some(KindInfo::WrongVersion { served }) => {
             let served: Vec<String> =
                 served.iter().map(|v| if group.is_empty() { v.clone() } else { format!("{group}/{v}") }).collect();
             diags.push(
@@ -92,7 +92,7 @@ pub fn kind_schema<'c>(body: &Body<'_>, catalog: &'c Catalog, diags: &mut Diagno
 }
 
 /// Checks `node` (a template, or a part of one at `path`) against `schema`.
-pub fn check(node: &Node, schema: Schema<'_>, path: &Path, template_root: &Path, diags: &mut Diagnostics) {
+pub(crate) fn check(node: &Node, schema: Schema<'_>, path: &Path, template_root: &Path, diags: &mut Diagnostics) {
     let relative = || path.strip_prefix(template_root).unwrap_or_default().to_string();
     let kind = schema.kind();
     match &node.kind {

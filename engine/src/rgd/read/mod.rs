@@ -12,13 +12,13 @@ use crate::kube::Scope;
 use crate::yaml::Node;
 
 /// Whether `doc` declares itself an RGD; other documents are not checked further.
-pub fn is_rgd(doc: &Node) -> bool {
+pub(crate) fn is_rgd(doc: &Node) -> bool {
     doc.get("kind").and_then(Node::as_str) == Some(RGD_KIND)
 }
 
 /// Reads an RGD document. Returns `None` only when the document is not an RGD at all or lacks `spec.schema`
 /// (nothing useful can follow); every other problem is reported and reading goes on.
-pub fn read_rgd<'a>(doc: &'a Node, diags: &mut Diagnostics) -> Option<Rgd<'a>> {
+pub(crate) fn read_rgd<'a>(doc: &'a Node, diags: &mut Diagnostics) -> Option<Rgd<'a>> {
     let top = Fields::of(doc, Path::root(), "an RGD document", diags)?;
     let api_version = doc.get("apiVersion").and_then(Node::as_str);
     let kind = doc.get("kind").and_then(Node::as_str);

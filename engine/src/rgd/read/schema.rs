@@ -87,11 +87,10 @@ pub(super) fn read_schema<'a>(spec: &Fields<'a>, diags: &mut Diagnostics) -> Opt
     let spec_node = structural("spec", diags);
     let types = structural("types", diags);
     let status = structural("status", diags);
-    let (kind, kind_node) = kind?;
+    let (kind, _) = kind?;
     Some(SchemaDef {
         api_version: api_version?.0.to_string(),
         kind: kind.to_string(),
-        kind_span: kind_node.span,
         group,
         scope,
         spec: spec_node,
