@@ -51,25 +51,20 @@ pub(crate) fn read_rgd<'a>(doc: &'a Node, diags: &mut Diagnostics) -> Option<Rgd
 /// must be namespaced (docs/decisions/0015).
 fn read_service_account(spec: &Fields<'_>, schema: &SchemaDef<'_>, diags: &mut Diagnostics) -> Option<String> {
     let (name, node) = spec.string("serviceAccountName", diags)?;
-    if !is_dns_subdomain(name) {
-        diags.error(
-            Code::InvalidServiceAccount,
-            format!("spec.serviceAccountName {name:?} is not a valid ServiceAccount name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"),
-            &spec.path("serviceAccountName"),
-            node.span,
-        );
-        return None;
-    }
-    if schema.scope == Scope::Cluster {
-        diags.error(
-            Code::InvalidServiceAccount,
-            format!("spec.serviceAccountName {name:?} needs namespaced instances: the ServiceAccount is looked up in each instance's namespace, and instances of this cluster-scoped kind have none"),
-            &spec.path("serviceAccountName"),
-            node.span,
-        );
-        return None;
-    }
-    Some(name.to_string())
+    let problem = if !is_dns_subdomain(name) {
+        "is not a valid ServiceAccount name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+    } else if schema.scope == Scope::Cluster {
+        "needs namespaced instances: the ServiceAccount is looked up in each instance's namespace, and instances of this cluster-scoped kind have none"
+    } else {
+        return Some(name.to_string());
+    };
+    diags.error(
+        Code::InvalidServiceAccount,
+        format!("spec.serviceAccountName {name:?} {problem}"),
+        &spec.path("serviceAccountName"),
+        node.span,
+    );
+    None
 }
 
 fn read_metadata(top: &Fields<'_>, diags: &mut Diagnostics) -> Option<String> {
