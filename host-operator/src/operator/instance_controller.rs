@@ -366,9 +366,10 @@ async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Ac
         isolated(instance_reconcile::reconcile(Arc::clone(&instance), Arc::clone(&ctx))).instrument(span.clone()).await;
     ctx.shared.metrics.in_flight(-1);
     ctx.in_flight.fetch_sub(1, Ordering::SeqCst);
-    if matches!(&result, Err(e) if e.0.starts_with(PANICKED)) {
+    let result = result.unwrap_or_else(|panic| {
         ctx.shared.metrics.panicked(&ctx.gvr);
-    }
+        Err(ReconcileError(format!("reconcile panicked: {panic}")))
+    });
     let requeued = matches!(&result, Ok(a) if *a != Action::await_change());
     ctx.shared.metrics.reconciled(&ctx.gvr, started.elapsed().as_secs_f64(), result.is_err(), requeued);
     let key = ObjectRef::from_obj_with(instance.as_ref(), ctx.instances.resource.clone());
@@ -434,22 +435,16 @@ impl Drop for Queue {
     }
 }
 
-const PANICKED: &str = "reconcile panicked";
-
-/// Runs one reconcile so that a panic in it fails that reconcile alone (an error, backed off like any other)
-/// instead of unwinding through the controller that runs every instance of the kind.
-async fn isolated<T>(reconcile: impl Future<Output = Result<T, ReconcileError>>) -> Result<T, ReconcileError> {
-    match std::panic::AssertUnwindSafe(reconcile).catch_unwind().await {
-        Ok(result) => result,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(ToString::to_string))
-                .unwrap_or_default();
-            Err(ReconcileError(format!("{PANICKED}: {message}")))
-        }
-    }
+/// Runs one reconcile so that a panic in it fails that reconcile alone instead of unwinding through the
+/// controller that runs every instance of the kind. `Err` holds the panic's message.
+async fn isolated<F: Future>(reconcile: F) -> Result<F::Output, String> {
+    std::panic::AssertUnwindSafe(reconcile).catch_unwind().await.map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(ToString::to_string))
+            .unwrap_or_default()
+    })
 }
 
 /// Per-instance exponential backoff, kro's limits: 200 ms doubling up to 1000 s.
@@ -476,13 +471,13 @@ mod tests {
             let items: Vec<u8> = Vec::new();
             Ok::<u8, ReconcileError>(items[index])
         };
-        let failed = isolated(panicking).await.unwrap_err();
-        assert!(failed.0.starts_with("reconcile panicked: index out of bounds"), "{failed}");
-        let failed = isolated(async { Err::<(), _>(ReconcileError("conflict".into())) }).await.unwrap_err();
-        assert_eq!(failed.0, "conflict");
-        assert_eq!(isolated(async { Ok::<_, ReconcileError>(7) }).await.unwrap(), 7);
+        let panic = isolated(panicking).await.unwrap_err();
+        assert!(panic.starts_with("index out of bounds"), "{panic}");
+        let failed = isolated(async { Err::<(), _>(ReconcileError("conflict".into())) }).await.unwrap();
+        assert_eq!(failed.unwrap_err().0, "conflict", "an error is not a panic");
+        assert_eq!(isolated(async { 7 }).await.unwrap(), 7);
         // The runtime and the caller go on: another reconcile runs after the panic.
-        assert_eq!(isolated(async { Ok::<_, ReconcileError>(8) }).await.unwrap(), 8);
+        assert_eq!(isolated(async { 8 }).await.unwrap(), 8);
     }
 
     #[test]

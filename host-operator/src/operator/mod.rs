@@ -267,8 +267,12 @@ async fn run_controllers(
         () = campaign.acquire() => {}
         () = shared.on_shutdown() => return Ok(()),
     }
-    health.leading.store(true, Ordering::Relaxed);
-    shared.metrics.leader(&campaign.election.lease_name, true);
+    // Whether this replica leads: Operator::is_leader and leader_election_master_status.
+    let leading = |on: bool| {
+        health.leading.store(on, Ordering::Relaxed);
+        shared.metrics.leader(&campaign.election.lease_name, on);
+    };
+    leading(true);
     tracing::info!(%lease, identity = %campaign.election.identity, "leading: starting the controllers");
     let controllers = async {
         if shared.options.install_rgd_crd {
@@ -279,17 +283,15 @@ async fn run_controllers(
     tokio::select! {
         result = controllers => {
             campaign.release().await;
-            health.leading.store(false, Ordering::Relaxed);
-            shared.metrics.leader(&campaign.election.lease_name, false);
+            leading(false);
             result
         }
         why = campaign.hold() => {
             // Dropping the RGD controller's future stopped it; the instance controllers run as tasks of their
             // own and stop here, in the middle of whatever they were doing, as a killed process would.
             shared.instance_controllers.abort_all();
-            health.leading.store(false, Ordering::Relaxed);
+            leading(false);
             health.ready.store(false, Ordering::Relaxed);
-            shared.metrics.leader(&campaign.election.lease_name, false);
             tracing::error!(%lease, %why, "lost the leader Lease: stopped reconciling");
             Err(anyhow::anyhow!("lost the leader Lease {lease}: {why}"))
         }
