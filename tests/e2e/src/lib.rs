@@ -142,6 +142,24 @@ pub async fn get(
     Ok(api.get_opt(name).await?.map(|o| serde_json::to_value(o).unwrap_or_default()))
 }
 
+/// Waits until none of `objects` (`apiVersion`, kind, name) is left in `namespace`.
+pub async fn wait_deleted(client: &Client, namespace: &str, what: &str, objects: &[(&str, &str, &str)]) -> Result<()> {
+    eventually(what, || async {
+        for (api_version, kind, name) in objects {
+            if get(client, api_version, kind, Some(namespace), name).await?.is_some() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(()))
+    })
+    .await
+}
+
+/// Waits until `operator` holds the leader Lease (`what` names it in a timeout).
+pub async fn wait_leading(operator: &Operator, what: &str) -> Result<()> {
+    eventually(what, || async { Ok(operator.is_leader().then_some(())) }).await
+}
+
 /// The YAML documents of `text` as JSON.
 pub fn documents(text: &str) -> Vec<Value> {
     let engine = kro_engine::Engine::new(kro_engine::EngineOptions::default()).expect("kro's environment builds");

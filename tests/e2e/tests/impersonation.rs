@@ -11,7 +11,8 @@ use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use kro_e2e::chart::{AGGREGATE, aggregate, forbidden, helm_template};
 use kro_e2e::{
-    apply, client, eventually, get, kubectl, make_deployment_available, renamed_rgd, wait_rgd_active, wait_state,
+    apply, client, eventually, get, kubectl, make_deployment_available, renamed_rgd, wait_deleted, wait_leading,
+    wait_rgd_active, wait_state,
 };
 use kro_operator::operator::{LeaderElection, Operator, Options};
 use kube::api::{ListParams, PostParams};
@@ -113,7 +114,7 @@ async fn an_rgd_naming_a_service_account_creates_what_that_account_may_and_nothi
     let election = LeaderElection::new("kro-rs.kro.run", &release_ns, std::time::Duration::from_secs(15));
     let options = Options { concurrency: 4, leader_election: Some(election), ..Options::default() };
     let operator = Operator::start(operator_config.clone(), options).await?;
-    eventually("the operator to lead", || async { Ok(operator.is_leader().then_some(())) }).await?;
+    wait_leading(&operator, "the operator to lead").await?;
 
     // Allowed: everything the account may create.
     apply(&admin, &rgd("imp-allowed", "AllowedApp", true, None), None).await?;
@@ -165,15 +166,12 @@ async fn an_rgd_naming_a_service_account_creates_what_that_account_may_and_nothi
 
     // Deleting an instance deletes its resources as the account too.
     kubectl(&["delete", "-n", &ns, "allowedapp", "allowed", "--wait=false"], None)?;
-    eventually("the allowed instance and its children deleted", || async {
-        let left = [
-            get(&admin, "kro.run/v1alpha1", "AllowedApp", Some(&ns), "allowed").await?,
-            get(&admin, "apps/v1", "Deployment", Some(&ns), "allowed").await?,
-            get(&admin, "v1", "Service", Some(&ns), "allowed-service").await?,
-        ];
-        Ok(left.iter().all(Option::is_none).then_some(()))
-    })
-    .await?;
+    let resources = [
+        ("kro.run/v1alpha1", "AllowedApp", "allowed"),
+        ("apps/v1", "Deployment", "allowed"),
+        ("v1", "Service", "allowed-service"),
+    ];
+    wait_deleted(&admin, &ns, "the allowed instance and its children deleted", &resources).await?;
     operator.shutdown().await?;
     Ok(())
 }

@@ -13,8 +13,8 @@ use anyhow::{Context as _, Result};
 use k8s_openapi::api::rbac::v1::ClusterRole;
 use kro_e2e::chart::{CHART, aggregate, forbidden, helm, helm_template};
 use kro_e2e::{
-    client, documents, eventually, get, kubectl, make_deployment_available, read, repo_root, wait_rgd_active,
-    wait_state,
+    client, documents, eventually, get, kubectl, make_deployment_available, read, repo_root, wait_deleted,
+    wait_rgd_active, wait_state,
 };
 use kro_operator::operator::{Operator, Options};
 use kube::api::{DeleteParams, DynamicObject, ListParams, PostParams};
@@ -219,16 +219,13 @@ async fn an_operator_running_as_the_charts_service_account_does_the_seed_story_a
     assert!(get(&admin, "networking.k8s.io/v1", "Ingress", Some(&ns), "my-awesome-app-ingress").await?.is_some());
     // Deleting the instance deletes its children, then the finalizer goes.
     kubectl(&["delete", "-n", &ns, "application", "my-application-instance", "--wait=false"], None)?;
-    eventually("the instance and its children deleted", || async {
-        let left = [
-            get(&admin, "kro.run/v1alpha1", "Application", Some(&ns), "my-application-instance").await?,
-            get(&admin, "apps/v1", "Deployment", Some(&ns), "my-awesome-app").await?,
-            get(&admin, "v1", "Service", Some(&ns), "my-awesome-app-service").await?,
-            get(&admin, "networking.k8s.io/v1", "Ingress", Some(&ns), "my-awesome-app-ingress").await?,
-        ];
-        Ok(left.iter().all(Option::is_none).then_some(()))
-    })
-    .await?;
+    let children = [
+        ("kro.run/v1alpha1", "Application", "my-application-instance"),
+        ("apps/v1", "Deployment", "my-awesome-app"),
+        ("v1", "Service", "my-awesome-app-service"),
+        ("networking.k8s.io/v1", "Ingress", "my-awesome-app-ingress"),
+    ];
+    wait_deleted(&admin, &ns, "the instance and its children deleted", &children).await?;
     operator.shutdown().await?;
 
     // Beyond what the operator needs, the ServiceAccount is refused.

@@ -10,8 +10,8 @@ use anyhow::Result;
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use kro_e2e::{
-    apply, client, eventually, get, make_deployment_available, renamed_rgd, start_operator_with, wait_rgd_active,
-    wait_state,
+    apply, client, eventually, get, make_deployment_available, renamed_rgd, start_operator_with, wait_leading,
+    wait_rgd_active, wait_state,
 };
 use kro_operator::operator::{LeaderElection, Operator, Options};
 use kube::api::{DeleteParams, Patch, PatchParams};
@@ -55,7 +55,7 @@ async fn of_two_replicas_only_the_leader_reconciles_and_the_other_takes_over_whe
     let lease = "kro-rs-takeover";
 
     let (first, first_id) = replica(&lease_ns, lease).await?;
-    eventually("the first replica to lead", || async { Ok(first.is_leader().then_some(())) }).await?;
+    wait_leading(&first, "the first replica to lead").await?;
     let (second, second_id) = replica(&lease_ns, lease).await?;
     assert_eq!(holder(&client, &lease_ns, lease).await?.as_deref(), Some(first_id.as_str()));
 
@@ -72,7 +72,7 @@ async fn of_two_replicas_only_the_leader_reconciles_and_the_other_takes_over_whe
 
     let killed = Instant::now();
     first.kill();
-    eventually("the second replica to lead", || async { Ok(second.is_leader().then_some(())) }).await?;
+    wait_leading(&second, "the second replica to lead").await?;
     let takeover = killed.elapsed();
     println!("takeover after the leader was killed: {takeover:?} (Lease: {LEASE:?})");
     // A bound on liveness, not a speed figure: the Lease expires after LEASE, then the waiting replica takes
@@ -105,7 +105,7 @@ async fn a_leader_that_loses_the_lease_stops_reconciling_at_once() -> Result<()>
     let lease = "kro-rs-lost";
 
     let (leader, _) = replica(&lease_ns, lease).await?;
-    eventually("the replica to lead", || async { Ok(leader.is_leader().then_some(())) }).await?;
+    wait_leading(&leader, "the replica to lead").await?;
     apply(&client, &renamed_rgd("examples/webapp/rgd.yaml", "lost-app", "LostApp"), None).await?;
     wait_rgd_active(&client, "lost-app").await?;
     apply(&client, &instance("one", "LostApp"), Some(&ns)).await?;

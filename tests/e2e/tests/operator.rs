@@ -10,7 +10,7 @@ use anyhow::Result;
 use futures::StreamExt;
 use kro_e2e::{
     api, apply, client, condition, documents, eventually, get, make_deployment_available, operator, read, renamed_rgd,
-    wait_rgd_active, wait_state,
+    wait_deleted, wait_rgd_active, wait_state,
 };
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::watcher;
@@ -22,13 +22,6 @@ fn app(name: &str, kind: &str, ingress: bool) -> Value {
         "metadata": {"name": name},
         "spec": {"name": name, "ingress": {"enabled": ingress}},
     })
-}
-
-async fn gone(client: &kube::Client, api_version: &str, kind: &str, ns: &str, name: &str) -> Result<()> {
-    eventually(&format!("{kind} {name} gone"), || async {
-        Ok(get(client, api_version, kind, Some(ns), name).await?.is_none().then_some(()))
-    })
-    .await
 }
 
 #[tokio::test]
@@ -47,7 +40,7 @@ async fn an_include_when_toggled_on_creates_the_ingress_and_toggled_off_prunes_i
     eventually("the Ingress", || get(&client, "networking.k8s.io/v1", "Ingress", Some(&ns), "shop-ingress")).await?;
 
     apply(&client, &app("shop", "ToggleApp", false), Some(&ns)).await?;
-    gone(&client, "networking.k8s.io/v1", "Ingress", &ns, "shop-ingress").await?;
+    wait_deleted(&client, &ns, "the Ingress pruned", &[("networking.k8s.io/v1", "Ingress", "shop-ingress")]).await?;
     assert!(get(&client, "v1", "Service", Some(&ns), "shop-service").await?.is_some(), "only the Ingress is pruned");
     Ok(())
 }
@@ -123,10 +116,7 @@ async fn deleting_an_instance_deletes_its_children_in_reverse_waves_then_removes
     }
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     api(&client, "kro.run/v1alpha1", "DeleteApp", Some(&ns)).await?.delete("gone", &DeleteParams::default()).await?;
-    eventually("the instance gone", || async {
-        Ok(get(&client, "kro.run/v1alpha1", "DeleteApp", Some(&ns), "gone").await?.is_none().then_some(()))
-    })
-    .await?;
+    wait_deleted(&client, &ns, "the instance gone", &[("kro.run/v1alpha1", "DeleteApp", "gone")]).await?;
     for w in watches {
         let _ = tokio::time::timeout(kro_e2e::TIMEOUT, w).await;
     }
@@ -392,7 +382,7 @@ async fn a_resource_removed_from_the_rgd_is_pruned_from_its_instances() -> Resul
     // The Ingress leaves the RGD: its kind is no longer watched, the instance's inventory still lists it.
     rgd["spec"]["resources"].as_array_mut().unwrap().pop();
     apply(&client, &rgd, None).await?;
-    gone(&client, "networking.k8s.io/v1", "Ingress", &ns, "small-ingress").await?;
+    wait_deleted(&client, &ns, "the Ingress pruned", &[("networking.k8s.io/v1", "Ingress", "small-ingress")]).await?;
     assert!(get(&client, "v1", "Service", Some(&ns), "small-service").await?.is_some());
     Ok(())
 }
