@@ -13,6 +13,22 @@ pub enum Scope {
     Cluster,
 }
 
+/// The versions a CustomResourceDefinition document declares, each with its `openAPIV3Schema` when it has one.
+pub(crate) fn version_schemas(crd: &serde_json::Value) -> impl Iterator<Item = (&str, Option<&serde_json::Value>)> {
+    crd.pointer("/spec/versions")
+        .and_then(serde_json::Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| Some((v.get("name")?.as_str()?, v.pointer("/schema/openAPIV3Schema"))))
+}
+
+/// The plural resource name of a kind: kro pluralises the lowercased kind with flect; `pluralizer` agrees on
+/// ordinary English nouns (tests pin the common cases).
+pub(crate) fn plural_of(kind: &str) -> String {
+    pluralizer::pluralize(&kind.to_lowercase(), 2, false)
+}
+
 /// CEL's reserved words, as the API server lists them (`k8s.io/apiserver/pkg/cel/escaping.go`): they cannot
 /// name a variable (so kro refuses them as resource ids), and Kubernetes escapes property names spelled like
 /// them (`__if__`).

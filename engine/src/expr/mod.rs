@@ -6,6 +6,7 @@ pub(crate) mod eval;
 pub(crate) mod extract;
 pub(crate) mod library;
 mod references;
+pub(crate) mod template;
 pub(crate) mod values;
 
 pub(crate) use extract::{Interpolation, Part, ScanIssue, scan};

@@ -3,24 +3,8 @@
 use serde_json::{Map, Value, json};
 
 use super::model::InstanceApi;
-use crate::kube::Scope;
+use crate::kube::{Scope, plural_of};
 use crate::rgd::SchemaDef;
-
-/// The versions a CRD document declares, each with its `openAPIV3Schema` when it has one.
-pub(crate) fn version_schemas(crd: &Value) -> impl Iterator<Item = (&str, Option<&Value>)> {
-    crd.pointer("/spec/versions")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|v| Some((v.get("name")?.as_str()?, v.pointer("/schema/openAPIV3Schema"))))
-}
-
-/// The plural resource name: kro pluralises the lowercased kind with flect; `pluralizer` agrees on ordinary
-/// English nouns (tests pin the common cases).
-pub(crate) fn plural_of(kind: &str) -> String {
-    pluralizer::pluralize(&kind.to_lowercase(), 2, false)
-}
 
 pub(crate) fn instance_api(schema: &SchemaDef<'_>) -> InstanceApi {
     InstanceApi {

@@ -12,7 +12,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::crd::version_schemas;
+use crate::kube::version_schemas;
 
 /// What kind of breaking change, in kro's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

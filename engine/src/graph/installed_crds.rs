@@ -85,9 +85,9 @@ pub(crate) fn resource_types(installed: &[InstalledCrd]) -> Vec<ResourceType> {
     for crd in installed {
         let spec = crd.template.get("spec");
         let text = |pointer: &str| spec.and_then(|s| s.pointer(pointer)).and_then(Value::as_str);
-        let plural = text("/names/plural").map_or_else(|| crate::graph::crd::plural_of(&crd.kind), str::to_string);
+        let plural = text("/names/plural").map_or_else(|| crate::kube::plural_of(&crd.kind), str::to_string);
         let namespaced = text("/scope") != Some("Cluster");
-        for (version, _) in crate::graph::crd::version_schemas(&crd.template) {
+        for (version, _) in crate::kube::version_schemas(&crd.template) {
             types.push(ResourceType {
                 group: crd.group.clone(),
                 version: version.to_string(),

@@ -172,7 +172,7 @@ pub struct CompiledRgd {
     pub service_account_name: Option<String>,
     /// The templates compiled for evaluation, once an [`crate::Engine`] compiled the RGD (plans of an RGD
     /// built without one compile them on each use).
-    pub(crate) templates: Option<std::sync::Arc<crate::plan::render::CompiledTemplates>>,
+    pub(crate) templates: Option<std::sync::Arc<super::CompiledTemplates>>,
 }
 
 impl Resource {
@@ -194,13 +194,13 @@ impl CompiledRgd {
     }
 
     /// The compiled templates, when the RGD has them.
-    pub(crate) fn templates(&self) -> Option<&crate::plan::render::CompiledTemplates> {
+    pub(crate) fn templates(&self) -> Option<&super::CompiledTemplates> {
         self.templates.as_deref()
     }
 
     /// Compiles every template with `evaluator`, so plans only evaluate.
     pub(crate) fn compile_templates(&mut self, evaluator: &crate::expr::eval::Evaluator) {
-        self.templates = Some(std::sync::Arc::new(crate::plan::render::CompiledTemplates::new(self, evaluator)));
+        self.templates = Some(std::sync::Arc::new(super::CompiledTemplates::new(self, evaluator)));
     }
 
     /// Where a kind one of the RGD's CRD templates defines will be served, at `api_version`.
