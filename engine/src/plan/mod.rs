@@ -10,9 +10,10 @@
 //! dimensions; external references are read, never applied. Deletion ([`deletion`]) evaluates no CEL.
 
 mod deletion;
+pub(crate) mod drift;
 pub(crate) mod identity;
 mod prepare;
-pub(crate) mod render;
+mod render;
 mod selector;
 mod simulate;
 mod status;
@@ -25,7 +26,6 @@ use serde_json::Value;
 
 pub use identity::{Inventory, ObjectKey};
 pub(crate) use prepare::prepare_instance;
-pub use render::Template;
 pub(crate) use simulate::simulate;
 pub use simulate::{Simulation, SimulationError, SimulationStep};
 pub(crate) use types::PlanInput;
