@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue, operators};
 use cel::parser::PrattParser;
 
 use super::library::function_namespaces;
@@ -112,29 +112,67 @@ impl Parsed {
 
     /// The free variables the expression reads (not iteration variables or `cel.bind` names), sorted.
     pub(crate) fn variables(&self) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        walk(&self.ast, &mut Vec::new(), &mut out);
+        self.field_reads().into_iter().map(|(root, _)| root).collect()
+    }
+
+    /// What the expression reads of each free variable, as field paths: `deployment.spec.selector.matchLabels`
+    /// reads `["spec", "selector", "matchLabels"]` of `deployment`, `x["a"]` and `x.?a` read `["a"]` of `x`. A
+    /// variable used whole (passed to a function, indexed by a number or a computed key past some path) reads
+    /// what lies under the path written so far: `[]` is all of it. Hosts use these to cache only the fields
+    /// plans read.
+    pub(crate) fn field_reads(&self) -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        reads(&self.ast, &mut Vec::new(), &mut out);
         out
     }
 }
 
-fn walk(e: &IdedExpr, locals: &mut Vec<String>, out: &mut BTreeSet<String>) {
+/// `e` as a chain of field selections from a variable: the variable and the fields, outermost last.
+fn chain(e: &IdedExpr) -> Option<(&str, Vec<String>)> {
     match &e.expr {
-        Expr::Ident(name) => {
-            if !locals.iter().any(|l| l == name) {
-                out.insert(name.clone());
-            }
+        Expr::Ident(name) => Some((name.as_str(), Vec::new())),
+        Expr::Select(select) => {
+            let (root, mut path) = chain(&select.operand)?;
+            path.push(select.field.clone());
+            Some((root, path))
         }
-        Expr::Select(select) => walk(&select.operand, locals, out),
+        // `x["a"]`, `x.?a` and `x[?"a"]`: the parser writes them as calls with a string key.
+        Expr::Call(call)
+            if call.target.is_none()
+                && [operators::INDEX, operators::OPT_SELECT, operators::OPT_INDEX]
+                    .contains(&call.func_name.as_str()) =>
+        {
+            let [operand, IdedExpr { expr: Expr::Literal(LiteralValue::String(key)), .. }] = call.args.as_slice()
+            else {
+                return None;
+            };
+            let (root, mut path) = chain(operand)?;
+            path.push(key.inner().to_string());
+            Some((root, path))
+        }
+        _ => None,
+    }
+}
+
+fn reads(e: &IdedExpr, locals: &mut Vec<String>, out: &mut Vec<(String, Vec<String>)>) {
+    if let Some((root, path)) = chain(e) {
+        if !locals.iter().any(|l| l == root) {
+            out.push((root.to_string(), path));
+        }
+        return;
+    }
+    match &e.expr {
+        Expr::Ident(_) => {}
+        Expr::Select(select) => reads(&select.operand, locals, out),
         Expr::Call(call) => {
             if call.func_name == "bind"
                 && let (Some(target), [IdedExpr { expr: Expr::Ident(var), .. }, init, body]) =
                     (&call.target, call.args.as_slice())
                 && matches!(&target.expr, Expr::Ident(ns) if ns == "cel")
             {
-                walk(init, locals, out);
+                reads(init, locals, out);
                 locals.push(var.clone());
-                walk(body, locals, out);
+                reads(body, locals, out);
                 locals.pop();
                 return;
             }
@@ -144,16 +182,16 @@ fn walk(e: &IdedExpr, locals: &mut Vec<String>, out: &mut BTreeSet<String>) {
                 && let (Some(target), [IdedExpr { expr: Expr::Map(map), .. }]) = (&call.target, call.args.as_slice())
                 && matches!(&target.expr, Expr::Ident(ns) if ns == "runtime")
             {
-                walk(target, locals, out);
+                reads(target, locals, out);
                 for entry in &map.entries {
                     match &entry.expr {
                         EntryExpr::MapEntry(m) => {
                             if !matches!(m.key.expr, Expr::Ident(_)) {
-                                walk(&m.key, locals, out);
+                                reads(&m.key, locals, out);
                             }
-                            walk(&m.value, locals, out);
+                            reads(&m.value, locals, out);
                         }
-                        EntryExpr::StructField(f) => walk(&f.value, locals, out),
+                        EntryExpr::StructField(f) => reads(&f.value, locals, out),
                     }
                 }
                 return;
@@ -167,7 +205,7 @@ fn walk(e: &IdedExpr, locals: &mut Vec<String>, out: &mut BTreeSet<String>) {
             if let Some(target) = &call.target
                 && !namespaced
             {
-                walk(target, locals, out);
+                reads(target, locals, out);
             }
             if call.target.is_some() && BINDING_MACROS.contains(&call.func_name.as_str()) {
                 let declared: Vec<String> = call
@@ -182,41 +220,41 @@ fn walk(e: &IdedExpr, locals: &mut Vec<String>, out: &mut BTreeSet<String>) {
                 let depth = locals.len();
                 locals.extend(declared.iter().cloned());
                 for arg in &call.args[declared.len()..] {
-                    walk(arg, locals, out);
+                    reads(arg, locals, out);
                 }
                 locals.truncate(depth);
                 return;
             }
             for arg in &call.args {
-                walk(arg, locals, out);
+                reads(arg, locals, out);
             }
         }
         Expr::Comprehension(c) => {
-            walk(&c.iter_range, locals, out);
-            walk(&c.accu_init, locals, out);
+            reads(&c.iter_range, locals, out);
+            reads(&c.accu_init, locals, out);
             let depth = locals.len();
             locals.push(c.iter_var.clone());
             locals.extend(c.iter_var2.iter().cloned());
             locals.push(c.accu_var.clone());
-            walk(&c.loop_cond, locals, out);
-            walk(&c.loop_step, locals, out);
-            walk(&c.result, locals, out);
+            reads(&c.loop_cond, locals, out);
+            reads(&c.loop_step, locals, out);
+            reads(&c.result, locals, out);
             locals.truncate(depth);
         }
-        Expr::List(list) => list.elements.iter().for_each(|el| walk(el, locals, out)),
-        Expr::Map(map) => map.entries.iter().for_each(|entry| walk_entry(&entry.expr, locals, out)),
-        Expr::Struct(st) => st.entries.iter().for_each(|entry| walk_entry(&entry.expr, locals, out)),
+        Expr::List(list) => list.elements.iter().for_each(|el| reads(el, locals, out)),
+        Expr::Map(map) => map.entries.iter().for_each(|entry| reads_entry(&entry.expr, locals, out)),
+        Expr::Struct(st) => st.entries.iter().for_each(|entry| reads_entry(&entry.expr, locals, out)),
         Expr::Literal(_) | Expr::Unspecified => {}
     }
 }
 
-fn walk_entry(entry: &EntryExpr, locals: &mut Vec<String>, out: &mut BTreeSet<String>) {
+fn reads_entry(entry: &EntryExpr, locals: &mut Vec<String>, out: &mut Vec<(String, Vec<String>)>) {
     match entry {
         EntryExpr::MapEntry(m) => {
-            walk(&m.key, locals, out);
-            walk(&m.value, locals, out);
+            reads(&m.key, locals, out);
+            reads(&m.value, locals, out);
         }
-        EntryExpr::StructField(f) => walk(&f.value, locals, out),
+        EntryExpr::StructField(f) => reads(&f.value, locals, out),
     }
 }
 
@@ -251,6 +289,23 @@ mod tests {
         assert_eq!(vars("random.seededString(8, schema.metadata.uid)"), vec!["schema"]);
         assert_eq!(vars("json.marshal(configmap.data)"), vec!["configmap"]);
         assert_eq!(vars("schema.spec.?image.orValue('nginx')"), vec!["schema"]);
+    }
+
+    fn reads(src: &str) -> Vec<(String, String)> {
+        parse_cel(src).unwrap().field_reads().into_iter().map(|(root, path)| (root, path.join("."))).collect()
+    }
+
+    #[test]
+    fn field_reads_follow_selections_and_string_keys_and_stop_at_computed_ones() {
+        let r = |root: &str, path: &str| (root.to_string(), path.to_string());
+        assert_eq!(reads("deployment.spec.selector.matchLabels"), [r("deployment", "spec.selector.matchLabels")]);
+        assert_eq!(reads("x['a'].b + y.?c.d"), [r("x", "a.b"), r("y", "c.d")]);
+        assert_eq!(reads("d.spec.containers[0].name"), [r("d", "spec.containers")], "an index reads the whole list");
+        assert_eq!(reads("d.status.conditions.exists(c, c.type == 'Ready')"), [r("d", "status.conditions")]);
+        assert_eq!(reads("json.marshal(configmap)"), [r("configmap", "")], "a variable used whole");
+        assert_eq!(reads("has(svc.spec.clusterIP)"), [r("svc", "spec.clusterIP")]);
+        assert_eq!(reads("m[schema.spec.key]"), [r("m", ""), r("schema", "spec.key")]);
+        assert_eq!(reads("cel.bind(n, a.b, n.c)"), [r("a", "b")], "a bound name is not a variable");
     }
 
     #[test]
