@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::catalog::{Catalog, ResourceType};
+use crate::catalog::{Catalog, ResourceType, UnknownKinds};
 use crate::compile::{self, CompiledDocument, InputLimits};
 use crate::diagnostics::{Code, Diagnostic, Path, Severity};
 use crate::expr::eval::{EvalError, EvalLimits, Evaluator};
@@ -30,6 +30,8 @@ pub struct EngineOptions {
     pub eval_limits: EvalLimits,
     /// Bounds on input text.
     pub input_limits: InputLimits,
+    /// What a kind that is neither built in nor a known CRD means: a warning offline, an error on a cluster.
+    pub unknown_kinds: UnknownKinds,
 }
 
 /// Why an engine could not be built.
@@ -51,7 +53,7 @@ impl Engine {
     pub fn new(options: EngineOptions) -> Result<Engine, EngineError> {
         let evaluator =
             Evaluator::with_features(options.eval_limits, options.features).map_err(|e| EngineError(e.message))?;
-        let catalog = Catalog::builtin().with_features(options.features);
+        let catalog = Catalog::builtin().with_features(options.features).with_unknown_kinds(options.unknown_kinds);
         Ok(Engine { catalog: Arc::new(catalog), evaluator: Arc::new(evaluator), options })
     }
 

@@ -53,14 +53,14 @@ mod schemas;
 mod simpleschema;
 mod yaml;
 
-pub use catalog::{Catalog, ResourceType};
+pub use catalog::{Catalog, CrdDefinition, PackedSchema, ResourceType, UnknownKinds};
 pub use compile::{CompiledDocument, InputLimits};
 pub use diagnostics::{Code, Diagnostic, Path, Segment, Severity};
 pub use engine::{Engine, EngineError, EngineOptions};
 pub use expr::eval::{EvalError, EvalErrorKind, EvalLimits};
 pub use expr::library::Features;
 pub use graph::crd_compat::{BreakingChange, ChangeKind, breaking_changes};
-pub use graph::{CompiledRgd, Dimension, ExprSite, InstanceApi, Resource, Role};
+pub use graph::{CompiledRgd, Dimension, ExprSite, FieldMask, InstanceApi, InstanceFields, Resource, Role};
 pub use kube::Scope;
 pub use plan::{
     Apply, DEFAULT_NOW, InstancePatch, InstanceState, Inventory, ObjectKey, PendingNode, Plan, PlanOptions, Reason,
@@ -69,6 +69,12 @@ pub use plan::{
 pub use position::{LineIndex, LspPosition, LspRange};
 pub use rgd_status::{Condition, DependencyRef, HostConditions, ResourceDependencies, RgdState, RgdStatus};
 pub use yaml::{Limits as YamlLimits, Pos, Span};
+
+/// Keeping children as declared: whether an observed child holds its declared fields, and how to take back
+/// the list items other managers added (docs/decisions/0016).
+pub mod drift {
+    pub use crate::plan::drift::{Ownership, holds, take_back};
+}
 
 /// The labels, annotations and finalizer kro puts on the objects it manages: what a host selects, watches
 /// and patches by.
@@ -83,6 +89,5 @@ pub mod labels {
 #[doc(hidden)]
 pub mod bench_support {
     pub use crate::expr::eval::{Bindings, Evaluator, Program};
-    pub use crate::plan::Template;
-    pub use crate::plan::render::Piece;
+    pub use crate::expr::template::{Piece, Template};
 }

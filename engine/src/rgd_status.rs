@@ -37,6 +37,25 @@ pub enum RgdState {
     Inactive,
 }
 
+impl RgdState {
+    /// The state as kro writes it in `status.state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RgdState::Active => "Active",
+            RgdState::Inactive => "Inactive",
+        }
+    }
+
+    /// The state an RGD object reports (`status.state`), when it reports one kro writes.
+    pub fn of(rgd: &Value) -> Option<RgdState> {
+        match rgd.pointer("/status/state").and_then(Value::as_str)? {
+            "Active" => Some(RgdState::Active),
+            "Inactive" => Some(RgdState::Inactive),
+            _ => None,
+        }
+    }
+}
+
 /// A resource and the resources it reads, as the RGD status lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResourceDependencies {

@@ -3,10 +3,14 @@
 //! CRDs the user passes (`--crd`) and the APIs other RGDs of the same run define are added by the host. kro
 //! asks a live API server; we never need one.
 
+mod packed;
+
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
+
+pub use packed::PackedSchema;
 
 use crate::expr::library::Features;
 use crate::kube::Scope;
@@ -55,8 +59,48 @@ struct CrdKind {
     scope: Scope,
     plural: String,
     /// `openAPIV3Schema` per served version.
-    versions: Vec<(String, Value)>,
+    versions: Vec<(String, SchemaSource)>,
     version_names: Vec<String>,
+}
+
+/// A version's schema: as given (CRDs of files and of the RGDs of a run, a few), or packed until first used (a
+/// cluster's CRDs, hundreds).
+#[derive(Debug, Clone)]
+enum SchemaSource {
+    Inline(Value),
+    Packed(Arc<PackedSchema>),
+}
+
+impl SchemaSource {
+    fn value(&self) -> &Value {
+        match self {
+            SchemaSource::Inline(value) => value,
+            SchemaSource::Packed(packed) => packed.get(),
+        }
+    }
+}
+
+/// A CustomResourceDefinition as the catalog keeps it: its kind, where it is served, and each version's schema
+/// packed ([`PackedSchema`]). A host that watches a cluster's CRDs builds these as the objects arrive, so
+/// neither it nor the catalog ever holds whole CRD objects.
+#[derive(Debug, Clone)]
+pub struct CrdDefinition {
+    /// The API group.
+    pub group: String,
+    /// The kind.
+    pub kind: String,
+    /// The resource name in URLs.
+    pub plural: String,
+    /// Whether objects live in a namespace.
+    pub scope: Scope,
+    /// Each version's name and `openAPIV3Schema` (`None`: the version declares no schema).
+    pub versions: Vec<(String, Option<Arc<PackedSchema>>)>,
+}
+
+/// [`with_object_fields`] of an owned schema.
+fn with_object_fields_of(mut schema: Value) -> Value {
+    with_object_fields(&mut schema);
+    schema
 }
 
 /// Gives a CRD version's schema the fields the API server gives every custom resource, whatever the CRD
@@ -85,6 +129,19 @@ pub struct Catalog {
     removed: Vec<(String, String)>,
     base: Option<Arc<Catalog>>,
     features: Features,
+    unknown_kinds: UnknownKinds,
+}
+
+/// What a kind the catalog does not know means. Offline (files, an editor) the catalog knows the built-in kinds
+/// and the CRDs the user passed, so another kind is only unchecked: a warning. On a cluster the catalog is every
+/// kind the cluster serves, so another kind cannot be applied: an error, as kro reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownKinds {
+    /// A warning: the template is not checked (the CLI says to pass the CRD with `--crd`).
+    #[default]
+    Warn,
+    /// An error: the cluster does not serve the kind.
+    Error,
 }
 
 /// The versions each built-in `(group, kind)` is served at, computed once.
@@ -114,6 +171,7 @@ impl Catalog {
             removed: Vec::new(),
             base: None,
             features: Features::default(),
+            unknown_kinds: UnknownKinds::default(),
         };
         catalog.add("kro.run", "ResourceGraphDefinition", Scope::Cluster);
         catalog
@@ -126,6 +184,7 @@ impl Catalog {
             rgd_kinds: HashMap::new(),
             removed: Vec::new(),
             features: base.features,
+            unknown_kinds: base.unknown_kinds,
             base: Some(base),
         }
     }
@@ -172,6 +231,18 @@ impl Catalog {
         self.features
     }
 
+    /// The same catalog, with unknown kinds meaning `unknown_kinds`.
+    #[must_use]
+    pub(crate) fn with_unknown_kinds(mut self, unknown_kinds: UnknownKinds) -> Self {
+        self.unknown_kinds = unknown_kinds;
+        self
+    }
+
+    /// What a kind it does not know means.
+    pub(crate) fn unknown_kinds(&self) -> UnknownKinds {
+        self.unknown_kinds
+    }
+
     /// Registers the API an RGD of the same run defines.
     pub(crate) fn add(&mut self, group: &str, kind: &str, scope: Scope) {
         self.rgd_kinds.insert((group.to_string(), kind.to_string()), scope);
@@ -191,11 +262,11 @@ impl Catalog {
             _ => Scope::Namespaced,
         };
         let (Some(group), Some(kind)) = (group, kind) else { return false };
-        let versions: Vec<(String, Value)> = crate::graph::crd::version_schemas(doc)
+        let versions: Vec<(String, SchemaSource)> = crate::kube::version_schemas(doc)
             .map(|(name, schema)| {
                 let mut schema = schema.cloned().unwrap_or(Value::Bool(true));
                 with_object_fields(&mut schema);
-                (name.to_string(), schema)
+                (name.to_string(), SchemaSource::Inline(schema))
             })
             .collect();
         let version_names = versions.iter().map(|(n, _)| n.clone()).collect();
@@ -203,13 +274,35 @@ impl Catalog {
             .and_then(|s| s.get("names"))
             .and_then(|n| n.get("plural"))
             .and_then(Value::as_str)
-            .map_or_else(|| crate::graph::crd::plural_of(kind), str::to_string);
+            .map_or_else(|| crate::kube::plural_of(kind), str::to_string);
         let key = (group.to_string(), kind.to_string());
         // The CRD of an RGD of the same run, once built, replaces its schema-less registration.
         self.rgd_kinds.remove(&key);
         self.removed.retain(|k| k != &key);
         self.crds.insert(key, Arc::new(CrdKind { scope, plural, versions, version_names }));
         true
+    }
+
+    /// Adds (or replaces) the kind of a CustomResourceDefinition whose schemas are packed (a cluster's CRDs,
+    /// as a host's watch delivers them). Each schema is parsed the first time a compile looks the kind up.
+    pub fn add_crd(&mut self, crd: &CrdDefinition) {
+        let versions: Vec<(String, SchemaSource)> = crd
+            .versions
+            .iter()
+            .map(|(name, schema)| {
+                let source = match schema {
+                    Some(packed) => SchemaSource::Packed(Arc::clone(packed)),
+                    None => SchemaSource::Inline(with_object_fields_of(Value::Bool(true))),
+                };
+                (name.clone(), source)
+            })
+            .collect();
+        let version_names = versions.iter().map(|(n, _)| n.clone()).collect();
+        let key = (crd.group.clone(), crd.kind.clone());
+        self.rgd_kinds.remove(&key);
+        self.removed.retain(|k| k != &key);
+        let kind = CrdKind { scope: crd.scope, plural: crd.plural.clone(), versions, version_names };
+        self.crds.insert(key, Arc::new(kind));
     }
 
     /// Adds (or replaces) one served version of a kind from its OpenAPI schema, as a cluster's discovery serves
@@ -227,7 +320,7 @@ impl Catalog {
         entry.scope = scope;
         entry.plural.clone_from(&kind.plural);
         entry.versions.retain(|(v, _)| *v != kind.version);
-        entry.versions.push((kind.version.clone(), schema));
+        entry.versions.push((kind.version.clone(), SchemaSource::Inline(schema)));
         entry.version_names = entry.versions.iter().map(|(n, _)| n.clone()).collect();
         self.rgd_kinds.remove(&key);
         self.removed.retain(|k| k != &key);
@@ -277,7 +370,7 @@ impl Catalog {
         if let Some(crd) = self.find_crd(&key) {
             return Some(match crd.versions.iter().find(|(v, _)| v == version) {
                 Some((_, schema)) => {
-                    KindInfo::Known { schema: Schema::new(schema, Some(schemas::builtin().definitions())) }
+                    KindInfo::Known { schema: Schema::new(schema.value(), Some(schemas::builtin().definitions())) }
                 }
                 None => KindInfo::WrongVersion { served: &crd.version_names },
             });

@@ -32,6 +32,11 @@ pub(crate) const APPLYSET_TOOLING: &str = "applyset.kubernetes.io/tooling";
 pub(crate) const APPLYSET_GROUP_KINDS: &str = "applyset.kubernetes.io/contains-group-kinds";
 pub(crate) const APPLYSET_NAMESPACES: &str = "applyset.kubernetes.io/additional-namespaces";
 pub(crate) const APPLYSET_INVENTORY_HASH: &str = "internal.kro.run/applyset-inventory-hash";
+
+/// Whether `key` is one of the annotations with which an instance records its `ApplySet` inventory.
+pub(crate) fn is_inventory_annotation(key: &str) -> bool {
+    key.starts_with("applyset.kubernetes.io/") || key.starts_with("internal.kro.run/")
+}
 /// Label: the name of the RGD behind the object.
 pub const RGD_NAME: &str = "kro.run/resource-graph-definition-name";
 /// Label: the UID of the RGD behind the object.

@@ -139,6 +139,18 @@ pub enum InstanceState {
     Deleting,
 }
 
+impl InstanceState {
+    /// The state as kro writes it in the instance's `status.state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceState::InProgress => "IN_PROGRESS",
+            InstanceState::Active => "ACTIVE",
+            InstanceState::Error => "ERROR",
+            InstanceState::Deleting => "DELETING",
+        }
+    }
+}
+
 /// What to do now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -168,6 +180,47 @@ pub struct Plan {
     /// Simulation only: readiness assumed for lack of status.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
+}
+
+impl Plan {
+    /// The objects to apply, one slice per wave, in apply order: a wave's objects may be applied at once, a
+    /// wave only after the one before it.
+    pub fn waves(&self) -> impl Iterator<Item = &[Apply]> {
+        self.resources.chunk_by(|a, b| a.wave == b.wave)
+    }
+}
+
+impl InstancePatch {
+    /// Whether `instance` already carries this patch: every label, annotation and finalizer, and no kro
+    /// `ApplySet` annotation the patch dropped (an additional namespace no longer used). A host patches the
+    /// instance only when it does not.
+    pub fn is_satisfied_by(&self, instance: &Value) -> bool {
+        let strings = |key: &str| -> BTreeMap<&str, &str> {
+            instance
+                .pointer(&format!("/metadata/{key}"))
+                .and_then(Value::as_object)
+                .map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect())
+                .unwrap_or_default()
+        };
+        let (labels, annotations) = (strings("labels"), strings("annotations"));
+        let has_all = |want: &BTreeMap<String, String>, have: &BTreeMap<&str, &str>| {
+            want.iter().all(|(k, v)| have.get(k.as_str()) == Some(&v.as_str()))
+        };
+        let finalizers: Vec<&str> = instance
+            .pointer("/metadata/finalizers")
+            .and_then(Value::as_array)
+            .map(|f| f.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        // A held patch (suspended, failed) lists no annotations: what is recorded stays.
+        let stale = !self.annotations.is_empty()
+            && annotations
+                .keys()
+                .any(|k| super::identity::is_inventory_annotation(k) && !self.annotations.contains_key(*k));
+        has_all(&self.labels, &labels)
+            && has_all(&self.annotations, &annotations)
+            && self.finalizers.iter().all(|f| finalizers.contains(&f.as_str()))
+            && !stale
+    }
 }
 
 /// Everything a plan reads, gathered once.

@@ -26,12 +26,12 @@
 //! Each code is documented for users in `docs/diagnostics.md`.
 
 use super::ResourceBody;
-use crate::catalog::{Catalog, KindInfo};
+use crate::catalog::{Catalog, KindInfo, UnknownKinds};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Path};
 use crate::expr::{Interpolation, scan};
 use crate::rgd::{Body, BodyKind, closest};
 use crate::schemas::{JsonType, Schema, SchemaKind};
-use crate::yaml::{Node, NodeKind};
+use crate::yaml::{Node, NodeKind, Span};
 
 /// Checks one resource's body: its kind is known, and a template's fields fit the kind's schema. A body with
 /// a structural error (its reader reported it) is left alone.
@@ -55,39 +55,54 @@ pub(crate) fn kind_schema<'c>(body: &Body<'_>, catalog: &'c Catalog, diags: &mut
         Some(KindInfo::WrongVersion { served }) => {
             let served: Vec<String> =
                 served.iter().map(|v| if group.is_empty() { v.clone() } else { format!("{group}/{v}") }).collect();
+            let message = match catalog.unknown_kinds() {
+                UnknownKinds::Warn => format!(
+                    "{} is not served at {} by Kubernetes 1.37 (served: {}); its fields are not checked",
+                    body.kind_name,
+                    body.api_version,
+                    served.join(", ")
+                ),
+                UnknownKinds::Error => format!(
+                    "{} is not served at {} by the cluster (served: {})",
+                    body.kind_name,
+                    body.api_version,
+                    served.join(", ")
+                ),
+            };
+            let span = body.node.get("apiVersion").map_or(body.kind_span, |n| n.span);
             diags.push(
-                Diagnostic::warning(
-                    Code::UnknownKind,
-                    format!(
-                        "{} is not served at {} by Kubernetes 1.37 (served: {}); its fields are not checked",
-                        body.kind_name,
-                        body.api_version,
-                        served.join(", ")
-                    ),
-                    body.path.key("apiVersion"),
-                    body.node.get("apiVersion").map_or(body.kind_span, |n| n.span),
-                )
-                .with_help(format!("use apiVersion: {}", served.last().map_or("", String::as_str))),
+                unknown_kind(catalog, message, body.path.key("apiVersion"), span)
+                    .with_help(format!("use apiVersion: {}", served.last().map_or("", String::as_str))),
             );
             None
         }
         None => {
             let candidates = catalog.kinds_in_group(group);
-            let mut d = Diagnostic::warning(
-                Code::UnknownKind,
-                format!(
+            let message = match catalog.unknown_kinds() {
+                UnknownKinds::Warn => format!(
                     "no schema is known for kind {} in {}: its template is not checked; pass its CustomResourceDefinition with --crd",
                     body.kind_name, body.api_version
                 ),
-                body.path.key("kind"),
-                body.kind_span,
-            );
+                UnknownKinds::Error => format!(
+                    "kind {} in {} is not served by the cluster: no built-in kind or CustomResourceDefinition defines it",
+                    body.kind_name, body.api_version
+                ),
+            };
+            let mut d = unknown_kind(catalog, message, body.path.key("kind"), body.kind_span);
             if let Some(near) = closest(&body.kind_name, &candidates) {
                 d = d.with_help(format!("did you mean {near:?}?"));
             }
             diags.push(d);
             None
         }
+    }
+}
+
+/// The unknown-kind finding, as severe as the catalog says an unknown kind is.
+fn unknown_kind(catalog: &Catalog, message: String, path: Path, span: Span) -> Diagnostic {
+    match catalog.unknown_kinds() {
+        UnknownKinds::Warn => Diagnostic::warning(Code::UnknownKind, message, path, span),
+        UnknownKinds::Error => Diagnostic::error(Code::UnknownKind, message, path, span),
     }
 }
 
