@@ -18,15 +18,16 @@ use serde_json::{Value, json};
 use tower::util::MapRequestLayer;
 
 use crate::prom::Scrape;
+use crate::requests::Counts;
 
 /// The instance kind of examples/webapp.
 pub const INSTANCE_API_VERSION: &str = "kro.run/v1alpha1";
 pub const INSTANCE_KIND: &str = "Application";
 
-/// A client over `config` whose requests are counted in `count`.
-pub fn counting_client(config: Config, count: Arc<AtomicU64>) -> Result<Client> {
+/// A client over `config` whose requests are counted by kind in `counts`.
+pub fn counting_client(config: Config, counts: Arc<Counts>) -> Result<Client> {
     let layer = MapRequestLayer::new(move |request: http::Request<kube::client::Body>| {
-        count.fetch_add(1, Ordering::Relaxed);
+        counts.record(&request);
         request
     });
     Ok(ClientBuilder::try_from(config)?.with_layer(&layer).build())

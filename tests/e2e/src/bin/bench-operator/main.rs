@@ -13,12 +13,14 @@
 mod cluster;
 mod process;
 mod prom;
+mod requests;
 mod rng;
 mod soak;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
@@ -104,11 +106,11 @@ fn main() -> std::process::ExitCode {
 struct Snapshot {
     controller: Option<Scrape>,
     apiserver: Scrape,
-    driver_requests: u64,
+    driver_requests: BTreeMap<requests::Kind, u64>,
 }
 
-async fn snapshot(admin: &kube::Client, metrics: Option<&str>, driver: &AtomicU64) -> Result<Snapshot> {
-    let driver_requests = driver.load(Ordering::Relaxed);
+async fn snapshot(admin: &kube::Client, metrics: Option<&str>, driver: &requests::Counts) -> Result<Snapshot> {
+    let driver_requests = driver.snapshot();
     let controller = match metrics {
         Some(address) => Some(cluster::controller_metrics(address).await?),
         None => None,
@@ -149,7 +151,7 @@ async fn run(args: Args) -> Result<()> {
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join(format!("bench-operator-{}.log", std::process::id())));
 
-    let driver_requests = Arc::new(AtomicU64::new(0));
+    let driver_requests = Arc::new(requests::Counts::default());
     let config = server.config().await?;
     let admin = cluster::counting_client(config, Arc::clone(&driver_requests))?;
     let namespace = kro_test_support::create_namespace(&admin, "bench").await?;
@@ -271,7 +273,7 @@ fn report_load(
     statuses: u64,
 ) {
     let per = |x: f64| x / n as f64;
-    let driver = (after.driver_requests - before.driver_requests) as f64;
+    let driver: f64 = after.driver_requests.values().sum::<u64>() as f64 - before.driver_requests.values().sum::<u64>() as f64;
     let server =
         after.apiserver.sum("apiserver_request_total", &[]) - before.apiserver.sum("apiserver_request_total", &[]);
     println!();
@@ -312,6 +314,7 @@ fn report_load(
         server,
         driver
     );
+    report_by_kind(n, before, after);
     println!("  controller peak RSS         {}", megabytes(peak));
     // The figures depend on what else the machine runs: say how busy it was.
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
@@ -320,6 +323,30 @@ fn report_load(
         "  machine                     {cores} cores, load average {}",
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     );
+}
+
+/// The controller's requests per instance by kind, at the API server: each kind's count in
+/// `apiserver_request_total` less the driver's own requests of that kind.
+#[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+fn report_by_kind(n: usize, before: &Snapshot, after: &Snapshot) {
+    let keys = ["verb", "resource", "subresource"];
+    let server_before = before.apiserver.by_labels("apiserver_request_total", &keys);
+    let server_after = after.apiserver.by_labels("apiserver_request_total", &keys);
+    let mut rows: Vec<(f64, String)> = Vec::new();
+    for (key, count) in &server_after {
+        let kind = (key[0].clone(), key[1].clone(), key[2].clone());
+        let driver = after.driver_requests.get(&kind).copied().unwrap_or(0) as f64
+            - before.driver_requests.get(&kind).copied().unwrap_or(0) as f64;
+        let controller = count - server_before.get(key).copied().unwrap_or(0.0) - driver;
+        if controller >= 0.5 {
+            let what = if kind.2.is_empty() { format!("{} {}", kind.0, kind.1) } else { format!("{} {}/{}", kind.0, kind.1, kind.2) };
+            rows.push((controller, what));
+        }
+    }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    for (count, what) in rows {
+        println!("    {:>8.3} per instance   {what} ({count:.0})", count / n as f64);
+    }
 }
 
 #[allow(clippy::cast_precision_loss, reason = "a memory size in MB")]

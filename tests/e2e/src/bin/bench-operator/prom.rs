@@ -51,6 +51,18 @@ impl Scrape {
         out
     }
 
+    /// The sum of `name` by the values of the labels `keys` (a missing label is `""`).
+    pub fn by_labels(&self, name: &str, keys: &[&str]) -> BTreeMap<Vec<String>, f64> {
+        let mut out = BTreeMap::new();
+        for (n, labels, v) in &self.samples {
+            if n == name {
+                let key = keys.iter().map(|k| label(labels, k).unwrap_or_default()).collect();
+                *out.entry(key).or_insert(0.0) += v;
+            }
+        }
+        out
+    }
+
     /// The cumulative bucket counts of the histogram `name` (summed over label sets), by upper bound.
     pub fn histogram(&self, name: &str) -> Histogram {
         let bucket = format!("{name}_bucket");
