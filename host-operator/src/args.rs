@@ -139,6 +139,10 @@ pub struct OperatorArgs {
     /// The Lease's namespace [default: the Pod's namespace in a cluster, else the kubeconfig's namespace].
     #[arg(long, value_name = "NS")]
     pub leader_election_namespace: Option<String>,
+    /// Field managers allowed to own items inside the lists kro-rs declares on its children (a mesh that adds a
+    /// port, say): drift repair leaves their items alone. Comma-separated; repeatable.
+    #[arg(long, value_name = "MANAGER,...", value_delimiter = ',')]
+    pub shared_field_managers: Vec<String>,
     /// How long a Lease holds without renewal, in seconds: the longest a dead leader delays the next one.
     #[arg(long, value_name = "SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(2..))]
     pub leader_election_lease_duration: u64,

@@ -327,6 +327,15 @@ impl Catalog {
         self.crds.insert(key, Arc::new(entry));
     }
 
+    /// The `(group, kind)` of every CRD it knows.
+    pub fn crd_kinds(&self) -> Vec<(String, String)> {
+        let mut kinds: Vec<(String, String)> =
+            self.layers().flat_map(|c| c.crds.keys()).filter(|k| self.find_crd(k).is_some()).cloned().collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+
     /// Forgets the CRD of `kind` in `group` (deleted from the cluster); `false` if it was not known.
     pub fn remove_crd(&mut self, group: &str, kind: &str) -> bool {
         let key = (group.to_string(), kind.to_string());

@@ -35,10 +35,7 @@ impl PackedSchema {
         // Level 1: CRDs arrive in bulk at start-up, where speed matters more than the last few percent.
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         // Writing to a Vec cannot fail.
-        let gz = match encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()) {
-            Ok(gz) => gz,
-            Err(_) => Vec::new(),
-        };
+        let gz: Vec<u8> = encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()).unwrap_or_default();
         PackedSchema { gz: gz.into_boxed_slice(), parsed: OnceLock::new() }
     }
 

@@ -162,7 +162,6 @@ fn reads(e: &IdedExpr, locals: &mut Vec<String>, out: &mut Vec<(String, Vec<Stri
         return;
     }
     match &e.expr {
-        Expr::Ident(_) => {}
         Expr::Select(select) => reads(&select.operand, locals, out),
         Expr::Call(call) => {
             if call.func_name == "bind"
@@ -244,7 +243,8 @@ fn reads(e: &IdedExpr, locals: &mut Vec<String>, out: &mut Vec<(String, Vec<Stri
         Expr::List(list) => list.elements.iter().for_each(|el| reads(el, locals, out)),
         Expr::Map(map) => map.entries.iter().for_each(|entry| reads_entry(&entry.expr, locals, out)),
         Expr::Struct(st) => st.entries.iter().for_each(|entry| reads_entry(&entry.expr, locals, out)),
-        Expr::Literal(_) | Expr::Unspecified => {}
+        // An identifier is a chain of no field, handled above.
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
     }
 }
 

@@ -57,5 +57,6 @@ pub(super) fn plan_deletion(input: &PlanInput<'_>, owner: &Owner) -> Plan {
         status: Value::Object(status),
         requeue_after: (!done).then_some(input.options.requeue_after),
         assumed: Vec::new(),
+        reads: Vec::new(),
     }
 }

@@ -86,15 +86,14 @@ fn take_items(fields: &mut Map<String, Value>, desired: &Value, taken: &mut Map<
         } else if let Some(item) = key.strip_prefix("k:") {
             let Value::Array(items) = desired else { continue };
             let Ok(Value::Object(item_key)) = serde_json::from_str::<Value>(item) else { continue };
-            match items.iter().find(|i| matches_key(i, &item_key)) {
-                Some(declared) => Some(declared),
-                None => {
-                    if let Some(sub) = fields.remove(&key) {
-                        taken.insert(key, sub);
-                    }
-                    continue;
-                }
+            let declared = items.iter().find(|i| matches_key(i, &item_key));
+            if declared.is_none()
+                && let Some(sub) = fields.remove(&key)
+            {
+                taken.insert(key, sub);
+                continue;
             }
+            declared
         } else if let Some(value) = key.strip_prefix("v:") {
             let Value::Array(items) = desired else { continue };
             let Ok(value) = serde_json::from_str::<Value>(value) else { continue };

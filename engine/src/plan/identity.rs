@@ -47,7 +47,7 @@ pub const FINALIZER: &str = "kro.run/finalizer";
 pub const RECONCILE: &str = "kro.run/reconcile";
 
 /// An object's identity in the cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectKey {
     /// The object's `apiVersion`.
@@ -73,10 +73,13 @@ impl ObjectKey {
         }
     }
 
-    /// `Kind.group` as `ApplySet`s list them (`Deployment.apps`, `Service.` for the core group).
+    /// `Kind.group` as `ApplySet`s list them (`Deployment.apps`; `Service` for the core group, as kubectl and
+    /// kro write it).
     pub fn group_kind(&self) -> String {
-        let group = self.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        format!("{}.{group}", self.kind)
+        match self.api_version.rsplit_once('/') {
+            Some((group, _)) => format!("{}.{group}", self.kind),
+            None => self.kind.clone(),
+        }
     }
 }
 
@@ -173,7 +176,9 @@ impl Inventory {
             annotation(instance, key)
                 .map(|list| list.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect::<Vec<_>>())
         };
-        let group_kinds = list(APPLYSET_GROUP_KINDS)?;
+        // Earlier kro-rs releases wrote a core kind as `Service.`; kubectl and kro write `Service`.
+        let group_kinds =
+            list(APPLYSET_GROUP_KINDS)?.into_iter().map(|gk| gk.trim_end_matches('.').to_string()).collect();
         Some(Inventory { group_kinds, namespaces: list(APPLYSET_NAMESPACES).unwrap_or_default() })
     }
 }
@@ -188,11 +193,22 @@ pub(crate) fn annotation<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
     object.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
-/// `sha256:` and the base64url digest of the sorted inventory: what the instance's annotation records, so a
-/// change of the applied set is visible without reading it.
-pub(crate) fn inventory_hash(keys: &[&ObjectKey]) -> String {
-    let mut lines: Vec<String> = keys.iter().map(ToString::to_string).collect();
-    lines.sort();
-    let digest = Sha256::digest(lines.join("\n").as_bytes());
+/// kro's `internal.kro.run/applyset-inventory-hash`: `sha256:` and the base64url digest of the ApplySet id, the
+/// group-kinds and the additional namespaces the annotations list, joined by NUL (kro's `inventoryHash`), so a
+/// hand edit of the inventory annotations is detectable and kro reads an instance kro-rs wrote.
+pub(crate) fn inventory_hash(applyset_id: &str, group_kinds: &str, namespaces: &str) -> String {
+    let digest = Sha256::digest([applyset_id, group_kinds, namespaces].join("\0").as_bytes());
     format!("sha256:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_inventory_hash_is_kros() {
+        // kro's inventoryHash("applyset-x-v1", {Deployment.apps, Service}, {}) — sha256 of the three joined by NUL.
+        let hash = super::inventory_hash("applyset-x-v1", "Deployment.apps,Service", "");
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(b"applyset-x-v1\0Deployment.apps,Service\0");
+        let expected = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, digest);
+        assert_eq!(hash, format!("sha256:{expected}"));
+    }
 }

@@ -29,7 +29,9 @@ pub(crate) use prepare::prepare_instance;
 pub(crate) use simulate::simulate;
 pub use simulate::{Simulation, SimulationError, SimulationStep};
 pub(crate) use types::PlanInput;
-pub use types::{Apply, DEFAULT_NOW, InstancePatch, InstanceState, PendingNode, Plan, PlanOptions, Reason, ReasonCode};
+pub use types::{
+    Apply, DEFAULT_NOW, InstancePatch, InstanceState, PendingNode, Plan, PlanOptions, Read, Reason, ReasonCode,
+};
 
 /// The plan for one reconcile of `input.instance`.
 pub(crate) fn plan(input: &PlanInput<'_>) -> Plan {

@@ -63,6 +63,19 @@ impl LabelSelector {
         Ok(LabelSelector { requirements })
     }
 
+    /// The selector in the API server's `labelSelector` syntax (`app=web,tier in (a,b),!legacy`), so a host
+    /// lists only the matching objects.
+    pub(super) fn to_query(&self) -> String {
+        let requirement = |r: &Requirement| match r {
+            Requirement::In(key, values) if values.len() == 1 => format!("{key}={}", values[0]),
+            Requirement::In(key, values) => format!("{key} in ({})", values.join(",")),
+            Requirement::NotIn(key, values) => format!("{key} notin ({})", values.join(",")),
+            Requirement::Exists(key) => key.clone(),
+            Requirement::DoesNotExist(key) => format!("!{key}"),
+        };
+        self.requirements.iter().map(requirement).collect::<Vec<_>>().join(",")
+    }
+
     pub(super) fn matches(&self, object: &Value) -> bool {
         let label = |key: &str| object.get("metadata")?.get("labels")?.get(key)?.as_str();
         self.requirements.iter().all(|r| match r {
@@ -71,6 +84,24 @@ impl LabelSelector {
             Requirement::Exists(key) => label(key).is_some(),
             Requirement::DoesNotExist(key) => label(key).is_none(),
         })
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use serde_json::json;
+
+    use super::LabelSelector;
+
+    #[test]
+    fn a_selector_is_written_as_the_api_server_reads_it() {
+        let selector = LabelSelector::parse(&json!({"matchLabels": {"app": "web"}, "matchExpressions": [
+            {"key": "tier", "operator": "In", "values": ["a", "b"]},
+            {"key": "zone", "operator": "NotIn", "values": ["x"]},
+            {"key": "team", "operator": "Exists"}, {"key": "legacy", "operator": "DoesNotExist"}]}))
+        .unwrap();
+        assert_eq!(selector.to_query(), "app=web,tier in (a,b),zone notin (x),team,!legacy");
+        assert_eq!(LabelSelector::parse(&json!({})).unwrap().to_query(), "");
     }
 }
 

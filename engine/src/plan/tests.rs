@@ -144,10 +144,16 @@ fn children_carry_kros_labels_and_apply_order() {
     assert_eq!(labels["applyset.kubernetes.io/part-of"], applyset.as_str());
     assert!(applyset.starts_with("applyset-") && applyset.ends_with("-v1"));
     assert_eq!(metadata["annotations"]["internal.kro.run/apply-order"], "1");
-    // The instance gets the finalizer, the ApplySet id and what the set contains.
+    // The instance gets the finalizer, the ApplySet id and every kind the set may contain (from the first pass,
+    // so the instance's metadata is written once), with kro's hash of the inventory.
     assert_eq!(plan.instance.finalizers, ["kro.run/finalizer"]);
     assert_eq!(plan.instance.labels["applyset.kubernetes.io/id"], applyset);
-    assert_eq!(plan.instance.annotations["applyset.kubernetes.io/contains-group-kinds"], "Deployment.apps");
+    let kinds = "Deployment.apps,Ingress.networking.k8s.io,Service";
+    assert_eq!(plan.instance.annotations["applyset.kubernetes.io/contains-group-kinds"], kinds);
+    assert_eq!(
+        plan.instance.annotations["internal.kro.run/applyset-inventory-hash"],
+        super::identity::inventory_hash(&applyset, kinds, ""),
+    );
 }
 
 #[test]

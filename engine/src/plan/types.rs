@@ -114,6 +114,26 @@ pub struct Apply {
     pub resource_type: Option<ResourceType>,
 }
 
+/// An object the planner needs from the cluster: an external reference, read by name or by label selector.
+/// A host reads what a plan lists, adds the objects to what it observed and plans again, until the plan asks
+/// for nothing new (a reference's name may come from another reference).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Read {
+    /// The id of the external reference.
+    pub id: String,
+    /// Its `apiVersion`.
+    pub api_version: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its namespace; `None` for a cluster-scoped kind, or every namespace.
+    pub namespace: Option<String>,
+    /// The object's name (a GET), or `None` for a list (see `selector`).
+    pub name: Option<String>,
+    /// The objects to list, as an API-server label selector (`app=web,tier in (a,b)`); empty: every object.
+    pub selector: Option<String>,
+}
+
 /// The patch to the instance's own metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct InstancePatch {
@@ -180,6 +200,9 @@ pub struct Plan {
     /// Simulation only: readiness assumed for lack of status.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
+    /// The external objects this plan read, or wanted and was not given: what a host reads from the cluster.
+    #[serde(skip)]
+    pub reads: Vec<Read>,
 }
 
 impl Plan {

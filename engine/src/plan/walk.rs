@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::{Map, Value};
 
 use super::identity::{self, Owner};
-use super::types::{Apply, InstancePatch, InstanceState, PendingNode, Plan, PlanInput, Reason, ReasonCode};
+use super::types::{Apply, InstancePatch, InstanceState, PendingNode, Plan, PlanInput, Read, Reason, ReasonCode};
 use super::{Inventory, ObjectKey, instance_uid, render, selector, status};
 use crate::catalog::{KindInfo, ResourceType};
 use crate::expr::eval::{Bindings, EvalError};
@@ -52,6 +52,8 @@ pub(super) struct Planner<'a> {
     desired: BTreeMap<ObjectKey, &'a str>,
     /// Resources that failed, as `id: message`.
     errors: Vec<String>,
+    /// How many of those failed because the API server refused their object (`apply_failures`).
+    refused: usize,
     /// Some resource could not be rendered for lack of data (a dependency not ready, a missing key): kro's
     /// `ErrDataPending` from `GetDesired`, which alone (with a failure) holds the prune back. A resource that is
     /// rendered but not ready yet does not.
@@ -77,9 +79,11 @@ impl<'a> Planner<'a> {
                 status: Value::Object(Map::new()),
                 requeue_after: None,
                 assumed: Vec::new(),
+                reads: Vec::new(),
             },
             desired: BTreeMap::new(),
             errors: Vec::new(),
+            refused: 0,
             unresolved: false,
         }
     }
@@ -280,6 +284,7 @@ impl<'a> Planner<'a> {
     /// Records that `id` renders `key`; two nodes rendering the same object is kro's `ApplySet` conflict.
     fn claim(&mut self, id: &'a str, key: &ObjectKey) -> Result<(), String> {
         if let Some(message) = self.input.options.apply_failures.get(key) {
+            self.refused += 1;
             return Err(format!("applying {key} failed: {message}"));
         }
         match self.desired.get(key) {
@@ -449,6 +454,14 @@ impl<'a> Planner<'a> {
             return self.wait(id, ReasonCode::Error, e.message);
         }
         let key = ObjectKey::of(&reference);
+        self.plan.reads.push(Read {
+            id: id.to_string(),
+            api_version: resource.api_version.clone(),
+            kind: resource.kind.clone(),
+            namespace: Some(key.namespace.clone()).filter(|n| !n.is_empty()),
+            name: Some(key.name.clone()),
+            selector: None,
+        });
         let Some(observed) = self.observed.get(&key).copied() else {
             return self.wait(id, ReasonCode::ExternalNotFound, format!("external reference {key} not found"));
         };
@@ -475,6 +488,14 @@ impl<'a> Planner<'a> {
             None if self.namespaced(resource) && !self.owner.namespace.is_empty() => Some(self.owner.namespace.clone()),
             None => None,
         };
+        self.plan.reads.push(Read {
+            id: id.to_string(),
+            api_version: resource.api_version.clone(),
+            kind: resource.kind.clone(),
+            namespace: namespace.clone(),
+            name: None,
+            selector: Some(selector.to_query()),
+        });
         let mut matches: Vec<&Value> = self
             .input
             .observed
@@ -503,8 +524,10 @@ impl<'a> Planner<'a> {
         let position: HashMap<&str, usize> =
             rgd.order.iter().enumerate().map(|(p, &i)| (rgd.resources[i].id.as_str(), p)).collect();
         self.plan.resources.sort_by_key(|a| (a.wave, position.get(a.id.as_str()).copied(), a.index));
-        if !self.errors.is_empty() {
-            // kro stops at the first failing resource and applies nothing in that pass.
+        // kro stops at the first failing resource and applies nothing in that pass. An object the API server
+        // refused stops only what reads it (those wait for it, as for any resource not ready): one child that
+        // cannot be applied does not keep the others from being created or repaired (docs/decisions/0016).
+        if self.errors.len() > self.refused {
             self.plan.resources.clear();
             let failed: Vec<&str> = self
                 .plan
@@ -575,23 +598,30 @@ impl<'a> Planner<'a> {
         if hold {
             return InstancePatch { labels, annotations: BTreeMap::new(), finalizers };
         }
-        // Before a complete pass, what the instance already records stays recorded.
+        // Every kind the RGD creates, whatever this pass rendered, so the inventory (and its hash) does not
+        // change from pass to pass while an instance's children are created: one metadata write. Before a
+        // complete pass what the instance already records stays recorded; after one, what it prunes stays
+        // recorded until it is gone, so a crash in between still finds it.
         let recorded = if complete { None } else { Inventory::recorded(self.input.instance) }.unwrap_or_default();
-        let keys: Vec<&ObjectKey> = self.desired.keys().collect();
+        let keys: Vec<&ObjectKey> = self.desired.keys().chain(&self.plan.prune).collect();
         let mut group_kinds: BTreeSet<String> = keys.iter().map(|k| k.group_kind()).collect();
+        group_kinds.extend(rgd.resources.iter().filter(|r| !r.external).map(|r| {
+            ObjectKey { api_version: r.api_version.clone(), kind: r.kind.clone(), ..ObjectKey::default() }.group_kind()
+        }));
         group_kinds.extend(recorded.group_kinds);
         let mut namespaces: BTreeSet<String> =
             keys.iter().map(|k| k.namespace.clone()).filter(|n| !n.is_empty() && *n != self.owner.namespace).collect();
         namespaces.extend(recorded.namespaces);
+        let group_kinds = group_kinds.into_iter().collect::<Vec<_>>().join(",");
+        let namespaces = namespaces.into_iter().collect::<Vec<_>>().join(",");
+        let hash = identity::inventory_hash(&self.owner.applyset_id, &group_kinds, &namespaces);
         let mut annotations = BTreeMap::new();
         annotations.insert(identity::APPLYSET_TOOLING.to_string(), format!("kro/{}", self.owner.kro_version));
-        annotations
-            .insert(identity::APPLYSET_GROUP_KINDS.to_string(), group_kinds.into_iter().collect::<Vec<_>>().join(","));
+        annotations.insert(identity::APPLYSET_GROUP_KINDS.to_string(), group_kinds);
         if !namespaces.is_empty() {
-            let namespaces = namespaces.into_iter().collect::<Vec<_>>().join(",");
             annotations.insert(identity::APPLYSET_NAMESPACES.to_string(), namespaces);
         }
-        annotations.insert(identity::APPLYSET_INVENTORY_HASH.to_string(), identity::inventory_hash(&keys));
+        annotations.insert(identity::APPLYSET_INVENTORY_HASH.to_string(), hash);
         InstancePatch { labels, annotations, finalizers }
     }
 }

@@ -28,6 +28,7 @@ pub fn operator(args: OperatorArgs) -> Outcome {
         client_burst: args.client_burst,
         features: args.feature_gates,
         allow_crd_deletion: args.allow_crd_deletion,
+        shared_field_managers: args.shared_field_managers,
         install_rgd_crd: !args.skip_crd_install,
         requeue_after: Duration::from_secs(3),
         metrics_bind_address: metrics,

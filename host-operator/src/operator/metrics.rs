@@ -41,6 +41,8 @@ pub struct Metrics {
     in_flight: Gauge,
     leader: Family<Labels, Gauge>,
     queue_length: Family<Labels, Gauge>,
+    watch_relists: Family<Labels, Counter>,
+    drift_repairs: Family<Labels, Counter>,
     /// Totals for tests and reports (the same numbers as the counters above, summed over labels).
     pub totals: Totals,
 }
@@ -54,6 +56,8 @@ pub struct Totals {
     pub reads: AtomicU64,
     pub writes: AtomicU64,
     pub watches: AtomicU64,
+    /// Lists a watch made after its first (it was broken, or its resource version expired).
+    pub relists: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -81,6 +85,8 @@ impl Metrics {
             in_flight: Gauge::default(),
             leader: Family::default(),
             queue_length: Family::default(),
+            watch_relists: Family::default(),
+            drift_repairs: Family::default(),
             totals: Totals::default(),
         };
         if let Ok(mut r) = m.registry.lock() {
@@ -118,6 +124,16 @@ impl Metrics {
             );
             r.register("instance_state_transitions", "Instance state changes", m.state_transitions.clone());
             r.register(
+                "watch_relists",
+                "Watches that listed their kind again (after an error, or a 410 Gone), by kind",
+                m.watch_relists.clone(),
+            );
+            r.register(
+                "drift_repairs",
+                "Children whose list items other field managers added were taken back, by kind",
+                m.drift_repairs.clone(),
+            );
+            r.register(
                 "instances_by_state",
                 "Instances by kind and state, as last reconciled",
                 m.instances_by_state.clone(),
@@ -144,12 +160,13 @@ impl Metrics {
         out
     }
 
-    pub fn reconciled(&self, gvr: &str, seconds: f64, failed: bool, requeued: bool) {
+    /// One instance reconcile, and the kind of its error (`errors::ReconcileError::label`) if it failed.
+    pub fn reconciled(&self, gvr: &str, seconds: f64, error: Option<&str>, requeued: bool) {
         let l = labels(&[("gvr", gvr)]);
         self.reconcile_total.get_or_create(&l).inc();
         self.reconcile_duration.get_or_create(&l).observe(seconds);
-        if failed {
-            self.handler_errors.get_or_create(&l).inc();
+        if let Some(error) = error {
+            self.handler_errors.get_or_create(&labels(&[("gvr", gvr), ("error", error)])).inc();
         }
         if requeued {
             self.requeue_total.get_or_create(&l).inc();
@@ -205,6 +222,17 @@ impl Metrics {
         self.queue_length.get_or_create(&labels(&[("gvr", gvr)])).set(i64::try_from(length).unwrap_or(i64::MAX));
     }
 
+    /// A watch of `kind` listed it again (not its first list).
+    pub fn relisted(&self, kind: &str) {
+        self.watch_relists.get_or_create(&labels(&[("kind", kind)])).inc();
+        self.totals.relists.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A child of `kind` had list items taken back from other field managers.
+    pub fn drift_repaired(&self, kind: &str) {
+        self.drift_repairs.get_or_create(&labels(&[("kind", kind)])).inc();
+    }
+
     pub fn leader(&self, lease: &str, leading: bool) {
         self.leader.get_or_create(&labels(&[("name", lease)])).set(i64::from(leading));
     }
@@ -228,17 +256,21 @@ mod tests {
     #[test]
     fn metrics_are_exported_under_kros_names() {
         let m = Metrics::new();
-        m.reconciled("kro.run/v1alpha1/applications", 0.01, false, true);
+        m.reconciled("kro.run/v1alpha1/applications", 0.01, None, true);
+        m.reconciled("kro.run/v1alpha1/applications", 0.01, Some("conflict"), false);
+        m.relisted("Deployment.apps");
         m.instance_state("kro.run/v1alpha1/applications", None, "ACTIVE");
         m.request("PATCH", false);
         m.queue_length("kro.run/v1alpha1/applications", 2);
         let text = m.encode();
         for name in [
-            "dynamic_controller_reconcile_total{gvr=\"kro.run/v1alpha1/applications\"} 1",
+            "dynamic_controller_reconcile_total{gvr=\"kro.run/v1alpha1/applications\"} 2",
             "dynamic_controller_reconcile_duration_seconds_count",
             "instances_by_state{gvr=\"kro.run/v1alpha1/applications\",state=\"ACTIVE\"} 1",
             "rest_client_requests_total{method=\"PATCH\"} 1",
             "dynamic_controller_queue_length{gvr=\"kro.run/v1alpha1/applications\"} 2",
+            "dynamic_controller_handler_errors_total{gvr=\"kro.run/v1alpha1/applications\",error=\"conflict\"} 1",
+            "watch_relists_total{kind=\"Deployment.apps\"} 1",
         ] {
             assert!(text.contains(name), "{name} missing from\n{text}");
         }

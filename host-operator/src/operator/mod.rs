@@ -5,16 +5,14 @@
 //! operator` command calls [`run`], which adds signal handling, logs and the HTTP endpoints.
 
 mod client;
-mod crd_install;
+mod cluster_crds;
 mod discovery;
-pub mod engine;
-mod executor;
+mod errors;
 mod http;
-mod instance_controller;
-mod instance_reconcile;
+mod instance;
 mod leader;
 pub mod metrics;
-mod rgd_controller;
+mod rgd;
 pub mod rgd_types;
 pub mod telemetry;
 
@@ -24,6 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use cluster_crds::{CrdObject, SharedEngine};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kro_engine::Features;
 use kube::api::{Patch, PatchParams};
@@ -60,6 +59,9 @@ pub struct Options {
     pub health_probe_bind_address: Option<SocketAddr>,
     /// Run the controllers only while holding this Lease (`--leader-elect`); `None` runs them at once.
     pub leader_election: Option<LeaderElection>,
+    /// Field managers allowed to own list items inside lists kro-rs declares on its children
+    /// (`--shared-field-managers`): drift repair leaves their items alone (docs/decisions/0016).
+    pub shared_field_managers: Vec<String>,
 }
 
 impl Default for Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             metrics_bind_address: None,
             health_probe_bind_address: None,
             leader_election: None,
+            shared_field_managers: Vec::new(),
         }
     }
 }
@@ -90,9 +93,11 @@ pub(crate) struct Shared {
     pub options: Options,
     pub metrics: Arc<Metrics>,
     pub discovery: discovery::Discovery,
-    /// Every CRD of the cluster, as the catalog's source and to check ownership of generated CRDs.
-    pub crds: Store<CustomResourceDefinition>,
-    pub instance_controllers: instance_controller::Registry,
+    /// The engine every RGD compiles with, its catalog kept current by the CRD watch.
+    pub engine: SharedEngine,
+    /// Every CRD of the cluster, compact, to check ownership of generated CRDs.
+    pub crds: Store<CrdObject>,
+    pub instance_controllers: instance::Registry,
     /// Flips to true once on shutdown; controllers drain and stop.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -180,16 +185,17 @@ impl Operator {
             None
         };
         let (stop, shutdown) = watch::channel(false);
-        let (crds, crd_writer) = reflector::store::<CustomResourceDefinition>();
+        let (crds, crd_writer) = reflector::store::<CrdObject>();
         let shared = Arc::new(Shared {
             client,
             config,
             impersonating: std::sync::Mutex::default(),
+            engine: SharedEngine::new(options.features)?,
             options,
             metrics: Arc::clone(&metrics),
             discovery: discovery::Discovery::default(),
             crds,
-            instance_controllers: instance_controller::Registry::default(),
+            instance_controllers: instance::Registry::default(),
             shutdown,
         });
         let task = tokio::spawn(run_controllers(Arc::clone(&shared), crd_writer, Arc::clone(&health), campaign));
@@ -249,7 +255,7 @@ impl Operator {
 /// once this replica holds the Lease, and only as long as it does.
 async fn run_controllers(
     shared: Arc<Shared>,
-    crd_writer: reflector::store::Writer<CustomResourceDefinition>,
+    crd_writer: reflector::store::Writer<CrdObject>,
     health: Arc<http::Health>,
     campaign: Option<leader::Campaign>,
 ) -> anyhow::Result<()> {
@@ -257,7 +263,7 @@ async fn run_controllers(
     let on_ready = move || ready.ready.store(true, Ordering::Relaxed);
     let Some(campaign) = campaign else {
         health.leading.store(true, Ordering::Relaxed);
-        return rgd_controller::run(Arc::clone(&shared), crd_writer, on_ready).await;
+        return rgd::run(Arc::clone(&shared), crd_writer, on_ready).await;
     };
     let lease = format!("{}/{}", campaign.election.namespace, campaign.election.lease_name);
     // A replica that waits is healthy and ready: a rollout must not stall on it.
@@ -278,7 +284,7 @@ async fn run_controllers(
         if shared.options.install_rgd_crd {
             install_rgd_crd(&shared.client).await?;
         }
-        rgd_controller::run(Arc::clone(&shared), crd_writer, || {}).await
+        rgd::run(Arc::clone(&shared), crd_writer, || {}).await
     };
     tokio::select! {
         result = controllers => {
@@ -304,7 +310,7 @@ pub async fn install_rgd_crd(client: &Client) -> anyhow::Result<()> {
     let crd = rgd_types::ResourceGraphDefinition::crd();
     let name = rgd_types::ResourceGraphDefinition::crd_name();
     crds.patch(name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&crd)).await?;
-    crd_install::wait_established(&crds, name, Duration::from_secs(60)).await?;
+    rgd::wait_established(client, name, Duration::from_secs(60)).await?;
     Ok(())
 }
 

@@ -6,34 +6,29 @@ use std::time::Duration;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kro_engine::labels;
-use kube::Api;
 use kube::api::{Patch, PatchParams};
+use kube::runtime::wait::{await_condition, conditions};
+use kube::{Api, Client};
 use serde_json::{Value, json};
 
-use super::{FIELD_MANAGER, engine};
+use super::super::FIELD_MANAGER;
+use super::super::cluster_crds::CrdObject;
 
 /// The RGD annotation that allows an incompatible schema change.
 pub const ALLOW_BREAKING_CHANGES: &str = "kro.run/allow-breaking-changes";
 
 /// Why the CRD could not be installed (`KindReady` False).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum InstallError {
     /// A CRD of that name exists and kro-rs does not own it, or another RGD does.
+    #[error("{0}")]
     NotOwned(String),
+    #[error("{0}")]
     Breaking(String),
+    #[error("{0}")]
     NotEstablished(String),
-    Api(kube::Error),
-}
-
-impl std::error::Error for InstallError {}
-
-impl std::fmt::Display for InstallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            InstallError::NotOwned(m) | InstallError::Breaking(m) | InstallError::NotEstablished(m) => f.write_str(m),
-            InstallError::Api(e) => write!(f, "{e}"),
-        }
-    }
+    #[error(transparent)]
+    Api(#[from] kube::Error),
 }
 
 /// Who the generated CRD belongs to.
@@ -47,26 +42,25 @@ pub struct Owner<'a> {
 
 /// Applies `generated` (the engine's CRD) unless `installed` forbids it, then waits for Established.
 pub async fn ensure(
-    crds: &Api<CustomResourceDefinition>,
-    installed: Option<&CustomResourceDefinition>,
+    client: &Client,
+    installed: Option<&CrdObject>,
     generated: &Value,
     owner: &Owner<'_>,
 ) -> Result<(), InstallError> {
     let name = generated.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
     if let Some(installed) = installed {
-        let labels = installed.metadata.labels.clone().unwrap_or_default();
-        if labels.get(labels::OWNED).map(String::as_str) != Some("true") {
+        if installed.label(labels::OWNED) != Some("true") {
             return Err(InstallError::NotOwned(format!("CRD {name} exists and is not owned by kro")));
         }
-        if let Some(other) = labels.get(labels::RGD_NAME).filter(|o| o.as_str() != owner.rgd_name) {
+        if let Some(other) = installed.label(labels::RGD_NAME).filter(|o| *o != owner.rgd_name) {
             return Err(InstallError::NotOwned(format!(
                 "CRD {name} is owned by ResourceGraphDefinition {other}, not {}",
                 owner.rgd_name
             )));
         }
-        let installed_json = serde_json::to_value(installed).unwrap_or_default();
-        let changes = engine::breaking_changes(&installed_json, generated);
+        let changes = kro_engine::breaking_changes(&installed.to_json(), generated);
         if !changes.is_empty() && !owner.allow_breaking {
+            let changes: Vec<String> = changes.iter().map(ToString::to_string).collect();
             return Err(InstallError::Breaking(format!(
                 "breaking changes to CRD {name}: {}; set the RGD annotation {ALLOW_BREAKING_CHANGES}: \"true\" to apply them",
                 changes.join(", ")
@@ -83,33 +77,17 @@ pub async fn ensure(
             labels.insert(labels::RGD_ID.to_string(), json!(owner.rgd_uid));
         }
     }
-    crds.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&crd))
-        .await
-        .map_err(InstallError::Api)?;
-    wait_established(crds, &name, Duration::from_secs(30)).await
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    crds.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&crd)).await?;
+    wait_established(client, &name, Duration::from_secs(30)).await
 }
 
-/// Polls the CRD every 150 ms (kro's interval) until its Established condition is True.
-pub async fn wait_established(
-    crds: &Api<CustomResourceDefinition>,
-    name: &str,
-    timeout: Duration,
-) -> Result<(), InstallError> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let crd = crds.get(name).await.map_err(InstallError::Api)?;
-        let established = crd
-            .status
-            .and_then(|s| s.conditions)
-            .unwrap_or_default()
-            .iter()
-            .any(|c| c.type_ == "Established" && c.status == "True");
-        if established {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(InstallError::NotEstablished(format!("CRD {name} is not Established after {timeout:?}")));
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
+/// Waits (on a watch of that one CRD) until its Established condition is True.
+pub async fn wait_established(client: &Client, name: &str, timeout: Duration) -> Result<(), InstallError> {
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    match tokio::time::timeout(timeout, await_condition(crds, name, conditions::is_crd_established())).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(InstallError::NotEstablished(format!("CRD {name}: {e}"))),
+        Err(_) => Err(InstallError::NotEstablished(format!("CRD {name} is not Established after {timeout:?}"))),
     }
 }

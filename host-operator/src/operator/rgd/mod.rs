@@ -1,17 +1,22 @@
-//! The ResourceGraphDefinition controller: compile each RGD with the engine against every kind the cluster
-//! serves (the built-in bundle plus every CRD, watched, so a CRD installed later re-validates the RGDs that
-//! wait for it), install its CRD, start or restart its instance controller, and write kro's RGD status
+//! The ResourceGraphDefinition controller: compile each RGD with the one shared engine (the built-in kinds
+//! plus every CRD of the cluster, kept current by the CRD watch, so a CRD installed later re-validates the RGDs
+//! that wait for it), install its CRD, start or restart its instance controller, and write kro's RGD status
 //! (`state`, `topologicalOrder`, `resources`, conditions `GraphAccepted`, `KindReady`, `ControllerReady`,
-//! `Ready`). Deleting an RGD stops its controller; its CRD stays unless `--allow-crd-deletion`.
+//! `Ready`). kube-runtime's `finalizer()` keeps kro's finalizer on each RGD; deleting an RGD stops its
+//! controller, and its CRD stays unless `--allow-crd-deletion`.
+
+mod crd_install;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use chrono::Utc;
+use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kro_engine::labels;
+use kro_engine::{CompiledDocument, CompiledRgd, HostConditions, RgdState, labels};
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
+use kube::runtime::finalizer::{self, Event as Finalizer};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, ResourceExt};
@@ -19,21 +24,37 @@ use serde_json::{Value, json};
 use tracing::Instrument;
 
 use super::Shared;
-use super::crd_install::{self, ALLOW_BREAKING_CHANGES, InstallError};
-use super::engine::Engine;
-use super::executor::{ReconcileError, is_not_found};
-use super::instance_controller::ControllerSpec;
+use super::cluster_crds::CrdObject;
+use super::errors::{ReconcileError, is_not_found};
+use super::instance::ControllerSpec;
 use super::rgd_types::ResourceGraphDefinition;
+use crd_install::{ALLOW_BREAKING_CHANGES, InstallError};
+
+pub use crd_install::wait_established;
+
+/// CRDs listed per page by the CRD watch: a page is held whole while it is read, and CRDs can be large.
+const CRD_PAGE: u32 = 10;
 
 /// Runs until shutdown; then stops every instance controller (each drains its reconciles).
 pub async fn run(
     shared: Arc<Shared>,
-    crd_writer: reflector::store::Writer<CustomResourceDefinition>,
+    crd_writer: reflector::store::Writer<CrdObject>,
     on_ready: impl FnOnce(),
 ) -> anyhow::Result<()> {
     let client = shared.client.clone();
-    let crd_stream = reflector::reflector(crd_writer, watcher(Api::all(client.clone()), watcher::Config::default()))
+    let engine = Arc::clone(&shared);
+    let relists = Arc::clone(&shared);
+    let mut listed = false;
+    let crd_stream = watcher(Api::<CrdObject>::all(client.clone()), watcher::Config::default().page_size(CRD_PAGE))
         .default_backoff()
+        .modify(|crd| crd.metadata.managed_fields = None)
+        .inspect_ok(move |event| {
+            if matches!(event, watcher::Event::Init) && std::mem::replace(&mut listed, true) {
+                relists.metrics.relisted("CustomResourceDefinition.apiextensions.k8s.io");
+            }
+            engine.engine.observe(event);
+        })
+        .reflect(crd_writer)
         .touched_objects();
     let controller = Controller::new(Api::<ResourceGraphDefinition>::all(client), watcher::Config::default());
     let rgds = controller.store();
@@ -57,15 +78,13 @@ pub async fn run(
 }
 
 /// A CRD event concerns the RGD that owns the CRD, and every RGD not Active (it may be waiting for that kind).
-fn rgds_to_revisit(
-    rgds: &Store<ResourceGraphDefinition>,
-    crd: &CustomResourceDefinition,
-) -> Vec<ObjectRef<ResourceGraphDefinition>> {
-    let owner = crd.labels().get(labels::RGD_NAME).cloned();
+fn rgds_to_revisit(rgds: &Store<ResourceGraphDefinition>, crd: &CrdObject) -> Vec<ObjectRef<ResourceGraphDefinition>> {
+    let owner = crd.label(labels::RGD_NAME);
     rgds.state()
         .iter()
         .filter(|rgd| {
-            Some(rgd.name_any()) == owner || rgd.status.as_ref().and_then(|s| s.state.as_deref()) != Some("Active")
+            owner == Some(rgd.name_any().as_str())
+                || rgd.status.as_ref().and_then(|s| s.state.as_deref()) != Some(RgdState::Active.as_str())
         })
         .map(|rgd| ObjectRef::from_obj(rgd.as_ref()))
         .collect()
@@ -73,41 +92,68 @@ fn rgds_to_revisit(
 
 async fn reconcile(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -> Result<Action, ReconcileError> {
     let span = tracing::info_span!("rgd", rgd = %rgd.name_any());
-    reconcile_rgd(rgd, shared).instrument(span).await
+    async {
+        // Compiling before every CRD is known would report kinds as missing that are only not listed yet.
+        // (Polled with a timeout: with several reconciles waiting at once, one of them was never woken.)
+        while tokio::time::timeout(Duration::from_millis(100), shared.crds.wait_until_ready()).await.is_err() {}
+        let api: Api<ResourceGraphDefinition> = Api::all(shared.client.clone());
+        finalizer::finalizer(&api, labels::FINALIZER, rgd, |event| async {
+            match event {
+                Finalizer::Apply(rgd) => apply(&shared, &api, &rgd).await,
+                Finalizer::Cleanup(rgd) => cleanup(&shared, &rgd).await,
+            }
+        })
+        .await
+        .map_err(|e| match e {
+            finalizer::Error::ApplyFailed(e) | finalizer::Error::CleanupFailed(e) => e,
+            finalizer::Error::AddFinalizer(e) | finalizer::Error::RemoveFinalizer(e) => {
+                ReconcileError::api("the RGD's finalizer", &e)
+            }
+            other => ReconcileError::Invalid(other.to_string()),
+        })
+    }
+    .instrument(span)
+    .await
 }
 
-async fn reconcile_rgd(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -> Result<Action, ReconcileError> {
-    // Compiling before every CRD is known would report kinds as missing that are only not listed yet.
-    // (Polled with a timeout: with several reconciles waiting at once, one of them was never woken.)
-    while tokio::time::timeout(Duration::from_millis(100), shared.crds.wait_until_ready()).await.is_err() {}
+/// Compiles the RGD, installs its CRD and runs its instance controller, and writes its status.
+async fn apply(
+    shared: &Arc<Shared>,
+    api: &Api<ResourceGraphDefinition>,
+    rgd: &ResourceGraphDefinition,
+) -> Result<Action, ReconcileError> {
     let name = rgd.name_any();
-    let api: Api<ResourceGraphDefinition> = Api::all(shared.client.clone());
-    if rgd.metadata.deletion_timestamp.is_some() {
-        return finalize(&shared, &api, &rgd).await;
-    }
-    if !rgd.finalizers().iter().any(|f| f == labels::FINALIZER) {
-        let mut finalizers = rgd.finalizers().to_vec();
-        finalizers.push(labels::FINALIZER.to_string());
-        let body = json!({"metadata": {"finalizers": finalizers, "resourceVersion": rgd.resource_version()}});
-        api.patch(&name, &PatchParams::default(), &Patch::Merge(&body)).await?;
-    }
     let generation = rgd.metadata.generation.unwrap_or_default();
-    let object = serde_json::to_value(rgd.as_ref()).map_err(|e| ReconcileError(e.to_string()))?;
-    let engine = Engine::new(shared.options.features, crd_objects(&shared.crds)).map_err(ReconcileError)?;
-    let compiled = engine.compile(&object);
+    let object = serde_json::to_value(rgd)?;
+    let engine = shared.engine.snapshot();
+    let compiled = engine.compile_json(&object);
     shared.metrics.rgd_built(compiled.rgd.is_none());
     let (kind_ready, controller_ready, requeue) = match &compiled.rgd {
         None => {
             tracing::info!("invalid RGD");
-            shared.instance_controllers.stop(&shared, &name).await;
+            shared.instance_controllers.stop(shared, &name).await;
             (None, None, None)
         }
-        Some(graph) => activate(&shared, &rgd, graph, &engine).await,
+        Some(graph) => activate(shared, rgd, Arc::new(graph.clone()), engine.clone()).await,
     };
     let previous = rgd.status.as_ref().and_then(|s| serde_json::to_value(s).ok());
-    let status = engine.rgd_status(&compiled, kind_ready, controller_ready, generation, previous.clone());
-    write_status(&shared, &api, &rgd, previous, status).await?;
+    let status = rgd_status(&engine, &compiled, kind_ready, controller_ready, generation, previous.clone());
+    write_status(shared, api, rgd, previous, status).await?;
     Ok(requeue.map_or_else(Action::await_change, Action::requeue))
+}
+
+/// kro's RGD status as JSON, from the compile result and what the operator knows of the CRD and the instance
+/// controller.
+fn rgd_status(
+    engine: &kro_engine::Engine,
+    compiled: &CompiledDocument,
+    kind_ready: Fact,
+    controller_ready: Fact,
+    generation: i64,
+    previous: Option<Value>,
+) -> Value {
+    let host = HostConditions { kind_ready, controller_ready, generation, now: Utc::now(), previous };
+    serde_json::to_value(engine.rgd_status(compiled, &host)).unwrap_or(Value::Null)
 }
 
 /// A fact the RGD status reports: `None` not known, `Err` why not.
@@ -118,8 +164,8 @@ type Fact = Option<Result<(), String>>;
 async fn activate(
     shared: &Arc<Shared>,
     rgd: &ResourceGraphDefinition,
-    compiled: &Arc<kro_engine::CompiledRgd>,
-    engine: &Engine,
+    compiled: Arc<CompiledRgd>,
+    engine: kro_engine::Engine,
 ) -> (Fact, Fact, Option<Duration>) {
     let generation = rgd.metadata.generation;
     let name = rgd.name_any();
@@ -132,8 +178,7 @@ async fn activate(
         allow_breaking: rgd.annotations().get(ALLOW_BREAKING_CHANGES).is_some_and(|v| v == "true"),
         kro_version: env!("CARGO_PKG_VERSION"),
     };
-    let crds: Api<CustomResourceDefinition> = Api::all(shared.client.clone());
-    if let Err(e) = crd_install::ensure(&crds, installed.as_deref(), &compiled.crd, &owner).await {
+    if let Err(e) = crd_install::ensure(&shared.client, installed.as_deref(), &compiled.crd, &owner).await {
         // A refused CRD waits for the user; one the API server has not taken yet is looked at again.
         let again =
             matches!(e, InstallError::Api(_) | InstallError::NotEstablished(_)).then_some(Duration::from_secs(5));
@@ -151,10 +196,10 @@ async fn activate(
     };
     // A new generation of the RGD restarts the controller, whose first pass re-renders every instance.
     let fingerprint = format!("{uid}/{}/{}", generation.unwrap_or_default(), api.api_version());
-    let spec =
-        ControllerSpec { rgd: Arc::clone(compiled), rgd_uid: uid, engine: Arc::new(engine.clone()), instances: served };
+    let kind = api.kind.clone();
+    let spec = ControllerSpec { rgd: compiled, rgd_uid: uid, engine, instances: served };
     if shared.instance_controllers.ensure(shared, &name, fingerprint, spec).await {
-        tracing::info!(kind = %api.kind, "instance controller (re)started");
+        tracing::info!(%kind, "instance controller (re)started");
     }
     (Some(Ok(())), Some(Ok(())), None)
 }
@@ -181,58 +226,55 @@ async fn write_status(
     match api.patch_status(&rgd.name_any(), &PatchParams::default(), &Patch::Merge(&json!({"status": body}))).await {
         Ok(_) => Ok(()),
         Err(e) if is_not_found(&e) => Ok(()),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(ReconcileError::api("write the RGD's status", &e)),
     }
 }
 
-/// RGD deletion: stop its instance controller, delete its CRD only when allowed and owned, drop the finalizer.
-async fn finalize(
-    shared: &Arc<Shared>,
-    api: &Api<ResourceGraphDefinition>,
-    rgd: &ResourceGraphDefinition,
-) -> Result<Action, ReconcileError> {
+/// RGD deletion: stop its instance controller, and delete its CRD only when allowed and owned. (The
+/// finalizer helper drops the finalizer once this succeeds.)
+async fn cleanup(shared: &Arc<Shared>, rgd: &ResourceGraphDefinition) -> Result<Action, ReconcileError> {
     let name = rgd.name_any();
     shared.instance_controllers.stop(shared, &name).await;
     if shared.options.allow_crd_deletion {
         let crds: Api<CustomResourceDefinition> = Api::all(shared.client.clone());
         for crd in shared.crds.state() {
-            let labels = crd.labels();
-            if labels.get(labels::OWNED).is_some_and(|v| v == "true") && labels.get(labels::RGD_NAME) == Some(&name) {
+            if crd.label(labels::OWNED) == Some("true") && crd.label(labels::RGD_NAME) == Some(name.as_str()) {
                 tracing::info!(crd = %crd.name_any(), "deleting the RGD's CRD (--allow-crd-deletion)");
                 match crds.delete(&crd.name_any(), &DeleteParams::default()).await {
                     Ok(_) => {}
                     Err(e) if is_not_found(&e) => {}
-                    Err(e) => return Err(e.into()),
+                    Err(e) => return Err(ReconcileError::api("delete the RGD's CRD", &e)),
                 }
             }
-        }
-    }
-    let finalizers: Vec<&String> = rgd.finalizers().iter().filter(|f| f.as_str() != labels::FINALIZER).collect();
-    if finalizers.len() != rgd.finalizers().len() {
-        let body = json!({"metadata": {"finalizers": finalizers, "resourceVersion": rgd.resource_version()}});
-        match api.patch(&name, &PatchParams::default(), &Patch::Merge(&body)).await {
-            Ok(_) => {}
-            Err(e) if is_not_found(&e) => {}
-            Err(e) => return Err(e.into()),
         }
     }
     Ok(Action::await_change())
 }
 
-/// Every CRD the cluster has, as JSON, for the engine's catalog.
-fn crd_objects(crds: &Store<CustomResourceDefinition>) -> Vec<Value> {
-    crds.state()
-        .iter()
-        .filter_map(|crd| {
-            let mut value = serde_json::to_value(crd.as_ref()).ok()?;
-            value.as_object_mut()?.insert("kind".to_string(), json!("CustomResourceDefinition"));
-            Some(value)
-        })
-        .collect()
-}
-
 #[allow(clippy::needless_pass_by_value, reason = "the signature kube's Controller::run asks for")]
 fn error_policy(rgd: Arc<ResourceGraphDefinition>, error: &ReconcileError, _: Arc<Shared>) -> Action {
-    tracing::warn!(rgd = %rgd.name_any(), %error, "RGD reconcile failed");
-    Action::requeue(Duration::from_secs(2))
+    tracing::warn!(rgd = %rgd.name_any(), %error, kind = error.label(), "RGD reconcile failed");
+    Action::requeue(error.backoff(1).min(Duration::from_secs(5)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_rgd_using_a_kind_the_cluster_does_not_have_is_an_error_with_its_location() {
+        let shared = super::super::cluster_crds::SharedEngine::new(kro_engine::Features::default()).unwrap();
+        let engine = shared.snapshot();
+        let rgd = json!({"apiVersion": "kro.run/v1alpha1", "kind": "ResourceGraphDefinition", "metadata": {"name": "x"}, "spec": {"schema": {"apiVersion": "v1alpha1", "kind": "X", "spec": {"name": "string"}},
+            "resources": [{"id": "w", "template": {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "${schema.spec.name}"}}}]}});
+        let compiled = engine.compile_json(&rgd);
+        assert!(compiled.rgd.is_none());
+        let status = rgd_status(&engine, &compiled, None, None, 1, None);
+        assert_eq!(status["state"], "Inactive");
+        let message = status["conditions"][0]["message"].as_str().unwrap();
+        assert!(message.contains("Widget") && message.contains("spec.resources[0].template"), "{message}");
+        assert!(message.contains("not served by the cluster"), "{message}");
+    }
 }
