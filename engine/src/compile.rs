@@ -100,6 +100,25 @@ pub struct CompiledDocument {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Why documents that should hold one RGD to plan with (`kro render`, the npm package's `render`) do not:
+/// how many valid RGDs they hold instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("holds {found} RGDs; an instance is planned against exactly one")]
+pub struct NotOneRgd {
+    /// The number of valid RGDs found (0 or more than 1).
+    pub found: usize,
+}
+
+/// The one valid RGD of `docs`, the documents of one text; `Err` when there is none or several. Whether
+/// `docs` has errors is the caller's first question (their diagnostics say why), this is the second.
+pub fn only_rgd(docs: &[CompiledDocument]) -> Result<&CompiledRgd, NotOneRgd> {
+    let mut rgds = docs.iter().filter_map(|d| d.rgd.as_ref());
+    match (rgds.next(), rgds.count()) {
+        (Some(rgd), 0) => Ok(rgd),
+        (first, more) => Err(NotOneRgd { found: usize::from(first.is_some()) + more }),
+    }
+}
+
 /// Loads and builds every document of `text`. A load failure yields one document-less result holding the
 /// diagnostic.
 pub(crate) fn compile(text: &str, catalog: &Arc<Catalog>, limits: &InputLimits) -> Vec<CompiledDocument> {

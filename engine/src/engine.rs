@@ -71,6 +71,15 @@ impl Engine {
         Arc::make_mut(&mut self.catalog)
     }
 
+    /// Teaches the catalog the CustomResourceDefinitions in `text` (YAML or JSON, several documents each), as
+    /// the CLI's `--crd` does: documents that are not CRDs are left out. Returns how many CRDs it added; `Err`
+    /// is the diagnostic that stopped loading the text (located in it).
+    pub fn add_crds(&mut self, text: &str) -> Result<usize, Diagnostic> {
+        let objects = self.load_objects(text)?;
+        let catalog = self.catalog_mut();
+        Ok(objects.iter().filter(|object| catalog.add_crd_json(object)).count())
+    }
+
     /// Compiles every document of `text` (a file, an editor buffer): RGDs may use the kinds the others define.
     pub fn compile_text(&self, text: &str) -> Vec<CompiledDocument> {
         let mut docs = compile::compile(text, &self.catalog, &self.options.input_limits);
@@ -332,6 +341,34 @@ spec:
         // A compile layers the RGDs it defines over the shared catalog and leaves it as it was.
         let _ = engine.compile_text(include_str!("../../examples/webapp/rgd.yaml"));
         assert!(engine.catalog().lookup("kro.run", "v1alpha1", "Application").is_none());
+    }
+
+    #[test]
+    fn crd_texts_teach_their_kinds_and_leave_other_documents_out() {
+        let mut engine = Engine::new(EngineOptions::default()).unwrap();
+        let crds = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {kind: Bucket, plural: buckets}\n  versions: [{name: v1, schema: {openAPIV3Schema: {type: object}}}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: not-a-crd}\n";
+        assert_eq!(engine.add_crds(crds), Ok(1));
+        assert!(engine.resource_type("example.com/v1", "Bucket").is_some());
+        let broken = engine.add_crds("a: [").unwrap_err();
+        assert_eq!(broken.code, Code::YamlSyntax);
+        assert!(broken.position().is_some(), "located in the CRD text");
+    }
+
+    #[test]
+    fn only_one_valid_rgd_is_planned_against_and_warnings_block_only_when_denied() {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let webapp = include_str!("../../examples/webapp/rgd.yaml");
+        assert_eq!(crate::only_rgd(&engine.compile_text(webapp)).map(|r| r.name.as_str()), Ok("my-application"));
+        let other = webapp.replace("name: my-application", "name: other").replace("kind: Application", "kind: Other");
+        let two = engine.compile_text(&format!("{webapp}\n---\n{other}"));
+        assert_eq!(crate::only_rgd(&two).map(|_| ()), Err(crate::NotOneRgd { found: 2 }));
+        assert_eq!(crate::only_rgd(&[]).map(|_| ()), Err(crate::NotOneRgd { found: 0 }));
+        let warned = engine.compile_text(USES_DATABASE);
+        let warning = &warned[0].diagnostics[0];
+        assert!(!warning.blocks(false) && warning.blocks(true));
+        assert_eq!(warning.position(), Some((15, 15)), "the unknown kind, line 15");
+        let unlocated = engine.compile_json(&serde_json::json!({"kind": "ResourceGraphDefinition"}));
+        assert!(unlocated.diagnostics.iter().all(|d| d.position().is_none()), "JSON has no positions");
     }
 
     #[test]

@@ -54,7 +54,7 @@ mod simpleschema;
 mod yaml;
 
 pub use catalog::{Catalog, ResourceType};
-pub use compile::{CompiledDocument, InputLimits};
+pub use compile::{CompiledDocument, InputLimits, NotOneRgd, only_rgd};
 pub use diagnostics::{Code, Diagnostic, Path, Segment, Severity};
 pub use engine::{Engine, EngineError, EngineOptions};
 pub use expr::eval::{EvalError, EvalErrorKind, EvalLimits};

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use boundary::{failure, from_js, to_js};
 use kro_engine::{
-    CompiledDocument, CompiledRgd, Diagnostic, Engine, LineIndex, LspPosition, PlanOptions, editor, output,
+    CompiledDocument, CompiledRgd, Engine, LineIndex, LspPosition, PlanOptions, editor, only_rgd, output,
 };
 use options::{CheckOptions, RenderOptions};
 use serde_json::{Value, json};
@@ -51,8 +51,7 @@ fn valid_rgds<'d>(
     docs: &'d [CompiledDocument],
     deny_warnings: bool,
 ) -> Result<Vec<&'d CompiledRgd>, Value> {
-    let all: Vec<&Diagnostic> = docs.iter().flat_map(|d| &d.diagnostics).collect();
-    if all.iter().any(|d| d.is_error() || deny_warnings) {
+    if docs.iter().flat_map(|d| &d.diagnostics).any(|d| d.blocks(deny_warnings)) {
         return Err(json!({ "diagnostics": diagnostics_json(docs, &LineIndex::new(text)) }));
     }
     Ok(docs.iter().filter_map(|d| d.rgd.as_ref()).collect())
@@ -65,9 +64,7 @@ pub fn validate(text: &str, options: &JsValue) -> JsResult {
     let docs = compiled(text, &options)?;
     let index = LineIndex::new(text);
     let diagnostics = diagnostics_json(&docs, &index);
-    let all: Vec<&Diagnostic> = docs.iter().flat_map(|d| &d.diagnostics).collect();
-    let blocking = if options.deny_warnings { !all.is_empty() } else { all.iter().any(|d| d.is_error()) };
-    let valid = !blocking;
+    let valid = !docs.iter().flat_map(|d| &d.diagnostics).any(|d| d.blocks(options.deny_warnings));
     to_js(&json!({ "diagnostics": diagnostics, "valid": valid }))
 }
 
@@ -146,13 +143,10 @@ fn prepare(rgd: &str, instance: &JsValue, options: &JsValue) -> Result<Prepared,
     }
     let engine = engine::engine(&options.crds, options.feature_gates.features()).map_err(|m| failure(&m))?;
     let docs = engine.compile_text(rgd);
-    let rgds = match valid_rgds(rgd, &docs, false) {
-        Ok(rgds) => rgds,
-        Err(invalid) => return Ok(Prepared::Invalid(invalid)),
-    };
-    let [compiled] = rgds.as_slice() else {
-        return Err(failure(&format!("the RGD text holds {} RGDs; render takes exactly one", rgds.len())));
-    };
+    if let Err(invalid) = valid_rgds(rgd, &docs, false) {
+        return Ok(Prepared::Invalid(invalid));
+    }
+    let compiled = only_rgd(&docs).map_err(|e| failure(&format!("the RGD text {e}")))?;
     // An instance given as text keeps its positions for errors; an object is read as the JSON it is.
     let prepared = match instance.as_string() {
         Some(text) => engine
