@@ -126,25 +126,37 @@ impl Engine {
     }
 
     /// The instance in `text` as the API server would store it (validated and defaulted against the generated
-    /// CRD, with the metadata a cluster fills in), or why the API server would reject it, located in `text`.
+    /// CRD, with the metadata a cluster fills in), or why the API server would reject it, located in `text`
+    /// (the errors, and any warnings).
     pub fn instance_from_text(&self, rgd: &CompiledRgd, text: &str) -> Result<Value, Vec<Diagnostic>> {
-        let source = compile::load_source(text, &self.options.input_limits).map_err(|d| vec![d])?;
+        match self.check_instance_text(rgd, text) {
+            (Some(instance), _) => Ok(instance),
+            (None, diagnostics) => Err(diagnostics),
+        }
+    }
+
+    /// [`Engine::instance_from_text`] with the warnings of an accepted instance too (what the API server
+    /// would ignore), which editors show.
+    pub(crate) fn check_instance_text(&self, rgd: &CompiledRgd, text: &str) -> (Option<Value>, Vec<Diagnostic>) {
+        let source = match compile::load_source(text, &self.options.input_limits) {
+            Ok(source) => source,
+            Err(d) => return (None, vec![d]),
+        };
         let roots: Vec<&Node> = source.documents.iter().filter_map(|d| d.root.as_ref()).collect();
         let [root] = roots.as_slice() else {
-            return Err(vec![Diagnostic::error(
-                Code::NotAnInstance,
-                format!("expected one instance, found {} documents", roots.len()),
-                Path::root(),
-                Span::default(),
-            )]);
+            let found = format!("expected one instance, found {} documents", roots.len());
+            return (None, vec![Diagnostic::error(Code::NotAnInstance, found, Path::root(), Span::default())]);
         };
-        plan::prepare_instance(rgd, root).map_err(|findings| findings.iter().map(finding_diagnostic).collect())
+        let (instance, findings) = plan::prepare_instance(rgd, root);
+        (instance, findings.iter().map(finding_diagnostic).collect())
     }
 
     /// [`Engine::instance_from_text`] for an instance given as JSON (its diagnostics have no position).
     pub fn instance_from_json(&self, rgd: &CompiledRgd, instance: &Value) -> Result<Value, Vec<Diagnostic>> {
-        plan::prepare_instance(rgd, &Node::from_json(instance))
-            .map_err(|findings| findings.iter().map(finding_diagnostic).collect())
+        match plan::prepare_instance(rgd, &Node::from_json(instance)) {
+            (Some(instance), _) => Ok(instance),
+            (None, findings) => Err(findings.iter().map(finding_diagnostic).collect()),
+        }
     }
 
     /// The plan for one reconcile of `instance` (as stored: validated and defaulted), given the objects the

@@ -13,25 +13,16 @@ pub fn diagnostic(d: &Diagnostic, index: &LineIndex<'_>) -> Value {
     v
 }
 
-/// An instance the API server would refuse: each error as the fixtures write it (`path`, `line`, `column`,
-/// `message`; no position for an instance given as an object) with its LSP `range` when it has a position.
+/// An instance the API server would refuse: the engine's `output::instance_errors_json` (each finding with its
+/// severity and code, as the fixtures write it), with its LSP `range` in `index`'s text when it has a position.
 pub fn instance_errors(errors: &[Diagnostic], index: &LineIndex<'_>) -> Value {
-    let errors: Vec<Value> = errors
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| {
-            let at = |n: u32| (n > 0).then_some(n);
-            let located = d.span.start.line > 0;
-            json!({
-                "path": d.path.to_string(),
-                "line": at(d.span.start.line),
-                "column": at(d.span.start.column),
-                "message": d.message,
-                "range": located.then(|| index.lsp_range(d.span)),
-            })
-        })
-        .collect();
-    json!({ "instanceErrors": errors })
+    let mut value = output::instance_errors_json(errors);
+    if let Some(items) = value.get_mut("instanceErrors").and_then(Value::as_array_mut) {
+        for (item, d) in items.iter_mut().zip(errors) {
+            item["range"] = json!(d.position().map(|_| index.lsp_range(d.span)));
+        }
+    }
+    value
 }
 
 /// Adds `range` (the resource's list item) and `idRange` (its `id` value) to each resource of a `kro graph`
