@@ -71,7 +71,7 @@ impl Engine {
         Arc::make_mut(&mut self.catalog)
     }
 
-    /// Teaches the catalog the CustomResourceDefinitions in `text` (YAML or JSON, several documents each), as
+    /// Teaches the catalog the `CustomResourceDefinitions` in `text` (YAML or JSON, several documents each), as
     /// the CLI's `--crd` does: documents that are not CRDs are left out. Returns how many CRDs it added; `Err`
     /// is the diagnostic that stopped loading the text (located in it).
     pub fn add_crds(&mut self, text: &str) -> Result<usize, Diagnostic> {

@@ -404,7 +404,13 @@ fn render_usage_errors_and_a_file_with_two_rgds_exit_2() {
     assert_eq!(o.status.code(), Some(1), "an invalid RGD is invalid input");
     // Two RGDs in the file: which one the instance belongs to is the user's to say.
     let webapp = std::fs::read_to_string(repo().join(WEBAPP)).unwrap();
-    let two = temp_file(format!("{webapp}\n---\n{}", webapp.replace("name: my-application", "name: other").replace("kind: Application", "kind: Other")).as_bytes());
+    let two = temp_file(
+        format!(
+            "{webapp}\n---\n{}",
+            webapp.replace("name: my-application", "name: other").replace("kind: Application", "kind: Other")
+        )
+        .as_bytes(),
+    );
     let o = kro(&["render", two.path().to_str().unwrap(), "--instance", WEBAPP_INSTANCE]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("holds 2 RGDs; an instance is planned against exactly one"), "{}", stderr(&o));

@@ -325,6 +325,19 @@ pub(super) static FAMILY: Family = Family {
             is_greater_than,
         ),
     ],
+    docs: &[
+        ("quantity", "Kubernetes: parses a resource quantity (`500m`, `1Gi`)."),
+        ("isQuantity", "Kubernetes: whether the string is a quantity."),
+        ("sign", "Kubernetes: -1, 0 or 1 as the quantity is negative, zero or positive."),
+        ("isInteger", "Kubernetes: whether the quantity is a whole number."),
+        ("asInteger", "Kubernetes: the quantity as an integer (an error when it is not one)."),
+        ("asApproximateFloat", "Kubernetes: the quantity as a floating-point number."),
+        ("add", "Kubernetes: the sum of the quantities."),
+        ("sub", "Kubernetes: the difference of the quantities."),
+        ("compareTo", "Kubernetes: -1, 0 or 1 as this quantity is smaller, equal or larger."),
+        ("isLessThan", "Kubernetes: whether this quantity is smaller than the other."),
+        ("isGreaterThan", "Kubernetes: whether this quantity is larger than the other."),
+    ],
     ..Family::EMPTY
 };
 

@@ -56,6 +56,16 @@ pub(super) static FAMILY: Family = Family {
         ),
         Overload::new(&["kubernetes.Semver@compareTo(kubernetes.Semver) -> int"], "semver_compare_to", compare_to),
     ],
+    docs: &[
+        ("semver", "Kubernetes: parses a semantic version (`1.2.3`)."),
+        ("isSemver", "Kubernetes: whether the string is a semantic version."),
+        ("major", "Kubernetes: the major version."),
+        ("minor", "Kubernetes: the minor version."),
+        ("patch", "Kubernetes: the patch version."),
+        ("isLessThan", "Kubernetes: whether this version is lower than the other."),
+        ("isGreaterThan", "Kubernetes: whether this version is higher than the other."),
+        ("compareTo", "Kubernetes: -1, 0 or 1 as this version is lower, equal or higher."),
+    ],
     ..Family::EMPTY
 };
 
