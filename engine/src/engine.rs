@@ -101,6 +101,23 @@ impl Engine {
         files
     }
 
+    /// This engine over a catalog layered on its own, with what `add` puts in the layer (a workspace: the
+    /// kinds other documents define). Cheap: the base catalog and the evaluator are shared.
+    pub(crate) fn layered(&self, add: impl FnOnce(&mut Catalog)) -> Engine {
+        let mut catalog = Catalog::layered(Arc::clone(&self.catalog));
+        add(&mut catalog);
+        Engine { catalog: Arc::new(catalog), evaluator: Arc::clone(&self.evaluator), options: self.options }
+    }
+
+    /// Compiles one text already loaded (a workspace loads each text once per change).
+    pub(crate) fn compile_loaded(&self, source: &Result<compile::Source, Diagnostic>) -> Vec<CompiledDocument> {
+        let mut docs = compile::compile_loaded(&[source], &self.catalog).pop().unwrap_or_default();
+        for doc in &mut docs {
+            self.prepare(doc);
+        }
+        docs
+    }
+
     /// Compiles the templates of a valid RGD once, so each plan only evaluates them.
     fn prepare(&self, doc: &mut CompiledDocument) {
         if let Some(rgd) = &mut doc.rgd {

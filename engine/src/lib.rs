@@ -51,6 +51,7 @@ mod rgd;
 mod rgd_status;
 mod schemas;
 mod simpleschema;
+mod workspace;
 mod yaml;
 
 pub use catalog::{Catalog, ResourceType};
@@ -68,6 +69,7 @@ pub use plan::{
 };
 pub use position::{LineIndex, LspPosition, LspRange};
 pub use rgd_status::{Condition, DependencyRef, HostConditions, ResourceDependencies, RgdState, RgdStatus};
+pub use workspace::{DocumentKind, PlanBlocked, PlanRequest, Workspace};
 pub use yaml::{Limits as YamlLimits, Pos, Span};
 
 /// The labels, annotations and finalizer kro puts on the objects it manages: what a host selects, watches
