@@ -107,7 +107,7 @@ export function definition(text: string, position: Position): Definition | null;
 /** The outline: the instance API's fields and the resources. */
 export function symbols(text: string): DocumentSymbol[];
 /** Any JSON value as one YAML document, written as the engine writes CRDs and plans. */
-export function toYaml(value: JsonValue): string;
+export function toYaml(value: unknown): string;
 /** The JSON Schema of an RGD document (`kro schema`), for yaml-language-server or Monaco. */
 export function rgdJsonSchema(): Record<string, unknown>;
 /** The package's (and engine's) version. */

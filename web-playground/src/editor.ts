@@ -119,6 +119,8 @@ export function markdown(text: string): HTMLElement {
 
 export interface EditorHooks {
   onChange: () => void;
+  /** The cursor or selection moved (by keyboard, mouse or a command). */
+  onSelection?: (head: number) => void;
   /** Set for the RGD editor: the engine's editor services. */
   engine?: EngineClient;
   /** Where a go-to-definition lands. */
@@ -212,6 +214,7 @@ export function createEditor(parent: HTMLElement, text: string, label: string, h
     EditorView.contentAttributes.of({ 'aria-label': label }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) hooks.onChange();
+      if (update.selectionSet) hooks.onSelection?.(update.state.selection.main.head);
     }),
   ];
   if (hooks.engine) extensions.push(services(hooks.engine, hooks));

@@ -2,15 +2,30 @@
 // changes (nodes, kinds, edges, kinds of node), so typing elsewhere never moves a box; a step of the reconcile
 // simulator only recolours the nodes.
 import dagre from '@dagrejs/dagre';
-import type { Graph, GraphResource } from '@kro-rs/engine';
-
-/** What a node is doing at the simulator's current step. */
-export type NodeState = 'idle' | 'waiting' | 'applied' | 'ready' | 'excluded' | 'failed';
+import type { Graph, GraphResource, NodeState, Plan } from '@kro-rs/engine';
 
 export interface NodeStatus {
-  state: NodeState;
-  /** Why, in a sentence (a pending reason, "excluded by includeWhen"). */
+  /** What the engine's plan does with the node at the simulator's step ('idle': no simulation). */
+  state: NodeState | 'idle';
+  /** Why, in a sentence (the reason the plan gives for a wait or a failure). */
   detail: string;
+}
+
+export const stateIcon: Record<NodeStatus['state'], string> = {
+  ready: '✓',
+  applied: '↻',
+  waiting: '…',
+  excluded: '⊘',
+  failed: '✕',
+  deleting: '↓',
+  deleted: '·',
+  idle: '·',
+};
+
+/** Each node's state in a plan, as the engine says it, with the reason it gives for a wait. */
+export function statesOf(plan: Plan): Map<string, NodeStatus> {
+  const reasons = new Map(plan.pending.map((p) => [p.id, p.reason.message]));
+  return new Map(plan.nodes.map((n) => [n.id, { state: n.state, detail: reasons.get(n.id) ?? '' }]));
 }
 
 const NODE_WIDTH = 164;
