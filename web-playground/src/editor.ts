@@ -1,6 +1,12 @@
 // The CodeMirror 6 editors: YAML highlighting, the engine's diagnostics as underlines with the message on hover,
 // completion, hover and go-to-definition from the package's editor services (RGD editor only).
-import { autocompletion, closeBrackets, completionKeymap, type Completion, type CompletionContext } from '@codemirror/autocomplete';
+import {
+  autocompletion,
+  closeBrackets,
+  completionKeymap,
+  type Completion,
+  type CompletionContext,
+} from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
 import { bracketMatching, foldGutter, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
@@ -251,4 +257,3 @@ export function replaceText(view: EditorView, text: string) {
 export function showDiagnostics(view: EditorView, diagnostics: CmDiagnostic[]) {
   view.dispatch(setDiagnostics(view.state, diagnostics));
 }
-

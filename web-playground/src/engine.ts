@@ -37,7 +37,8 @@ class EngineWorker {
     // Requests sent before the module arrives wait in the worker until it is instantiated.
     module.then(
       (compiled) => this.worker.postMessage({ kind: 'init', id: 0, module: compiled } satisfies Request),
-      (error: unknown) => onError(`the engine could not be loaded: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) =>
+        onError(`the engine could not be loaded: ${error instanceof Error ? error.message : String(error)}`),
     );
   }
 

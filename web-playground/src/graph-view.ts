@@ -42,7 +42,15 @@ function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string,
 /** The shape of a graph: what decides the layout. */
 function shapeKey(graph: Graph): string {
   return JSON.stringify(
-    graph.resources.map((r) => [r.id, r.kind, r.dependsOn, r.wave, r.includeWhen.length > 0, r.external, r.forEach.length > 0]),
+    graph.resources.map((r) => [
+      r.id,
+      r.kind,
+      r.dependsOn,
+      r.wave,
+      r.includeWhen.length > 0,
+      r.external,
+      r.forEach.length > 0,
+    ]),
   );
 }
 
@@ -112,7 +120,10 @@ export class GraphView {
       node.dataset.state = status?.state ?? 'idle';
       const label = node.querySelector('.node-state');
       if (label) label.textContent = status && status.state !== 'idle' ? status.state : '';
-      node.setAttribute('aria-label', `${id}${status ? `: ${status.state}${status.detail ? `. ${status.detail}` : ''}` : ''}`);
+      node.setAttribute(
+        'aria-label',
+        `${id}${status ? `: ${status.state}${status.detail ? `. ${status.detail}` : ''}` : ''}`,
+      );
     }
   }
 
@@ -172,7 +183,11 @@ export class GraphView {
         if (horizontal) {
           bands.append(
             el('rect', { x: b.start - 8, y: 0, width: b.end - b.start + 16, height: height + offY, rx: 8, class: cls }),
-            el('text', { x: (b.start + b.end) / 2, y: 13, class: 'wave-label', 'text-anchor': 'middle' }, `wave ${wave}`),
+            el(
+              'text',
+              { x: (b.start + b.end) / 2, y: 13, class: 'wave-label', 'text-anchor': 'middle' },
+              `wave ${wave}`,
+            ),
           );
         } else {
           bands.append(
@@ -258,7 +273,8 @@ export class GraphView {
     this.svg.style.setProperty('--natural-width', `${width + offX}px`);
     this.svg.replaceChildren(defs, bands, edges, nodes);
     // Texts are measured once drawn and shortened with an ellipsis to their room (the tooltip has them whole).
-    for (const text of this.svg.querySelectorAll<SVGTextElement>('text[data-room]')) fit(text, Number(text.dataset.room));
+    for (const text of this.svg.querySelectorAll<SVGTextElement>('text[data-room]'))
+      fit(text, Number(text.dataset.room));
     this.select(this.selected);
   }
 

@@ -66,7 +66,8 @@ const editors: Record<DocName, EditorView> = {
   }),
   instance: createEditor($('editor-instance'), '', 'Instance editor', {
     onChange: schedule,
-    placeholder: 'An instance of the RGD’s new kind: apiVersion kro.run/v1alpha1, its kind, a metadata.name and a spec.',
+    placeholder:
+      'An instance of the RGD’s new kind: apiVersion kro.run/v1alpha1, its kind, a metadata.name and a spec.',
   }),
   observed: createEditor($('editor-observed'), '', 'Observed objects editor', {
     onChange: schedule,
@@ -149,7 +150,10 @@ function renderProblems() {
   });
   for (const name of ['rgd', 'instance', 'observed'] as const) {
     const view = editors[name];
-    showDiagnostics(view, problems.filter((p) => p.doc === name).map((p) => toCm(p, view)));
+    showDiagnostics(
+      view,
+      problems.filter((p) => p.doc === name).map((p) => toCm(p, view)),
+    );
   }
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
@@ -353,7 +357,18 @@ engine.onChecked = (result, started) => {
   // Diagnostics and the graph first; the simulation and the outputs of the previous analysis stay on screen
   // until the new one lands.
   const previous = state.analysis;
-  receive(previous ? { ...previous, diagnostics: result.diagnostics, graph: result.graph, engineError: null, timings: result.timings, compiles: result.compiles } : result);
+  receive(
+    previous
+      ? {
+          ...previous,
+          diagnostics: result.diagnostics,
+          graph: result.graph,
+          engineError: null,
+          timings: result.timings,
+          compiles: result.compiles,
+        }
+      : result,
+  );
   render();
   performance.measure('kro:checked', { start: started, end: performance.now() });
 };
@@ -485,7 +500,9 @@ select.addEventListener('change', () => {
 function loadFromLocation() {
   const restored = decodeState(location.hash) ?? saved();
   if (restored) {
-    const same = examples.find((e) => e.rgd === restored.rgd && e.instance === restored.instance && e.observed === restored.observed);
+    const same = examples.find(
+      (e) => e.rgd === restored.rgd && e.instance === restored.instance && e.observed === restored.observed,
+    );
     select.value = same?.name ?? '';
     setDocuments(restored);
     return;

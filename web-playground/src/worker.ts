@@ -105,10 +105,12 @@ function answer(request: Exclude<Request, { kind: 'init' }>): Response {
 
 let received: (module: WebAssembly.Module) => void = () => {};
 const compiled = new Promise<WebAssembly.Module>((resolve) => (received = resolve));
-const ready = compiled.then((module) => init({ module_or_path: module })).then(
-  () => post({ kind: 'ready', version: version() }),
-  (error: unknown) => post({ kind: 'failed', message: message(error) }),
-);
+const ready = compiled
+  .then((module) => init({ module_or_path: module }))
+  .then(
+    () => post({ kind: 'ready', version: version() }),
+    (error: unknown) => post({ kind: 'failed', message: message(error) }),
+  );
 
 self.onmessage = async (event: MessageEvent<Request>) => {
   const request = event.data;

@@ -12,7 +12,9 @@ const out = `${here}test-output`;
 const shots = `${out}/screenshots`;
 mkdirSync(shots, { recursive: true });
 const examplesDir = new URL('../../examples/', import.meta.url).pathname;
-const exampleNames = readdirSync(examplesDir).filter((n) => statSync(examplesDir + n).isDirectory()).sort();
+const exampleNames = readdirSync(examplesDir)
+  .filter((n) => statSync(examplesDir + n).isDirectory())
+  .sort();
 const example = (name, file) => readFileSync(`${examplesDir}${name}/${file}.yaml`, 'utf8');
 const metrics = {};
 
@@ -21,7 +23,9 @@ let url;
 let browser;
 
 before(async () => {
-  server = spawn(process.execPath, [`${here}scripts/serve.mjs`, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  server = spawn(process.execPath, [`${here}scripts/serve.mjs`, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   url = await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.stdout.on('data', (chunk) => {
@@ -161,7 +165,9 @@ describe('the playground', () => {
   test('the graph stays put while unrelated text changes', async (t) => {
     const page = await open(t);
     const positions = () =>
-      page.locator('.dag .node').evaluateAll((nodes) => nodes.map((n) => `${n.dataset.id}@${n.getAttribute('transform')}`));
+      page
+        .locator('.dag .node')
+        .evaluateAll((nodes) => nodes.map((n) => `${n.dataset.id}@${n.getAttribute('transform')}`));
     const before = await positions();
     const first = await page.locator('.dag .node').first().elementHandle();
     const text = await page.evaluate(() => window.playground.get('rgd'));
@@ -186,7 +192,9 @@ describe('the playground', () => {
     await page.screenshot({ path: `${shots}/hover.png` });
     await page.keyboard.press('F12');
     await page.waitForFunction(() => window.getSelection()?.toString() === 'deployment');
-    const line = await page.evaluate(() => window.getSelection()?.anchorNode?.parentElement?.closest('.cm-line')?.textContent);
+    const line = await page.evaluate(
+      () => window.getSelection()?.anchorNode?.parentElement?.closest('.cm-line')?.textContent,
+    );
     assert.match(line, /- id: deployment/);
   });
 
@@ -317,7 +325,12 @@ describe('the playground', () => {
     const page = await open(t);
     const deepMap = Array.from({ length: 100 }, (_, i) => `${'  '.repeat(i)}a${i}:`).join('\n') + ' x\n';
     const deepFlow = '['.repeat(100) + ']'.repeat(100);
-    const deepExpr = 'apiVersion: kro.run/v1alpha1\nkind: ResourceGraphDefinition\nmetadata: {name: x}\nspec:\n  schema:\n    apiVersion: v1\n    kind: X\n    status:\n      a: ${' + '('.repeat(100) + '1' + ')'.repeat(100) + '}\n';
+    const deepExpr =
+      'apiVersion: kro.run/v1alpha1\nkind: ResourceGraphDefinition\nmetadata: {name: x}\nspec:\n  schema:\n    apiVersion: v1\n    kind: X\n    status:\n      a: ${' +
+      '('.repeat(100) +
+      '1' +
+      ')'.repeat(100) +
+      '}\n';
     for (const text of [deepMap, deepFlow, deepExpr, '{{{{:::: ---\n\t- ]]', '']) {
       await edit(page, 'rgd', text);
       assert.ok(await page.locator('#editor-rgd .cm-content').isVisible());
@@ -402,7 +415,9 @@ describe('the playground', () => {
     // The same from the files: what a static host sends, gzipped, for the page and everything it loads.
     const dist = `${here}dist/`;
     const files = ['index.html', ...readdirSync(`${dist}assets`).map((f) => `assets/${f}`)];
-    metrics.distGzipBytes = Object.fromEntries(files.map((f) => [f, gzipSync(readFileSync(dist + f), { level: 9 }).length]));
+    metrics.distGzipBytes = Object.fromEntries(
+      files.map((f) => [f, gzipSync(readFileSync(dist + f), { level: 9 }).length]),
+    );
     // One download: the engine is fetched and compiled once, on the page, and handed to its worker.
     assert.equal(sizes.filter(([u]) => u.endsWith('.wasm')).length, 1);
 
