@@ -366,7 +366,7 @@ describe('the playground', () => {
     assert.ok(focused, 'focus left the editor');
   });
 
-  test('narrow and dark layouts render (screenshots)', async (t) => {
+  test('the narrow and dark layouts render without horizontal scrolling (screenshots)', async (t) => {
     const narrow = await open(t, { width: 390, height: 844 });
     await narrow.screenshot({ path: `${shots}/narrow.png`, fullPage: true });
     // As a phone user sees the outputs after scrolling down to them.
@@ -398,7 +398,7 @@ describe('the playground', () => {
     await readme.screenshot({ path: `${shots}/readme.png` });
   });
 
-  test('measures: re-render time after the debounce on the largest example, and the transferred size', async (t) => {
+  test('reports the re-render time after the debounce on the largest example, and the transferred size', async (t) => {
     const sizes = [];
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     t.after(() => context.close());

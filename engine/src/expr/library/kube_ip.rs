@@ -352,7 +352,7 @@ mod tests {
     }
 
     #[test]
-    fn errors() {
+    fn malformed_addresses_and_wrong_arguments_fail_with_kubernetes_messages() {
         assert!(error("ip('1.2.3')").contains("parse error during conversion from string"), "{}", error("ip('1.2.3')"));
         assert_eq!(error("ip('::ffff:1.2.3.4')"), "IPv4-mapped IPv6 address \"::ffff:1.2.3.4\" is not allowed");
         assert_eq!(error("ip('fe80::1%eth0')"), "IP address \"fe80::1%eth0\" with zone value is not allowed");

@@ -476,7 +476,7 @@ mod tests {
     }
 
     #[test]
-    fn quantity_functions() {
+    fn quantities_parse_compare_and_do_arithmetic_as_kubernetes_does() {
         is_true("isQuantity('1.5Gi') && isQuantity('500m') && !isQuantity('1Xi') && !isQuantity('')");
         is_true("quantity('1Gi') == quantity('1024Mi') && quantity('1k') == quantity('1000')");
         is_true("quantity('1k') != quantity('1Ki')");
@@ -504,7 +504,7 @@ mod tests {
     }
 
     #[test]
-    fn errors() {
+    fn malformed_quantities_and_wrong_arguments_fail_with_kubernetes_messages() {
         assert_eq!(error("quantity('1Xi')"), super::FORMAT_WRONG);
         assert_eq!(error("quantity('1iK')"), "unable to parse quantity's suffix");
         assert_eq!(error("quantity('500m').asInteger()"), "cannot convert value to integer");

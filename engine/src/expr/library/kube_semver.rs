@@ -157,7 +157,7 @@ mod tests {
     }
 
     #[test]
-    fn errors() {
+    fn malformed_versions_and_wrong_arguments_fail_with_kubernetes_messages() {
         assert!(error("semver('1.2')").starts_with("invalid semver \"1.2\""), "{}", error("semver('1.2')"));
         assert!(error("semver('v1.2.3')").contains("invalid semver"));
         // kro's library has no `normalize` overloads.
