@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The web playground (web-playground/): install its npm dependencies, build it into web-playground/dist, and
 # serve it or run its browser tests.
-#   scripts/playground.sh build   npm ci (when package-lock.json changed) + type check + vite build
+#   scripts/playground.sh build   npm ci (when package-lock.json changed) + type check, eslint, prettier + vite build
 #   scripts/playground.sh serve   build, then serve dist/ on http://127.0.0.1:${PORT:-5180}/ (prints the URL)
 #   scripts/playground.sh test    build, then the Playwright tests in Debian's Chromium (installed if missing)
 # The npm package it uses is wasm/pkg (`make wasm`), linked as a local dependency, not copied.
@@ -26,6 +26,9 @@ install() {
 build() {
   install
   npx --no-install tsc --noEmit
+  # The checks of the code itself: ESLint (eslint.config.js) and prettier's formatting (.prettierrc.json).
+  npx --no-install eslint .
+  npx --no-install prettier --check --log-level warn src tests scripts eslint.config.js
   npx --no-install vite build --logLevel warn
   echo "playground: built web-playground/dist ($(du -sh dist | cut -f1))" >&2
 }

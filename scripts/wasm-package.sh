@@ -7,7 +7,8 @@
 #   3. with KRO_WASM_OPT=1 only, wasm-opt from npm's binaryen (installed into the cache): measured, it makes the
 #      file 6% smaller but 2.5% larger gzipped than dropping the name section alone, with no speed gain that
 #      shows on these machines, and it costs a minute or more per build (wasm/README.md, "Measurements");
-#   4. the hand-written files: package.json (version from Cargo), index.js, node.js, index.d.ts, README.md.
+#   4. the hand-written files: package.json (version from Cargo), index.js, node.js, index.d.ts (which
+#      re-exports the declarations wasm-bindgen writes from the crate's TypeScript sections), README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${KRO_CACHE_DIR:-$HOME/.cache/kro-rs}"
@@ -31,7 +32,7 @@ wasm="$wasm_target/wasm32-unknown-unknown/$profile/kro_wasm.wasm"
 rm -rf "$out"
 mkdir -p "$out"
 # The name section (function names for stack traces) is 40% of the file; a panic's message carries its location.
-"$bindgen" --target web --no-typescript --remove-name-section --remove-producers-section \
+"$bindgen" --target web --remove-name-section --remove-producers-section \
   --out-dir "$out" --out-name kro_engine "$wasm"
 
 if [ "${KRO_WASM_OPT:-0}" = 1 ]; then

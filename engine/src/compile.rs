@@ -100,6 +100,25 @@ pub struct CompiledDocument {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Why documents that should hold one RGD to plan with (`kro render`, the npm package's `render`) do not:
+/// how many valid RGDs they hold instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("holds {found} RGDs; an instance is planned against exactly one")]
+pub struct NotOneRgd {
+    /// The number of valid RGDs found (0 or more than 1).
+    pub found: usize,
+}
+
+/// The one valid RGD of `docs`, the documents of one text; `Err` when there is none or several. Whether
+/// `docs` has errors is the caller's first question (their diagnostics say why), this is the second.
+pub fn only_rgd(docs: &[CompiledDocument]) -> Result<&CompiledRgd, NotOneRgd> {
+    let mut rgds = docs.iter().filter_map(|d| d.rgd.as_ref());
+    match (rgds.next(), rgds.count()) {
+        (Some(rgd), 0) => Ok(rgd),
+        (first, more) => Err(NotOneRgd { found: usize::from(first.is_some()) + more }),
+    }
+}
+
 /// Loads and builds every document of `text`. A load failure yields one document-less result holding the
 /// diagnostic.
 pub(crate) fn compile(text: &str, catalog: &Arc<Catalog>, limits: &InputLimits) -> Vec<CompiledDocument> {
@@ -111,9 +130,17 @@ pub(crate) fn compile(text: &str, catalog: &Arc<Catalog>, limits: &InputLimits) 
 /// `index` counted within that text) are returned in its own list, so diagnostics stay with their file.
 pub(crate) fn compile_many(texts: &[&str], catalog: &Arc<Catalog>, limits: &InputLimits) -> Vec<Vec<CompiledDocument>> {
     let sources: Vec<Result<Source, Diagnostic>> = texts.iter().map(|t| load_source(t, limits)).collect();
+    compile_loaded(&sources.iter().collect::<Vec<_>>(), catalog)
+}
+
+/// [`compile_many`] over texts already loaded (a workspace keeps each text's load until the text changes).
+pub(crate) fn compile_loaded(
+    sources: &[&Result<Source, Diagnostic>],
+    catalog: &Arc<Catalog>,
+) -> Vec<Vec<CompiledDocument>> {
     let mut roots: Vec<&Node> = Vec::new();
     let mut found: Vec<Vec<Diagnostic>> = Vec::new();
-    for source in sources.iter().flatten() {
+    for source in sources.iter().copied().flatten() {
         for document in &source.documents {
             if let Some(root) = &document.root {
                 roots.push(root);
@@ -178,14 +205,23 @@ fn compile_roots(roots: &[&Node], mut found: Vec<Vec<Diagnostic>>, catalog: &Arc
 
 /// The `(group, kind)` an RGD defines.
 fn defined_kind(root: &Node) -> Option<(String, String)> {
+    defined_api(root).map(|(group, kind, _)| (group, kind))
+}
+
+/// The group, kind and scope of the API an RGD defines (before it is built, from its text alone).
+pub(crate) fn defined_api(root: &Node) -> Option<(String, String, Scope)> {
     let schema = root.get("spec")?.get("schema")?;
     let kind = schema.get("kind")?.as_str()?;
     let group = schema.get("group").and_then(Node::as_str).unwrap_or(DEFAULT_GROUP);
-    Some((group.to_string(), kind.to_string()))
+    let scope = match schema.get("scope").and_then(Node::as_str) {
+        Some("Cluster") => Scope::Cluster,
+        _ => Scope::Namespaced,
+    };
+    Some((group.to_string(), kind.to_string(), scope))
 }
 
 /// The `(group, kind)`s an RGD's resources are of.
-fn used_kinds(root: &Node) -> Vec<(String, String)> {
+pub(crate) fn used_kinds(root: &Node) -> Vec<(String, String)> {
     let resources = root.get("spec").and_then(|s| s.get("resources")).and_then(Node::as_seq).unwrap_or_default();
     resources
         .iter()
@@ -200,14 +236,7 @@ fn used_kinds(root: &Node) -> Vec<(String, String)> {
 }
 
 fn register_rgd_api(root: &Node, catalog: &mut Catalog) {
-    let schema = root.get("spec").and_then(|s| s.get("schema"));
-    let Some(kind) = schema.and_then(|s| s.get("kind")).and_then(Node::as_str) else {
-        return;
-    };
-    let group = schema.and_then(|s| s.get("group")).and_then(Node::as_str).unwrap_or(DEFAULT_GROUP);
-    let scope = match schema.and_then(|s| s.get("scope")).and_then(Node::as_str) {
-        Some("Cluster") => Scope::Cluster,
-        _ => Scope::Namespaced,
-    };
-    catalog.add(group, kind, scope);
+    if let Some((group, kind, scope)) = defined_api(root) {
+        catalog.add(&group, &kind, scope);
+    }
 }

@@ -73,6 +73,15 @@ impl Engine {
         Arc::make_mut(&mut self.catalog)
     }
 
+    /// Teaches the catalog the `CustomResourceDefinitions` in `text` (YAML or JSON, several documents each), as
+    /// the CLI's `--crd` does: documents that are not CRDs are left out. Returns how many CRDs it added; `Err`
+    /// is the diagnostic that stopped loading the text (located in it).
+    pub fn add_crds(&mut self, text: &str) -> Result<usize, Diagnostic> {
+        let objects = self.load_objects(text)?;
+        let catalog = self.catalog_mut();
+        Ok(objects.iter().filter(|object| catalog.add_crd_json(object)).count())
+    }
+
     /// Compiles every document of `text` (a file, an editor buffer): RGDs may use the kinds the others define.
     pub fn compile_text(&self, text: &str) -> Vec<CompiledDocument> {
         let mut docs = compile::compile(text, &self.catalog, &self.options.input_limits);
@@ -92,6 +101,23 @@ impl Engine {
             self.prepare(doc);
         }
         files
+    }
+
+    /// This engine over a catalog layered on its own, with what `add` puts in the layer (a workspace: the
+    /// kinds other documents define). Cheap: the base catalog and the evaluator are shared.
+    pub(crate) fn layered(&self, add: impl FnOnce(&mut Catalog)) -> Engine {
+        let mut catalog = Catalog::layered(Arc::clone(&self.catalog));
+        add(&mut catalog);
+        Engine { catalog: Arc::new(catalog), evaluator: Arc::clone(&self.evaluator), options: self.options }
+    }
+
+    /// Compiles one text already loaded (a workspace loads each text once per change).
+    pub(crate) fn compile_loaded(&self, source: &Result<compile::Source, Diagnostic>) -> Vec<CompiledDocument> {
+        let mut docs = compile::compile_loaded(&[source], &self.catalog).pop().unwrap_or_default();
+        for doc in &mut docs {
+            self.prepare(doc);
+        }
+        docs
     }
 
     /// Compiles the templates of a valid RGD once, so each plan only evaluates them.
@@ -119,25 +145,37 @@ impl Engine {
     }
 
     /// The instance in `text` as the API server would store it (validated and defaulted against the generated
-    /// CRD, with the metadata a cluster fills in), or why the API server would reject it, located in `text`.
+    /// CRD, with the metadata a cluster fills in), or why the API server would reject it, located in `text`
+    /// (the errors, and any warnings).
     pub fn instance_from_text(&self, rgd: &CompiledRgd, text: &str) -> Result<Value, Vec<Diagnostic>> {
-        let source = compile::load_source(text, &self.options.input_limits).map_err(|d| vec![d])?;
+        match self.check_instance_text(rgd, text) {
+            (Some(instance), _) => Ok(instance),
+            (None, diagnostics) => Err(diagnostics),
+        }
+    }
+
+    /// [`Engine::instance_from_text`] with the warnings of an accepted instance too (what the API server
+    /// would ignore), which editors show.
+    pub(crate) fn check_instance_text(&self, rgd: &CompiledRgd, text: &str) -> (Option<Value>, Vec<Diagnostic>) {
+        let source = match compile::load_source(text, &self.options.input_limits) {
+            Ok(source) => source,
+            Err(d) => return (None, vec![d]),
+        };
         let roots: Vec<&Node> = source.documents.iter().filter_map(|d| d.root.as_ref()).collect();
         let [root] = roots.as_slice() else {
-            return Err(vec![Diagnostic::error(
-                Code::NotAnInstance,
-                format!("expected one instance, found {} documents", roots.len()),
-                Path::root(),
-                Span::default(),
-            )]);
+            let found = format!("expected one instance, found {} documents", roots.len());
+            return (None, vec![Diagnostic::error(Code::NotAnInstance, found, Path::root(), Span::default())]);
         };
-        plan::prepare_instance(rgd, root).map_err(|findings| findings.iter().map(finding_diagnostic).collect())
+        let (instance, findings) = plan::prepare_instance(rgd, root);
+        (instance, findings.iter().map(finding_diagnostic).collect())
     }
 
     /// [`Engine::instance_from_text`] for an instance given as JSON (its diagnostics have no position).
     pub fn instance_from_json(&self, rgd: &CompiledRgd, instance: &Value) -> Result<Value, Vec<Diagnostic>> {
-        plan::prepare_instance(rgd, &Node::from_json(instance))
-            .map_err(|findings| findings.iter().map(finding_diagnostic).collect())
+        match plan::prepare_instance(rgd, &Node::from_json(instance)) {
+            (Some(instance), _) => Ok(instance),
+            (None, findings) => Err(findings.iter().map(finding_diagnostic).collect()),
+        }
     }
 
     /// The plan for one reconcile of `instance` (as stored: validated and defaulted), given the objects the
@@ -334,6 +372,34 @@ spec:
         // A compile layers the RGDs it defines over the shared catalog and leaves it as it was.
         let _ = engine.compile_text(include_str!("../../examples/webapp/rgd.yaml"));
         assert!(engine.catalog().lookup("kro.run", "v1alpha1", "Application").is_none());
+    }
+
+    #[test]
+    fn crd_texts_teach_their_kinds_and_leave_other_documents_out() {
+        let mut engine = Engine::new(EngineOptions::default()).unwrap();
+        let crds = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {kind: Bucket, plural: buckets}\n  versions: [{name: v1, schema: {openAPIV3Schema: {type: object}}}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: not-a-crd}\n";
+        assert_eq!(engine.add_crds(crds), Ok(1));
+        assert!(engine.resource_type("example.com/v1", "Bucket").is_some());
+        let broken = engine.add_crds("a: [").unwrap_err();
+        assert_eq!(broken.code, Code::YamlSyntax);
+        assert!(broken.position().is_some(), "located in the CRD text");
+    }
+
+    #[test]
+    fn only_one_valid_rgd_is_planned_against_and_warnings_block_only_when_denied() {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let webapp = include_str!("../../examples/webapp/rgd.yaml");
+        assert_eq!(crate::only_rgd(&engine.compile_text(webapp)).map(|r| r.name.as_str()), Ok("my-application"));
+        let other = webapp.replace("name: my-application", "name: other").replace("kind: Application", "kind: Other");
+        let two = engine.compile_text(&format!("{webapp}\n---\n{other}"));
+        assert_eq!(crate::only_rgd(&two).map(|_| ()), Err(crate::NotOneRgd { found: 2 }));
+        assert_eq!(crate::only_rgd(&[]).map(|_| ()), Err(crate::NotOneRgd { found: 0 }));
+        let warned = engine.compile_text(USES_DATABASE);
+        let warning = &warned[0].diagnostics[0];
+        assert!(!warning.blocks(false) && warning.blocks(true));
+        assert_eq!(warning.position(), Some((15, 15)), "the unknown kind, line 15");
+        let unlocated = engine.compile_json(&serde_json::json!({"kind": "ResourceGraphDefinition"}));
+        assert!(unlocated.diagnostics.iter().all(|d| d.position().is_none()), "JSON has no positions");
     }
 
     #[test]

@@ -51,10 +51,11 @@ mod rgd;
 mod rgd_status;
 mod schemas;
 mod simpleschema;
+mod workspace;
 mod yaml;
 
 pub use catalog::{Catalog, CrdDefinition, PackedSchema, ResourceType, UnknownKinds};
-pub use compile::{CompiledDocument, InputLimits};
+pub use compile::{CompiledDocument, InputLimits, NotOneRgd, only_rgd};
 pub use diagnostics::{Code, Diagnostic, Path, Segment, Severity};
 pub use engine::{Engine, EngineError, EngineOptions};
 pub use expr::eval::{EvalError, EvalErrorKind, EvalLimits};
@@ -63,11 +64,12 @@ pub use graph::crd_compat::{BreakingChange, ChangeKind, breaking_changes};
 pub use graph::{CompiledRgd, Dimension, ExprSite, FieldMask, InstanceApi, InstanceFields, Resource, Role};
 pub use kube::Scope;
 pub use plan::{
-    Apply, DEFAULT_NOW, InstancePatch, InstanceState, Inventory, ObjectKey, PendingNode, Plan, PlanOptions, Read,
-    Reason, ReasonCode, Simulation, SimulationError, SimulationStep,
+    Apply, DEFAULT_NOW, InstancePatch, InstanceState, Inventory, NodeState, NodeStatus, ObjectKey, PendingNode, Plan,
+    PlanOptions, Read, Reason, ReasonCode, Simulation, SimulationError, SimulationStep,
 };
 pub use position::{LineIndex, LspPosition, LspRange};
 pub use rgd_status::{Condition, DependencyRef, HostConditions, ResourceDependencies, RgdState, RgdStatus};
+pub use workspace::{DocumentKind, PlanBlocked, PlanRequest, Workspace};
 pub use yaml::{Limits as YamlLimits, Pos, Span};
 
 /// Keeping children as declared: whether an observed child holds its declared fields, and how to take back

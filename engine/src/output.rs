@@ -116,36 +116,40 @@ pub fn to_yaml(value: &Value) -> String {
 }
 
 /// The `kro render --output json` contract: the objects to apply in apply order, what waits and why, what is
-/// excluded and pruned, the instance metadata patch, the status and the requeue hint.
+/// excluded and pruned, the instance metadata patch, the state of the instance and of each resource, the
+/// status and the requeue hint ([`Plan`](crate::Plan)'s own serialisation).
 pub fn plan_json(plan: &crate::plan::Plan) -> Value {
-    let mut value = json!({
-        "resources": plan.resources.iter().map(|a| &a.object).collect::<Vec<_>>(),
-        "pending": plan.pending,
-        "excluded": plan.excluded,
-        "prune": plan.prune,
-        "instance": plan.instance,
-        "state": plan.state,
-        "status": plan.status,
-        "requeueAfterSeconds": plan.requeue_after.map(|d| d.as_secs()),
-    });
-    if !plan.delete.is_empty() {
-        value["delete"] = json!(plan.delete);
-    }
-    if !plan.assumed.is_empty() {
-        value["assumed"] = json!(plan.assumed);
-    }
-    value
+    serde_json::to_value(plan).unwrap_or_default()
 }
 
 /// `kro render --simulate --output json`: each step's plan, and whether the instance became ACTIVE.
 pub fn simulation_json(simulation: &crate::plan::Simulation) -> Value {
-    let steps: Vec<Value> =
-        simulation.steps.iter().map(|s| json!({"step": s.step, "plan": plan_json(&s.plan)})).collect();
     let result = match &simulation.outcome {
         Ok(()) => json!({"active": true}),
         Err(reason) => json!({"active": false, "reason": reason.to_string()}),
     };
-    json!({"steps": steps, "result": result})
+    json!({"steps": serde_json::to_value(&simulation.steps).unwrap_or_default(), "result": result})
+}
+
+/// `{"instanceErrors": [...]}`, what `kro render -o json`'s fixtures and the npm package give for an instance
+/// the API server would refuse: each finding (errors, and warnings beside them) with its `severity`, `code`,
+/// `path`, 1-based `line` and `column` (`null` for an instance given as JSON) and `message`.
+pub fn instance_errors_json(diagnostics: &[Diagnostic]) -> Value {
+    let errors: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let (line, column) = d.position().unzip();
+            json!({
+                "severity": d.severity,
+                "code": d.code,
+                "path": d.path.to_string(),
+                "line": line,
+                "column": column,
+                "message": d.message,
+            })
+        })
+        .collect();
+    json!({ "instanceErrors": errors })
 }
 
 /// The objects a plan applies, as multi-document YAML in apply order (`kro render`'s default output).

@@ -13,7 +13,7 @@ use std::fs;
 use std::path::Path;
 
 use kro_engine::{Code, CompiledDocument, Engine, EngineOptions, PlanOptions, output};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn diagnostics_json(docs: &[CompiledDocument]) -> Value {
     Value::Array(
@@ -124,20 +124,7 @@ fn plan_instances(case: &Path, rgd: &kro_engine::CompiledRgd, engine: &Engine, f
                     "{} must hold one instance",
                     path.display()
                 );
-                let errors: Vec<Value> = diagnostics
-                    .iter()
-                    .filter(|d| d.is_error())
-                    .map(|d| {
-                        let at = |n: u32| (n > 0).then_some(n);
-                        json!({
-                            "path": d.path.to_string(),
-                            "line": at(d.span.start.line),
-                            "column": at(d.span.start.column),
-                            "message": d.message,
-                        })
-                    })
-                    .collect();
-                let text = serde_json::to_string_pretty(&json!({"instanceErrors": errors})).unwrap() + "\n";
+                let text = serde_json::to_string_pretty(&output::instance_errors_json(&diagnostics)).unwrap() + "\n";
                 expect(&expected, &text, failures);
                 continue;
             }

@@ -103,13 +103,8 @@ pub fn engine(crd_paths: &[PathBuf], features: Features) -> Result<(Engine, Vec<
                 problems.push((input, d));
                 continue;
             }
-            match engine.load_objects(&input.text) {
-                Ok(objects) => {
-                    for object in &objects {
-                        engine.catalog_mut().add_crd_json(object);
-                    }
-                }
-                Err(d) => problems.push((input, d)),
+            if let Err(d) = engine.add_crds(&input.text) {
+                problems.push((input, d));
             }
         }
     }

@@ -393,7 +393,7 @@ fn render_rejects_an_invalid_instance_with_its_location() {
 }
 
 #[test]
-fn render_usage_errors_exit_2() {
+fn render_usage_errors_and_a_file_with_two_rgds_exit_2() {
     let o = kro(&["render", WEBAPP, "--instance", "no/such/file.yaml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no such file"), "{}", stderr(&o));
@@ -402,6 +402,18 @@ fn render_usage_errors_exit_2() {
     assert!(stderr(&o).contains("not an RFC 3339 time"), "{}", stderr(&o));
     let o = kro(&["render", BROKEN, "--instance", WEBAPP_INSTANCE]);
     assert_eq!(o.status.code(), Some(1), "an invalid RGD is invalid input");
+    // Two RGDs in the file: which one the instance belongs to is the user's to say.
+    let webapp = std::fs::read_to_string(repo().join(WEBAPP)).unwrap();
+    let two = temp_file(
+        format!(
+            "{webapp}\n---\n{}",
+            webapp.replace("name: my-application", "name: other").replace("kind: Application", "kind: Other")
+        )
+        .as_bytes(),
+    );
+    let o = kro(&["render", two.path().to_str().unwrap(), "--instance", WEBAPP_INSTANCE]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("holds 2 RGDs; an instance is planned against exactly one"), "{}", stderr(&o));
 }
 
 #[test]

@@ -27,12 +27,9 @@ pub fn engine(crds: &[String], features: Features) -> Result<Rc<Engine>, String>
     }
     let mut engine = Engine::new(EngineOptions { features, ..EngineOptions::default() }).map_err(|e| e.to_string())?;
     for (i, text) in crds.iter().enumerate() {
-        let objects = engine.load_objects(text).map_err(|d| {
+        engine.add_crds(text).map_err(|d| {
             format!("crds[{i}]: line {}, column {}: {}", d.span.start.line, d.span.start.column, d.message)
         })?;
-        for object in &objects {
-            engine.catalog_mut().add_crd_json(object);
-        }
     }
     let engine = Rc::new(engine);
     ENGINE.set(Some((key, Rc::clone(&engine))));

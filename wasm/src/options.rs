@@ -52,6 +52,62 @@ pub struct RenderOptions {
     pub feature_gates: FeatureGates,
 }
 
+impl RenderOptions {
+    /// The plan options these ask for.
+    pub fn plan_options(&self) -> Result<kro_engine::PlanOptions, String> {
+        PlanOptions { now: self.now.clone(), kro_version: self.kro_version.clone() }.read()
+    }
+}
+
+/// A `Workspace`'s options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspaceOptions {
+    #[serde(default)]
+    pub feature_gates: FeatureGates,
+    /// Warnings keep an RGD's graph and CRDs back, as `--deny-warnings` does.
+    #[serde(default)]
+    pub deny_warnings: bool,
+}
+
+/// The options of a `Workspace`'s `render` and `simulate`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlanOptions {
+    /// RFC 3339; a fixed epoch by default, as the CLI.
+    #[serde(default)]
+    pub now: Option<String>,
+    /// The kro version written into labels (the package's version by default).
+    #[serde(default)]
+    pub kro_version: Option<String>,
+}
+
+impl PlanOptions {
+    /// The engine's plan options, or why `now` cannot be read.
+    pub fn read(self) -> Result<kro_engine::PlanOptions, String> {
+        let mut options = kro_engine::PlanOptions::default();
+        if let Some(now) = &self.now {
+            options.now = chrono::DateTime::parse_from_rfc3339(now)
+                .map_err(|_| format!("options.now {now:?} is not an RFC 3339 time such as 2025-01-01T00:00:00Z"))?
+                .with_timezone(&chrono::Utc);
+        }
+        if let Some(version) = self.kro_version {
+            options.kro_version = version;
+        }
+        Ok(options)
+    }
+}
+
+/// What a `Workspace`'s `render` and `simulate` plan: documents by name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    pub rgd: String,
+    pub instance: String,
+    #[serde(default)]
+    pub observed: Option<String>,
+}
+
 /// Reads options of type `T` from a JS value; `undefined` and `null` give the defaults.
 pub fn read<T: Default + for<'de> Deserialize<'de>>(value: &Value, what: &str) -> Result<T, String> {
     if value.is_null() {

@@ -44,3 +44,42 @@ const target: Range | undefined = d?.targetRange;
 const outline: string[] = kro.symbols(text).map((s) => `${s.name}:${s.kind}:${s.children?.length ?? 0}`);
 const schema: Record<string, unknown> = kro.rgdJsonSchema();
 const v: string = kro.version();
+
+const ws = new kro.Workspace({ featureGates: { CELOmitFunction: false }, denyWarnings: false });
+const changed: boolean = ws.set('rgd.yaml', 'rgds', text);
+ws.set('instance.yaml', 'instance', 'metadata: {name: a}');
+const graphs = ws.graph('rgd.yaml');
+const ids: string[] = graphs.type === 'graphs' ? graphs.graphs.flatMap((g) => g.topologicalOrder) : graphs.diagnostics.map((d) => d.code);
+const planned = ws.render({ rgd: 'rgd.yaml', instance: 'instance.yaml' }, { now: '2025-01-01T00:00:00Z' });
+switch (planned.type) {
+  case 'plan': {
+    const states: string[] = planned.plan.nodes.map((n) => `${n.id}=${n.state}`);
+    const yamlOfPlan: string = planned.yaml;
+    break;
+  }
+  case 'invalidInstance':
+  case 'invalidRgd':
+  case 'invalidObserved': {
+    const lines: number[] = planned.diagnostics.map((d) => d.range.start.line);
+    break;
+  }
+  case 'notOneRgd': {
+    const found: number = planned.found;
+    break;
+  }
+  case 'emptyInstance':
+  case 'noSuchDocument':
+    break;
+}
+const simulated = ws.simulate({ rgd: 'rgd.yaml', instance: 'instance.yaml', observed: 'observed.yaml' });
+const steps: number = simulated.type === 'simulation' ? simulated.simulation.steps.length : 0;
+const crdsResult = ws.crds('rgd.yaml');
+const crdYamlText: string = crdsResult.type === 'crds' ? crdsResult.yaml : '';
+const count: number = ws.compiles();
+const wsItems: CompletionItem[] = ws.complete('rgd.yaml', { line: 0, character: 1 });
+const wsHover = ws.hover('rgd.yaml', { line: 0, character: 1 });
+const wsDefinition = ws.definition('rgd.yaml', { line: 0, character: 1 });
+const wsSymbols = ws.symbols('rgd.yaml');
+const wsDiagnostics: Diagnostic[] = ws.diagnostics('rgd.yaml');
+const yamlText2: string = kro.toYaml({ a: 1 });
+ws.free();

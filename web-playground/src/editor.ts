@@ -1,6 +1,12 @@
 // The CodeMirror 6 editors: YAML highlighting, the engine's diagnostics as underlines with the message on hover,
 // completion, hover and go-to-definition from the package's editor services (RGD editor only).
-import { autocompletion, closeBrackets, completionKeymap, type Completion, type CompletionContext } from '@codemirror/autocomplete';
+import {
+  autocompletion,
+  closeBrackets,
+  completionKeymap,
+  type Completion,
+  type CompletionContext,
+} from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
 import { bracketMatching, foldGutter, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
@@ -119,6 +125,8 @@ export function markdown(text: string): HTMLElement {
 
 export interface EditorHooks {
   onChange: () => void;
+  /** The cursor or selection moved (by keyboard, mouse or a command). */
+  onSelection?: (head: number) => void;
   /** Set for the RGD editor: the engine's editor services. */
   engine?: EngineClient;
   /** Where a go-to-definition lands. */
@@ -212,6 +220,7 @@ export function createEditor(parent: HTMLElement, text: string, label: string, h
     EditorView.contentAttributes.of({ 'aria-label': label }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) hooks.onChange();
+      if (update.selectionSet) hooks.onSelection?.(update.state.selection.main.head);
     }),
   ];
   if (hooks.engine) extensions.push(services(hooks.engine, hooks));
@@ -248,4 +257,3 @@ export function replaceText(view: EditorView, text: string) {
 export function showDiagnostics(view: EditorView, diagnostics: CmDiagnostic[]) {
   view.dispatch(setDiagnostics(view.state, diagnostics));
 }
-

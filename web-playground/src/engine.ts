@@ -1,12 +1,11 @@
-// The page's side of the engine: two workers running the same module, one checking the RGD (diagnostics, graph,
-// CRD, and the editor services) and one simulating the instance, so an analysis takes as long as the slower
-// half rather than both. At most one analysis runs and one (the newest) waits, so fast typing never builds a
-// backlog.
+// The page's side of the engine: one worker holding a Workspace, so each edit compiles the RGD once for every
+// view (diagnostics, graph, CRD, the simulation) and the editor services. At most one analysis runs and one
+// (the newest) waits, so fast typing never builds a backlog.
 import type { CompletionItem, Definition, Hover, Position } from '@kro-rs/engine';
 import wasmUrl from '@kro-rs/engine/kro_engine_bg.wasm?url';
-import type { Analysis, Documents, Part, Request, Response } from './protocol';
+import type { Analysis, Documents, Request, Response } from './protocol';
 
-/** The engine, downloaded and compiled once for both workers (compiling while it downloads, where possible). */
+/** The engine, downloaded and compiled on the page (compiling while it downloads, where possible). */
 async function compileEngine(): Promise<WebAssembly.Module> {
   try {
     return await WebAssembly.compileStreaming(fetch(wasmUrl));
@@ -38,7 +37,8 @@ class EngineWorker {
     // Requests sent before the module arrives wait in the worker until it is instantiated.
     module.then(
       (compiled) => this.worker.postMessage({ kind: 'init', id: 0, module: compiled } satisfies Request),
-      (error: unknown) => onError(`the engine could not be loaded: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) =>
+        onError(`the engine could not be loaded: ${error instanceof Error ? error.message : String(error)}`),
     );
   }
 
@@ -60,21 +60,8 @@ class EngineWorker {
   }
 }
 
-/** One analysis from its two halves: the RGD's results from `check`, the instance's from `plan`. */
-function merge(check: Analysis, plan: Analysis): Analysis {
-  return {
-    ...plan,
-    diagnostics: check.diagnostics,
-    graph: check.graph,
-    crdYaml: check.crdYaml,
-    engineError: check.engineError ?? plan.engineError,
-    timings: { ...check.timings, ...plan.timings },
-  };
-}
-
 export class EngineClient {
-  private readonly checker: EngineWorker;
-  private readonly planner: EngineWorker;
+  private readonly worker: EngineWorker;
   private running = false;
   private queued: Documents | null = null;
   private startedAt = 0;
@@ -87,15 +74,15 @@ export class EngineClient {
 
   constructor() {
     const fail = (message: string) => this.onFailure(message);
-    const module = compileEngine();
-    this.checker = new EngineWorker(module, (event) => {
-      if (event.kind === 'ready') this.onReady(event.version);
-      else if (event.kind === 'failed') fail(event.message);
-      else if (event.kind === 'checked') this.onChecked(event.analysis, this.startedAt);
-    }, fail);
-    this.planner = new EngineWorker(module, (event) => {
-      if (event.kind === 'failed') fail(event.message);
-    }, fail);
+    this.worker = new EngineWorker(
+      compileEngine(),
+      (event) => {
+        if (event.kind === 'ready') this.onReady(event.version);
+        else if (event.kind === 'failed') fail(event.message);
+        else if (event.kind === 'checked') this.onChecked(event.analysis, this.startedAt);
+      },
+      fail,
+    );
   }
 
   /** Asks for an analysis of `docs`; one that was waiting is replaced. */
@@ -111,26 +98,24 @@ export class EngineClient {
       this.running = true;
       const started = performance.now();
       this.startedAt = started;
-      const half = (worker: EngineWorker, part: Part) =>
-        worker.send<AnalyzeResponse>({ kind: 'analyze', docs, part }).then((r) => r.analysis);
-      const [check, plan] = await Promise.all([half(this.checker, 'check'), half(this.planner, 'plan')]);
+      const { analysis } = await this.worker.send<AnalyzeResponse>({ kind: 'analyze', docs });
       this.running = false;
-      this.onAnalysis(merge(check, plan), docs, started);
+      this.onAnalysis(analysis, docs, started);
     }
   }
 
   async complete(text: string, position: Position): Promise<CompletionItem[]> {
-    const r = await this.checker.send<Extract<Response, { kind: 'complete' }>>({ kind: 'complete', text, position });
+    const r = await this.worker.send<Extract<Response, { kind: 'complete' }>>({ kind: 'complete', text, position });
     return r.items;
   }
 
   async hover(text: string, position: Position): Promise<Hover | null> {
-    const r = await this.checker.send<Extract<Response, { kind: 'hover' }>>({ kind: 'hover', text, position });
+    const r = await this.worker.send<Extract<Response, { kind: 'hover' }>>({ kind: 'hover', text, position });
     return r.hover;
   }
 
   async definition(text: string, position: Position): Promise<Definition | null> {
-    const r = await this.checker.send<Extract<Response, { kind: 'definition' }>>({ kind: 'definition', text, position });
+    const r = await this.worker.send<Extract<Response, { kind: 'definition' }>>({ kind: 'definition', text, position });
     return r.definition;
   }
 }

@@ -2,15 +2,30 @@
 // changes (nodes, kinds, edges, kinds of node), so typing elsewhere never moves a box; a step of the reconcile
 // simulator only recolours the nodes.
 import dagre from '@dagrejs/dagre';
-import type { Graph, GraphResource } from '@kro-rs/engine';
-
-/** What a node is doing at the simulator's current step. */
-export type NodeState = 'idle' | 'waiting' | 'applied' | 'ready' | 'excluded' | 'failed';
+import type { Graph, GraphResource, NodeState, Plan } from '@kro-rs/engine';
 
 export interface NodeStatus {
-  state: NodeState;
-  /** Why, in a sentence (a pending reason, "excluded by includeWhen"). */
+  /** What the engine's plan does with the node at the simulator's step ('idle': no simulation). */
+  state: NodeState | 'idle';
+  /** Why, in a sentence (the reason the plan gives for a wait or a failure). */
   detail: string;
+}
+
+export const stateIcon: Record<NodeStatus['state'], string> = {
+  ready: '✓',
+  applied: '↻',
+  waiting: '…',
+  excluded: '⊘',
+  failed: '✕',
+  deleting: '↓',
+  deleted: '·',
+  idle: '·',
+};
+
+/** Each node's state in a plan, as the engine says it, with the reason it gives for a wait. */
+export function statesOf(plan: Plan): Map<string, NodeStatus> {
+  const reasons = new Map(plan.pending.map((p) => [p.id, p.reason.message]));
+  return new Map(plan.nodes.map((n) => [n.id, { state: n.state, detail: reasons.get(n.id) ?? '' }]));
 }
 
 const NODE_WIDTH = 164;
@@ -27,7 +42,15 @@ function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string,
 /** The shape of a graph: what decides the layout. */
 function shapeKey(graph: Graph): string {
   return JSON.stringify(
-    graph.resources.map((r) => [r.id, r.kind, r.dependsOn, r.wave, r.includeWhen.length > 0, r.external, r.forEach.length > 0]),
+    graph.resources.map((r) => [
+      r.id,
+      r.kind,
+      r.dependsOn,
+      r.wave,
+      r.includeWhen.length > 0,
+      r.external,
+      r.forEach.length > 0,
+    ]),
   );
 }
 
@@ -97,7 +120,10 @@ export class GraphView {
       node.dataset.state = status?.state ?? 'idle';
       const label = node.querySelector('.node-state');
       if (label) label.textContent = status && status.state !== 'idle' ? status.state : '';
-      node.setAttribute('aria-label', `${id}${status ? `: ${status.state}${status.detail ? `. ${status.detail}` : ''}` : ''}`);
+      node.setAttribute(
+        'aria-label',
+        `${id}${status ? `: ${status.state}${status.detail ? `. ${status.detail}` : ''}` : ''}`,
+      );
     }
   }
 
@@ -157,7 +183,11 @@ export class GraphView {
         if (horizontal) {
           bands.append(
             el('rect', { x: b.start - 8, y: 0, width: b.end - b.start + 16, height: height + offY, rx: 8, class: cls }),
-            el('text', { x: (b.start + b.end) / 2, y: 13, class: 'wave-label', 'text-anchor': 'middle' }, `wave ${wave}`),
+            el(
+              'text',
+              { x: (b.start + b.end) / 2, y: 13, class: 'wave-label', 'text-anchor': 'middle' },
+              `wave ${wave}`,
+            ),
           );
         } else {
           bands.append(
@@ -243,7 +273,8 @@ export class GraphView {
     this.svg.style.setProperty('--natural-width', `${width + offX}px`);
     this.svg.replaceChildren(defs, bands, edges, nodes);
     // Texts are measured once drawn and shortened with an ellipsis to their room (the tooltip has them whole).
-    for (const text of this.svg.querySelectorAll<SVGTextElement>('text[data-room]')) fit(text, Number(text.dataset.room));
+    for (const text of this.svg.querySelectorAll<SVGTextElement>('text[data-room]'))
+      fit(text, Number(text.dataset.room));
     this.select(this.selected);
   }
 

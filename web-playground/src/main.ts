@@ -1,15 +1,15 @@
 // The playground page: three editors, the engine in a worker, and the views it feeds (problems, graph,
-// simulator, outputs). Every view is refreshed from one Analysis; nothing here decides kro's semantics.
+// simulator, outputs). The page keeps one state object; every change updates it and calls render(), which
+// draws every view from it. Nothing here decides kro's semantics: the engine's answers are shown as they are.
 import type { Diagnostic as CmDiagnostic } from '@codemirror/lint';
 import { EditorView } from '@codemirror/view';
-import type { Graph, Plan } from '@kro-rs/engine';
+import type { Graph } from '@kro-rs/engine';
 import { createEditor, createViewer, rangeToOffsets, replaceText, showDiagnostics } from './editor';
 import { EngineClient } from './engine';
 import { examples } from './examples';
-import { GraphView } from './graph-view';
-import type { Analysis, Documents } from './protocol';
+import { GraphView, stateIcon, statesOf } from './graph-view';
+import type { Analysis, Documents, Step } from './protocol';
 import { outputText, type OutName } from './outputs';
-import { statesOf, stateIcon } from './plan-states';
 import { problemsOf, type DocName, type Problem } from './problems';
 import { decodeState, encodeState } from './share';
 import { save, saved } from './storage';
@@ -19,6 +19,33 @@ import './style.css';
 const DEBOUNCE_MS = 150;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** Everything the views show, in one place. */
+interface State {
+  /** The newest analysis (its first part while the rest is computed). */
+  analysis: Analysis | null;
+  /** The graph and CRD of the last valid RGD, kept on screen (dimmed) while the RGD has errors. */
+  lastGraph: Graph | null;
+  lastCrd: string | null;
+  /** The simulator's step, and whether it follows the last step as the documents change. */
+  step: number;
+  followLast: boolean;
+  activeOut: OutName;
+  /** Finished analyses, and what the engine's last one cost. */
+  analyses: number;
+  timings: Record<string, number>;
+}
+
+const state: State = {
+  analysis: null,
+  lastGraph: null,
+  lastCrd: null,
+  step: 0,
+  followLast: true,
+  activeOut: 'crd',
+  analyses: 0,
+  timings: {},
+};
 
 const engine = new EngineClient();
 const graphView = new GraphView($('graph'));
@@ -33,12 +60,14 @@ const schedule = () => {
 const editors: Record<DocName, EditorView> = {
   rgd: createEditor($('editor-rgd'), '', 'RGD editor', {
     onChange: schedule,
+    onSelection: (head) => selectNodeAt(head),
     engine,
     placeholder: 'A ResourceGraphDefinition (apiVersion: kro.run/v1alpha1), or pick an example above.',
   }),
   instance: createEditor($('editor-instance'), '', 'Instance editor', {
     onChange: schedule,
-    placeholder: 'An instance of the RGD’s new kind: apiVersion kro.run/v1alpha1, its kind, a metadata.name and a spec.',
+    placeholder:
+      'An instance of the RGD’s new kind: apiVersion kro.run/v1alpha1, its kind, a metadata.name and a spec.',
   }),
   observed: createEditor($('editor-observed'), '', 'Observed objects editor', {
     onChange: schedule,
@@ -46,15 +75,6 @@ const editors: Record<DocName, EditorView> = {
       'Optional: objects as the cluster has them, as multi-document YAML (what an externalRef reads, or a Deployment with its status). The simulator assumes the rest exists with no status.',
   }),
 };
-
-let activeOut: OutName = 'crd';
-let analysis: Analysis | null = null;
-let lastGraph: Graph | null = null;
-let lastCrd: string | null = null;
-let step = 0;
-/** Whether the simulator shows the last step; it then stays on the last step as the documents change. */
-let followLast = true;
-let analyses = 0;
 
 const docs = (): Documents => ({
   rgd: editors.rgd.state.doc.toString(),
@@ -67,6 +87,22 @@ function analyzeNow() {
   engine.analyze(docs());
 }
 
+/** The step the simulator shows, kept inside the simulation. */
+function currentStep(): Step | null {
+  const steps = state.analysis?.steps ?? [];
+  if (state.followLast) state.step = Math.max(0, steps.length - 1);
+  state.step = Math.min(state.step, Math.max(0, steps.length - 1));
+  return steps[state.step] ?? null;
+}
+
+/** Draws every view from the state. */
+function render() {
+  renderProblems();
+  renderGraph();
+  renderSimulator();
+  renderOutput();
+}
+
 // ---------------------------------------------------------------------------------------------- documents
 
 function setDocuments(next: Documents) {
@@ -75,7 +111,7 @@ function setDocuments(next: Documents) {
     view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: next[name] }, selection: { anchor: 0 } });
     view.scrollDOM.scrollTop = 0;
   }
-  followLast = true;
+  state.followLast = true;
   analyzeNow();
 }
 
@@ -104,7 +140,9 @@ function toCm(p: Problem, view: EditorView): CmDiagnostic {
   return { from: p.from, to, severity: p.severity, message: p.message, source: p.code };
 }
 
-function renderProblems(a: Analysis, timings: Record<string, number>) {
+function renderProblems() {
+  const a = state.analysis;
+  if (!a) return;
   const problems = problemsOf(a, {
     rgd: editors.rgd.state.doc,
     instance: editors.instance.state.doc,
@@ -112,7 +150,10 @@ function renderProblems(a: Analysis, timings: Record<string, number>) {
   });
   for (const name of ['rgd', 'instance', 'observed'] as const) {
     const view = editors[name];
-    showDiagnostics(view, problems.filter((p) => p.doc === name).map((p) => toCm(p, view)));
+    showDiagnostics(
+      view,
+      problems.filter((p) => p.doc === name).map((p) => toCm(p, view)),
+    );
   }
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
@@ -128,11 +169,11 @@ function renderProblems(a: Analysis, timings: Record<string, number>) {
     status.dataset.level = errors ? 'error' : 'warning';
     parts.push(`${errors} error${errors === 1 ? '' : 's'} · ${warnings} warning${warnings === 1 ? '' : 's'}`);
   }
-  const engineMs = Object.values(timings).reduce((sum, ms) => sum + ms, 0);
+  const engineMs = Object.values(state.timings).reduce((sum, ms) => sum + ms, 0);
   if (engineMs > 0) {
     parts.push(`engine ${Math.max(1, Math.round(engineMs))} ms`);
-    status.title = Object.entries(timings)
-      .map(([step, ms]) => `${step}: ${ms.toFixed(1)} ms`)
+    status.title = Object.entries(state.timings)
+      .map(([name, ms]) => `${name}: ${ms.toFixed(1)} ms`)
       .join('\n');
   }
   status.textContent = parts.join(' · ');
@@ -168,39 +209,32 @@ function renderProblems(a: Analysis, timings: Record<string, number>) {
 
 // ---------------------------------------------------------------------------------------------- simulator
 
-function currentPlan(): Plan | null {
-  const sim = analysis?.simulation;
-  if (sim && sim.steps.length > 0) return sim.steps[Math.min(step, sim.steps.length - 1)]!.plan;
-  return analysis?.plan ?? null;
-}
-
 function renderSimulator() {
-  const sim = analysis?.simulation ?? null;
-  const graph = analysis?.graph ?? null;
-  const total = sim?.steps.length ?? 0;
-  if (followLast) step = Math.max(0, total - 1);
-  step = Math.min(step, Math.max(0, total - 1));
-  const plan = currentPlan();
+  const a = state.analysis;
+  const steps = a?.steps ?? [];
+  const total = steps.length;
+  const current = currentStep();
+  const graph = a?.graph ?? null;
   const stepLabel = $('sim-step');
   const pill = $('sim-state');
   const events = $('sim-events');
-  for (const id of ['sim-first', 'sim-prev']) $<HTMLButtonElement>(id).disabled = !sim || step === 0;
-  for (const id of ['sim-next', 'sim-last']) $<HTMLButtonElement>(id).disabled = !sim || step >= total - 1;
-  if (!sim || !plan || !graph) {
+  for (const id of ['sim-first', 'sim-prev']) $<HTMLButtonElement>(id).disabled = !current || state.step === 0;
+  for (const id of ['sim-next', 'sim-last']) $<HTMLButtonElement>(id).disabled = !current || state.step >= total - 1;
+  if (!current || !graph) {
     stepLabel.textContent = 'no simulation';
     pill.textContent = '–';
     pill.dataset.state = '';
-    const why = !analysis
+    const why = !a
       ? ''
-      : analysis.engineError
+      : a.engineError
         ? 'The engine failed.'
-        : !analysis.graph
+        : !a.graph
           ? 'Fix the RGD’s errors to simulate a reconcile.'
-          : analysis.instanceErrors.length
+          : a.diagnostics.instance.some((d) => d.severity === 'error')
             ? 'The API server would refuse this instance: see the problems list.'
-            : analysis.observedError
+            : a.diagnostics.observed.length
               ? 'The observed objects cannot be read: see the problems list.'
-            : (analysis.instanceNote ?? 'No simulation.');
+              : (a.note ?? 'No simulation.');
     const li = document.createElement('li');
     li.className = 'note';
     li.textContent = why;
@@ -208,67 +242,65 @@ function renderSimulator() {
     graphView.colour(null);
     return;
   }
-  stepLabel.textContent = `step ${step + 1} / ${total}`;
+  const plan = current.plan;
+  stepLabel.textContent = `step ${state.step + 1} / ${total}`;
   pill.textContent = plan.state;
   pill.dataset.state = plan.state;
-  const states = statesOf(plan, graph);
+  const states = statesOf(plan);
   graphView.colour(states);
-  const order = graph.topologicalOrder;
-  const items = order.map((id) => {
-    const s = states.get(id)!;
+  const items = plan.nodes.map(({ id, state: nodeState }) => {
+    const detailText = states.get(id)?.detail ?? '';
     const li = document.createElement('li');
-    li.dataset.state = s.state;
+    li.dataset.state = nodeState;
     const icon = document.createElement('span');
     icon.className = 'ev-icon';
-    icon.textContent = stateIcon[s.state];
+    icon.textContent = stateIcon[nodeState];
     const name = document.createElement('b');
     name.textContent = id;
     const detail = document.createElement('span');
-    detail.textContent = ` ${s.state}${s.detail ? ` — ${s.detail}` : ''}`;
+    detail.textContent = ` ${nodeState}${detailText ? ` — ${detailText}` : ''}`;
     li.append(icon, name, detail);
     return li;
   });
-  if (step === total - 1 && !sim.result.active) {
+  if (state.step === total - 1 && a?.result && !a.result.active) {
     const li = document.createElement('li');
     li.dataset.state = 'failed';
-    li.textContent = `Stuck: ${sim.result.reason}`;
+    li.textContent = `Stuck: ${a.result.reason}`;
     items.push(li);
   }
   events.replaceChildren(...items);
 }
 
 function goToStep(next: number) {
-  const total = analysis?.simulation?.steps.length ?? 0;
+  const total = state.analysis?.steps.length ?? 0;
   if (total === 0) return;
-  step = Math.max(0, Math.min(total - 1, next));
-  followLast = step === total - 1;
-  renderSimulator();
-  renderOutput();
+  state.step = Math.max(0, Math.min(total - 1, next));
+  state.followLast = state.step === total - 1;
+  render();
 }
 
 // ---------------------------------------------------------------------------------------------- outputs
 
 function renderOutput() {
   for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-out]')) {
-    tab.setAttribute('aria-selected', String(tab.dataset.out === activeOut));
-    tab.tabIndex = tab.dataset.out === activeOut ? 0 : -1;
+    tab.setAttribute('aria-selected', String(tab.dataset.out === state.activeOut));
+    tab.tabIndex = tab.dataset.out === state.activeOut ? 0 : -1;
   }
-  const total = analysis?.simulation?.steps.length ?? 0;
-  replaceText(viewer, outputText(activeOut, analysis, currentPlan(), step, total, lastCrd));
+  const total = state.analysis?.steps.length ?? 0;
+  replaceText(viewer, outputText(state.activeOut, state.analysis, currentStep(), state.step, total, state.lastCrd));
 }
 
 // ---------------------------------------------------------------------------------------------- graph
 
 function renderGraph() {
   const note = $('graph-note');
-  const graph = analysis?.graph ?? null;
-  if (graph) lastGraph = graph;
+  const graph = state.analysis?.graph ?? null;
   const host = $('graph');
-  if (lastGraph) {
-    graphView.show(lastGraph);
+  if (state.lastGraph) {
+    graphView.show(state.lastGraph);
     host.classList.toggle('stale', !graph);
     note.textContent = graph
-      ? lastGraph.resources.length === 0
+      ? state.lastGraph.resources.length === 0
         ? 'This RGD has no resources yet.'
         : ''
       : 'The RGD has errors: this is the graph of its last valid version.';
@@ -281,7 +313,7 @@ function renderGraph() {
 }
 
 graphView.onSelect = (id) => {
-  const resource = (analysis?.graph ?? lastGraph)?.resources.find((r) => r.id === id);
+  const resource = (state.analysis?.graph ?? state.lastGraph)?.resources.find((r) => r.id === id);
   graphView.select(id);
   if (resource?.range) {
     const { from, to } = rangeToOffsets(editors.rgd.state.doc, resource.range);
@@ -289,7 +321,28 @@ graphView.onSelect = (id) => {
   }
 };
 
+/** Moving the cursor into a resource's template highlights its node. */
+function selectNodeAt(head: number) {
+  const graph = state.analysis?.graph ?? state.lastGraph;
+  if (!graph) return;
+  const doc = editors.rgd.state.doc;
+  const hit = graph.resources.find((r) => {
+    const { from, to } = rangeToOffsets(doc, r.range);
+    return head >= from && head <= to;
+  });
+  graphView.select(hit?.id ?? null);
+}
+
 // ---------------------------------------------------------------------------------------------- wiring
+
+/** Takes a (part of an) analysis into the state. */
+function receive(analysis: Analysis) {
+  state.analysis = analysis;
+  state.timings = analysis.timings;
+  if (analysis.graph) state.lastGraph = analysis.graph;
+  if (analysis.crdYaml) state.lastCrd = analysis.crdYaml;
+  document.body.dataset.compiles = String(analysis.compiles);
+}
 
 engine.onReady = (version) => {
   document.body.dataset.engine = version;
@@ -301,26 +354,31 @@ engine.onFailure = (message) => {
   status.textContent = `The engine failed: ${message} — this is a kro-rs bug, not your document's fault.`;
 };
 engine.onChecked = (result, started) => {
-  // Diagnostics and the graph first; the rest of the previous analysis stays on screen until the new one lands.
-  analysis = analysis
-    ? { ...analysis, diagnostics: result.diagnostics, graph: result.graph, engineError: null }
-    : result;
-  renderGraph();
-  renderSimulator();
-  renderProblems(analysis, result.timings);
+  // Diagnostics and the graph first; the simulation and the outputs of the previous analysis stay on screen
+  // until the new one lands.
+  const previous = state.analysis;
+  receive(
+    previous
+      ? {
+          ...previous,
+          diagnostics: result.diagnostics,
+          graph: result.graph,
+          engineError: null,
+          timings: result.timings,
+          compiles: result.compiles,
+        }
+      : result,
+  );
+  render();
   performance.measure('kro:checked', { start: started, end: performance.now() });
 };
 engine.onAnalysis = (result, analysed, started) => {
-  analysis = result;
-  if (result.crdYaml) lastCrd = result.crdYaml;
-  renderGraph();
-  renderSimulator();
-  renderOutput();
-  renderProblems(result, result.timings);
+  receive(result);
+  render();
   // The tests read this measure: from the request (right after the debounce) to every view updated.
   performance.measure('kro:rerender', { start: started, end: performance.now() });
-  analyses += 1;
-  document.body.dataset.analyses = String(analyses);
+  state.analyses += 1;
+  document.body.dataset.analyses = String(state.analyses);
   save(analysed);
 };
 
@@ -329,8 +387,8 @@ for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-doc]')) {
 }
 for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-out]')) {
   tab.addEventListener('click', () => {
-    activeOut = tab.dataset.out as OutName;
-    renderOutput();
+    state.activeOut = tab.dataset.out as OutName;
+    render();
   });
 }
 // Arrow keys move between the tabs of a tab list, as WAI-ARIA's tabs pattern has it.
@@ -348,34 +406,18 @@ for (const list of document.querySelectorAll<HTMLElement>('[role=tablist]')) {
 }
 
 $('sim-first').addEventListener('click', () => goToStep(0));
-$('sim-prev').addEventListener('click', () => goToStep(step - 1));
-$('sim-next').addEventListener('click', () => goToStep(step + 1));
+$('sim-prev').addEventListener('click', () => goToStep(state.step - 1));
+$('sim-next').addEventListener('click', () => goToStep(state.step + 1));
 $('sim-last').addEventListener('click', () => goToStep(Infinity));
 // Alt+arrows step the simulator, except inside an editor (where they move by syntax) and when there is nothing
 // to step (the browser's own Alt+arrow, history navigation, is then left alone).
 document.addEventListener('keydown', (event) => {
   if (!event.altKey || event.defaultPrevented || (event.target as Element | null)?.closest?.('.cm-editor')) return;
   if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
-  if (!analysis?.simulation?.steps.length) return;
-  goToStep(event.key === 'ArrowLeft' ? step - 1 : step + 1);
+  if (!state.analysis?.steps.length) return;
+  goToStep(event.key === 'ArrowLeft' ? state.step - 1 : state.step + 1);
   event.preventDefault();
 });
-
-// Moving the cursor into a resource's template highlights its node.
-editors.rgd.dom.addEventListener('keyup', syncSelection);
-editors.rgd.dom.addEventListener('mouseup', syncSelection);
-function syncSelection() {
-  const graph = analysis?.graph ?? lastGraph;
-  if (!graph) return;
-  const head = editors.rgd.state.selection.main.head;
-  const doc = editors.rgd.state.doc;
-  const hit = graph.resources.find((r) => {
-    if (!r.range) return false;
-    const { from, to } = rangeToOffsets(doc, r.range);
-    return head >= from && head <= to;
-  });
-  graphView.select(hit?.id ?? null);
-}
 
 const toast = (text: string) => {
   const el = $('toast');
@@ -398,7 +440,7 @@ $('download').addEventListener('click', () => {
   const blob = new Blob([viewer.state.doc.toString()], { type: 'application/yaml' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = `${activeOut === 'status' ? 'instance-status' : activeOut}.yaml`;
+  a.download = `${state.activeOut === 'status' ? 'instance-status' : state.activeOut}.yaml`;
   a.click();
   window.setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 });
@@ -458,7 +500,9 @@ select.addEventListener('change', () => {
 function loadFromLocation() {
   const restored = decodeState(location.hash) ?? saved();
   if (restored) {
-    const same = examples.find((e) => e.rgd === restored.rgd && e.instance === restored.instance && e.observed === restored.observed);
+    const same = examples.find(
+      (e) => e.rgd === restored.rgd && e.instance === restored.instance && e.observed === restored.observed,
+    );
     select.value = same?.name ?? '';
     setDocuments(restored);
     return;
@@ -472,7 +516,7 @@ function loadFromLocation() {
 window.addEventListener('hashchange', loadFromLocation);
 loadFromLocation();
 showDoc('rgd');
-renderOutput();
+render();
 
 /**
  * A small handle for scripts and the browser tests: read and replace a document as a user's edit would

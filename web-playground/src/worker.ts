@@ -1,34 +1,14 @@
-// The engine's Web Worker: loads the WebAssembly module once, then answers the page's requests in order. The
-// page runs two of them, one checking the RGD and one simulating the instance, so the two halves of an analysis
-// run side by side.
-import init, {
-  complete,
-  crdYaml,
-  definition,
-  graph,
-  hover,
-  render,
-  simulate,
-  validate,
-  version,
-  type Graph,
-  type InstanceErrors,
-  type Invalid,
-  type Plan,
-  type Simulation,
-} from '@kro-rs/engine';
-import type { Analysis, Documents, Part, Request, Response } from './protocol';
+// The engine's Web Worker: one Workspace holding the RGD, the instance and the observed objects. Each edit
+// sets the documents and asks the workspace everything the page shows; the RGD is compiled once per change,
+// whatever is asked (diagnostics, graph, CRD, simulation, completion), and not at all when only the instance
+// changed. The engine decides; this only gathers its answers into one Analysis.
+import init, { toYaml, version, Workspace, type Plan } from '@kro-rs/engine';
+import type { Analysis, Documents, Request, Response, Step } from './protocol';
 
 const post = (message: Response) => (self as unknown as Worker).postMessage(message);
-
-const isInvalid = (value: unknown): value is Invalid =>
-  typeof value === 'object' && value !== null && 'diagnostics' in value;
-const isInstanceErrors = (value: unknown): value is InstanceErrors =>
-  typeof value === 'object' && value !== null && 'instanceErrors' in value;
-
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Runs `step`, recording its time; an exception is the engine's fault and is kept as such. */
+/** Runs `step`, recording its time. */
 function timed<T>(timings: Record<string, number>, name: string, step: () => T): T {
   const start = performance.now();
   try {
@@ -38,123 +18,99 @@ function timed<T>(timings: Record<string, number>, name: string, step: () => T):
   }
 }
 
-/** Only text with something other than comments and blank lines is a document worth rendering. */
-const hasContent = (text: string) => text.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
-
-/** What depends on the RGD's text alone, kept so that an edit of the instance checks nothing again. */
-interface RgdResults {
-  text: string;
-  diagnostics: Analysis['diagnostics'];
-  valid: boolean;
-  graph: Graph | null;
-  crdYaml: string | null;
-}
-let cached: RgdResults | null = null;
+let workspace: Workspace | null = null;
+const request = { rgd: 'rgd', instance: 'instance', observed: 'observed' } as const;
 
 const emptyAnalysis = (): Analysis => ({
-  diagnostics: [],
+  diagnostics: { rgd: [], instance: [], observed: [] },
   graph: null,
   crdYaml: null,
-  plan: null,
-  simulation: null,
-  instanceErrors: [],
-  instanceNote: null,
-  observedError: null,
+  steps: [],
+  result: null,
+  note: null,
   engineError: null,
   timings: {},
+  compiles: workspace?.compiles() ?? 0,
 });
 
-function analyze(id: number, docs: Documents, part: Part): Analysis {
+function step(plan: Plan): Step {
+  return {
+    plan,
+    resourcesYaml: plan.resources.map((r) => toYaml(r)).join(''),
+    statusYaml: toYaml({ status: { state: plan.state, ...plan.status } }),
+  };
+}
+
+function analyze(id: number, docs: Documents): Analysis {
+  const ws = (workspace ??= new Workspace());
   const result = emptyAnalysis();
-  try {
-    if (part === 'check') check(id, docs, result);
-    else plan(docs, result);
-  } catch (error) {
-    // A panic may leave the cached results half made; the next call starts afresh.
-    cached = null;
-    result.engineError = message(error);
+  const timings = result.timings;
+  ws.set('rgd', 'rgds', docs.rgd);
+  ws.set('instance', 'instance', docs.instance);
+  ws.set('observed', 'observed', docs.observed);
+  result.diagnostics.rgd = timed(timings, 'check', () => ws.diagnostics('rgd'));
+  const graph = timed(timings, 'graph', () => ws.graph('rgd'));
+  // The playground edits one RGD; with several, the first one is drawn.
+  result.graph = graph.type === 'graphs' ? (graph.graphs[0] ?? null) : null;
+  post({ kind: 'checked', id, analysis: { ...result, compiles: ws.compiles(), timings: { ...timings } } });
+  const crds = timed(timings, 'crd', () => ws.crds('rgd'));
+  result.crdYaml = crds.type === 'crds' ? crds.yaml : null;
+  const simulated = timed(timings, 'simulate', () => ws.simulate(request));
+  switch (simulated.type) {
+    case 'simulation':
+      result.steps = simulated.simulation.steps.map((s) => step(s.plan));
+      result.result = simulated.simulation.result;
+      break;
+    case 'invalidInstance':
+      result.diagnostics.instance = simulated.diagnostics;
+      break;
+    case 'invalidObserved':
+      result.diagnostics.observed = simulated.diagnostics;
+      break;
+    case 'emptyInstance':
+      result.note = 'Write an instance in the Instance tab to see what it renders to.';
+      break;
+    case 'notOneRgd':
+      result.note = `The RGD text holds ${simulated.found} RGDs; the simulator plans against exactly one.`;
+      break;
+    case 'invalidRgd':
+    case 'noSuchDocument':
+      // The RGD's own diagnostics say why.
+      break;
   }
+  if (simulated.type === 'simulation') {
+    // Warnings about the instance (what the API server would ignore) are shown even when it is accepted.
+    result.diagnostics.instance = ws.diagnostics('instance');
+  }
+  result.compiles = ws.compiles();
   return result;
 }
 
-/** The RGD's diagnostics and graph (sent at once through `checked`), then its CRD. */
-function check(id: number, docs: Documents, result: Analysis) {
-  const timings = result.timings;
-  let rgd = cached?.text === docs.rgd ? cached : null;
-  if (!rgd) {
-    const checked = timed(timings, 'validate', () => validate(docs.rgd));
-    rgd = { text: docs.rgd, diagnostics: checked.diagnostics, valid: checked.valid, graph: null, crdYaml: null };
-    if (checked.valid) {
-      const g = timed(timings, 'graph', () => graph(docs.rgd));
-      // The playground edits one RGD; with several, the first one is drawn.
-      if (Array.isArray(g)) rgd.graph = (g[0] as Graph | undefined) ?? null;
-      else if (!isInvalid(g)) rgd.graph = g;
-    }
-  }
-  result.diagnostics = rgd.diagnostics;
-  result.graph = rgd.graph;
-  post({ kind: 'checked', id, analysis: { ...result, timings: { ...timings } } });
-  if (rgd.valid && rgd.crdYaml === null) {
-    const crd = timed(timings, 'crd', () => crdYaml(docs.rgd));
-    rgd.crdYaml = typeof crd === 'string' ? crd : null;
-  }
-  cached = rgd;
-  result.crdYaml = rgd.crdYaml;
-}
-
-/** The simulated reconcile of the instance (nothing when the RGD is invalid: `check` reports why). */
-function plan(docs: Documents, result: Analysis) {
-  const timings = result.timings;
-  if (!hasContent(docs.instance)) {
-    result.instanceNote = 'Write an instance in the Instance tab to see what it renders to.';
-    return;
-  }
-  const options = hasContent(docs.observed) ? { observed: docs.observed } : {};
-  let sim: ReturnType<typeof simulate>;
-  try {
-    sim = timed(timings, 'simulate', () => simulate(docs.rgd, docs.instance, options));
-  } catch (error) {
-    const text = message(error);
-    const unreadable = /^observed: (?:line (\d+): )?/.exec(text);
-    if (!unreadable) throw error;
-    result.observedError = { message: text.slice(unreadable[0].length), line: Number(unreadable[1] ?? 1) };
-    return;
-  }
-  if (isInstanceErrors(sim)) {
-    result.instanceErrors = sim.instanceErrors;
-    return;
-  }
-  if (isInvalid(sim)) return;
-  result.simulation = sim as Simulation;
-  const first = result.simulation.steps[0];
-  if (first) {
-    result.plan = first.plan;
-  } else {
-    // The simulation's first step is the plan `render` gives, so `render` runs only when there are no steps.
-    const planned = timed(timings, 'render', () => render(docs.rgd, docs.instance, options));
-    if (!isInvalid(planned) && !isInstanceErrors(planned)) result.plan = planned as Plan;
-  }
-}
-
 function answer(request: Exclude<Request, { kind: 'init' }>): Response {
+  const ws = (workspace ??= new Workspace());
   switch (request.kind) {
     case 'analyze':
-      return { kind: 'analyze', id: request.id, analysis: analyze(request.id, request.docs, request.part) };
+      return { kind: 'analyze', id: request.id, analysis: analyze(request.id, request.docs) };
     case 'complete':
-      return { kind: 'complete', id: request.id, items: complete(request.text, request.position) };
+      ws.set('rgd', 'rgds', request.text);
+      return { kind: 'complete', id: request.id, items: ws.complete('rgd', request.position) };
     case 'hover':
-      return { kind: 'hover', id: request.id, hover: hover(request.text, request.position) };
+      ws.set('rgd', 'rgds', request.text);
+      return { kind: 'hover', id: request.id, hover: ws.hover('rgd', request.position) };
     case 'definition':
-      return { kind: 'definition', id: request.id, definition: definition(request.text, request.position) };
+      ws.set('rgd', 'rgds', request.text);
+      return { kind: 'definition', id: request.id, definition: ws.definition('rgd', request.position) };
   }
 }
 
 let received: (module: WebAssembly.Module) => void = () => {};
 const compiled = new Promise<WebAssembly.Module>((resolve) => (received = resolve));
-const ready = compiled.then((module) => init({ module_or_path: module })).then(
-  () => post({ kind: 'ready', version: version() }),
-  (error: unknown) => post({ kind: 'failed', message: message(error) }),
-);
+const ready = compiled
+  .then((module) => init({ module_or_path: module }))
+  .then(
+    () => post({ kind: 'ready', version: version() }),
+    (error: unknown) => post({ kind: 'failed', message: message(error) }),
+  );
 
 self.onmessage = async (event: MessageEvent<Request>) => {
   const request = event.data;

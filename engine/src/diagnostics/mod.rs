@@ -64,6 +64,19 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Whether it keeps a host from producing its output: an error always, a warning when the host denies
+    /// warnings (the CLI's `--deny-warnings`, the npm package's `denyWarnings`). Decided here so every host
+    /// draws the same line.
+    pub fn blocks(&self, deny_warnings: bool) -> bool {
+        self.is_error() || deny_warnings
+    }
+
+    /// Its 1-based line and column (characters), or `None` for a diagnostic without a position: one about
+    /// input that came as JSON (an RGD or an instance from the API server), whose span is all zeros.
+    pub fn position(&self) -> Option<(u32, u32)> {
+        self.span.is_located().then_some((self.span.start.line, self.span.start.column))
+    }
 }
 
 /// The diagnostics of one pass, in the order they were found; sorted by position when taken out.

@@ -1,6 +1,12 @@
-//! The CEL functions and macros completion offers inside `${...}`, with signatures and a line of
-//! documentation each. The type checker's overload table (`expr::check::functions`) is private to it; this
-//! list names the functions a user types, grouped by what they are called on.
+//! The CEL functions and macros editors offer inside `${...}`, with their signatures and a line of
+//! documentation each, read from the one table of kro's environment ([`FAMILIES`]): a function the runtime
+//! and the checker know is offered, one they do not know is not, and a gated family (`omit()`) only when its
+//! feature gate is on.
+
+use std::sync::LazyLock;
+
+use crate::expr::library::declare::{Family, MacroOn, Shape, Signature};
+use crate::expr::library::{FAMILIES, Features};
 
 /// What a function is called on: a global function, or a member of values of a type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,122 +15,203 @@ pub(super) enum Receiver {
     String,
     List,
     Map,
-    /// A member of any value (`optional` helpers, kro's `deepMerge`).
+    /// An optional (`orValue`, `hasValue`).
+    Optional,
+    /// A value of a type no schema gives (`timestamp`, `kubernetes.URL`, `net.IP`, `bytes`).
+    Opaque,
+    /// Any value (kro's `deepMerge` is declared on `dyn`).
     Any,
 }
 
-/// One function or macro.
-#[derive(Debug, Clone, Copy)]
+/// One function (all its overloads on one receiver) or macro.
+#[derive(Debug, Clone)]
 pub(super) struct Function {
+    /// As it is called: `split`, `random.seededString`.
     pub name: &'static str,
     pub receiver: Receiver,
-    /// As written in kro's and cel-go's documentation.
-    pub signature: &'static str,
+    /// Each overload as `target.name(params) -> result`, one a line (a macro's as its family writes it).
+    pub signature: String,
     pub doc: &'static str,
     pub is_macro: bool,
+    /// The family's feature gate is on, or it has none.
+    enabled: fn(Features) -> bool,
 }
 
-const fn f(name: &'static str, receiver: Receiver, signature: &'static str, doc: &'static str) -> Function {
-    Function { name, receiver, signature, doc, is_macro: false }
+impl Function {
+    /// The first overload: what fits on a completion item's one line.
+    pub(super) fn first_signature(&self) -> &str {
+        self.signature.lines().next().unwrap_or_default()
+    }
 }
 
-const fn m(name: &'static str, receiver: Receiver, signature: &'static str, doc: &'static str) -> Function {
-    Function { name, receiver, signature, doc, is_macro: true }
+/// Every function and macro of every family, in the families' order, built once.
+static FUNCTIONS: LazyLock<Vec<Function>> = LazyLock::new(|| FAMILIES.iter().flat_map(|f| functions_of(f)).collect());
+
+/// What completion offers of one family: its macros, then its functions (operators and the hidden `@`
+/// helpers left out), overloads on the same receiver joined.
+fn functions_of(family: &'static Family) -> Vec<Function> {
+    let enabled = enabled_fn(family);
+    let mut out: Vec<Function> = family
+        .macros
+        .iter()
+        .map(|m| Function {
+            name: m.name,
+            receiver: match m.on {
+                MacroOn::Global => Receiver::Global,
+                MacroOn::List => Receiver::List,
+                MacroOn::Map => Receiver::Map,
+            },
+            signature: m.signature.to_string(),
+            doc: m.doc,
+            is_macro: true,
+            enabled,
+        })
+        .collect();
+    let mut functions: Vec<Function> = Vec::new();
+    for text in family.all_signatures() {
+        let Some(signature) = Signature::parse(text) else { continue };
+        if !signature.name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let receiver = if signature.member { receiver_of(signature.params.first()) } else { Receiver::Global };
+        let shown = display(text);
+        match functions.iter_mut().find(|f| f.name == signature.name && f.receiver == receiver) {
+            Some(f) if !f.signature.lines().any(|l| l == shown) => {
+                f.signature.push('\n');
+                f.signature.push_str(&shown);
+            }
+            Some(_) => {}
+            None => functions.push(Function {
+                name: signature.name,
+                receiver,
+                signature: shown,
+                doc: doc_of(family, signature.name),
+                is_macro: false,
+                enabled,
+            }),
+        }
+    }
+    out.extend(functions);
+    out
 }
 
-use Receiver::{Any, Global, List, Map, String as Str};
+/// The family's own line for `name`, else another family's (`string(net.IP)` is `string` of the standard
+/// library too), else nothing: the test below keeps that from happening.
+fn doc_of(family: &Family, name: &str) -> &'static str {
+    let find = |f: &Family| f.docs.iter().find(|(n, _)| *n == name).map(|(_, d)| *d);
+    find(family).or_else(|| FAMILIES.iter().find_map(|f| find(f))).unwrap_or_default()
+}
 
-pub(super) const FUNCTIONS: &[Function] = &[
-    m("has", Global, "has(a.b) -> bool", "Whether the field `b` of `a` is set."),
-    m("all", List, "list.all(x, predicate) -> bool", "Whether every element satisfies the predicate."),
-    m("exists", List, "list.exists(x, predicate) -> bool", "Whether some element satisfies the predicate."),
-    m("exists_one", List, "list.exists_one(x, predicate) -> bool", "Whether exactly one element satisfies it."),
-    m("map", List, "list.map(x, expr) -> list", "Each element transformed by `expr`."),
-    m("filter", List, "list.filter(x, predicate) -> list", "The elements that satisfy the predicate."),
-    m("transformList", List, "list.transformList(i, x, expr) -> list", "Each element transformed, with its index."),
-    m("transformMap", Map, "map.transformMap(k, v, expr) -> map", "Each value transformed, with its key."),
-    m("bind", Global, "cel.bind(name, value, expr) -> T", "Evaluates `expr` with `name` bound to `value`."),
-    f("size", Global, "size(string | list | map) -> int", "The length of a string, list or map."),
-    f("int", Global, "int(value) -> int", "Converts a number, string or timestamp to an integer."),
-    f("uint", Global, "uint(value) -> uint", "Converts to an unsigned integer."),
-    f("double", Global, "double(value) -> double", "Converts to a floating-point number."),
-    f("string", Global, "string(value) -> string", "Converts a value to its string form."),
-    f("bool", Global, "bool(string) -> bool", "Parses `true` or `false`."),
-    f("bytes", Global, "bytes(string) -> bytes", "The UTF-8 bytes of a string."),
-    f("type", Global, "type(value) -> type", "The CEL type of a value."),
-    f("dyn", Global, "dyn(value) -> dyn", "Turns off type checking for a value."),
-    f("duration", Global, "duration(string) -> duration", "Parses a duration such as `1h30m`."),
-    f("timestamp", Global, "timestamp(string) -> timestamp", "Parses an RFC 3339 time."),
-    f("matches", Str, "string.matches(regex) -> bool", "Whether the string matches the RE2 regular expression."),
-    f("contains", Str, "string.contains(string) -> bool", "Whether the string contains the other."),
-    f("startsWith", Str, "string.startsWith(string) -> bool", "Whether the string starts with the prefix."),
-    f("endsWith", Str, "string.endsWith(string) -> bool", "Whether the string ends with the suffix."),
-    f("lowerAscii", Str, "string.lowerAscii() -> string", "The string with ASCII letters lower-cased."),
-    f("upperAscii", Str, "string.upperAscii() -> string", "The string with ASCII letters upper-cased."),
-    f("replace", Str, "string.replace(old, new[, n]) -> string", "The string with `old` replaced by `new`."),
-    f("split", Str, "string.split(separator[, n]) -> list(string)", "The parts between separators."),
-    f("substring", Str, "string.substring(start[, end]) -> string", "The characters from `start` to `end`."),
-    f("trim", Str, "string.trim() -> string", "The string without leading and trailing whitespace."),
-    f("indexOf", Str, "string.indexOf(string[, start]) -> int", "Where the substring first occurs, or -1."),
-    f("lastIndexOf", Str, "string.lastIndexOf(string) -> int", "Where the substring last occurs, or -1."),
-    f("charAt", Str, "string.charAt(int) -> string", "The character at an index."),
-    f("format", Str, "string.format(list) -> string", "printf-style formatting (`%s`, `%d`, ...)."),
-    f("find", Str, "string.find(regex) -> string", "The first match of the regular expression."),
-    f("findAll", Str, "string.findAll(regex[, n]) -> list(string)", "Every match of the regular expression."),
-    f("join", List, "list(string).join([separator]) -> string", "The strings joined with the separator."),
-    f("sort", List, "list.sort() -> list", "The list sorted."),
-    f("distinct", List, "list.distinct() -> list", "The list without repeated elements."),
-    f("flatten", List, "list.flatten([depth]) -> list", "Nested lists flattened."),
-    f("slice", List, "list.slice(start, end) -> list", "The elements from `start` to `end`."),
-    f("reverse", List, "list.reverse() -> list", "The list in reverse order."),
-    f("sum", List, "list.sum() -> number", "The sum of the elements."),
-    f("min", List, "list.min() -> T", "The smallest element."),
-    f("max", List, "list.max() -> T", "The largest element."),
-    f("isSorted", List, "list.isSorted() -> bool", "Whether the list is sorted."),
-    f("merge", Map, "map.merge(map) -> map", "kro: the map with the other's entries added (the other's win)."),
-    f("deepMerge", Any, "value.deepMerge(value) -> dyn", "kro: the two maps merged recursively."),
-    f("orValue", Any, "optional.orValue(default) -> T", "The optional's value, or the default when empty."),
-    f("hasValue", Any, "optional.hasValue() -> bool", "Whether the optional holds a value."),
-    f("value", Any, "optional.value() -> T", "The optional's value (an error when empty)."),
-    f("optional.of", Global, "optional.of(value) -> optional", "An optional holding the value."),
-    f("optional.none", Global, "optional.none() -> optional", "The empty optional."),
-    f("random.seededString", Global, "random.seededString(length, seed) -> string", "kro: a stable random string."),
-    f("random.seededInt", Global, "random.seededInt(min, max, seed) -> int", "kro: a stable random integer."),
-    f("json.marshal", Global, "json.marshal(value) -> string", "kro: the value as JSON text."),
-    f("json.unmarshal", Global, "json.unmarshal(string) -> dyn", "kro: the value of a JSON text."),
-    f("hash.fnv64a", Global, "hash.fnv64a(string) -> bytes", "kro: the FNV-1a 64-bit hash."),
-    f("hash.sha256", Global, "hash.sha256(string) -> bytes", "kro: the SHA-256 hash."),
-    f("hash.md5", Global, "hash.md5(string) -> bytes", "kro: the MD5 hash."),
-    f("base64.encode", Global, "base64.encode(bytes) -> string", "The bytes in base64."),
-    f("base64.decode", Global, "base64.decode(string) -> bytes", "The bytes of a base64 text."),
-    f("lists.range", Global, "lists.range(n) -> list(int)", "The integers 0 to n-1."),
-    f("strings.quote", Global, "strings.quote(string) -> string", "The string quoted and escaped."),
-    f("quantity", Global, "quantity(string) -> Quantity", "Kubernetes: parses a resource quantity (`500m`)."),
-    f("isQuantity", Global, "isQuantity(string) -> bool", "Kubernetes: whether the string is a quantity."),
-    f("url", Global, "url(string) -> URL", "Kubernetes: parses a URL."),
-    f("ip", Global, "ip(string) -> IP", "Kubernetes: parses an IP address."),
-    f("cidr", Global, "cidr(string) -> CIDR", "Kubernetes: parses a CIDR range."),
-    f("semver", Global, "semver(string) -> Semver", "Kubernetes: parses a semantic version."),
-    f("omit", Global, "omit() -> omit", "kro (CELOmitFunction gate): leaves the template field out."),
-];
+/// Whether a family's functions are offered under a set of features.
+fn enabled_fn(family: &Family) -> fn(Features) -> bool {
+    match family.gate {
+        None => |_| true,
+        Some(_) => |features| features.omit,
+    }
+}
 
-/// The functions callable on a value whose OpenAPI type is `type_name` (`None` when unknown: all members).
-pub(super) fn members(type_name: Option<&str>) -> impl Iterator<Item = &'static Function> {
-    FUNCTIONS.iter().filter(move |f| match (f.receiver, type_name) {
-        (Global, _) => false,
-        (_, None) | (Any, _) => true,
-        (Str, Some(t)) => t == "string",
-        (List, Some(t)) => t == "array",
-        (Map, Some(t)) => t == "object",
+fn receiver_of(target: Option<&Shape>) -> Receiver {
+    match target {
+        Some(Shape::Named("string")) => Receiver::String,
+        Some(Shape::Named("dyn") | Shape::Param(_)) | None => Receiver::Any,
+        Some(Shape::Named(_)) => Receiver::Opaque,
+        Some(Shape::List(_)) => Receiver::List,
+        Some(Shape::Map(..)) => Receiver::Map,
+        Some(Shape::Optional(_)) => Receiver::Optional,
+    }
+}
+
+/// `string@split(string) -> list(string)` as a user writes the call: `string.split(string) -> list(string)`.
+fn display(signature: &str) -> String {
+    match signature.split_once('@') {
+        Some((target, rest)) if !target.is_empty() => format!("{target}.{rest}"),
+        _ => signature.to_string(),
+    }
+}
+
+/// The functions callable on a value whose OpenAPI type is `type_name` (`None` when unknown: every member,
+/// those of optionals and opaque types included).
+pub(super) fn members(type_name: Option<&str>, features: Features) -> impl Iterator<Item = &'static Function> {
+    FUNCTIONS.iter().filter(move |f| {
+        (f.enabled)(features)
+            && match (f.receiver, type_name) {
+                (Receiver::Global, _) | (Receiver::Optional | Receiver::Opaque, Some(_)) => false,
+                (_, None) | (Receiver::Any, _) => true,
+                (Receiver::String, Some(t)) => t == "string",
+                (Receiver::List, Some(t)) => t == "array",
+                (Receiver::Map, Some(t)) => t == "object",
+            }
     })
 }
 
 /// The global functions and macros.
-pub(super) fn globals() -> impl Iterator<Item = &'static Function> {
-    FUNCTIONS.iter().filter(|f| f.receiver == Global)
+pub(super) fn globals(features: Features) -> impl Iterator<Item = &'static Function> {
+    FUNCTIONS.iter().filter(move |f| f.receiver == Receiver::Global && (f.enabled)(features))
 }
 
-/// The function named `name` (`random.seededString` or a member name).
+/// The function named `name` (`random.seededString` or a member name), for hover.
 pub(super) fn named(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_of_the_environment_is_offered_with_a_line_of_documentation() {
+        let mut names: Vec<&str> = Vec::new();
+        for family in FAMILIES {
+            for text in family.all_signatures() {
+                let Some(signature) = Signature::parse(text) else { continue };
+                if signature.name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                    names.push(signature.name);
+                }
+            }
+        }
+        let everything = Features { omit: true };
+        for name in &names {
+            let f = FUNCTIONS.iter().find(|f| f.name == *name && (f.enabled)(everything));
+            let f = f.unwrap_or_else(|| panic!("{name} is not offered"));
+            assert!(!f.doc.is_empty(), "{name} has no documentation line in its family's `docs`");
+        }
+        // And no family documents a function it does not have (a renamed or removed one).
+        for family in FAMILIES {
+            for (name, _) in family.docs {
+                assert!(
+                    family.all_signatures().filter_map(Signature::parse).any(|s| s.name == *name),
+                    "{} documents {name}, which it does not declare",
+                    family.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn functions_the_hand_written_list_had_lost_are_offered() {
+        let globals: Vec<&str> = globals(Features::default()).map(|f| f.name).collect();
+        for name in
+            ["isURL", "isIP", "isCIDR", "isSemver", "lists.setAtIndex", "runtime.newCondition", "cel.bind", "has"]
+        {
+            assert!(globals.contains(&name), "{name} in {globals:?}");
+        }
+        let unknown: Vec<&str> = members(None, Features::default()).map(|f| f.name).collect();
+        for name in ["getHost", "containsIP", "isLessThan", "sortBy", "transformMap", "orValue"] {
+            assert!(unknown.contains(&name), "{name} on a value of unknown type");
+        }
+    }
+
+    #[test]
+    fn members_follow_the_receiver_and_gated_functions_follow_the_gate() {
+        let on_string: Vec<&str> = members(Some("string"), Features::default()).map(|f| f.name).collect();
+        assert!(on_string.contains(&"split") && on_string.contains(&"deepMerge"), "{on_string:?}");
+        assert!(!on_string.contains(&"join") && !on_string.contains(&"orValue") && !on_string.contains(&"getHost"));
+        let on_list: Vec<&str> = members(Some("array"), Features::default()).map(|f| f.name).collect();
+        assert!(on_list.contains(&"join") && on_list.contains(&"all") && !on_list.contains(&"split"));
+        assert!(!globals(Features::default()).any(|f| f.name == "omit"));
+        assert!(globals(Features { omit: true }).any(|f| f.name == "omit"));
+        let split = named("split").unwrap();
+        assert_eq!(split.signature, "string.split(string) -> list(string)\nstring.split(string, int) -> list(string)");
+        assert_eq!(split.first_signature(), "string.split(string) -> list(string)");
+    }
 }

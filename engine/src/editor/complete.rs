@@ -8,6 +8,7 @@ use super::outline::Outline;
 use super::resolve::{Scope, openapi_type, type_label};
 use super::{CompletionItem, CompletionKind};
 use crate::engine::Engine;
+use crate::expr::library::Features;
 use crate::position::{LineIndex, LspPosition, LspRange};
 use crate::schemas::{Schema, SchemaKind};
 use crate::simpleschema::MarkerKey;
@@ -26,13 +27,13 @@ pub fn complete(text: &str, position: LspPosition, engine: &Engine) -> Vec<Compl
             let here = owner.and_then(|o| scope.enclosing_resource(o));
             let mut out = Out { range, partial: &partial, items: Vec::new() };
             if steps.is_empty() {
-                roots(&scope, here, &mut out);
+                roots(&scope, here, engine.options().features, &mut out);
             } else {
                 let schema = scope.resolve(&steps, here);
                 if let Some(schema) = schema {
                     fields(schema, &mut out, false);
                 }
-                for f in cel_library::members(schema.and_then(openapi_type)) {
+                for f in cel_library::members(schema.and_then(openapi_type), engine.options().features) {
                     out.function(f);
                 }
             }
@@ -95,12 +96,18 @@ impl Out<'_> {
 
     fn function(&mut self, f: &Function) {
         let kind = if f.is_macro { CompletionKind::Macro } else { CompletionKind::Function };
-        self.push(f.name, kind, Some(f.signature.to_string()), Some(f.doc.to_string()), None);
+        // The first overload on the item's line; every overload in its documentation.
+        let documentation = if f.signature.contains('\n') {
+            format!("{}\n\n```\n{}\n```", f.doc, f.signature)
+        } else {
+            f.doc.to_string()
+        };
+        self.push(f.name, kind, Some(f.first_signature().to_string()), Some(documentation), None);
     }
 }
 
 /// The names an expression starts with.
-fn roots(scope: &Scope<'_>, here: Option<usize>, out: &mut Out<'_>) {
+fn roots(scope: &Scope<'_>, here: Option<usize>, features: Features, out: &mut Out<'_>) {
     let api = scope
         .outline
         .at(scope.document, &["spec", "schema", "kind"])
@@ -137,7 +144,7 @@ fn roots(scope: &Scope<'_>, here: Option<usize>, out: &mut Out<'_>) {
     for keyword in ["true", "false", "null"] {
         out.push(keyword, CompletionKind::Keyword, None, None, None);
     }
-    for f in cel_library::globals() {
+    for f in cel_library::globals(features) {
         out.function(f);
     }
 }

@@ -59,7 +59,10 @@ fn completion_at_the_start_of_an_expression_offers_schema_resources_and_function
     }
     assert!(!names.contains(&"service"), "a resource does not reference itself");
     let size = items.iter().find(|i| i.label == "size").unwrap();
-    assert_eq!(size.detail.as_deref(), Some("size(string | list | map) -> int"));
+    // The first overload on the item's line, every overload in its documentation.
+    assert_eq!(size.detail.as_deref(), Some("size(string) -> int"));
+    let documentation = size.documentation.as_deref().unwrap();
+    assert!(documentation.contains("size(map(A, B)) -> int"), "{documentation}");
 }
 
 #[test]

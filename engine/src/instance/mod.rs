@@ -157,6 +157,7 @@ impl InstanceCheck {
     }
 
     /// The errors only.
+    #[cfg(test)]
     pub(crate) fn errors(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.severity == Severity::Error)
     }

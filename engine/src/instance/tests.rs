@@ -134,7 +134,7 @@ fn defaults_apply_to_absent_fields_only_and_null_is_absent() {
 }
 
 #[test]
-fn required_fields() {
+fn a_missing_required_field_is_reported_at_its_parent() {
     let c = check("replicas: 2");
     assert_eq!(error_messages(&c), vec!["spec.name: Required value", NOT_CHECKED]);
     // The span points at the parent that lacks the field.
@@ -145,7 +145,7 @@ fn required_fields() {
 }
 
 #[test]
-fn minimum_and_maximum() {
+fn numbers_outside_minimum_and_maximum_are_refused_at_their_position() {
     let c = check("name: app\nreplicas: 0");
     assert_eq!(
         error_messages(&c),
@@ -165,7 +165,7 @@ fn minimum_and_maximum() {
 }
 
 #[test]
-fn enums() {
+fn values_outside_an_enum_are_unsupported() {
     let c = check("name: app\ntier: x\nsize: 3");
     assert_eq!(
         error_messages(&c)[..2],
@@ -177,7 +177,7 @@ fn enums() {
 }
 
 #[test]
-fn patterns() {
+fn strings_not_matching_their_pattern_are_refused() {
     let c = check("name: app\nhost: Not_A_Host");
     assert_eq!(
         error_messages(&c),
@@ -186,7 +186,7 @@ fn patterns() {
 }
 
 #[test]
-fn string_lengths() {
+fn string_lengths_are_counted_in_characters() {
     assert_eq!(
         error_messages(&check("name: ab")),
         vec![r#"spec.name: Invalid value: "ab": spec.name in body should be at least 3 chars long"#]
@@ -200,7 +200,7 @@ fn string_lengths() {
 }
 
 #[test]
-fn item_counts() {
+fn lists_outside_min_and_max_items_are_refused() {
     assert_eq!(
         error_messages(&check("name: app\nhosts: []")),
         vec!["spec.hosts: Invalid value: 0: spec.hosts in body should have at least 1 items"]
@@ -227,7 +227,7 @@ fn sets_and_map_lists_reject_duplicates() {
 }
 
 #[test]
-fn wrong_types() {
+fn values_of_the_wrong_type_are_refused_with_kubernetes_messages() {
     let c = check("name: 5\nreplicas: three\nnested: {enabled: maybe}\nhosts: a\nlabels: {a: 1}");
     assert_eq!(
         error_messages(&c),
@@ -381,7 +381,7 @@ fn status_is_ignored_with_a_warning() {
 }
 
 #[test]
-fn validation_rules() {
+fn a_failing_validation_rule_is_a_rule_finding() {
     assert!(check("name: app\nodd: 3").is_valid());
     let c = check("name: app\nodd: 2");
     assert_eq!(error_messages(&c), vec!["spec.odd: Invalid value: 2: validation failed"]);
@@ -461,7 +461,7 @@ fn rules_on_map_list_items_correlate_with_old_items_by_key() {
 }
 
 #[test]
-fn rule_errors_and_message_expressions_and_kro_functions() {
+fn rules_report_their_errors_message_expressions_and_may_call_kro_functions() {
     let schema = json!({
         "type": "object",
         "properties": {"spec": {"type": "object", "properties": {
@@ -494,7 +494,7 @@ fn rule_errors_and_message_expressions_and_kro_functions() {
 }
 
 #[test]
-fn int_or_string_and_preserved_fields() {
+fn int_or_string_and_preserved_fields_accept_what_kubernetes_accepts() {
     let schema = json!({
         "type": "object",
         "properties": {"spec": {"type": "object", "properties": {

@@ -7,12 +7,13 @@
 use serde_json::{Map, Value, json};
 
 use super::identity::{self, Inventory, ObjectKey, Owner};
+use super::nodes::{NodeState, NodeStatus};
 use super::{InstancePatch, InstanceState, Plan, PlanInput};
 
 pub(super) fn plan_deletion(input: &PlanInput<'_>, owner: &Owner) -> Plan {
     let external: Vec<&str> = input.rgd.resources.iter().filter(|r| r.external).map(|r| r.id.as_str()).collect();
     let inventory = Inventory::recorded(input.instance);
-    let children: Vec<(usize, ObjectKey)> = input
+    let children: Vec<(usize, ObjectKey, Option<String>)> = input
         .observed
         .iter()
         .filter(|o| owner.owns(o))
@@ -21,12 +22,33 @@ pub(super) fn plan_deletion(input: &PlanInput<'_>, owner: &Owner) -> Plan {
         .map(|o| {
             let wave =
                 identity::annotation(o, identity::APPLY_ORDER).and_then(|w| w.parse::<usize>().ok()).unwrap_or(0);
-            (wave, ObjectKey::of(o))
+            (wave, ObjectKey::of(o), identity::label(o, identity::NODE_ID).map(str::to_string))
         })
         .collect();
-    let highest = children.iter().map(|(w, _)| *w).max();
+    let highest = children.iter().map(|(w, ..)| *w).max();
+    let nodes = input
+        .rgd
+        .order
+        .iter()
+        .map(|&i| {
+            let resource = &input.rgd.resources[i];
+            let id = resource.id.as_str();
+            let mine = || children.iter().filter(|(.., node)| node.as_deref() == Some(id));
+            let state = if resource.external {
+                // kro never deletes what an external reference reads.
+                NodeState::Ready
+            } else if mine().any(|(w, ..)| Some(*w) == highest) {
+                NodeState::Deleting
+            } else if mine().next().is_some() {
+                NodeState::Waiting
+            } else {
+                NodeState::Deleted
+            };
+            NodeStatus { id: id.to_string(), state }
+        })
+        .collect();
     let mut delete: Vec<ObjectKey> =
-        children.into_iter().filter(|(w, _)| Some(*w) == highest).map(|(_, k)| k).collect();
+        children.into_iter().filter(|(w, ..)| Some(*w) == highest).map(|(_, k, _)| k).collect();
     delete.sort();
     let done = delete.is_empty();
     let condition = super::status::condition_maker(input);
@@ -54,6 +76,7 @@ pub(super) fn plan_deletion(input: &PlanInput<'_>, owner: &Owner) -> Plan {
         prune: Vec::new(),
         delete,
         state: InstanceState::Deleting,
+        nodes,
         status: Value::Object(status),
         requeue_after: (!done).then_some(input.options.requeue_after),
         assumed: Vec::new(),

@@ -12,6 +12,7 @@
 mod deletion;
 pub(crate) mod drift;
 pub(crate) mod identity;
+mod nodes;
 mod prepare;
 mod render;
 mod selector;
@@ -25,6 +26,7 @@ mod walk;
 use serde_json::Value;
 
 pub use identity::{Inventory, ObjectKey};
+pub use nodes::{NodeState, NodeStatus};
 pub(crate) use prepare::prepare_instance;
 pub(crate) use simulate::simulate;
 pub use simulate::{Simulation, SimulationError, SimulationStep};
@@ -40,7 +42,9 @@ pub(crate) fn plan(input: &PlanInput<'_>) -> Plan {
         return deletion::plan_deletion(input, &owner);
     }
     let schema = walk::schema_view(input.instance);
-    walk::Planner::new(input, owner).run(&schema)
+    let mut plan = walk::Planner::new(input, owner).run(&schema);
+    plan.nodes = nodes::node_states(input.rgd, &plan);
+    plan
 }
 
 /// The instance's UID from its metadata, or one derived from its namespace and name (offline instances have

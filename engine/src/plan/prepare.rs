@@ -10,14 +10,19 @@ use crate::instance::{Finding, validate_instance_for_crd};
 use crate::kube::Scope;
 use crate::yaml::Node;
 
-/// The stored form of `instance`, or the errors the API server would reject it with.
-pub(crate) fn prepare_instance(rgd: &CompiledRgd, instance: &Node) -> Result<Value, Vec<Finding>> {
+/// The stored form of `instance` (`None` when the API server would reject it), and every finding: the errors
+/// it would be rejected with, and warnings (what the API server would ignore) either way.
+pub(crate) fn prepare_instance(rgd: &CompiledRgd, instance: &Node) -> (Option<Value>, Vec<Finding>) {
     let check = validate_instance_for_crd(&rgd.crd, instance, None);
     if !check.is_valid() {
-        return Err(check.errors().cloned().collect());
+        return (None, check.findings);
     }
-    let mut object = check.defaulted;
-    let Some(map) = object.as_object_mut() else { return Ok(object) };
+    (Some(stored(rgd, instance, check.defaulted)), check.findings)
+}
+
+/// The defaulted instance with what a cluster fills in.
+fn stored(rgd: &CompiledRgd, instance: &Node, mut object: Value) -> Value {
+    let Some(map) = object.as_object_mut() else { return object };
     // A status in the file is the previous reconcile's (condition transition times): keep it.
     if let Some(status) = instance.get("status") {
         map.insert("status".to_string(), status.to_json());
@@ -34,5 +39,5 @@ pub(crate) fn prepare_instance(rgd: &CompiledRgd, instance: &Node) -> Result<Val
     if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         metadata.entry("uid").or_insert(Value::String(uid));
     }
-    Ok(object)
+    object
 }

@@ -116,7 +116,7 @@ mod tests {
     }
 
     #[test]
-    fn every_operator() {
+    fn every_selector_operator_matches_as_kubernetes_does() {
         let selector = LabelSelector::parse(&json!({
             "matchLabels": {"app": "web"},
             "matchExpressions": [

@@ -152,7 +152,7 @@ fn children_carry_kros_labels_and_apply_order() {
     assert_eq!(plan.instance.annotations["applyset.kubernetes.io/contains-group-kinds"], kinds);
     assert_eq!(
         plan.instance.annotations["internal.kro.run/applyset-inventory-hash"],
-        super::identity::inventory_hash(&applyset, kinds, ""),
+        identity::inventory_hash(&applyset, kinds, ""),
     );
 }
 

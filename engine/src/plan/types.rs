@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::identity::ObjectKey;
+use super::nodes::NodeStatus;
 use crate::catalog::{Catalog, ResourceType};
 use crate::expr::eval::Evaluator;
 use crate::graph::CompiledRgd;
@@ -97,20 +98,18 @@ pub struct PendingNode {
     pub reason: Reason,
 }
 
-/// An object to apply (server-side, field manager `kro.run/applyset`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// An object to apply (server-side, field manager `kro.run/applyset`). Plans serialise only its object.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Apply {
     /// The id of the resource it renders.
     pub id: String,
     /// kro's apply-order wave (1 first).
     pub wave: usize,
     /// Position in its collection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
     /// The rendered object, stamped with kro's labels.
     pub object: Value,
     /// Where a kube client applies it (group, version, plural, scope), when the catalog knows the kind.
-    #[serde(skip)]
     pub resource_type: Option<ResourceType>,
 }
 
@@ -171,13 +170,15 @@ impl InstanceState {
     }
 }
 
-/// What to do now.
+/// What to do now. Its serialisation is the `kro render -o json` contract, which the npm package and the
+/// fixtures share: `resources` are the objects to apply (the plan's `nodes` say which resource each one is),
+/// `requeueAfterSeconds` is always there (`null`: on the next event), `delete` and `assumed` only when not
+/// empty.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
-    /// What to patch on the instance's own metadata.
-    pub instance: InstancePatch,
     /// Objects to apply, in apply order (wave, then topological position, then collection index).
+    #[serde(serialize_with = "objects")]
     pub resources: Vec<Apply>,
     /// The resources that wait, and why.
     pub pending: Vec<PendingNode>,
@@ -187,16 +188,20 @@ pub struct Plan {
     /// rendered and nothing failed, as kro prunes only after a complete apply (a resource waiting for readiness
     /// does not hold it back).
     pub prune: Vec<ObjectKey>,
-    /// Deletion only: the objects to delete now (the highest remaining wave).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub delete: Vec<ObjectKey>,
+    /// What to patch on the instance's own metadata.
+    pub instance: InstancePatch,
     /// The instance state to write.
     pub state: InstanceState,
+    /// Every resource of the graph in topological order, with what this plan does with it.
+    pub nodes: Vec<NodeStatus>,
     /// The instance `status` to write.
     pub status: Value,
     /// When to reconcile again if nothing changes before (anything waits); `None`: on the next event.
-    #[serde(rename = "requeueAfterSeconds", serialize_with = "as_seconds", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "requeueAfterSeconds", serialize_with = "as_seconds")]
     pub requeue_after: Option<Duration>,
+    /// Deletion only: the objects to delete now (the highest remaining wave).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub delete: Vec<ObjectKey>,
     /// Simulation only: readiness assumed for lack of status.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
@@ -244,6 +249,11 @@ impl InstancePatch {
             && self.finalizers.iter().all(|f| finalizers.contains(&f.as_str()))
             && !stale
     }
+}
+
+/// The applied objects as the contract lists them: each object alone, in apply order.
+fn objects<S: serde::Serializer>(applies: &[Apply], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(applies.iter().map(|a| &a.object))
 }
 
 /// Everything a plan reads, gathered once.

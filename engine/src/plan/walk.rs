@@ -76,6 +76,7 @@ impl<'a> Planner<'a> {
                 prune: Vec::new(),
                 delete: Vec::new(),
                 state: InstanceState::InProgress,
+                nodes: Vec::new(),
                 status: Value::Object(Map::new()),
                 requeue_after: None,
                 assumed: Vec::new(),

@@ -151,10 +151,15 @@ mod tests {
     }
 
     #[test]
-    fn dns_names() {
+    fn dns_names_are_lowercase_labels_joined_by_dots() {
         assert!(is_dns_subdomain("kro.run"));
         assert!(!is_dns_subdomain("Kro.run"));
         assert!(is_dns_label_1035("deployment"));
         assert!(!is_dns_label_1035("9lives"));
+        assert!(!is_dns_subdomain(""), "empty");
+        assert!(!is_dns_subdomain("a..b"), "an empty label");
+        assert!(!is_dns_subdomain(&format!("{}.com", "a".repeat(64))), "a label over 63 characters");
+        assert!(!is_dns_subdomain(&["a"; 128].join(".")), "over 253 characters");
+        assert!(is_dns_subdomain(&["a"; 127].join(".")));
     }
 }

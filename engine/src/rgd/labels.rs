@@ -1,6 +1,8 @@
 //! Kubernetes' rules for label and annotation keys and label values (apimachinery `IsQualifiedName`,
 //! `IsValidLabelValue`), checked on `schema.metadata` so the generated CRD is not refused by the API server.
 
+use super::access::is_dns_subdomain;
+
 /// Why `key` is not a qualified name (`[prefix/]name`), if it is not.
 pub(super) fn qualified_name_problem(key: &str) -> Option<String> {
     let (prefix, name) = match key.split_once('/') {
@@ -11,7 +13,7 @@ pub(super) fn qualified_name_problem(key: &str) -> Option<String> {
         if prefix.is_empty() {
             return Some("the prefix before '/' must not be empty".to_string());
         }
-        if prefix.len() > 253 || !prefix.split('.').all(is_dns_label) {
+        if !is_dns_subdomain(prefix) {
             return Some(format!(
                 "the prefix {prefix:?} must be a lowercase DNS subdomain (e.g. example.com), at most 253 characters"
             ));
@@ -58,23 +60,12 @@ fn is_label_text(s: &str) -> bool {
     }
 }
 
-/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
-fn is_dns_label(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    !bytes.is_empty()
-        && bytes.len() <= 63
-        && bytes.first().is_some_and(alnum)
-        && bytes.last().is_some_and(alnum)
-        && bytes.iter().all(|b| alnum(b) || *b == b'-')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn qualified_names() {
+    fn qualified_names_follow_apimachinery_rules() {
         for ok in ["app", "app.kubernetes.io/name", "example.com/a_b-c.d", "a", "A1"] {
             assert_eq!(qualified_name_problem(ok), None, "{ok}");
         }
@@ -84,7 +75,7 @@ mod tests {
     }
 
     #[test]
-    fn label_values() {
+    fn label_values_follow_apimachinery_rules() {
         for ok in ["", "v1", "a.b-c_d", &"x".repeat(63)] {
             assert_eq!(label_value_problem(ok), None, "{ok}");
         }

@@ -84,7 +84,7 @@ fn unknown_kinds_and_versions_are_none() {
 }
 
 #[test]
-fn scopes() {
+fn kinds_are_namespaced_or_cluster_scoped_as_kubernetes_serves_them() {
     assert_eq!(kind("", "v1", "ConfigMap").scope(), Scope::Namespaced);
     assert_eq!(kind("apps", "v1", "Deployment").scope(), Scope::Namespaced);
     assert_eq!(kind("", "v1", "Namespace").scope(), Scope::Cluster);
@@ -94,7 +94,7 @@ fn scopes() {
 }
 
 #[test]
-fn kinds_served_by_several_groups_or_versions() {
+fn a_kind_served_by_several_groups_or_versions_is_found_in_each() {
     let group_version = |k: KindSchema<'static>| (k.group(), k.version());
     let mut events: Vec<(&str, &str)> = builtin().kinds_named("Event").map(group_version).collect();
     events.sort_unstable();
@@ -106,7 +106,7 @@ fn kinds_served_by_several_groups_or_versions() {
 }
 
 #[test]
-fn deployment_fields() {
+fn a_deployments_fields_have_kubernetes_types_formats_and_descriptions() {
     let deployment = kind("apps", "v1", "Deployment");
     let replicas = field(deployment, "spec.replicas");
     assert_eq!(replicas.kind(), SchemaKind::Integer);
@@ -172,7 +172,7 @@ fn required_fields_are_those_kubernetes_publishes() {
 }
 
 #[test]
-fn int_or_string_and_quantities() {
+fn int_or_string_and_quantity_fields_accept_numbers_and_strings() {
     let target_port = field(kind("", "v1", "Service"), "spec.ports[].targetPort");
     assert_eq!(target_port.kind(), SchemaKind::IntOrString);
     assert!(target_port.is_int_or_string());
@@ -193,7 +193,7 @@ fn int_or_string_and_quantities() {
 }
 
 #[test]
-fn secret_and_config_map_data() {
+fn secret_and_config_map_data_are_maps_of_strings() {
     let secret = kind("", "v1", "Secret");
     let data = field(secret, "data");
     assert_eq!(data.kind(), SchemaKind::Map);
@@ -231,7 +231,7 @@ fn paths_that_lead_nowhere_find_no_schema() {
 }
 
 #[test]
-fn standalone_schemas_such_as_a_crd_version() {
+fn standalone_schemas_such_as_a_crd_version_are_walked_like_kinds() {
     let schema = json!({
         "type": "object",
         "properties": {

@@ -30,6 +30,12 @@ impl Span {
         Self { start, end }
     }
 
+    /// Whether it points into a text: spans of nodes read from JSON, and of findings about the input as a
+    /// whole, are all zeros (lines are 1-based, so line 0 means "no position").
+    pub fn is_located(&self) -> bool {
+        self.start.line > 0
+    }
+
     /// A span that starts `from` characters into this one and is `len` long, for pointing inside a scalar
     /// (an expression inside a string template). Only exact for single-line scalars written without escapes,
     /// which the caller checks; past the end it clamps to this span.

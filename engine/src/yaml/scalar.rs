@@ -124,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn floats_nulls_and_strings() {
+    fn floats_nulls_and_strings_resolve_as_yaml_1_1_does() {
         assert_eq!(resolve_plain("1.5", None), NodeKind::Float(1.5));
         assert_eq!(resolve_plain("1e3", None), NodeKind::Float(1000.0));
         assert_eq!(resolve_plain("~", None), NodeKind::Null);

@@ -60,8 +60,7 @@ pub(crate) fn check_all(input: &InputArgs) -> Result<Vec<Checked>, Outcome> {
 }
 
 pub(crate) fn outcome(checked: &[Checked], deny_warnings: bool) -> Outcome {
-    let all: Vec<&Diagnostic> = checked.iter().flat_map(Checked::diagnostics).collect();
-    if all.iter().any(|d| d.is_error()) || (deny_warnings && !all.is_empty()) {
+    if checked.iter().flat_map(Checked::diagnostics).any(|d| d.blocks(deny_warnings)) {
         Outcome::Invalid
     } else {
         Outcome::Success

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use kro_engine::{Code, Diagnostic, Features, ObjectKey, Plan, PlanOptions, Simulation, output};
+use kro_engine::{Code, Diagnostic, Features, ObjectKey, Plan, PlanOptions, Simulation, only_rgd, output};
 use serde_json::Value;
 
 use super::Outcome;
@@ -63,9 +63,9 @@ pub fn render(args: &RenderArgs) -> Outcome {
     if !diagnostics.is_empty() {
         out(Stream::Stderr, &render_text(&rgd_file.name, &rgd_file.text, &diagnostics, Stream::Stderr));
     }
-    let rgds: Vec<_> = docs.iter().filter_map(|d| d.rgd.as_ref()).collect();
-    let [rgd] = rgds.as_slice() else {
-        return fail(&format!("{} holds {} RGDs; render takes a file with exactly one", rgd_file.name, rgds.len()));
+    let rgd = match only_rgd(&docs) {
+        Ok(rgd) => rgd,
+        Err(e) => return fail(&format!("{} {e}", rgd_file.name)),
     };
 
     let instance_file = match read_one(&args.instance) {
@@ -82,11 +82,7 @@ pub fn render(args: &RenderArgs) -> Outcome {
                 return fail(&format!("{}: {}; --instance takes one instance", instance_file.name, d.message));
             }
             for d in diagnostics.iter().filter(|d| d.is_error()) {
-                let at = if d.span.start.line > 0 {
-                    format!(":{}:{}", d.span.start.line, d.span.start.column)
-                } else {
-                    String::new()
-                };
+                let at = d.position().map(|(line, column)| format!(":{line}:{column}")).unwrap_or_default();
                 out(Stream::Stderr, &format!("{}{at}: error: {}\n", instance_file.name, d.message));
             }
             return Outcome::Invalid;

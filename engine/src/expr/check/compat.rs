@@ -89,7 +89,7 @@ mod tests {
     }
 
     #[test]
-    fn scalars() {
+    fn a_scalar_is_assignable_to_its_own_type_dyn_and_its_optional_only() {
         assert_eq!(assignable(&Type::Int, &Type::Int), Ok(()));
         assert_eq!(assignable(&Type::Int, &Type::String), Err("type 'string' is not assignable to 'int'".into()));
         assert!(assignable(&Type::Double, &Type::Int).is_err(), "int vs double is not compatible");
@@ -102,7 +102,7 @@ mod tests {
     }
 
     #[test]
-    fn containers() {
+    fn lists_and_maps_are_assignable_when_their_elements_are() {
         assert_eq!(assignable(&Type::list(Type::Dyn), &Type::list(Type::Int)), Ok(()));
         assert_eq!(assignable(&Type::list(Type::Int), &Type::list(Type::Dyn)), Ok(()));
         assert!(assignable(&Type::list(Type::Int), &Type::list(Type::String)).is_err());
@@ -113,7 +113,7 @@ mod tests {
     }
 
     #[test]
-    fn objects_and_maps() {
+    fn an_object_accepts_a_subset_of_its_fields_and_a_map_of_its_values() {
         let expected = object(&json!({"type": "object", "properties": {
             "name": {"type": "string"}, "port": {"type": "integer"}
         }}));

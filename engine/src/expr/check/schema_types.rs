@@ -291,7 +291,7 @@ mod tests {
     }
 
     #[test]
-    fn scalars_and_formats() {
+    fn openapi_scalars_and_formats_become_cel_types() {
         assert_eq!(ty(&json!({"type": "integer"})), Type::Int);
         assert_eq!(ty(&json!({"type": "number"})), Type::Double);
         assert_eq!(ty(&json!({"type": "boolean"})), Type::Bool);
@@ -305,7 +305,7 @@ mod tests {
     }
 
     #[test]
-    fn containers() {
+    fn openapi_arrays_and_maps_become_cel_lists_and_maps() {
         assert_eq!(ty(&json!({"type": "array", "items": {"type": "string"}})), Type::list(Type::String));
         assert_eq!(
             ty(&json!({"type": "object", "additionalProperties": {"type": "string"}})),

@@ -239,7 +239,7 @@ fn dyn_operands_take_cel_go_result_types() {
 }
 
 #[test]
-fn literals() {
+fn literals_have_their_cel_types() {
     for (expression, expected) in [
         ("1", "int"),
         ("1u", "uint"),

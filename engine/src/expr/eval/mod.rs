@@ -88,6 +88,10 @@ impl EvalError {
         self.kind == EvalErrorKind::Pending
     }
 
+    /// "Data pending" is decided by the kind of error, never by its message (kro's `pkg/runtime/errors.go`
+    /// matches messages): a missing key or index, or a name not bound yet. kro's functions report missing data
+    /// with these same variants, and a function's own failure (`FunctionError`) is never pending, whatever its
+    /// text says.
     fn from_execution(error: &ExecutionError) -> Self {
         match error {
             ExecutionError::NoSuchKey(key) => EvalError::pending(format!("no such key: {key}")),
@@ -95,16 +99,7 @@ impl EvalError {
                 EvalError::pending(format!("index out of bounds: {}", index_text(index)))
             }
             ExecutionError::UndeclaredReference(name) => EvalError::pending(format!("{name} is not available yet")),
-            other => {
-                let message = other.to_string();
-                // kro's list of "data pending" errors is by message (pkg/runtime/errors.go); functions report
-                // missing data in their own words too.
-                let lower = message.to_ascii_lowercase();
-                let pending = ["no such key", "no such field", "no such attribute", "index out of bounds"]
-                    .iter()
-                    .any(|m| lower.contains(m));
-                if pending { EvalError::pending(message) } else { EvalError::failed(message) }
-            }
+            other => EvalError::failed(other.to_string()),
         }
     }
 }

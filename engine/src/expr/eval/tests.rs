@@ -59,6 +59,31 @@ fn missing_data_is_pending_not_failure() {
 }
 
 #[test]
+fn missing_data_read_inside_a_function_or_macro_is_pending_by_its_kind() {
+    let data = schema();
+    for text in [
+        "[schema.spec.labels].map(l, l.missing)",
+        "[schema.spec.labels].exists(l, l.missing == 'x')",
+        "cel.bind(x, schema.spec.missing, x)",
+        "string(schema.spec.missing)",
+        "[schema.spec.ports[9]].size()",
+    ] {
+        let error = eval(text, &[("schema", &data)]).unwrap_err();
+        assert!(error.is_pending(), "{text}: {error:?}");
+    }
+}
+
+#[test]
+fn a_function_failure_is_never_pending_whatever_its_message_says() {
+    let data = schema();
+    // The text of the failure names a missing key; the failure is still the function's, not missing data.
+    for text in ["quantity('no such key: x')", "'no such key'.charAt(40)", "json.unmarshal('no such key')"] {
+        let error = eval(text, &[("schema", &data)]).unwrap_err();
+        assert_eq!(error.kind, EvalErrorKind::Failed, "{text}: {error:?}");
+    }
+}
+
+#[test]
 fn a_path_the_walk_cannot_decide_falls_back_to_cel_errors() {
     let data = schema();
     // A field of a string: the interpreter's own error, and a failure, not a wait.

@@ -10,11 +10,21 @@ use cel::common::ast::{ComprehensionExpr, Expr, IdedExpr, ListExpr, LiteralValue
 use cel::parser::{Macro, MacroExprHelper, ParseError};
 use cel::{DeclarationError, Env};
 
-use super::declare::Family;
+use super::declare::{Family, MacroDoc, MacroOn};
 
 /// A macro only, called in the `cel` namespace; the checker types `cel.bind(...)` itself.
-pub(super) static FAMILY: Family =
-    Family { name: "bind", install: Some(install), macro_namespaces: &["cel"], ..Family::EMPTY };
+pub(super) static FAMILY: Family = Family {
+    name: "bind",
+    install: Some(install),
+    macro_namespaces: &["cel"],
+    macros: &[MacroDoc {
+        name: "cel.bind",
+        on: MacroOn::Global,
+        signature: "cel.bind(name, value, expr) -> T",
+        doc: "Evaluates `expr` with `name` bound to `value`.",
+    }],
+    ..Family::EMPTY
+};
 
 fn install(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_macro(Macro::receiver("bind", 3, expand))

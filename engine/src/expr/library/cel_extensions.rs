@@ -4,7 +4,7 @@
 
 use cel::extensions;
 
-use super::declare::Family;
+use super::declare::{Family, MacroDoc, MacroOn};
 
 /// `ext.Strings`: `charAt`, `indexOf`, `lowerAscii`, `replace`, `split`, `substring`, `trim`, `join`, `format`,
 /// `strings.quote`, ...
@@ -32,6 +32,21 @@ pub(super) static STRINGS: Family = Family {
         "strings.quote(string) -> string",
     ],
     install: Some(extensions::strings),
+    docs: &[
+        ("charAt", "The character at an index."),
+        ("indexOf", "Where the substring first occurs (from an index, if given), or -1."),
+        ("lastIndexOf", "Where the substring last occurs, or -1."),
+        ("lowerAscii", "The string with ASCII letters lower-cased."),
+        ("upperAscii", "The string with ASCII letters upper-cased."),
+        ("replace", "The string with `old` replaced by `new` (at most `n` times, if given)."),
+        ("split", "The parts between separators (at most `n`, if given)."),
+        ("substring", "The characters from `start` to `end`."),
+        ("trim", "The string without leading and trailing whitespace."),
+        ("reverse", "The string, or the list, in reverse order."),
+        ("join", "The strings joined with the separator."),
+        ("format", "printf-style formatting (`%s`, `%d`, ...)."),
+        ("strings.quote", "The string quoted and escaped."),
+    ],
     ..Family::EMPTY
 };
 
@@ -48,6 +63,20 @@ pub(super) static LISTS: Family = Family {
         "lists.range(int) -> list(int)",
     ],
     install: Some(extensions::lists),
+    docs: &[
+        ("slice", "The elements from `start` to `end`."),
+        ("flatten", "Nested lists flattened (to a depth, if given)."),
+        ("sort", "The list sorted."),
+        ("distinct", "The list without repeated elements."),
+        ("reverse", "The list in reverse order."),
+        ("lists.range", "The integers 0 to n-1."),
+    ],
+    macros: &[MacroDoc {
+        name: "sortBy",
+        on: MacroOn::List,
+        signature: "list.sortBy(x, key) -> list",
+        doc: "The list sorted by the key each element gives.",
+    }],
     ..Family::EMPTY
 };
 
@@ -56,5 +85,6 @@ pub(super) static ENCODERS: Family = Family {
     name: "cel:encoders",
     builtin: &["base64.encode(bytes) -> string", "base64.decode(string) -> bytes"],
     install: Some(extensions::encoders),
+    docs: &[("base64.encode", "The bytes in base64."), ("base64.decode", "The bytes of a base64 text.")],
     ..Family::EMPTY
 };

@@ -27,7 +27,7 @@ use cel::common::value::{CowVal, Val};
 use cel::parser::{Macro, MacroExprHelper, ParseError};
 use cel::{DeclarationError, Env, ExecutionError};
 
-use super::declare::{Family, Overload};
+use super::declare::{Family, MacroDoc, MacroOn, Overload};
 use super::{fail, take};
 
 const PAIRS: &str = "@pairs";
@@ -49,6 +49,44 @@ pub(super) static FAMILY: Family = Family {
         ),
     ],
     install: Some(install),
+    macros: &[
+        MacroDoc {
+            name: "all",
+            on: MacroOn::List,
+            signature: "list.all(i, x, predicate) -> bool",
+            doc: "Two variables: whether every index (or key) and element satisfy the predicate.",
+        },
+        MacroDoc {
+            name: "exists",
+            on: MacroOn::List,
+            signature: "list.exists(i, x, predicate) -> bool",
+            doc: "Two variables: whether some index (or key) and element satisfy the predicate.",
+        },
+        MacroDoc {
+            name: "existsOne",
+            on: MacroOn::List,
+            signature: "list.existsOne(i, x, predicate) -> bool",
+            doc: "Two variables: whether exactly one index (or key) and element satisfy it.",
+        },
+        MacroDoc {
+            name: "transformList",
+            on: MacroOn::List,
+            signature: "list.transformList(i, x, [filter,] expr) -> list",
+            doc: "Each element transformed, with its index (or key).",
+        },
+        MacroDoc {
+            name: "transformMap",
+            on: MacroOn::Map,
+            signature: "map.transformMap(k, v, [filter,] expr) -> map",
+            doc: "Each value transformed, with its key.",
+        },
+        MacroDoc {
+            name: "transformMapEntry",
+            on: MacroOn::Map,
+            signature: "map.transformMapEntry(k, v, [filter,] entry) -> map",
+            doc: "Each entry replaced by the map `entry` gives.",
+        },
+    ],
     ..Family::EMPTY
 };
 

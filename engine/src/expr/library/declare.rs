@@ -57,6 +57,33 @@ pub(crate) struct Family {
     pub install: Option<Install>,
     /// Namespaces its macros are called in (`cel` of `cel.bind`); its functions' namespaces are in their names.
     pub macro_namespaces: &'static [&'static str],
+    /// One line of documentation per function a user calls, by name (`split`, `hash.md5`): what editor
+    /// completion and hover show beside the signatures. A test checks every function has one.
+    pub docs: &'static [(&'static str, &'static str)],
+    /// Its macros as editors show them: macros have no signature the checker resolves calls by.
+    pub macros: &'static [MacroDoc],
+}
+
+/// What a macro is called on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MacroOn {
+    /// A global call (`has(a.b)`, `cel.bind(...)`).
+    Global,
+    /// A list (and, for the comprehensions, a map too).
+    List,
+    /// A map.
+    Map,
+}
+
+/// A macro of a family, for editors.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MacroDoc {
+    /// As it is called: `has`, `cel.bind`, `transformMap`.
+    pub name: &'static str,
+    pub on: MacroOn,
+    /// As kro's and cel-go's documentation write it.
+    pub signature: &'static str,
+    pub doc: &'static str,
 }
 
 impl std::fmt::Debug for Family {
@@ -67,8 +94,17 @@ impl std::fmt::Debug for Family {
 
 impl Family {
     /// A family with nothing declared, to fill in with struct update syntax.
-    pub(crate) const EMPTY: Family =
-        Family { name: "", gate: None, types: &[], builtin: &[], overloads: &[], install: None, macro_namespaces: &[] };
+    pub(crate) const EMPTY: Family = Family {
+        name: "",
+        gate: None,
+        types: &[],
+        builtin: &[],
+        overloads: &[],
+        install: None,
+        macro_namespaces: &[],
+        docs: &[],
+        macros: &[],
+    };
 
     /// Whether the runtime has the family under `features`.
     pub(crate) fn enabled(&self, features: Features) -> bool {
@@ -88,6 +124,12 @@ impl Family {
             overload.register(env, self.types)?;
         }
         Ok(())
+    }
+
+    /// Every signature of the family, those the checker resolves by and those it types itself (`omit()`).
+    pub(crate) fn all_signatures(&self) -> impl Iterator<Item = &'static str> {
+        let own = self.overloads.iter().flat_map(|o| o.signatures.iter().copied());
+        self.builtin.iter().copied().chain(own)
     }
 
     /// Every signature the checker resolves calls by: the built-in ones and those of the checked overloads.

@@ -20,6 +20,11 @@ pub(super) static FAMILY: Family = Family {
         Overload::new(&["hash.sha256(string) -> bytes"], "hash.sha256_string", sha256_overload),
         Overload::new(&["hash.md5(string) -> bytes"], "hash.md5_string", md5_overload),
     ],
+    docs: &[
+        ("hash.fnv64a", "kro: the FNV-1a 64-bit hash."),
+        ("hash.sha256", "kro: the SHA-256 hash."),
+        ("hash.md5", "kro: the MD5 hash."),
+    ],
     ..Family::EMPTY
 };
 

@@ -38,6 +38,11 @@ pub(super) static FAMILY: Family = Family {
         // cel-go's encoders extension (enabled by kro at its latest version) has `json.encode`, the same JSON text.
         Overload::new(&["json.encode(dyn) -> string"], "json.encode_dyn", marshal_overload),
     ],
+    docs: &[
+        ("json.unmarshal", "kro: the value of a JSON text."),
+        ("json.marshal", "kro: the value as JSON text."),
+        ("json.encode", "kro: the value as JSON text (another name of `json.marshal`)."),
+    ],
     ..Family::EMPTY
 };
 

@@ -141,6 +141,24 @@ pub(super) static FAMILY: Family = Family {
         Overload::new(&["net.CIDR@masked() -> net.CIDR"], "cidr_masked", masked),
         Overload::new(&["net.CIDR@prefixLength() -> int"], "cidr_prefix_length", prefix_length),
     ],
+    docs: &[
+        ("ip", "Kubernetes: parses an IP address (or, on a CIDR, its address)."),
+        ("isIP", "Kubernetes: whether the string is an IP address."),
+        ("ip.isCanonical", "Kubernetes: whether the IP address is written in its canonical form."),
+        ("string", "The IP address or CIDR range as text."),
+        ("family", "Kubernetes: 4 or 6."),
+        ("isUnspecified", "Kubernetes: whether it is 0.0.0.0 or ::."),
+        ("isLoopback", "Kubernetes: whether it is a loopback address."),
+        ("isLinkLocalMulticast", "Kubernetes: whether it is a link-local multicast address."),
+        ("isLinkLocalUnicast", "Kubernetes: whether it is a link-local unicast address."),
+        ("isGlobalUnicast", "Kubernetes: whether it is a global unicast address."),
+        ("cidr", "Kubernetes: parses a CIDR range (`10.0.0.0/8`)."),
+        ("isCIDR", "Kubernetes: whether the string is a CIDR range."),
+        ("containsIP", "Kubernetes: whether the range contains the address."),
+        ("containsCIDR", "Kubernetes: whether the range contains the other range."),
+        ("masked", "Kubernetes: the range with the bits past its prefix cleared."),
+        ("prefixLength", "Kubernetes: the length of the range's prefix."),
+    ],
     ..Family::EMPTY
 };
 
@@ -334,7 +352,7 @@ mod tests {
     }
 
     #[test]
-    fn errors() {
+    fn malformed_addresses_and_wrong_arguments_fail_with_kubernetes_messages() {
         assert!(error("ip('1.2.3')").contains("parse error during conversion from string"), "{}", error("ip('1.2.3')"));
         assert_eq!(error("ip('::ffff:1.2.3.4')"), "IPv4-mapped IPv6 address \"::ffff:1.2.3.4\" is not allowed");
         assert_eq!(error("ip('fe80::1%eth0')"), "IP address \"fe80::1%eth0\" with zone value is not allowed");

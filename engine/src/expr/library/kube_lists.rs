@@ -32,6 +32,14 @@ pub(super) static FAMILY: Family = Family {
         Overload::new(&["list(A)@indexOf(A) -> int"], "list_index_of", index_of),
         Overload::new(&["list(A)@lastIndexOf(A) -> int"], "list_last_index_of", last_index_of),
     ],
+    docs: &[
+        ("isSorted", "Kubernetes: whether the list is sorted."),
+        ("sum", "Kubernetes: the sum of the elements."),
+        ("min", "Kubernetes: the smallest element."),
+        ("max", "Kubernetes: the largest element."),
+        ("indexOf", "Kubernetes: where the element first occurs, or -1."),
+        ("lastIndexOf", "Kubernetes: where the element last occurs, or -1."),
+    ],
     ..Family::EMPTY
 };
 

@@ -325,6 +325,19 @@ pub(super) static FAMILY: Family = Family {
             is_greater_than,
         ),
     ],
+    docs: &[
+        ("quantity", "Kubernetes: parses a resource quantity (`500m`, `1Gi`)."),
+        ("isQuantity", "Kubernetes: whether the string is a quantity."),
+        ("sign", "Kubernetes: -1, 0 or 1 as the quantity is negative, zero or positive."),
+        ("isInteger", "Kubernetes: whether the quantity is a whole number."),
+        ("asInteger", "Kubernetes: the quantity as an integer (an error when it is not one)."),
+        ("asApproximateFloat", "Kubernetes: the quantity as a floating-point number."),
+        ("add", "Kubernetes: the sum of the quantities."),
+        ("sub", "Kubernetes: the difference of the quantities."),
+        ("compareTo", "Kubernetes: -1, 0 or 1 as this quantity is smaller, equal or larger."),
+        ("isLessThan", "Kubernetes: whether this quantity is smaller than the other."),
+        ("isGreaterThan", "Kubernetes: whether this quantity is larger than the other."),
+    ],
     ..Family::EMPTY
 };
 
@@ -463,7 +476,7 @@ mod tests {
     }
 
     #[test]
-    fn quantity_functions() {
+    fn quantities_parse_compare_and_do_arithmetic_as_kubernetes_does() {
         is_true("isQuantity('1.5Gi') && isQuantity('500m') && !isQuantity('1Xi') && !isQuantity('')");
         is_true("quantity('1Gi') == quantity('1024Mi') && quantity('1k') == quantity('1000')");
         is_true("quantity('1k') != quantity('1Ki')");
@@ -491,7 +504,7 @@ mod tests {
     }
 
     #[test]
-    fn errors() {
+    fn malformed_quantities_and_wrong_arguments_fail_with_kubernetes_messages() {
         assert_eq!(error("quantity('1Xi')"), super::FORMAT_WRONG);
         assert_eq!(error("quantity('1iK')"), "unable to parse quantity's suffix");
         assert_eq!(error("quantity('500m').asInteger()"), "cannot convert value to integer");

@@ -17,6 +17,10 @@ pub(super) static FAMILY: Family = Family {
         Overload::new(&["string@findAll(string) -> list(string)"], "string_find_all_string", find_all),
         Overload::new(&["string@findAll(string, int) -> list(string)"], "string_find_all_string_int", find_all_n),
     ],
+    docs: &[
+        ("find", "Kubernetes: the first match of the regular expression, or `\"\"`."),
+        ("findAll", "Kubernetes: every match of the regular expression (at most `n`, if given)."),
+    ],
     ..Family::EMPTY
 };
 

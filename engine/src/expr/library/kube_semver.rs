@@ -56,6 +56,16 @@ pub(super) static FAMILY: Family = Family {
         ),
         Overload::new(&["kubernetes.Semver@compareTo(kubernetes.Semver) -> int"], "semver_compare_to", compare_to),
     ],
+    docs: &[
+        ("semver", "Kubernetes: parses a semantic version (`1.2.3`)."),
+        ("isSemver", "Kubernetes: whether the string is a semantic version."),
+        ("major", "Kubernetes: the major version."),
+        ("minor", "Kubernetes: the minor version."),
+        ("patch", "Kubernetes: the patch version."),
+        ("isLessThan", "Kubernetes: whether this version is lower than the other."),
+        ("isGreaterThan", "Kubernetes: whether this version is higher than the other."),
+        ("compareTo", "Kubernetes: -1, 0 or 1 as this version is lower, equal or higher."),
+    ],
     ..Family::EMPTY
 };
 
@@ -147,7 +157,7 @@ mod tests {
     }
 
     #[test]
-    fn errors() {
+    fn malformed_versions_and_wrong_arguments_fail_with_kubernetes_messages() {
         assert!(error("semver('1.2')").starts_with("invalid semver \"1.2\""), "{}", error("semver('1.2')"));
         assert!(error("semver('v1.2.3')").contains("invalid semver"));
         // kro's library has no `normalize` overloads.

@@ -307,6 +307,16 @@ pub(super) static FAMILY: Family = Family {
         Overload::new(&["kubernetes.URL@getEscapedPath() -> string"], "url_get_escaped_path", get_escaped_path),
         Overload::new(&["kubernetes.URL@getQuery() -> map(string, list(string))"], "url_get_query", get_query),
     ],
+    docs: &[
+        ("url", "Kubernetes: parses a URL."),
+        ("isURL", "Kubernetes: whether the string is a URL."),
+        ("getScheme", "Kubernetes: the URL's scheme (`https`)."),
+        ("getHost", "Kubernetes: the URL's host, with its port."),
+        ("getHostname", "Kubernetes: the URL's host name, without its port."),
+        ("getPort", "Kubernetes: the URL's port, or `\"\"`."),
+        ("getEscapedPath", "Kubernetes: the URL's path, escaped."),
+        ("getQuery", "Kubernetes: the URL's query parameters."),
+    ],
     ..Family::EMPTY
 };
 

@@ -29,6 +29,11 @@ pub(super) static FAMILY: Family = Family {
             remove_at_index,
         ),
     ],
+    docs: &[
+        ("lists.setAtIndex", "kro: the list with the element at the index replaced."),
+        ("lists.insertAtIndex", "kro: the list with the element inserted at the index."),
+        ("lists.removeAtIndex", "kro: the list without the element at the index."),
+    ],
     ..Family::EMPTY
 };
 

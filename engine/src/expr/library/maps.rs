@@ -29,6 +29,10 @@ pub(super) static FAMILY: Family = Family {
         // kro declares it on `dyn`: any operands check, and the result is `dyn` (two maps are needed at runtime).
         Overload::new(&["dyn@deepMerge(dyn) -> dyn"], "dyn_deep_merge", deep_merge),
     ],
+    docs: &[
+        ("merge", "kro: the map with the other's entries added (the other's win)."),
+        ("deepMerge", "kro: the two maps merged recursively."),
+    ],
     ..Family::EMPTY
 };
 

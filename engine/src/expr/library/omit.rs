@@ -40,6 +40,7 @@ pub(super) static FAMILY: Family = Family {
     gate: Some(Gate::Omit),
     types: &[&OMIT_TYPE],
     overloads: &[Overload::unchecked(&["omit() -> kro.omit"], "omit_void", omit)],
+    docs: &[("omit", "kro (CELOmitFunction gate): leaves the template field out.")],
     ..Family::EMPTY
 };
 

@@ -18,6 +18,12 @@ pub(super) static FAMILY: Family = Family {
         Overload::new(&["optional.unwrap(list(optional(A))) -> list(A)"], "optional_unwrap_list", unwrap),
         Overload::new(&["list(optional(A))@unwrapOpt() -> list(A)"], "list_unwrap_opt", unwrap),
     ],
+    docs: &[
+        ("first", "The first element, as an optional (empty for an empty list)."),
+        ("last", "The last element, as an optional (empty for an empty list)."),
+        ("optional.unwrap", "The values of the optionals that hold one."),
+        ("unwrapOpt", "The values of the optionals that hold one."),
+    ],
     ..Family::EMPTY
 };
 

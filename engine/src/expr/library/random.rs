@@ -30,6 +30,10 @@ pub(super) static FAMILY: Family = Family {
             seeded_int_overload,
         ),
     ],
+    docs: &[
+        ("random.seededString", "kro: a random string of the length, the same for the same seed."),
+        ("random.seededInt", "kro: a random integer in [min, max), the same for the same seed."),
+    ],
     ..Family::EMPTY
 };
 

@@ -57,6 +57,13 @@ pub(super) static FAMILY: Family = Family {
         Overload::unchecked(&["runtime.condition(dyn, string) -> dyn"], "runtime_condition_dyn_string", condition),
     ],
     install: Some(install),
+    docs: &[
+        (
+            "runtime.newCondition",
+            "kro, in custom conditions: a condition from `type`, `status`, `reason` and `message`.",
+        ),
+        ("runtime.condition", "kro, in custom conditions: the condition of the object with that type, if any."),
+    ],
     ..Family::EMPTY
 };
 

@@ -3,7 +3,7 @@
 //! declares it for the checker. kro does not enable cel-go's `CrossTypeNumericComparisons`, so `1 == 1.0` and
 //! `1 < 1.5` do not type-check, as in kro.
 
-use super::declare::Family;
+use super::declare::{Family, MacroDoc, MacroOn};
 
 pub(super) static FAMILY: Family = Family {
     name: "cel:standard",
@@ -157,6 +157,78 @@ pub(super) static FAMILY: Family = Family {
         "optional(A)@hasValue() -> bool",
         "optional(A)@orValue(A) -> A",
         "optional(A)@or(optional(A)) -> optional(A)",
+    ],
+    docs: &[
+        ("size", "The length of a string, bytes, list or map."),
+        ("matches", "Whether the string matches the RE2 regular expression."),
+        ("contains", "Whether the string contains the other."),
+        ("startsWith", "Whether the string starts with the prefix."),
+        ("endsWith", "Whether the string ends with the suffix."),
+        ("int", "Converts a number, string or timestamp to an integer."),
+        ("uint", "Converts to an unsigned integer."),
+        ("double", "Converts to a floating-point number."),
+        ("string", "Converts a value to its string form."),
+        ("bytes", "The UTF-8 bytes of a string."),
+        ("bool", "Parses `true` or `false`."),
+        ("dyn", "Turns off type checking for a value."),
+        ("type", "The CEL type of a value."),
+        ("timestamp", "Parses an RFC 3339 time (or converts seconds since the epoch)."),
+        ("duration", "Parses a duration such as `1h30m`."),
+        ("getFullYear", "The year of the timestamp (in a time zone, if given)."),
+        ("getMonth", "The month of the timestamp, 0 for January."),
+        ("getDayOfYear", "The day of the year, 0 for January 1st."),
+        ("getDayOfMonth", "The day of the month, 0-based."),
+        ("getDate", "The day of the month, 1-based."),
+        ("getDayOfWeek", "The day of the week, 0 for Sunday."),
+        ("getHours", "The hours of the timestamp, or the whole hours of the duration."),
+        ("getMinutes", "The minutes of the timestamp, or the whole minutes of the duration."),
+        ("getSeconds", "The seconds of the timestamp, or the whole seconds of the duration."),
+        ("getMilliseconds", "The milliseconds of the timestamp or duration."),
+        ("optional.of", "An optional holding the value."),
+        ("optional.ofNonZeroValue", "An optional holding the value, or empty for a zero value (`0`, `\"\"`, `[]`...)."),
+        ("optional.none", "The empty optional."),
+        ("value", "The optional's value (an error when empty)."),
+        ("hasValue", "Whether the optional holds a value."),
+        ("orValue", "The optional's value, or the default when empty."),
+        ("or", "This optional if it holds a value, else the other."),
+    ],
+    macros: &[
+        MacroDoc {
+            name: "has",
+            on: MacroOn::Global,
+            signature: "has(a.b) -> bool",
+            doc: "Whether the field `b` of `a` is set.",
+        },
+        MacroDoc {
+            name: "all",
+            on: MacroOn::List,
+            signature: "list.all(x, predicate) -> bool",
+            doc: "Whether every element (or map key) satisfies the predicate.",
+        },
+        MacroDoc {
+            name: "exists",
+            on: MacroOn::List,
+            signature: "list.exists(x, predicate) -> bool",
+            doc: "Whether some element (or map key) satisfies the predicate.",
+        },
+        MacroDoc {
+            name: "exists_one",
+            on: MacroOn::List,
+            signature: "list.exists_one(x, predicate) -> bool",
+            doc: "Whether exactly one element satisfies it.",
+        },
+        MacroDoc {
+            name: "map",
+            on: MacroOn::List,
+            signature: "list.map(x, expr) -> list",
+            doc: "Each element transformed by `expr` (`map(x, filter, expr)` keeps some).",
+        },
+        MacroDoc {
+            name: "filter",
+            on: MacroOn::List,
+            signature: "list.filter(x, predicate) -> list",
+            doc: "The elements that satisfy the predicate.",
+        },
     ],
     ..Family::EMPTY
 };
