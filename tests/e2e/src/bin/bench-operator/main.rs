@@ -273,7 +273,8 @@ fn report_load(
     statuses: u64,
 ) {
     let per = |x: f64| x / n as f64;
-    let driver: f64 = after.driver_requests.values().sum::<u64>() as f64 - before.driver_requests.values().sum::<u64>() as f64;
+    let driver: f64 =
+        after.driver_requests.values().sum::<u64>() as f64 - before.driver_requests.values().sum::<u64>() as f64;
     let server =
         after.apiserver.sum("apiserver_request_total", &[]) - before.apiserver.sum("apiserver_request_total", &[]);
     println!();
@@ -339,7 +340,11 @@ fn report_by_kind(n: usize, before: &Snapshot, after: &Snapshot) {
             - before.driver_requests.get(&kind).copied().unwrap_or(0) as f64;
         let controller = count - server_before.get(key).copied().unwrap_or(0.0) - driver;
         if controller >= 0.5 {
-            let what = if kind.2.is_empty() { format!("{} {}", kind.0, kind.1) } else { format!("{} {}/{}", kind.0, kind.1, kind.2) };
+            let what = if kind.2.is_empty() {
+                format!("{} {}", kind.0, kind.1)
+            } else {
+                format!("{} {}/{}", kind.0, kind.1, kind.2)
+            };
             rows.push((controller, what));
         }
     }

@@ -85,14 +85,28 @@ mod tests {
     fn requests_are_named_as_the_api_server_counts_them() {
         let k = |v: &str, r: &str, s: &str| (v.to_string(), r.to_string(), s.to_string());
         assert_eq!(
-            kind("PATCH", "/apis/apps/v1/namespaces/a/deployments/x?fieldManager=kro-rs&force=true", Some("application/apply-patch+yaml")),
+            kind(
+                "PATCH",
+                "/apis/apps/v1/namespaces/a/deployments/x?fieldManager=kro-rs&force=true",
+                Some("application/apply-patch+yaml")
+            ),
             k("APPLY", "deployments", "")
         );
-        assert_eq!(kind("PATCH", "/apis/kro.run/v1alpha1/namespaces/a/applications/x/status", Some("application/json-patch+json")), k("PATCH", "applications", "status"));
+        assert_eq!(
+            kind(
+                "PATCH",
+                "/apis/kro.run/v1alpha1/namespaces/a/applications/x/status",
+                Some("application/json-patch+json")
+            ),
+            k("PATCH", "applications", "status")
+        );
         assert_eq!(kind("GET", "/api/v1/services?labelSelector=x&watch=true", None), k("WATCH", "services", ""));
         assert_eq!(kind("GET", "/api/v1/namespaces/a/services", None), k("LIST", "services", ""));
         assert_eq!(kind("GET", "/api/v1/namespaces/a/services/s", None), k("GET", "services", ""));
         assert_eq!(kind("POST", "/api/v1/namespaces", None), k("POST", "namespaces", ""));
-        assert_eq!(kind("DELETE", "/apis/kro.run/v1alpha1/namespaces/a/applications", None), k("DELETECOLLECTION", "applications", ""));
+        assert_eq!(
+            kind("DELETE", "/apis/kro.run/v1alpha1/namespaces/a/applications", None),
+            k("DELETECOLLECTION", "applications", "")
+        );
     }
 }
