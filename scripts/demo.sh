@@ -96,4 +96,4 @@ run kubectl get applications my-application-instance -owide
 run kubectl get applications my-application-instance -o yaml
 
 say "== what the operator logged (one line per status it wrote)"
-grep -E 'instance controller started|status written' "$work/operator.log" | sed -E 's/reconciling object\{[^}]*\}://; s/ kro_operator::operator::[a-z_]+//' | cut -c1-220
+grep -E 'instance controller started|status written' "$work/operator.log" | sed -E 's/reconciling object\{[^}]*\}://; s/ kro_operator::operator::[a-z_:]+//' | cut -c1-220

@@ -78,14 +78,7 @@ pub mod drift {
     pub use crate::plan::drift::{Ownership, holds, take_back};
 }
 
-/// The labels, annotations and finalizer kro puts on the objects it manages: what a host selects, watches
-/// and patches by.
-pub mod labels {
-    pub use crate::plan::identity::{
-        FINALIZER, INSTANCE_GROUP, INSTANCE_ID, INSTANCE_KIND, INSTANCE_NAME, INSTANCE_NAMESPACE, INSTANCE_VERSION,
-        KRO_VERSION, OWNED, RECONCILE, RGD_ID, RGD_NAME,
-    };
-}
+pub mod labels;
 
 /// The engine's internals the benchmarks time directly. Not part of the API: no stability is promised.
 #[doc(hidden)]

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::{CompiledRgd, Role};
 
 /// Metadata every observed child keeps: who it is, kro's labels on it, and what tells one version of it
-/// from the next.
+/// from the next (and, below, the apply-order annotation deletion reads).
 const IDENTITY: &[&str] = &["name", "namespace", "uid", "labels", "resourceVersion", "generation", "deletionTimestamp"];
 
 /// An annotation kubectl writes with the whole object it applied: large, and read by no plan.
@@ -137,6 +137,8 @@ impl CompiledRgd {
         for field in IDENTITY {
             mask.insert(&["metadata", field]);
         }
+        // Deletion goes by the wave kro stamped on each child.
+        mask.insert(&["metadata", "annotations", crate::labels::APPLY_ORDER]);
         for &i in &of_kind {
             let resource = &self.resources[i];
             mask.merge(&FieldMask::of_template(&resource.template));
@@ -210,7 +212,8 @@ mod tests {
         let observed = json!({
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "app", "namespace": "ns", "uid": "u", "resourceVersion": "7", "generation": 2,
-                "labels": {"kro.run/instance-id": "i"}, "annotations": {"deployment.kubernetes.io/revision": "1"},
+                "labels": {"kro.run/instance-id": "i"},
+                "annotations": {"deployment.kubernetes.io/revision": "1", "internal.kro.run/apply-order": "1"},
                 "creationTimestamp": "2025-01-01T00:00:00Z"},
             "spec": {"replicas": 3, "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600,
                 "selector": {"matchLabels": {"app": "app", "extra": "x"}},
@@ -228,7 +231,7 @@ mod tests {
             json!({
                 "apiVersion": "apps/v1", "kind": "Deployment",
                 "metadata": {"name": "app", "namespace": "ns", "uid": "u", "resourceVersion": "7", "generation": 2,
-                    "labels": {"kro.run/instance-id": "i"}},
+                    "labels": {"kro.run/instance-id": "i"}, "annotations": {"internal.kro.run/apply-order": "1"}},
                 "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "app", "extra": "x"}},
                     "template": {"metadata": {"labels": {"app": "app"}},
                         "spec": {"containers": [

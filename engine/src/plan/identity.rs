@@ -5,46 +5,12 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-/// Label on every object kro applies for an instance.
-pub const OWNED: &str = "kro.run/owned";
-/// Label: the kro version that applied the object.
-pub const KRO_VERSION: &str = "kro.run/kro-version";
-/// Label on children: the owning instance's UID.
-pub const INSTANCE_ID: &str = "kro.run/instance-id";
-/// Label on children: the owning instance's name.
-pub const INSTANCE_NAME: &str = "kro.run/instance-name";
-/// Label on children: the owning instance's namespace.
-pub const INSTANCE_NAMESPACE: &str = "kro.run/instance-namespace";
-/// Label on children: the owning instance's API group.
-pub const INSTANCE_GROUP: &str = "kro.run/instance-group";
-/// Label on children: the owning instance's API version.
-pub const INSTANCE_VERSION: &str = "kro.run/instance-version";
-/// Label on children: the owning instance's kind.
-pub const INSTANCE_KIND: &str = "kro.run/instance-kind";
-pub(crate) const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
-pub(crate) const NODE_ID: &str = "kro.run/node-id";
-pub(crate) const COLLECTION_INDEX: &str = "kro.run/collection-index";
-pub(crate) const COLLECTION_SIZE: &str = "kro.run/collection-size";
-pub(crate) const PART_OF: &str = "applyset.kubernetes.io/part-of";
-pub(crate) const APPLY_ORDER: &str = "internal.kro.run/apply-order";
-pub(crate) const APPLYSET_ID: &str = "applyset.kubernetes.io/id";
-pub(crate) const APPLYSET_TOOLING: &str = "applyset.kubernetes.io/tooling";
-pub(crate) const APPLYSET_GROUP_KINDS: &str = "applyset.kubernetes.io/contains-group-kinds";
-pub(crate) const APPLYSET_NAMESPACES: &str = "applyset.kubernetes.io/additional-namespaces";
-pub(crate) const APPLYSET_INVENTORY_HASH: &str = "internal.kro.run/applyset-inventory-hash";
+pub(crate) use crate::labels::*;
 
 /// Whether `key` is one of the annotations with which an instance records its `ApplySet` inventory.
 pub(crate) fn is_inventory_annotation(key: &str) -> bool {
     key.starts_with("applyset.kubernetes.io/") || key.starts_with("internal.kro.run/")
 }
-/// Label: the name of the RGD behind the object.
-pub const RGD_NAME: &str = "kro.run/resource-graph-definition-name";
-/// Label: the UID of the RGD behind the object.
-pub const RGD_ID: &str = "kro.run/resource-graph-definition-id";
-/// The finalizer kro puts on instances, so it deletes their children first.
-pub const FINALIZER: &str = "kro.run/finalizer";
-/// Annotation on an instance: `suspended` stops reconciling it.
-pub const RECONCILE: &str = "kro.run/reconcile";
 
 /// An object's identity in the cluster.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -193,7 +159,7 @@ pub(crate) fn annotation<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
     object.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
-/// kro's `internal.kro.run/applyset-inventory-hash`: `sha256:` and the base64url digest of the ApplySet id, the
+/// kro's `internal.kro.run/applyset-inventory-hash`: `sha256:` and the base64url digest of the `ApplySet` id, the
 /// group-kinds and the additional namespaces the annotations list, joined by NUL (kro's `inventoryHash`), so a
 /// hand edit of the inventory annotations is detectable and kro reads an instance kro-rs wrote.
 pub(crate) fn inventory_hash(applyset_id: &str, group_kinds: &str, namespaces: &str) -> String {

@@ -399,7 +399,7 @@ async fn one_instance_failing_does_not_stop_the_others_of_its_kind() -> Result<(
         metrics
             .encode()
             .lines()
-            .filter(|l| l.starts_with("dynamic_controller_handler_errors_total{gvr=\"kro.run/v1alpha1/isolateapps\"}"))
+            .filter(|l| l.starts_with("dynamic_controller_handler_errors_total{gvr=\"kro.run/v1alpha1/isolateapps\","))
             .map(str::to_string)
             .collect::<String>()
     };

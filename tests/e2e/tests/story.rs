@@ -114,7 +114,7 @@ async fn the_seed_story_runs_end_to_end_with_the_operator() -> Result<()> {
     );
     assert_eq!(instance["metadata"]["finalizers"], json!(["kro.run/finalizer"]));
     let group_kinds = instance.pointer("/metadata/annotations/applyset.kubernetes.io~1contains-group-kinds");
-    assert_eq!(group_kinds, Some(&json!("Deployment.apps,Ingress.networking.k8s.io,Service.")));
+    assert_eq!(group_kinds, Some(&json!("Deployment.apps,Ingress.networking.k8s.io,Service")));
 
     // Play the Deployment controller: 3/3 available.
     make_deployment_available(&client, &ns, "my-awesome-app").await?;
@@ -129,9 +129,11 @@ async fn the_seed_story_runs_end_to_end_with_the_operator() -> Result<()> {
         wait_state(&client, "Application", &ns, "my-application-instance", "ACTIVE").await?
     };
 
-    // $ kubectl get applications: IN_PROGRESS while the resources are created, then ACTIVE.
+    // $ kubectl get applications: the three resources are created in the instance's first reconcile (none
+    // waits for another's readiness), so the first state written is ACTIVE: no IN_PROGRESS write that the
+    // same reconcile would overwrite milliseconds later (docs/decisions/0016).
     watch.abort();
-    assert_eq!(*instance_states.lock().unwrap(), ["IN_PROGRESS", "ACTIVE"]);
+    assert_eq!(*instance_states.lock().unwrap(), ["ACTIVE"]);
 
     // $ kubectl get applications my-application-instance -owide
     let out = kubectl(&["get", "applications", "my-application-instance", "-owide", "-n", &ns], None)?;

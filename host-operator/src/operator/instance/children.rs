@@ -160,7 +160,7 @@ mod tests {
             *ones[0],
             json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"},
                 "metadata": {"name": "one", "namespace": "ns", "resourceVersion": "3",
-                    "labels": {"kro.run/instance-id": "i1"}}})
+                    "labels": {"kro.run/instance-id": "i1"}, "annotations": {}}})
         );
         cache.observe(&Event::Delete(child("one", "i1")));
         assert!(cache.children_of("i1").is_empty());
