@@ -15,9 +15,9 @@ use crate::compile::{self, CompiledDocument, InputLimits};
 use crate::diagnostics::{Code, Diagnostic, Path, Severity};
 use crate::expr::eval::{EvalError, EvalLimits, Evaluator};
 use crate::expr::library::Features;
-use crate::graph::CompiledRgd;
+use crate::graph::{CompiledRgd, Resource};
 use crate::instance::{Finding, FindingKind, Step};
-use crate::plan::{self, Plan, PlanInput, PlanOptions, Simulation};
+use crate::plan::{self, ExternalLookup, Plan, PlanInput, PlanOptions, Simulation};
 use crate::rgd_status::{HostConditions, RgdStatus};
 use crate::yaml::{Node, Span};
 
@@ -193,6 +193,20 @@ impl Engine {
         types
     }
 
+    /// How a host reads what the external reference `resource` of `rgd` stands for, for an instance in
+    /// `instance_namespace` (empty for a cluster-scoped instance): GET by name, or LIST, in one namespace or
+    /// across all of them (an external collection that names no namespace lists every namespace, as kro).
+    /// `None` for a resource the RGD creates. What the host reads this way, the planner filters by the same
+    /// rules.
+    pub fn external_lookup(
+        &self,
+        rgd: &CompiledRgd,
+        resource: &Resource,
+        instance_namespace: &str,
+    ) -> Option<ExternalLookup> {
+        plan::external_lookup(&self.catalog, rgd, resource, instance_namespace)
+    }
+
     /// Evaluates one CEL expression with kro's library against `variables` (a JSON object of names to values):
     /// a scratchpad for trying expressions. "Data pending" (a missing key) is an error of its own kind.
     pub fn evaluate(&self, expression: &str, variables: &Value) -> Result<Value, EvalError> {
@@ -332,6 +346,29 @@ spec:
         // A compile layers the RGDs it defines over the shared catalog and leaves it as it was.
         let _ = engine.compile_text(include_str!("../../examples/webapp/rgd.yaml"));
         assert!(engine.catalog().lookup("kro.run", "v1alpha1", "Application").is_none());
+    }
+
+    #[test]
+    fn external_lookups_say_what_to_get_or_list_and_where() {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let docs = engine
+            .compile_text(include_str!("../../tests/fixtures/plan-external-collection-namespaced-instance/rgd.yaml"));
+        let rgd = docs[0].rgd.as_ref().unwrap();
+        let lookup = |id: &str, namespace: &str| {
+            let resource = rgd.resources.iter().find(|r| r.id == id).unwrap();
+            engine.external_lookup(rgd, resource, namespace)
+        };
+        let list = |namespace: Option<&str>| {
+            Some(ExternalLookup { name: None, namespace: namespace.map(String::from), collection: true })
+        };
+        // A collection naming no namespace lists every namespace, whatever the instance's.
+        assert_eq!(lookup("allSecrets", "a"), list(None));
+        // One whose namespace is computed lists every namespace too; the planner keeps the rendered one's.
+        assert_eq!(lookup("localSecrets", "a"), list(None));
+        // A reference by name reads the instance's namespace.
+        let get = ExternalLookup { name: Some("settings".into()), namespace: Some("a".into()), collection: false };
+        assert_eq!(lookup("settings", "a"), Some(get));
+        assert_eq!(lookup("inventory", "a"), None, "a resource the RGD creates is not looked up");
     }
 
     #[test]

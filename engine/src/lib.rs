@@ -63,8 +63,8 @@ pub use graph::crd_compat::{BreakingChange, ChangeKind, breaking_changes};
 pub use graph::{CompiledRgd, Dimension, ExprSite, InstanceApi, Resource, Role};
 pub use kube::Scope;
 pub use plan::{
-    Apply, DEFAULT_NOW, InstancePatch, InstanceState, Inventory, ObjectKey, PendingNode, Plan, PlanOptions, Reason,
-    ReasonCode, Simulation, SimulationError, SimulationStep,
+    Apply, DEFAULT_NOW, ExternalLookup, InstancePatch, InstanceState, Inventory, ObjectKey, PendingNode, Plan,
+    PlanOptions, Reason, ReasonCode, Simulation, SimulationError, SimulationStep,
 };
 pub use position::{LineIndex, LspPosition, LspRange};
 pub use rgd_status::{Condition, DependencyRef, HostConditions, ResourceDependencies, RgdState, RgdStatus};

@@ -11,6 +11,7 @@
 
 mod deletion;
 pub(crate) mod identity;
+mod lookup;
 mod prepare;
 pub(crate) mod render;
 mod selector;
@@ -24,6 +25,8 @@ mod walk;
 use serde_json::Value;
 
 pub use identity::{Inventory, ObjectKey};
+pub use lookup::ExternalLookup;
+pub(crate) use lookup::external_lookup;
 pub(crate) use prepare::prepare_instance;
 pub use render::Template;
 pub(crate) use simulate::simulate;

@@ -8,12 +8,11 @@ use serde_json::{Map, Value};
 
 use super::identity::{self, Owner};
 use super::types::{Apply, InstancePatch, InstanceState, PendingNode, Plan, PlanInput, Reason, ReasonCode};
-use super::{Inventory, ObjectKey, instance_uid, render, selector, status};
+use super::{Inventory, ObjectKey, instance_uid, lookup, render, selector, status};
 use crate::catalog::{KindInfo, ResourceType};
 use crate::expr::eval::{Bindings, EvalError};
 use crate::expr::values::cel_type_name;
 use crate::graph::{Resource, Role};
-use crate::kube::Scope;
 use crate::schemas::Schema;
 
 /// How one resource stands after the walk (why it waits is in the plan's `pending`).
@@ -247,13 +246,10 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Whether the resource's kind is namespaced: from the catalog, else like the instance.
+    /// Whether the resource's kind is namespaced: from the catalog (or the CRDs the RGD installs), else like
+    /// the instance.
     fn namespaced(&self, resource: &Resource) -> bool {
-        let group = resource.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        self.input
-            .catalog
-            .scope(group, &resource.kind)
-            .map_or(!self.owner.namespace.is_empty(), |s| s == Scope::Namespaced)
+        lookup::namespaced(self.input.catalog, self.input.rgd, resource, &self.owner.namespace)
     }
 
     /// An empty namespace of a namespaced object becomes the instance's; under a cluster-scoped instance there
@@ -442,8 +438,8 @@ impl<'a> Planner<'a> {
             Ok(r) => r,
             Err((path, e)) => return self.wait_on(id, &format!("externalRef {path}"), &e),
         };
-        if let Some(selector) = reference.pointer("/metadata/selector").cloned() {
-            return self.visit_external_selector(resource, &reference, &selector, bindings);
+        if lookup::is_collection(&reference) {
+            return self.visit_external_selector(resource, &reference, bindings);
         }
         if let Err(e) = self.default_namespace(resource, &mut reference) {
             return self.wait(id, ReasonCode::Error, e.message);
@@ -456,25 +452,16 @@ impl<'a> Planner<'a> {
     }
 
     /// An external reference by label selector: the list of matching objects (none included), in the
-    /// reference's namespace or, for a namespaced kind, the instance's. With readyWhen, each must pass.
-    fn visit_external_selector(
-        &mut self,
-        resource: &'a Resource,
-        reference: &Value,
-        selector: &Value,
-        bindings: &mut Bindings<'a>,
-    ) {
+    /// reference's namespace or, when it names none, in every namespace (kro's rule, [`lookup`]). With
+    /// readyWhen, each must pass.
+    fn visit_external_selector(&mut self, resource: &'a Resource, reference: &Value, bindings: &mut Bindings<'a>) {
         let id = resource.id.as_str();
+        let selector = reference.pointer("/metadata/selector").unwrap_or(&Value::Null);
         let selector = match selector::LabelSelector::parse(selector) {
             Ok(s) => s,
             Err(message) => return self.wait(id, ReasonCode::Error, format!("externalRef selector: {message}")),
         };
-        let namespace = reference.pointer("/metadata/namespace").and_then(Value::as_str).filter(|n| !n.is_empty());
-        let namespace = match namespace {
-            Some(n) => Some(n.to_string()),
-            None if self.namespaced(resource) && !self.owner.namespace.is_empty() => Some(self.owner.namespace.clone()),
-            None => None,
-        };
+        let namespace = lookup::collection_namespace(reference, self.namespaced(resource));
         let mut matches: Vec<&Value> = self
             .input
             .observed
