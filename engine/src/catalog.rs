@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::expr::library::Features;
 use crate::kube::Scope;
+use crate::schemas::rules::KindRules;
 use crate::schemas::{self, KindSchema, Schema};
 
 /// Where `$ref`s to Kubernetes' `ObjectMeta` point, in the built-in bundle's definitions.
@@ -57,6 +58,9 @@ struct CrdKind {
     /// `openAPIV3Schema` per served version.
     versions: Vec<(String, Value)>,
     version_names: Vec<String>,
+    /// Served by a CustomResourceDefinition (not only known from discovery, as an aggregated API is): the API
+    /// server's rules for custom resources apply.
+    custom_resource: bool,
 }
 
 /// Gives a CRD version's schema the fields the API server gives every custom resource, whatever the CRD
@@ -208,7 +212,7 @@ impl Catalog {
         // The CRD of an RGD of the same run, once built, replaces its schema-less registration.
         self.rgd_kinds.remove(&key);
         self.removed.retain(|k| k != &key);
-        self.crds.insert(key, Arc::new(CrdKind { scope, plural, versions, version_names }));
+        self.crds.insert(key, Arc::new(CrdKind { scope, plural, versions, version_names, custom_resource: true }));
         true
     }
 
@@ -223,6 +227,7 @@ impl Catalog {
             plural: kind.plural.clone(),
             versions: Vec::new(),
             version_names: Vec::new(),
+            custom_resource: false,
         });
         entry.scope = scope;
         entry.plural.clone_from(&kind.plural);
@@ -287,6 +292,21 @@ impl Catalog {
             Some(k) => Some(KindInfo::Known { schema: k.schema() }),
             None => Some(KindInfo::WrongVersion { served }),
         }
+    }
+
+    /// Which of the API server's rules objects of `kind` at `api_version` get ([`crate::schemas::rules`]): a
+    /// built-in kind's own, a custom resource's, or none (a kind the catalog does not know, or knows only from
+    /// discovery: its server's rules are its own).
+    pub(crate) fn kind_rules<'a>(&self, api_version: &'a str, kind: &'a str) -> Option<KindRules<'a>> {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        let key = (group.to_string(), kind.to_string());
+        if self.find_rgd_kind(&key).is_some() {
+            return Some(KindRules::Custom);
+        }
+        if let Some(crd) = self.find_crd(&key) {
+            return crd.custom_resource.then_some(KindRules::Custom);
+        }
+        KindRules::builtin(group, version, kind)
     }
 
     /// The scope of `kind` in `group`, whatever the version, when known.

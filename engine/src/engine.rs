@@ -19,6 +19,7 @@ use crate::graph::{CompiledRgd, Resource};
 use crate::instance::{Finding, FindingKind, Step};
 use crate::plan::{self, ExternalLookup, Plan, PlanInput, PlanOptions, Simulation};
 use crate::rgd_status::{HostConditions, RgdStatus};
+use crate::schemas::rules::{Mode, refusals};
 use crate::yaml::{Node, Span};
 
 /// How a host runs the engine. `Default` is kro's defaults: every alpha feature off, generous limits.
@@ -175,6 +176,19 @@ impl Engine {
     /// What a kube client needs to reach objects of `kind` at `api_version` (`v1`, `apps/v1`), when known.
     pub fn resource_type(&self, api_version: &str, kind: &str) -> Option<ResourceType> {
         self.catalog.resource_type(api_version, kind)
+    }
+
+    /// What the API server would refuse in `object` (a Kubernetes object as it will be applied) for reasons no
+    /// OpenAPI schema states: the rules of the built-in kinds' validation and of custom resources' metadata
+    /// (`engine/schemas/k8s-v1.37-rules.yaml`). Each finding has a stable code and its path inside the object;
+    /// none for a kind the engine knows no rules of. Plans run the same rules over every object they render.
+    pub fn api_server_refusals(&self, object: &Value) -> Vec<Diagnostic> {
+        let s = |key: &str| object.get(key).and_then(Value::as_str).unwrap_or_default();
+        let Some(rules) = self.catalog.kind_rules(s("apiVersion"), s("kind")) else { return Vec::new() };
+        refusals(object, rules, Mode::Rendered)
+            .into_iter()
+            .map(|r| Diagnostic::error(r.code, r.message(), r.path, Span::default()))
+            .collect()
     }
 
     /// The kinds an instance controller of `rgd` watches: every kind its resources and external references

@@ -79,6 +79,14 @@ pub mod labels {
     };
 }
 
+/// The examples of the API server's rules table (`engine/schemas/k8s-v1.37-rules.yaml`): objects the API server
+/// refuses because of one rule, and objects it accepts. For the tests of the engine and of the end-to-end suite,
+/// which send each to a real API server; not part of the API.
+#[doc(hidden)]
+pub mod api_rules {
+    pub use crate::schemas::rules::{Example, examples};
+}
+
 /// The engine's internals the benchmarks time directly. Not part of the API: no stability is promised.
 #[doc(hidden)]
 pub mod bench_support {

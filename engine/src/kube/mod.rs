@@ -4,9 +4,9 @@
 //! none of those has to reach into another for them. [`formats`] holds Kubernetes' string formats (DNS names,
 //! label keys and values, ...), which the RGD reader and the API server's rules share.
 
-#[allow(dead_code, reason = "the formats the API server's rules check come with those rules")]
 pub(crate) mod formats;
 pub(crate) mod quantity;
+pub(crate) mod selector;
 
 /// Whether objects of a kind live in a namespace (`Namespaced`) or beside namespaces (`Cluster`), as a CRD's
 /// `spec.scope` and the API server's discovery say it.

@@ -13,8 +13,8 @@ mod deletion;
 pub(crate) mod identity;
 mod lookup;
 mod prepare;
+mod refusals;
 pub(crate) mod render;
-mod selector;
 mod simulate;
 mod status;
 #[cfg(test)]

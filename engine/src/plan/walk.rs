@@ -8,11 +8,13 @@ use serde_json::{Map, Value};
 
 use super::identity::{self, Owner};
 use super::types::{Apply, InstancePatch, InstanceState, PendingNode, Plan, PlanInput, Reason, ReasonCode};
-use super::{Inventory, ObjectKey, instance_uid, lookup, render, selector, status};
+use super::{Inventory, ObjectKey, instance_uid, lookup, refusals, render, status};
 use crate::catalog::{KindInfo, ResourceType};
+use crate::diagnostics::Diagnostic;
 use crate::expr::eval::{Bindings, EvalError};
 use crate::expr::values::cel_type_name;
 use crate::graph::{Resource, Role};
+use crate::kube::selector::LabelSelector;
 use crate::schemas::Schema;
 
 /// How one resource stands after the walk (why it waits is in the plan's `pending`).
@@ -109,8 +111,22 @@ impl<'a> Planner<'a> {
         if code == ReasonCode::Error {
             self.errors.push(format!("{id}: {}", reason.message));
         }
-        self.plan.pending.push(PendingNode { id: id.to_string(), reason });
+        self.plan.pending.push(PendingNode { id: id.to_string(), reason, diagnostics: Vec::new() });
         self.nodes.insert(id, Node::Waiting);
+    }
+
+    /// Fails `id`: the API server would refuse what it renders (item `item` of a collection). The message lists
+    /// every finding as the API server does; the diagnostics carry their codes and places.
+    fn refuse(&mut self, id: &'a str, item: Option<usize>, diagnostics: Vec<Diagnostic>) {
+        let findings: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        let message = match item {
+            Some(position) => format!("item {position}: {}", findings.join("; ")),
+            None => findings.join("; "),
+        };
+        self.wait(id, ReasonCode::Error, message);
+        if let Some(pending) = self.plan.pending.last_mut() {
+            pending.diagnostics = diagnostics;
+        }
     }
 
     fn exclude(&mut self, id: &'a str) {
@@ -294,6 +310,10 @@ impl<'a> Planner<'a> {
             Ok(object) => object,
             Err((path, e)) => return self.wait_on(id, &format!("template {path}"), &e),
         };
+        let refused = refusals::refused(self.input, index, &object);
+        if !refused.is_empty() {
+            return self.refuse(id, None, refused);
+        }
         let key = ObjectKey::of(&object);
         if let Err(message) = self.claim(id, &key) {
             return self.wait(id, ReasonCode::Error, message);
@@ -380,7 +400,13 @@ impl<'a> Planner<'a> {
                 rest /= items.len();
             }
             match self.render_object(index, bindings, &locals, Some((position, size))) {
-                Ok(object) => objects.push(object),
+                Ok(object) => {
+                    let refused = refusals::refused(self.input, index, &object);
+                    if !refused.is_empty() {
+                        return self.refuse(id, Some(position), refused);
+                    }
+                    objects.push(object);
+                }
                 Err((path, e)) => return self.wait_on(id, &format!("item {position}: {path}"), &e),
             }
         }
@@ -457,7 +483,7 @@ impl<'a> Planner<'a> {
     fn visit_external_selector(&mut self, resource: &'a Resource, reference: &Value, bindings: &mut Bindings<'a>) {
         let id = resource.id.as_str();
         let selector = reference.pointer("/metadata/selector").unwrap_or(&Value::Null);
-        let selector = match selector::LabelSelector::parse(selector) {
+        let selector = match LabelSelector::parse(selector) {
             Ok(s) => s,
             Err(message) => return self.wait(id, ReasonCode::Error, format!("externalRef selector: {message}")),
         };
