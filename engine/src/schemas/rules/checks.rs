@@ -3,7 +3,7 @@
 //! `Unsupported value`, `Too long`), and judges only what is known: in a template, a `${...}` value, or a
 //! list or map written as one, is skipped.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -165,7 +165,10 @@ fn run_present(check: &Check, value: &Value, path: Path, report: &mut Report<'_>
             }
         }
         Check::DisjointKeys(maps) => disjoint_keys(value, &path, maps, report),
-        Check::TotalSize { max, text, base64 } => total_size(value, &path, *max, text, base64, report),
+        Check::TotalSize { max, text, base64, report: at } => {
+            let path = at.as_deref().map_or(path.clone(), |field| path.key(field));
+            total_size(value, &path, *max, text, base64, report);
+        }
         Check::Required | Check::NonEmpty | Check::OneOf { .. } => {}
         bespoke => objects::run(bespoke, value, path, report),
     }
@@ -309,31 +312,33 @@ fn unique(node: &Value, path: &Path, at: &[String], report: &mut Report<'_>) {
     }
 }
 
+/// A key of the first map that a later one holds too is reported on the first, as the API server does
+/// (`data[logo]: duplicate of key present in binaryData`).
 fn disjoint_keys(node: &Value, path: &Path, maps: &[String], report: &mut Report<'_>) {
-    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
-    for field in maps {
-        for key in node.get(field).and_then(Value::as_object).into_iter().flat_map(|m| m.keys()) {
-            match owner.get(key.as_str()) {
-                Some(first) => {
-                    let why = format!("duplicate of key present in {first}");
-                    report.invalid_key(path.key(field).key(key), key, &why);
-                }
-                None => {
-                    owner.insert(key, field);
-                }
+    let keys = |field: &String| node.get(field).and_then(Value::as_object).into_iter().flat_map(|m| m.keys());
+    for (i, field) in maps.iter().enumerate() {
+        for key in keys(field) {
+            if let Some(later) = maps[i + 1..].iter().find(|later| keys(later).any(|k| k == key)) {
+                report.invalid_key(path.key(field).key(key), key, &format!("duplicate of key present in {later}"));
             }
         }
     }
 }
 
+/// The text maps are counted first: a key they share with a base64 map counts once, as the API server merges a
+/// `Secret`'s `stringData` over its `data`.
 fn total_size(node: &Value, path: &Path, max: usize, text: &[String], base64: &[String], report: &mut Report<'_>) {
-    let values = |field: &String| node.get(field).and_then(Value::as_object).into_iter().flat_map(|m| m.values());
+    let entries = |field: &String| node.get(field).and_then(Value::as_object).into_iter().flatten();
+    let mut counted: HashSet<&str> = HashSet::new();
     let mut size = 0usize;
-    for v in text.iter().flat_map(values) {
+    for (key, v) in text.iter().flat_map(entries) {
+        counted.insert(key);
         size += v.as_str().filter(|_| report.known(v)).map_or(0, str::len);
     }
-    for v in base64.iter().flat_map(values) {
-        size += v.as_str().filter(|_| report.known(v)).and_then(decoded_len).unwrap_or(0);
+    for (key, v) in base64.iter().flat_map(entries) {
+        if !counted.contains(key.as_str()) {
+            size += v.as_str().filter(|_| report.known(v)).and_then(decoded_len).unwrap_or(0);
+        }
     }
     if size > max {
         let code = report.code;

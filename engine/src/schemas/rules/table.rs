@@ -159,13 +159,15 @@ pub(super) enum Check {
     },
     /// These maps share no key.
     DisjointKeys(Vec<String>),
-    /// The values of these maps (as text) and of those (as base64) add up to at most `max` bytes.
+    /// The values of these maps (as text) and of those (as base64) add up to at most `max` bytes; reported at
+    /// the field `report` names (as the API server does), else at the node.
     TotalSize {
         max: usize,
         #[serde(default)]
         text: Vec<String>,
         #[serde(default)]
         base64: Vec<String>,
+        report: Option<String>,
     },
     // Rules of one kind of object, in `objects.rs`.
     /// A workload's selector is not empty, and selects its pod template's labels.
