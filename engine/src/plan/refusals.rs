@@ -8,9 +8,9 @@
 use serde_json::Value;
 
 use super::types::PlanInput;
-use crate::diagnostics::{Diagnostic, Path};
+use crate::diagnostics::{Diagnostic, Path, Segment};
 use crate::graph::{Resource, Role};
-use crate::schemas::rules::{KindRules, Mode, refusals};
+use crate::schemas::rules::{KindRules, Mode, Refusal, refusals};
 
 /// The findings for `object`, rendered by the resource at `index`; empty when the API server would take it.
 pub(super) fn refused(input: &PlanInput<'_>, index: usize, object: &Value) -> Vec<Diagnostic> {
@@ -28,17 +28,39 @@ pub(super) fn refused(input: &PlanInput<'_>, index: usize, object: &Value) -> Ve
             let path = template.join(&refusal.path);
             let span = span_of(input, index, resource, &path);
             let message = format!("the API server would refuse {}: {}", identity(object), refusal.message());
-            Diagnostic::error(refusal.code, message, path, span)
+            let diagnostic = Diagnostic::error(refusal.code, message, path, span);
+            match help(&refusal) {
+                Some(help) => diagnostic.with_help(help),
+                None => diagnostic,
+            }
         })
         .collect()
 }
 
-/// `Kind namespace/name`, as a user finds the object.
+/// `Kind namespace/name`, as a user finds the object (a long name cut short: the finding quotes it).
 fn identity(object: &Value) -> String {
     let s = |p: &str| object.pointer(p).and_then(Value::as_str).unwrap_or_default();
+    let name = s("/metadata/name");
+    let name = if name.chars().count() > 80 {
+        format!("{}…", name.chars().take(40).collect::<String>())
+    } else {
+        name.to_string()
+    };
     match s("/metadata/namespace") {
-        "" => format!("{} {}", s("/kind"), s("/metadata/name")),
-        namespace => format!("{} {namespace}/{}", s("/kind"), s("/metadata/name")),
+        "" => format!("{} {name}", s("/kind")),
+        namespace => format!("{} {namespace}/{name}", s("/kind")),
+    }
+}
+
+/// Help for a finding in a label kro itself puts on every child: the value comes from the instance.
+fn help(refusal: &Refusal) -> Option<&'static str> {
+    let label = refusal.path.segments().get(2).filter(|_| refusal.path.segments().len() == 3);
+    match label {
+        Some(Segment::Key(key)) if key.starts_with("kro.run/instance-") => Some(
+            "kro labels every child with its instance's name and namespace: a label value has at most 63 \
+             characters, so use a shorter instance name",
+        ),
+        _ => None,
     }
 }
 

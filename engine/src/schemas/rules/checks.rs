@@ -55,12 +55,12 @@ impl Report<'_> {
 
     pub(super) fn invalid(&mut self, path: Path, value: &Value, why: &str) {
         let code = self.code;
-        self.push(code, path, false, format!("Invalid value: {value}: {why}"));
+        self.push(code, path, false, format!("Invalid value: {}: {why}", shown(value)));
     }
 
     pub(super) fn invalid_key(&mut self, path: Path, key: &str, why: &str) {
         let code = self.code;
-        self.push(code, path, true, format!("Invalid value: {}: {why}", Value::from(key)));
+        self.push(code, path, true, format!("Invalid value: {}: {why}", shown(&Value::from(key))));
     }
 
     pub(super) fn required(&mut self, path: Path, why: &str) {
@@ -71,7 +71,18 @@ impl Report<'_> {
 
     pub(super) fn duplicate(&mut self, path: Path, value: &Value) {
         let code = self.code;
-        self.push(code, path, false, format!("Duplicate value: {value}"));
+        self.push(code, path, false, format!("Duplicate value: {}", shown(value)));
+    }
+}
+
+/// A value as a message quotes it: JSON, with a long string cut to its start and its length.
+pub(super) fn shown(value: &Value) -> String {
+    match value.as_str() {
+        Some(s) if s.chars().count() > 80 => {
+            let start: String = s.chars().take(40).collect();
+            format!("\"{start}…\" ({} characters)", s.chars().count())
+        }
+        _ => value.to_string(),
     }
 }
 

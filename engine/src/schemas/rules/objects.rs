@@ -64,7 +64,8 @@ fn selector_matches(object: &Value, path: &Path, selector_at: &str, labels_at: &
         return report.invalid(selector_path, selector, "empty selector is invalid: it would select every pod");
     }
     let labels = at(object, labels_at);
-    if labels.is_some_and(|l| !report.known(l)) {
+    if labels.is_some_and(|l| !report.known(l)) || !well_formed(selector, report) {
+        // A selector the API server cannot read is refused as such (`selector-labels`), not matched.
         return;
     }
     let empty = Value::Object(serde_json::Map::new());
@@ -82,6 +83,19 @@ fn selector_matches(object: &Value, path: &Path, selector_at: &str, labels_at: &
     if mismatch {
         report.invalid(path_of(path, labels_at), labels, "`selector` does not match template `labels`");
     }
+}
+
+/// Whether the known keys and values of a selector are valid labels (the API server matches only those).
+fn well_formed(selector: &Value, report: &Report<'_>) -> bool {
+    let bad_value = |v: &Value| report.text(Some(v)).is_some_and(|s| formats::label_value_problem(s).is_some());
+    let bad_key = |k: &str| formats::qualified_name_problem(k).is_some();
+    let mut labels = selector.get("matchLabels").and_then(Value::as_object).into_iter().flatten();
+    let mut expressions = selector.get("matchExpressions").and_then(Value::as_array).into_iter().flatten();
+    !labels.any(|(k, v)| bad_key(k) || bad_value(v))
+        && !expressions.any(|e| {
+            report.text(e.get("key")).is_some_and(bad_key)
+                || e.get("values").and_then(Value::as_array).into_iter().flatten().any(bad_value)
+        })
 }
 
 /// apimachinery `ValidateLabelSelector`: `matchLabels` are labels; each expression has a label key, values
@@ -178,17 +192,25 @@ fn resource_requirements(resources: &Value, path: &Path, report: &mut Report<'_>
     if !requests_known || !limits_known {
         return;
     }
+    // The quantities as written, for messages.
+    let written = |field: &str, name: &str| {
+        resources.get(field).and_then(|m| m.get(name)).map_or_else(String::new, |v| match v.as_str() {
+            Some(s) => s.to_string(),
+            None => v.to_string(),
+        })
+    };
     for (name, request) in &requests {
         let limit = limits.iter().find(|(n, _)| n == name).map(|(_, q)| q);
         let overcommit = is_native(name) && !name.starts_with("hugepages-");
+        let (asked, allowed) = (written("requests", name), written("limits", name));
         match limit {
             Some(limit) if !overcommit && request.cmp_value(limit) != std::cmp::Ordering::Equal => {
-                let detail = format!("Invalid value: {name:?}: the request must be equal to the {name} limit");
+                let detail = format!("Invalid value: {asked:?}: must be equal to {name} limit of {allowed}");
                 report.push(Code::ValueOutOfRange, path.key("requests").key(name), false, detail);
             }
             Some(limit) if request.cmp_value(limit) == std::cmp::Ordering::Greater => {
                 let detail =
-                    format!("Invalid value: {name:?}: the request must be less than or equal to the {name} limit");
+                    format!("Invalid value: {asked:?}: must be less than or equal to {name} limit of {allowed}");
                 report.push(Code::ValueOutOfRange, path.key("requests").key(name), false, detail);
             }
             None if !overcommit && resources.get("limits").is_none_or(Value::is_object) => {
