@@ -65,12 +65,12 @@ fn help(refusal: &Refusal) -> Option<&'static str> {
 }
 
 /// Where the refused value came from: the innermost `${...}` of the template at or above `path`, else the
-/// first one below it, else the resource's entry.
+/// first one below it, else the resource's id.
 fn span_of(input: &PlanInput<'_>, index: usize, resource: &Resource, path: &Path) -> crate::yaml::Span {
     let sites = || input.rgd.expressions.iter().filter(move |s| s.resource == Some(index) && s.role == Role::Template);
     sites()
         .filter(|s| path.strip_prefix(&s.path).is_some())
         .max_by_key(|s| s.path.segments().len())
         .or_else(|| sites().find(|s| s.path.strip_prefix(path).is_some()))
-        .map_or(resource.span, |s| s.span)
+        .map_or(resource.id_span, |s| s.span)
 }
