@@ -388,7 +388,10 @@ fn render_shows_what_the_api_server_would_refuse_at_the_expression_that_computed
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(stdout(&o), "", "nothing is applied in a pass with a failure");
     let err = stderr(&o);
-    assert!(err.contains("error[invalid-name]: the API server would refuse Service default/my-awesome-app_Service"), "{err}");
+    assert!(
+        err.contains("error[invalid-name]: the API server would refuse Service default/my-awesome-app_Service"),
+        "{err}"
+    );
     assert!(err.contains("rgd.yaml:30:17") && err.contains("name: ${schema.spec.name}"), "{err}");
     assert!(err.contains("error[out-of-range]") && err.contains("spec.replicas: Invalid value: -3"), "{err}");
     // The same instance with values the API server takes renders as usual.

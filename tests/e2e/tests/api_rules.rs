@@ -101,6 +101,11 @@ fn spell(segments: &[&Segment]) -> Vec<String> {
 /// (`field: Invalid value...`).
 fn names_a_field(message: &str, paths: &[Path]) -> bool {
     paths.iter().flat_map(server_spellings).any(|field| message.contains(&format!("{field}: ")))
+        // A key the server hangs on a parent of the value (a claim's storage request: `spec.resources[storage]`).
+        || paths.iter().filter_map(|p| p.segments().last()).any(|last| match last {
+            Segment::Key(key) => message.contains(&format!("[{key}]: ")),
+            Segment::Index(_) => false,
+        })
 }
 
 fn describe(example: &Example) -> String {
