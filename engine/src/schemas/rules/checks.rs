@@ -69,6 +69,15 @@ impl Report<'_> {
         self.push(code, path, false, detail);
     }
 
+    /// `what`, `size` bytes in all, over the `max` the API server allows.
+    pub(super) fn too_long(&mut self, path: &Path, size: usize, max: usize, what: &str) {
+        if size > max {
+            let code = self.code;
+            let detail = format!("Too long: may not be more than {max} bytes ({what} add up to {size})");
+            self.push(code, path.clone(), false, detail);
+        }
+    }
+
     pub(super) fn duplicate(&mut self, path: Path, value: &Value) {
         let code = self.code;
         self.push(code, path, false, format!("Duplicate value: {}", shown(value)));
@@ -273,15 +282,7 @@ fn annotations(value: &Value, path: &Path, max_bytes: usize, report: &mut Report
         // A computed value only adds to the size: what is known already counts.
         size += key.len() + v.as_str().filter(|_| report.known(v)).map_or(0, str::len);
     }
-    if size > max_bytes {
-        let code = report.code;
-        report.push(
-            code,
-            path.clone(),
-            false,
-            format!("Too long: may not be more than {max_bytes} bytes (the keys and values add up to {size})"),
-        );
-    }
+    report.too_long(path, size, max_bytes, "the keys and values");
 }
 
 /// Decodes a `[]byte` field's JSON form (standard base64, padded), as Go's `encoding/json` does.
@@ -351,15 +352,7 @@ fn total_size(node: &Value, path: &Path, max: usize, text: &[String], base64: &[
             size += v.as_str().filter(|_| report.known(v)).and_then(decoded_len).unwrap_or(0);
         }
     }
-    if size > max {
-        let code = report.code;
-        report.push(
-            code,
-            path.clone(),
-            false,
-            format!("Too long: may not be more than {max} bytes (the data adds up to {size})"),
-        );
-    }
+    report.too_long(path, size, max, "the data");
 }
 
 /// `metadata.name` by the kind's name rule (a missing name is the schema's and `generateName`'s business).
