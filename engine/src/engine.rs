@@ -15,10 +15,11 @@ use crate::compile::{self, CompiledDocument, InputLimits};
 use crate::diagnostics::{Code, Diagnostic, Path, Severity};
 use crate::expr::eval::{EvalError, EvalLimits, Evaluator};
 use crate::expr::library::Features;
-use crate::graph::CompiledRgd;
+use crate::graph::{CompiledRgd, Resource};
 use crate::instance::{Finding, FindingKind, Step};
-use crate::plan::{self, Plan, PlanInput, PlanOptions, Simulation};
+use crate::plan::{self, ExternalLookup, Plan, PlanInput, PlanOptions, Simulation};
 use crate::rgd_status::{HostConditions, RgdStatus};
+use crate::schemas::rules::{Mode, refusals};
 use crate::yaml::{Node, Span};
 
 /// How a host runs the engine. `Default` is kro's defaults: every alpha feature off, generous limits.
@@ -217,6 +218,19 @@ impl Engine {
         self.catalog.resource_type(api_version, kind)
     }
 
+    /// What the API server would refuse in `object` (a Kubernetes object as it will be applied) for reasons no
+    /// OpenAPI schema states: the rules of the built-in kinds' validation and of custom resources' metadata
+    /// (`engine/schemas/k8s-v1.37-rules.yaml`). Each finding has a stable code and its path inside the object;
+    /// none for a kind the engine knows no rules of. Plans run the same rules over every object they render.
+    pub fn api_server_refusals(&self, object: &Value) -> Vec<Diagnostic> {
+        let s = |key: &str| object.get(key).and_then(Value::as_str).unwrap_or_default();
+        let Some(rules) = self.catalog.kind_rules(s("apiVersion"), s("kind")) else { return Vec::new() };
+        refusals(object, rules, Mode::Rendered)
+            .into_iter()
+            .map(|r| Diagnostic::error(r.code, r.message(), r.path, Span::default()))
+            .collect()
+    }
+
     /// The kinds an instance controller of `rgd` watches: every kind its resources and external references
     /// are of, once each, in declaration order (kinds the catalog does not know are left out, unless a CRD the
     /// RGD installs defines them).
@@ -231,6 +245,20 @@ impl Engine {
             }
         }
         types
+    }
+
+    /// How a host reads what the external reference `resource` of `rgd` stands for, for an instance in
+    /// `instance_namespace` (empty for a cluster-scoped instance): GET by name, or LIST, in one namespace or
+    /// across all of them (an external collection that names no namespace lists every namespace, as kro).
+    /// `None` for a resource the RGD creates. What the host reads this way, the planner filters by the same
+    /// rules.
+    pub fn external_lookup(
+        &self,
+        rgd: &CompiledRgd,
+        resource: &Resource,
+        instance_namespace: &str,
+    ) -> Option<ExternalLookup> {
+        plan::external_lookup(&self.catalog, rgd, resource, instance_namespace)
     }
 
     /// Evaluates one CEL expression with kro's library against `variables` (a JSON object of names to values):
@@ -400,6 +428,29 @@ spec:
         assert_eq!(warning.position(), Some((15, 15)), "the unknown kind, line 15");
         let unlocated = engine.compile_json(&serde_json::json!({"kind": "ResourceGraphDefinition"}));
         assert!(unlocated.diagnostics.iter().all(|d| d.position().is_none()), "JSON has no positions");
+    }
+
+    #[test]
+    fn external_lookups_say_what_to_get_or_list_and_where() {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let docs = engine
+            .compile_text(include_str!("../../tests/fixtures/plan-external-collection-namespaced-instance/rgd.yaml"));
+        let rgd = docs[0].rgd.as_ref().unwrap();
+        let lookup = |id: &str, namespace: &str| {
+            let resource = rgd.resources.iter().find(|r| r.id == id).unwrap();
+            engine.external_lookup(rgd, resource, namespace)
+        };
+        let list = |namespace: Option<&str>| {
+            Some(ExternalLookup { name: None, namespace: namespace.map(String::from), collection: true })
+        };
+        // A collection naming no namespace lists every namespace, whatever the instance's.
+        assert_eq!(lookup("allSecrets", "a"), list(None));
+        // One whose namespace is computed lists every namespace too; the planner keeps the rendered one's.
+        assert_eq!(lookup("localSecrets", "a"), list(None));
+        // A reference by name reads the instance's namespace.
+        let get = ExternalLookup { name: Some("settings".into()), namespace: Some("a".into()), collection: false };
+        assert_eq!(lookup("settings", "a"), Some(get));
+        assert_eq!(lookup("inventory", "a"), None, "a resource the RGD creates is not looked up");
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! Plain Kubernetes notions that every stage of the pipeline shares and none owns: a kind's scope, and the
 //! words Kubernetes' CEL keeps for itself. They sit below `rgd` (which reads them from the document),
 //! `schemas` (which knows the scope of every built-in kind) and `expr` (which escapes field names), so that
-//! none of those has to reach into another for them.
+//! none of those has to reach into another for them. [`formats`] holds Kubernetes' string formats (DNS names,
+//! label keys and values, ...), which the RGD reader and the API server's rules share.
+
+pub(crate) mod formats;
+pub(crate) mod quantity;
+pub(crate) mod selector;
 
 /// Whether objects of a kind live in a namespace (`Namespaced`) or beside namespaces (`Cluster`), as a CRD's
 /// `spec.scope` and the API server's discovery say it.

@@ -64,8 +64,8 @@ pub use graph::crd_compat::{BreakingChange, ChangeKind, breaking_changes};
 pub use graph::{CompiledRgd, Dimension, ExprSite, FieldMask, InstanceApi, InstanceFields, Resource, Role};
 pub use kube::Scope;
 pub use plan::{
-    Apply, DEFAULT_NOW, InstancePatch, InstanceState, Inventory, NodeState, NodeStatus, ObjectKey, PendingNode, Plan,
-    PlanOptions, Read, Reason, ReasonCode, Simulation, SimulationError, SimulationStep,
+    Apply, DEFAULT_NOW, ExternalLookup, InstancePatch, InstanceState, Inventory, NodeState, NodeStatus, ObjectKey,
+    PendingNode, Plan, PlanOptions, Read, Reason, ReasonCode, Simulation, SimulationError, SimulationStep,
 };
 pub use position::{LineIndex, LspPosition, LspRange};
 pub use rgd_status::{Condition, DependencyRef, HostConditions, ResourceDependencies, RgdState, RgdStatus};
@@ -73,12 +73,20 @@ pub use workspace::{DocumentKind, PlanBlocked, PlanRequest, Workspace};
 pub use yaml::{Limits as YamlLimits, Pos, Span};
 
 /// Keeping children as declared: whether an observed child holds its declared fields, and how to take back
-/// the list items other managers added (docs/decisions/0016).
+/// the list items other managers added (docs/decisions/0017).
 pub mod drift {
     pub use crate::plan::drift::{Ownership, holds, take_back};
 }
 
 pub mod labels;
+
+/// The examples of the API server's rules table (`engine/schemas/k8s-v1.37-rules.yaml`): objects the API server
+/// refuses because of one rule, and objects it accepts. For the tests of the engine and of the end-to-end suite,
+/// which send each to a real API server; not part of the API.
+#[doc(hidden)]
+pub mod api_rules {
+    pub use crate::schemas::rules::{Example, examples};
+}
 
 /// The engine's internals the benchmarks time directly. Not part of the API: no stability is promised.
 #[doc(hidden)]

@@ -382,6 +382,27 @@ spec:
 }
 
 #[test]
+fn render_shows_what_the_api_server_would_refuse_at_the_expression_that_computed_it_and_exits_1() {
+    let rgd = "tests/fixtures/plan-api-refusals/rgd.yaml";
+    let o = kro(&["render", rgd, "--instance", "tests/fixtures/plan-api-refusals/instance.yaml"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "nothing is applied in a pass with a failure");
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[invalid-name]: the API server would refuse Service default/my-awesome-app_Service"),
+        "{err}"
+    );
+    assert!(err.contains("rgd.yaml:30:17") && err.contains("name: ${schema.spec.name}"), "{err}");
+    assert!(err.contains("error[out-of-range]") && err.contains("spec.replicas: Invalid value: -3"), "{err}");
+    // The same instance with values the API server takes renders as usual.
+    let o = kro(&["render", rgd, "--instance", "tests/fixtures/plan-api-refusals/instance.valid.yaml"]);
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+    let o = kro(&["render", rgd, "--instance", "tests/fixtures/plan-api-refusals/instance.yaml", "--simulate"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("state ERROR") && stderr(&o).contains("error[invalid-name]"), "{}", stderr(&o));
+}
+
+#[test]
 fn render_rejects_an_invalid_instance_with_its_location() {
     let instance = temp_file(b"apiVersion: kro.run/v1alpha1\nkind: Application\nmetadata: {name: x}\nspec:\n  name: 42\n  ingress: {enabled: maybe}\n");
     let o = kro(&["render", WEBAPP, "--instance", instance.path().to_str().unwrap()]);

@@ -14,6 +14,7 @@ pub use packed::PackedSchema;
 
 use crate::expr::library::Features;
 use crate::kube::Scope;
+use crate::schemas::rules::KindRules;
 use crate::schemas::{self, KindSchema, Schema};
 
 /// Where `$ref`s to Kubernetes' `ObjectMeta` point, in the built-in bundle's definitions.
@@ -61,6 +62,9 @@ struct CrdKind {
     /// `openAPIV3Schema` per served version.
     versions: Vec<(String, SchemaSource)>,
     version_names: Vec<String>,
+    /// Served by a CustomResourceDefinition (not only known from discovery, as an aggregated API is): the API
+    /// server's rules for custom resources apply.
+    custom_resource: bool,
 }
 
 /// A version's schema: as given (CRDs of files and of the RGDs of a run, a few), or packed until first used (a
@@ -279,7 +283,7 @@ impl Catalog {
         // The CRD of an RGD of the same run, once built, replaces its schema-less registration.
         self.rgd_kinds.remove(&key);
         self.removed.retain(|k| k != &key);
-        self.crds.insert(key, Arc::new(CrdKind { scope, plural, versions, version_names }));
+        self.crds.insert(key, Arc::new(CrdKind { scope, plural, versions, version_names, custom_resource: true }));
         true
     }
 
@@ -301,7 +305,8 @@ impl Catalog {
         let key = (crd.group.clone(), crd.kind.clone());
         self.rgd_kinds.remove(&key);
         self.removed.retain(|k| k != &key);
-        let kind = CrdKind { scope: crd.scope, plural: crd.plural.clone(), versions, version_names };
+        let kind =
+            CrdKind { scope: crd.scope, plural: crd.plural.clone(), versions, version_names, custom_resource: true };
         self.crds.insert(key, Arc::new(kind));
     }
 
@@ -316,6 +321,7 @@ impl Catalog {
             plural: kind.plural.clone(),
             versions: Vec::new(),
             version_names: Vec::new(),
+            custom_resource: false,
         });
         entry.scope = scope;
         entry.plural.clone_from(&kind.plural);
@@ -389,6 +395,21 @@ impl Catalog {
             Some(k) => Some(KindInfo::Known { schema: k.schema() }),
             None => Some(KindInfo::WrongVersion { served }),
         }
+    }
+
+    /// Which of the API server's rules objects of `kind` at `api_version` get ([`crate::schemas::rules`]): a
+    /// built-in kind's own, a custom resource's, or none (a kind the catalog does not know, or knows only from
+    /// discovery: its server's rules are its own).
+    pub(crate) fn kind_rules<'a>(&self, api_version: &'a str, kind: &'a str) -> Option<KindRules<'a>> {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        let key = (group.to_string(), kind.to_string());
+        if self.find_rgd_kind(&key).is_some() {
+            return Some(KindRules::Custom);
+        }
+        if let Some(crd) = self.find_crd(&key) {
+            return crd.custom_resource.then_some(KindRules::Custom);
+        }
+        KindRules::builtin(group, version, kind)
     }
 
     /// The scope of `kind` in `group`, whatever the version, when known.

@@ -38,8 +38,8 @@ codes! {
     MissingField => "missing-field", "A required field of the RGD is missing.";
     WrongType => "wrong-type", "A field of the RGD holds the wrong kind of YAML value.";
     UnknownField => "unknown-field", "The RGD has a field that its API does not define.";
-    InvalidName => "invalid-name", "metadata.name is not a valid Kubernetes object name.";
-    InvalidLabel => "invalid-label", "A label or annotation of schema.metadata is not valid in Kubernetes (a key that is not a qualified name, a malformed label value).";
+    InvalidName => "invalid-name", "metadata.name (or metadata.namespace) is not a valid name for the object's kind: the RGD's own, or a template's (a DNS subdomain for most kinds, a DNS label for a Service or Namespace).";
+    InvalidLabel => "invalid-label", "A label or annotation is not valid in Kubernetes (a key that is not a qualified name, a malformed label value, annotations over 256 KiB), in schema.metadata or in a template.";
     InvalidServiceAccount => "invalid-service-account", "spec.serviceAccountName (kro-rs extension) is not a valid ServiceAccount name, or is set on an RGD whose instances are cluster-scoped.";
     // spec.schema
     InvalidKind => "invalid-kind", "schema.kind is not an UpperCamelCase Kubernetes kind.";
@@ -103,6 +103,13 @@ codes! {
     InstanceUnknownField => "instance-unknown-field", "The instance has a field its API does not declare; the API server drops it.";
     InstanceRule => "instance-rule", "A `validation=` rule of the instance API is false for the instance, or cannot be evaluated.";
     InstanceIgnored => "instance-ignored", "Something in the instance the API server ignores, such as a status written with the object.";
+    // Objects (templates as written, objects as rendered): what the API server would refuse that no schema says
+    ValueOutOfRange => "out-of-range", "A number the API server refuses: a negative count (replicas), a port outside 1-65535, a request above its limit.";
+    InvalidFormat => "invalid-format", "A string the API server refuses for its format: a container, port or volume name, an environment variable name, a `ConfigMap` key, a quantity, a host, a path, base64 data.";
+    DuplicateEntry => "duplicate-entry", "Two entries that must differ share a name: containers, volumes, ports, keys.";
+    MissingValue => "missing-value", "A value the API server requires is missing: a container image, the port names of a Service with several ports, an Ingress path type, the volume a mount names.";
+    SelectorMismatch => "selector-mismatch", "A workload's selector is empty or does not select the labels of its own pod template.";
+    UnsupportedValue => "unsupported-value", "A value the API server does not support where it is: a Deployment pod's `restartPolicy` other than `Always`, a Job pod's other than `OnFailure` or `Never`.";
 }
 
 impl serde::Serialize for Code {

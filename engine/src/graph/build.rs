@@ -88,6 +88,7 @@ fn build_rgd(rgd: &Rgd<'_>, catalog: &Catalog, diags: &mut Diagnostics) -> Optio
         let Some(rb) = ResourceBody::of(position, res, catalog) else { continue };
         checks::reserved_metadata::check(&rb, diags);
         checks::template_fields::check_body(&rb, catalog, diags);
+        checks::api_rules::check(&rb, catalog, diags);
         checks::namespace_scope::check(&rb, rgd.schema.scope, diags);
         checks::crd_templates::check(&rb, &sites, diags);
         checks::for_each_identity::check(&rb, &sites, diags);

@@ -12,10 +12,11 @@
 mod deletion;
 pub(crate) mod drift;
 pub(crate) mod identity;
+mod lookup;
 mod nodes;
 mod prepare;
+mod refusals;
 mod render;
-mod selector;
 mod simulate;
 mod status;
 #[cfg(test)]
@@ -26,6 +27,8 @@ mod walk;
 use serde_json::Value;
 
 pub use identity::{Inventory, ObjectKey};
+pub use lookup::ExternalLookup;
+pub(crate) use lookup::external_lookup;
 pub use nodes::{NodeState, NodeStatus};
 pub(crate) use prepare::prepare_instance;
 pub(crate) use simulate::simulate;

@@ -61,6 +61,7 @@ spec:
         metadata: {name: "${schema.spec.name}-svc"}
         spec:
           selector: ${deployment.spec.selector.matchLabels}
+          ports: [{port: 80}]
     - id: ingress
       includeWhen:
         - ${schema.spec.ingress.enabled}

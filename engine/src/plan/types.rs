@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::identity::ObjectKey;
 use super::nodes::NodeStatus;
 use crate::catalog::{Catalog, ResourceType};
+use crate::diagnostics::Diagnostic;
 use crate::expr::eval::Evaluator;
 use crate::graph::CompiledRgd;
 
@@ -90,12 +91,17 @@ pub struct Reason {
 }
 
 /// A resource not applied in this pass, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PendingNode {
     /// The resource's id.
     pub id: String,
     /// Why it waits.
     pub reason: Reason,
+    /// With [`ReasonCode::Error`] for an object the API server would refuse: each thing it would refuse, with
+    /// its stable code and where in the RGD the value came from (the `${...}` that computed it, or the
+    /// resource), as `kro validate` reports the same rules for literal values.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "as_diagnostics")]
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// An object to apply (server-side, field manager `kro.run/applyset`). Plans serialise only its object.
@@ -267,6 +273,11 @@ pub(crate) struct PlanInput<'a> {
     /// Objects as the cluster has them: children and external references.
     pub observed: &'a [Value],
     pub options: &'a PlanOptions,
+}
+
+/// Diagnostics in the shape every JSON output of the engine gives them (`kro validate -o json`).
+fn as_diagnostics<S: serde::Serializer>(diagnostics: &[Diagnostic], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(diagnostics.iter().map(|d| crate::output::diagnostic_json(None, d)))
 }
 
 /// A requeue delay as the whole seconds the JSON contract (`requeueAfterSeconds`) carries.

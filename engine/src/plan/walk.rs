@@ -8,12 +8,13 @@ use serde_json::{Map, Value};
 
 use super::identity::{self, Owner};
 use super::types::{Apply, InstancePatch, InstanceState, PendingNode, Plan, PlanInput, Read, Reason, ReasonCode};
-use super::{Inventory, ObjectKey, instance_uid, render, selector, status};
+use super::{Inventory, ObjectKey, instance_uid, lookup, refusals, render, status};
 use crate::catalog::{KindInfo, ResourceType};
+use crate::diagnostics::Diagnostic;
 use crate::expr::eval::{Bindings, EvalError};
 use crate::expr::values::cel_type_name;
 use crate::graph::{Resource, Role};
-use crate::kube::Scope;
+use crate::kube::selector::LabelSelector;
 use crate::schemas::Schema;
 
 /// How one resource stands after the walk (why it waits is in the plan's `pending`).
@@ -115,8 +116,22 @@ impl<'a> Planner<'a> {
         if code == ReasonCode::Error {
             self.errors.push(format!("{id}: {}", reason.message));
         }
-        self.plan.pending.push(PendingNode { id: id.to_string(), reason });
+        self.plan.pending.push(PendingNode { id: id.to_string(), reason, diagnostics: Vec::new() });
         self.nodes.insert(id, Node::Waiting);
+    }
+
+    /// Fails `id`: the API server would refuse what it renders (item `item` of a collection). The message lists
+    /// every finding as the API server does; the diagnostics carry their codes and places.
+    fn refuse(&mut self, id: &'a str, item: Option<usize>, diagnostics: Vec<Diagnostic>) {
+        let findings: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        let message = match item {
+            Some(position) => format!("item {position}: {}", findings.join("; ")),
+            None => findings.join("; "),
+        };
+        self.wait(id, ReasonCode::Error, message);
+        if let Some(pending) = self.plan.pending.last_mut() {
+            pending.diagnostics = diagnostics;
+        }
     }
 
     fn exclude(&mut self, id: &'a str) {
@@ -252,13 +267,10 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Whether the resource's kind is namespaced: from the catalog, else like the instance.
+    /// Whether the resource's kind is namespaced: from the catalog (or the CRDs the RGD installs), else like
+    /// the instance.
     fn namespaced(&self, resource: &Resource) -> bool {
-        let group = resource.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        self.input
-            .catalog
-            .scope(group, &resource.kind)
-            .map_or(!self.owner.namespace.is_empty(), |s| s == Scope::Namespaced)
+        lookup::namespaced(self.input.catalog, self.input.rgd, resource, &self.owner.namespace)
     }
 
     /// An empty namespace of a namespaced object becomes the instance's; under a cluster-scoped instance there
@@ -304,6 +316,10 @@ impl<'a> Planner<'a> {
             Ok(object) => object,
             Err((path, e)) => return self.wait_on(id, &format!("template {path}"), &e),
         };
+        let refused = refusals::refused(self.input, index, &object);
+        if !refused.is_empty() {
+            return self.refuse(id, None, refused);
+        }
         let key = ObjectKey::of(&object);
         if let Err(message) = self.claim(id, &key) {
             return self.wait(id, ReasonCode::Error, message);
@@ -390,7 +406,13 @@ impl<'a> Planner<'a> {
                 rest /= items.len();
             }
             match self.render_object(index, bindings, &locals, Some((position, size))) {
-                Ok(object) => objects.push(object),
+                Ok(object) => {
+                    let refused = refusals::refused(self.input, index, &object);
+                    if !refused.is_empty() {
+                        return self.refuse(id, Some(position), refused);
+                    }
+                    objects.push(object);
+                }
                 Err((path, e)) => return self.wait_on(id, &format!("item {position}: {path}"), &e),
             }
         }
@@ -448,8 +470,8 @@ impl<'a> Planner<'a> {
             Ok(r) => r,
             Err((path, e)) => return self.wait_on(id, &format!("externalRef {path}"), &e),
         };
-        if let Some(selector) = reference.pointer("/metadata/selector").cloned() {
-            return self.visit_external_selector(resource, &reference, &selector, bindings);
+        if lookup::is_collection(&reference) {
+            return self.visit_external_selector(resource, &reference, bindings);
         }
         if let Err(e) = self.default_namespace(resource, &mut reference) {
             return self.wait(id, ReasonCode::Error, e.message);
@@ -470,25 +492,16 @@ impl<'a> Planner<'a> {
     }
 
     /// An external reference by label selector: the list of matching objects (none included), in the
-    /// reference's namespace or, for a namespaced kind, the instance's. With readyWhen, each must pass.
-    fn visit_external_selector(
-        &mut self,
-        resource: &'a Resource,
-        reference: &Value,
-        selector: &Value,
-        bindings: &mut Bindings<'a>,
-    ) {
+    /// reference's namespace or, when it names none, in every namespace (kro's rule, [`lookup`]). With
+    /// readyWhen, each must pass.
+    fn visit_external_selector(&mut self, resource: &'a Resource, reference: &Value, bindings: &mut Bindings<'a>) {
         let id = resource.id.as_str();
-        let selector = match selector::LabelSelector::parse(selector) {
+        let selector = reference.pointer("/metadata/selector").unwrap_or(&Value::Null);
+        let selector = match LabelSelector::parse(selector) {
             Ok(s) => s,
             Err(message) => return self.wait(id, ReasonCode::Error, format!("externalRef selector: {message}")),
         };
-        let namespace = reference.pointer("/metadata/namespace").and_then(Value::as_str).filter(|n| !n.is_empty());
-        let namespace = match namespace {
-            Some(n) => Some(n.to_string()),
-            None if self.namespaced(resource) && !self.owner.namespace.is_empty() => Some(self.owner.namespace.clone()),
-            None => None,
-        };
+        let namespace = lookup::collection_namespace(reference, self.namespaced(resource));
         self.plan.reads.push(Read {
             id: id.to_string(),
             api_version: resource.api_version.clone(),
@@ -527,7 +540,7 @@ impl<'a> Planner<'a> {
         self.plan.resources.sort_by_key(|a| (a.wave, position.get(a.id.as_str()).copied(), a.index));
         // kro stops at the first failing resource and applies nothing in that pass. An object the API server
         // refused stops only what reads it (those wait for it, as for any resource not ready): one child that
-        // cannot be applied does not keep the others from being created or repaired (docs/decisions/0016).
+        // cannot be applied does not keep the others from being created or repaired (docs/decisions/0017).
         if self.errors.len() > self.refused {
             self.plan.resources.clear();
             let failed: Vec<&str> = self

@@ -119,26 +119,6 @@ pub(crate) fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str>
         .map(|(_, c)| c)
 }
 
-/// Kubernetes' DNS-1123 subdomain (object names, API groups).
-pub(crate) fn is_dns_subdomain(s: &str) -> bool {
-    s.len() <= 253 && !s.is_empty() && s.split('.').all(is_dns_label_1123)
-}
-
-/// DNS-1123 label: lowercase alphanumerics and `-`, starting and ending alphanumeric, at most 63 characters.
-pub(crate) fn is_dns_label_1123(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    !s.is_empty()
-        && s.len() <= 63
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
-        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
-}
-
-/// DNS-1035 label: a DNS-1123 label that starts with a letter.
-pub(crate) fn is_dns_label_1035(s: &str) -> bool {
-    is_dns_label_1123(s) && s.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,18 +128,5 @@ mod tests {
         assert_eq!(closest("includewhen", &["includeWhen", "readyWhen"]), Some("includeWhen"));
         assert_eq!(closest("tempalte", &["template", "externalRef"]), Some("template"));
         assert_eq!(closest("zzz", &["template", "externalRef"]), None);
-    }
-
-    #[test]
-    fn dns_names_are_lowercase_labels_joined_by_dots() {
-        assert!(is_dns_subdomain("kro.run"));
-        assert!(!is_dns_subdomain("Kro.run"));
-        assert!(is_dns_label_1035("deployment"));
-        assert!(!is_dns_label_1035("9lives"));
-        assert!(!is_dns_subdomain(""), "empty");
-        assert!(!is_dns_subdomain("a..b"), "an empty label");
-        assert!(!is_dns_subdomain(&format!("{}.com", "a".repeat(64))), "a label over 63 characters");
-        assert!(!is_dns_subdomain(&["a"; 128].join(".")), "over 253 characters");
-        assert!(is_dns_subdomain(&["a"; 127].join(".")));
     }
 }

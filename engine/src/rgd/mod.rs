@@ -4,7 +4,6 @@
 
 mod access;
 pub(crate) mod json_schema;
-mod labels;
 mod model;
 mod names;
 mod read;

@@ -1,8 +1,9 @@
 //! The names kro accepts in an RGD: resource ids and forEach iterators (lowerCamelCase, not reserved), kinds
 //! (UpperCamelCase), API versions; and the suggestion offered for a name that is close to a known one.
 
-use super::access::{closest, is_dns_label_1123, is_dns_subdomain};
+use super::access::closest;
 use crate::kube::CEL_RESERVED_WORDS;
+use crate::kube::formats::{is_dns_label, is_dns_subdomain};
 
 /// Words kro reserves besides CEL's own ([`CEL_RESERVED_WORDS`]): neither can be a resource id
 /// or a forEach iterator name.
@@ -96,8 +97,8 @@ pub(super) fn is_kube_version(s: &str) -> bool {
 /// `apps/v1` or `v1`: at most one `/`, a DNS group, a DNS-label version.
 pub(super) fn is_api_version(s: &str) -> bool {
     match s.split_once('/') {
-        Some((group, version)) => is_dns_subdomain(group) && is_dns_label_1123(version),
-        None => is_dns_label_1123(s),
+        Some((group, version)) => is_dns_subdomain(group) && is_dns_label(version),
+        None => is_dns_label(s),
     }
 }
 

@@ -8,9 +8,13 @@
 //! [`builtin`] decompresses and parses it on first use (a few milliseconds) and keeps it for the life of the
 //! program; lookups after that are hash-map reads. [`Schema`] is a cheap, copyable view of one schema that
 //! follows `$ref`s; it also works over a schema with no definitions (a CRD's `openAPIV3Schema`).
+//!
+//! Next to the schemas, [`rules`] holds what the API server checks that no schema says (names per kind, label
+//! keys, ports, selectors, ...), from its own table `engine/schemas/k8s-v1.37-rules.yaml`.
 
 mod bundle;
 mod gzip;
+pub(crate) mod rules;
 mod view;
 
 pub(crate) use bundle::{Bundle, KindSchema};

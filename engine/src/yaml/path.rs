@@ -45,6 +45,14 @@ impl Path {
         next
     }
 
+    /// This path followed by every segment of `relative`.
+    #[must_use]
+    pub fn join(&self, relative: &Path) -> Self {
+        let mut next = self.clone();
+        next.0.extend(relative.0.iter().cloned());
+        next
+    }
+
     /// The segments as a slice, from the root.
     pub fn segments(&self) -> &[Segment] {
         &self.0

@@ -109,6 +109,9 @@ pub fn render(args: &RenderArgs) -> Outcome {
     if args.simulate {
         let simulation = engine.simulate(rgd, &instance, &observed, &options);
         print_simulation(&simulation, args.output);
+        if let Some(last) = simulation.steps.last() {
+            report_refusals(&rgd_file, &last.plan);
+        }
         return if simulation.outcome.is_ok() { Outcome::Success } else { Outcome::Invalid };
     }
     let plan = engine.plan(rgd, &instance, &observed, &options);
@@ -116,7 +119,17 @@ pub fn render(args: &RenderArgs) -> Outcome {
         RenderFormat::Yaml => out(Stream::Stdout, &output::plan_yaml(&plan)),
         RenderFormat::Json => out(Stream::Stdout, &pretty(&output::plan_json(&plan))),
     }
-    Outcome::Success
+    if report_refusals(&rgd_file, &plan) { Outcome::Invalid } else { Outcome::Success }
+}
+
+/// Shows on standard error, with code frames in the RGD, what the API server would refuse in the objects the
+/// plan rendered (values computed for this instance); whether there was any.
+fn report_refusals(rgd_file: &InputFile, plan: &Plan) -> bool {
+    let refused: Vec<Diagnostic> = plan.pending.iter().flat_map(|p| p.diagnostics.iter().cloned()).collect();
+    if !refused.is_empty() {
+        out(Stream::Stderr, &render_text(&rgd_file.name, &rgd_file.text, &refused, Stream::Stderr));
+    }
+    !refused.is_empty()
 }
 
 fn print_simulation(simulation: &Simulation, format: RenderFormat) {

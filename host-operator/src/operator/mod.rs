@@ -60,7 +60,7 @@ pub struct Options {
     /// Run the controllers only while holding this Lease (`--leader-elect`); `None` runs them at once.
     pub leader_election: Option<LeaderElection>,
     /// Field managers allowed to own list items inside lists kro-rs declares on its children
-    /// (`--shared-field-managers`): drift repair leaves their items alone (docs/decisions/0016).
+    /// (`--shared-field-managers`): drift repair leaves their items alone (docs/decisions/0017).
     pub shared_field_managers: Vec<String>,
 }
 

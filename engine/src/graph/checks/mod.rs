@@ -4,9 +4,10 @@
 //! diagnostics of an RGD always come out the same.
 //!
 //! Rules over expression sites: [`references`], [`omit`], [`conditions`], [`status_reads`]. Rules over each
-//! resource's template or externalRef ([`ResourceBody`]): [`reserved_metadata`], [`template_fields`],
+//! resource's template or externalRef ([`ResourceBody`]): [`reserved_metadata`], [`template_fields`], [`api_rules`],
 //! [`namespace_scope`], [`crd_templates`], [`for_each_identity`]. Over the whole graph: [`cycles`].
 
+pub(super) mod api_rules;
 pub(super) mod conditions;
 pub(super) mod crd_templates;
 pub(super) mod cycles;
@@ -70,6 +71,7 @@ mod tests {
 
     /// Each rule file's text, by name.
     const RULES: &[(&str, &str)] = &[
+        ("api_rules", include_str!("api_rules.rs")),
         ("conditions", include_str!("conditions.rs")),
         ("crd_templates", include_str!("crd_templates.rs")),
         ("cycles", include_str!("cycles.rs")),

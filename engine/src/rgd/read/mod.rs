@@ -5,10 +5,11 @@
 mod resources;
 mod schema;
 
-use super::access::{Fields, is_dns_subdomain};
+use super::access::Fields;
 use super::model::{RGD_API_VERSION, RGD_KIND, Rgd, SchemaDef};
 use crate::diagnostics::{Code, Diagnostics, Path};
 use crate::kube::Scope;
+use crate::kube::formats::is_dns_subdomain;
 use crate::yaml::Node;
 
 /// Whether `doc` declares itself an RGD; other documents are not checked further.

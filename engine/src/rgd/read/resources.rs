@@ -2,7 +2,8 @@
 //! its forEach dimensions, with kro's rules on ids and iterator names.
 
 use crate::diagnostics::{Code, Diagnostics, Path};
-use crate::rgd::access::{Fields, is_dns_label_1035};
+use crate::kube::formats::is_dns_1035_label;
+use crate::rgd::access::Fields;
 use crate::rgd::model::{Body, BodyKind, ForEachDimension, MAX_FOR_EACH_DIMENSIONS, RESOURCE_FIELDS, ResourceDef};
 use crate::rgd::names::{is_api_version, is_lower_camel, is_reserved, to_lower_camel};
 use crate::yaml::{Node, Span};
@@ -169,7 +170,7 @@ fn read_body<'a>(res: &Fields<'a>, diags: &mut Diagnostics) -> Option<Body<'a>> 
         diags.error(code, format!("invalid apiVersion format {v:?}: expected <group>/<version> (apps/v1) or <version> for the core group (v1)"), &body.path("apiVersion"), node.span);
     }
     if let Some((k, node)) = kind_name
-        && !is_dns_label_1035(&k.to_lowercase())
+        && !is_dns_1035_label(&k.to_lowercase())
     {
         diags.error(code, format!("invalid kind {k:?}: must be a valid DNS-1035 label when lowercased (letters and digits, starting with a letter)"), &body.path("kind"), node.span);
     }

@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::kube::Scope;
-use crate::rgd::access::{Fields, is_dns_label_1123, is_dns_subdomain};
-use crate::rgd::labels::{label_value_problem, qualified_name_problem};
+use crate::kube::formats::{is_dns_label, is_dns_subdomain, label_value_problem, qualified_name_problem};
+use crate::rgd::access::Fields;
 use crate::rgd::model::{DEFAULT_GROUP, SCHEMA_FIELDS, SchemaDef};
 use crate::rgd::names::{is_kube_version, is_upper_camel};
 
@@ -121,7 +121,7 @@ fn read_names(schema: &Fields<'_>, key: &str, diags: &mut Diagnostics) -> Vec<St
     for (i, item) in items.iter().enumerate() {
         let path = schema.path(key).index(i);
         match item.as_str() {
-            Some(name) if is_dns_label_1123(name) && name.as_bytes()[0].is_ascii_lowercase() => {
+            Some(name) if is_dns_label(name) && name.as_bytes()[0].is_ascii_lowercase() => {
                 if names.iter().any(|n| n == name) {
                     diags.error(Code::InvalidShortName, format!("{name:?} is listed twice in schema.{key}"), &path, item.span);
                 } else {
@@ -202,7 +202,9 @@ fn read_crd_metadata(schema: &Fields<'_>, diags: &mut Diagnostics) -> (Map<Strin
         };
         for (k, v) in entries {
             let what = if key == "labels" { "label" } else { "annotation" };
-            if let Some(problem) = qualified_name_problem(&k.name) {
+            // The API server checks annotation keys lowercased (apimachinery `ValidateAnnotations`).
+            let checked = if key == "labels" { k.name.clone() } else { k.name.to_lowercase() };
+            if let Some(problem) = qualified_name_problem(&checked) {
                 let message = format!("schema.metadata.{key}: {:?} is not a valid {what} key: {problem}", k.name);
                 diags.error(Code::InvalidLabel, message, &meta.path(key).key(&k.name), k.span);
                 continue;

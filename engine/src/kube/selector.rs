@@ -13,12 +13,12 @@ enum Requirement {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(super) struct LabelSelector {
+pub(crate) struct LabelSelector {
     requirements: Vec<Requirement>,
 }
 
 impl LabelSelector {
-    pub(super) fn parse(selector: &Value) -> Result<Self, String> {
+    pub(crate) fn parse(selector: &Value) -> Result<Self, String> {
         let mut requirements = Vec::new();
         let Some(fields) = selector.as_object() else {
             return Err(format!("a label selector is an object with matchLabels and matchExpressions, got {selector}"));
@@ -65,7 +65,7 @@ impl LabelSelector {
 
     /// The selector in the API server's `labelSelector` syntax (`app=web,tier in (a,b),!legacy`), so a host
     /// lists only the matching objects.
-    pub(super) fn to_query(&self) -> String {
+    pub(crate) fn to_query(&self) -> String {
         let requirement = |r: &Requirement| match r {
             Requirement::In(key, values) if values.len() == 1 => format!("{key}={}", values[0]),
             Requirement::In(key, values) => format!("{key} in ({})", values.join(",")),
@@ -76,8 +76,14 @@ impl LabelSelector {
         self.requirements.iter().map(requirement).collect::<Vec<_>>().join(",")
     }
 
-    pub(super) fn matches(&self, object: &Value) -> bool {
-        let label = |key: &str| object.get("metadata")?.get("labels")?.get(key)?.as_str();
+    /// Whether `object`'s `metadata.labels` satisfy every requirement.
+    pub(crate) fn matches(&self, object: &Value) -> bool {
+        self.matches_labels(object.get("metadata").and_then(|m| m.get("labels")).unwrap_or(&Value::Null))
+    }
+
+    /// Whether the labels `labels` (a map of strings) satisfy every requirement.
+    pub(crate) fn matches_labels(&self, labels: &Value) -> bool {
+        let label = |key: &str| labels.get(key)?.as_str();
         self.requirements.iter().all(|r| match r {
             Requirement::In(key, values) => label(key).is_some_and(|v| values.iter().any(|x| x == v)),
             Requirement::NotIn(key, values) => label(key).is_none_or(|v| values.iter().all(|x| x != v)),
