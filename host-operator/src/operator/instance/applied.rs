@@ -18,26 +18,29 @@ pub fn resource_version(object: &Value) -> Option<u64> {
     object.pointer("/metadata/resourceVersion")?.as_str()?.parse().ok()
 }
 
-/// Per child: a fingerprint of the object last applied, and the resource version the API server returned.
+/// Per child (by a hash of its identity, so thousands of children cost a few bytes each): a fingerprint of the
+/// object last applied, and the resource version the API server returned.
 ///
 /// A child whose template renders the same object again is not applied when the cache shows it unchanged
 /// since that apply (same or older resource version, or not seen yet: a deletion would have been seen), or
 /// still holding every declared field. Anything else is applied, as kro does: a template that renders
 /// something else, drift, a child applied by another process or before a restart (nothing recorded).
 #[derive(Debug, Default)]
-pub struct AppliedObjects(Mutex<HashMap<ObjectKey, Applied>>);
+pub struct AppliedObjects(Mutex<HashMap<u64, Applied>>);
 
 #[derive(Debug, Clone, Copy)]
 struct Applied {
     fingerprint: u64,
     version: Option<u64>,
+    /// A hash of the child's `apiVersion` and `kind`, for [`AppliedObjects::retain_kind`].
+    kind: u64,
 }
 
 impl AppliedObjects {
     /// Whether applying `desired` would change nothing, `observed` being the child as the cache has it.
     pub fn unchanged(&self, desired: &Value, observed: Option<&Value>) -> bool {
         let Some(applied) = self.get(&ObjectKey::of(desired)) else { return false };
-        if applied.fingerprint != fingerprint(desired) {
+        if applied.fingerprint != hash(&desired.to_string()) {
             return false;
         }
         let Some(observed) = observed else {
@@ -51,35 +54,41 @@ impl AppliedObjects {
 
     /// Records that `desired` was applied, and the object the API server stored.
     pub fn record(&self, desired: &Value, stored: &Value) {
-        let applied = Applied { fingerprint: fingerprint(desired), version: resource_version(stored) };
-        self.lock().insert(ObjectKey::of(desired), applied);
+        let key = ObjectKey::of(desired);
+        let applied = Applied {
+            fingerprint: hash(&desired.to_string()),
+            version: resource_version(stored),
+            kind: hash(&(&key.api_version, &key.kind)),
+        };
+        self.lock().insert(hash(&key), applied);
     }
 
     /// Forgets a child (deleted, or about to be).
     pub fn forget(&self, key: &ObjectKey) {
-        self.lock().remove(key);
+        self.lock().remove(&hash(key));
     }
 
     /// Forgets every child of `kind` (`apiVersion`, `kind`) not in `present` (a relist found them gone).
     pub fn retain_kind(&self, api_version: &str, kind: &str, present: &[ObjectKey]) {
-        let present: std::collections::HashSet<&ObjectKey> = present.iter().collect();
-        self.lock().retain(|key, _| key.api_version != api_version || key.kind != kind || present.contains(key));
+        let present: std::collections::HashSet<u64> = present.iter().map(hash).collect();
+        let kind = hash(&(api_version, kind));
+        self.lock().retain(|key, applied| applied.kind != kind || present.contains(key));
     }
 
     fn get(&self, key: &ObjectKey) -> Option<Applied> {
-        self.lock().get(key).copied()
+        self.lock().get(&hash(key)).copied()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ObjectKey, Applied>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Applied>> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-fn fingerprint(object: &Value) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    object.to_string().hash(&mut h);
-    h.finish()
+/// A 64-bit hash. A child's record is only used when both its identity's and its object's hashes match, so
+/// a collision could skip an apply only if two of them collided at once.
+fn hash<T: std::hash::Hash + ?Sized>(value: &T) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(value)
 }
 
 /// How long a reconcile waits for the instance cache to show this process's last write before it goes on

@@ -25,6 +25,7 @@ use super::super::Shared;
 use super::super::discovery::Served;
 use super::super::errors::ReconcileError;
 use super::applied::{AppliedObjects, InstanceWrites};
+use super::cached::CachedInstance;
 use super::children::ChildCache;
 use super::executor;
 
@@ -58,7 +59,7 @@ pub struct Context {
     /// A cache of the children of every kind the RGD creates.
     pub children: Vec<Arc<ChildCache>>,
     /// Which instances read which external object, filled by reconciles.
-    externals: Mutex<HashMap<ExternalKey, HashSet<ObjectRef<DynamicObject>>>>,
+    externals: Mutex<HashMap<ExternalKey, HashSet<ObjectRef<CachedInstance>>>>,
     /// What this process last applied per child, so an unchanged child is not applied again.
     pub applied: AppliedObjects,
     /// This process's last write per instance, so a reconcile does not run on a cache that trails it.
@@ -118,7 +119,7 @@ impl Context {
         kind: &str,
         namespace: &str,
         name: &str,
-    ) -> Vec<ObjectRef<DynamicObject>> {
+    ) -> Vec<ObjectRef<CachedInstance>> {
         let Ok(index) = self.externals.lock() else { return Vec::new() };
         let exact = (api_version.to_string(), kind.to_string(), namespace.to_string(), Some(name.to_string()));
         let any = (api_version.to_string(), kind.to_string(), namespace.to_string(), None);
@@ -136,7 +137,7 @@ impl Context {
     }
 
     /// Forgets `instance` (it is gone).
-    fn forget(&self, uid: &str, instance: &ObjectRef<DynamicObject>) {
+    fn forget(&self, uid: &str, instance: &ObjectRef<CachedInstance>) {
         if let Some(state) = self.states.lock().ok().and_then(|mut s| s.remove(uid)) {
             self.shared.metrics.instance_gone(&self.gvr, state);
         }
@@ -145,7 +146,7 @@ impl Context {
     }
 
     /// Records that `instance` reads these external objects (replacing what it read before).
-    fn record_reads(&self, instance: &ObjectRef<DynamicObject>, reads: &[Read]) {
+    fn record_reads(&self, instance: &ObjectRef<CachedInstance>, reads: &[Read]) {
         let Ok(mut index) = self.externals.lock() else { return };
         for readers in index.values_mut() {
             readers.remove(instance);
@@ -168,7 +169,7 @@ impl Context {
         self.shared.metrics.instance_state(&self.gvr, previous, state);
     }
 
-    fn instance_ref(&self, instance: &DynamicObject) -> ObjectRef<DynamicObject> {
+    fn instance_ref(&self, instance: &CachedInstance) -> ObjectRef<CachedInstance> {
         ObjectRef::from_obj_with(instance, self.instances.resource.clone())
     }
 }
@@ -179,7 +180,7 @@ impl Context {
 /// starts. Requeues after a delay are not counted until they run, as a workqueue's delayed items are not.
 #[derive(Clone)]
 pub struct Queue {
-    waiting: Arc<Mutex<HashSet<ObjectRef<DynamicObject>>>>,
+    waiting: Arc<Mutex<HashSet<ObjectRef<CachedInstance>>>>,
     metrics: Arc<super::super::Metrics>,
     gvr: String,
 }
@@ -189,29 +190,29 @@ impl Queue {
         Queue { waiting: Arc::default(), metrics, gvr }
     }
 
-    pub fn add(&self, instance: ObjectRef<DynamicObject>) {
+    pub fn add(&self, instance: ObjectRef<CachedInstance>) {
         self.update(|w| {
             w.insert(instance);
         });
     }
 
     /// Adds every instance of `instances` and hands them on (a trigger mapper's result).
-    pub fn add_all<I: IntoIterator<Item = ObjectRef<DynamicObject>>>(
+    pub fn add_all<I: IntoIterator<Item = ObjectRef<CachedInstance>>>(
         &self,
         instances: I,
-    ) -> Vec<ObjectRef<DynamicObject>> {
+    ) -> Vec<ObjectRef<CachedInstance>> {
         let instances: Vec<_> = instances.into_iter().collect();
         self.update(|w| w.extend(instances.iter().cloned()));
         instances
     }
 
-    fn take(&self, instance: &ObjectRef<DynamicObject>) {
+    fn take(&self, instance: &ObjectRef<CachedInstance>) {
         self.update(|w| {
             w.remove(instance);
         });
     }
 
-    fn update(&self, change: impl FnOnce(&mut HashSet<ObjectRef<DynamicObject>>)) {
+    fn update(&self, change: impl FnOnce(&mut HashSet<ObjectRef<CachedInstance>>)) {
         if let Ok(mut waiting) = self.waiting.lock() {
             change(&mut waiting);
             self.metrics.queue_length(&self.gvr, waiting.len());
@@ -245,7 +246,7 @@ async fn isolated<T>(reconcile: impl Future<Output = Result<T, ReconcileError>>)
 }
 
 /// The controller's reconcile function: one instance, isolated, measured.
-pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
+pub async fn reconcile(instance: Arc<CachedInstance>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     let started = Instant::now();
     let span = tracing::info_span!(
         "reconcile",
@@ -280,7 +281,7 @@ pub async fn reconcile(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Resul
 /// The controller's error policy: per instance, a backoff that grows with consecutive failures and depends on
 /// the kind of error.
 #[allow(clippy::needless_pass_by_value, reason = "the signature kube's Controller::run asks for")]
-pub fn error_policy(instance: Arc<DynamicObject>, error: &ReconcileError, ctx: Arc<Context>) -> Action {
+pub fn error_policy(instance: Arc<CachedInstance>, error: &ReconcileError, ctx: Arc<Context>) -> Action {
     let attempts = ctx.failures.lock().map_or(1, |mut f| {
         let n = f.entry(instance.uid().unwrap_or_default()).or_insert(0);
         *n = n.saturating_add(1);
@@ -289,7 +290,7 @@ pub fn error_policy(instance: Arc<DynamicObject>, error: &ReconcileError, ctx: A
     Action::requeue(error.backoff(attempts))
 }
 
-async fn reconcile_instance(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
+async fn reconcile_instance(instance: Arc<CachedInstance>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     let shared = &ctx.shared;
     let ar = &ctx.instances.resource;
     let namespace = instance.namespace().unwrap_or_default();
@@ -298,7 +299,7 @@ async fn reconcile_instance(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> 
     } else {
         Api::all_with(shared.client.clone(), ar)
     };
-    let mut current = executor::observed(ar, &instance).ok_or_else(|| ReconcileError::Invalid("instance".into()))?;
+    let mut current = instance.to_json(ar);
     let uid = instance.uid().unwrap_or_default();
     let me = ctx.instance_ref(&instance);
     if ctx.writes.is_behind(&uid, &current) {
@@ -315,7 +316,7 @@ async fn reconcile_instance(instance: Arc<DynamicObject>, ctx: Arc<Context>) -> 
     let mut observed: HashMap<ObjectKey, Value> = HashMap::new();
     for cache in &ctx.children {
         for child in cache.children_of(&uid) {
-            observed.insert(ObjectKey::of(&child), (*child).clone());
+            observed.insert(ObjectKey::of(&child), child);
         }
     }
     observe_unwatched_kinds(&ctx, &client, &current, &uid, &mut observed).await?;

@@ -6,6 +6,7 @@
 //! read them.
 
 mod applied;
+mod cached;
 mod children;
 mod controller;
 mod executor;
@@ -28,8 +29,13 @@ use tokio::task::JoinHandle;
 
 use super::Shared;
 use super::discovery::Served;
+use cached::CachedInstance;
 use children::{Change, ChildCache};
 use controller::{Context, Queue};
+
+/// Objects a watch lists per page when it (re)starts: a page is held whole, as text and as objects, while it
+/// is read, so a few thousand children listed at once would make a peak of their own.
+const WATCH_PAGE: u32 = 100;
 
 /// The running instance controllers, by RGD name.
 #[derive(Debug, Default)]
@@ -151,7 +157,7 @@ async fn run(
 ) {
     let ar = spec.instances.resource.clone();
     let client = shared.client.clone();
-    let instance_api: Api<DynamicObject> = match (&shared.options.namespace, spec.instances.namespaced) {
+    let instance_api: Api<CachedInstance> = match (&shared.options.namespace, spec.instances.namespaced) {
         (Some(ns), true) => Api::namespaced_with(client.clone(), ns, &ar),
         _ => Api::all_with(client.clone(), &ar),
     };
@@ -201,18 +207,11 @@ async fn run(
     let instance_store = instance_writer.as_reader();
     let (queued, instance_kind) = (queue.clone(), ar.clone());
     let dropped = spec.rgd.instance_fields().dropped_annotations();
-    let instance_stream = watcher(instance_api, watcher::Config::default())
+    let instance_stream = watcher(instance_api, watcher::Config::default().page_size(WATCH_PAGE))
         .default_backoff()
         .inspect_ok(count_relists(&shared, ar.kind.clone()))
-        // Nothing a plan reads (nor part of `schema.metadata`): not kept in the cache.
-        .modify(move |instance| {
-            instance.metadata.managed_fields = None;
-            if let Some(annotations) = instance.metadata.annotations.as_mut() {
-                for key in dropped {
-                    annotations.remove(*key);
-                }
-            }
-        })
+        // Nothing a plan reads: not kept in the cache.
+        .modify(move |instance| instance.drop_annotations(dropped))
         .reflect(instance_writer)
         .applied_objects()
         .predicate_filter(instance_predicate, PredicateConfig::default())
@@ -226,7 +225,7 @@ async fn run(
         let api = scoped_api(&shared, &served);
         let (cache, watched) = (Arc::clone(&cache), Arc::clone(&ctx));
         let resource = served.resource.clone();
-        let stream = watcher(api, watcher::Config::default().labels(&selector))
+        let stream = watcher(api, watcher::Config::default().labels(&selector).page_size(WATCH_PAGE))
             .default_backoff()
             .inspect_ok(count_relists(&shared, format!("{}.{}", resource.kind, resource.group)))
             .inspect_ok(move |event| match cache.observe(event) {
@@ -245,7 +244,7 @@ async fn run(
         let api: Api<PartialObjectMeta<DynamicObject>> = Api::all_with(client.clone(), &served.resource);
         let index = Arc::clone(&ctx);
         let (api_version, kind) = (api_version.clone(), kind.clone());
-        let stream = watcher(api, watcher::Config::default())
+        let stream = watcher(api, watcher::Config::default().page_size(WATCH_PAGE))
             .default_backoff()
             .inspect_ok(count_relists(&shared, format!("{kind} ({api_version}), external")))
             .touched_objects();
@@ -283,7 +282,7 @@ impl Drop for ForgetStates {
 }
 
 #[allow(clippy::unnecessary_wraps, reason = "kube's predicates return Option (None: no property to compare)")]
-fn instance_predicate(instance: &DynamicObject) -> Option<u64> {
+fn instance_predicate(instance: &CachedInstance) -> Option<u64> {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     instance.metadata.generation.hash(&mut h);
@@ -302,7 +301,7 @@ fn scoped_api(shared: &Shared, served: &Served) -> Api<DynamicObject> {
 /// A child names its instance in kro's labels.
 fn child_to_instance(
     instances: ApiResource,
-) -> impl Fn(DynamicObject) -> Option<ObjectRef<DynamicObject>> + Send + Sync + 'static {
+) -> impl Fn(DynamicObject) -> Option<ObjectRef<CachedInstance>> + Send + Sync + 'static {
     move |child| {
         let labels = child.labels();
         let name = labels.get(labels::INSTANCE_NAME)?;
