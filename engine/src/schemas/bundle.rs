@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
+use super::definitions::Definitions;
 use super::gzip::{GzipError, gunzip};
 use super::view::Schema;
 use crate::kube::Scope;
@@ -38,7 +40,15 @@ pub(crate) struct Bundle {
     kinds: Vec<KindEntry>,
     /// Kind name -> indexes into `kinds` (a kind name may be served by several groups or versions).
     by_kind: HashMap<String, Vec<usize>>,
-    definitions: Map<String, Value>,
+    definitions: Definitions,
+}
+
+/// A bundle as read: the kinds (small) as values, the definitions as text, parsed when first reached.
+#[derive(serde::Deserialize)]
+struct Raw {
+    kinds: Option<Vec<Value>>,
+    #[serde(default)]
+    definitions: HashMap<String, Box<RawValue>>,
 }
 
 impl Bundle {
@@ -50,16 +60,12 @@ impl Bundle {
     /// Reads a bundle's JSON: `{"kubernetes": "1.37", "kinds": [{"group", "version", "kind", "plural", "scope",
     /// "schema"}], "definitions": {...}}`.
     pub(crate) fn from_json(json: &[u8]) -> Result<Self, BundleError> {
-        let value: Value = serde_json::from_slice(json).map_err(|e| BundleError::Json(e.to_string()))?;
-        let Value::Object(mut root) = value else {
-            return Err(BundleError::Shape("the top level is not an object".into()));
-        };
-        let definitions = match root.remove("definitions") {
-            Some(Value::Object(definitions)) => definitions,
-            None => Map::new(),
-            Some(_) => return Err(BundleError::Shape("`definitions` is not an object".into())),
-        };
-        let Some(Value::Array(entries)) = root.remove("kinds") else {
+        let raw: Raw = serde_json::from_slice(json).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => BundleError::Shape(e.to_string()),
+            _ => BundleError::Json(e.to_string()),
+        })?;
+        let definitions = Definitions::from_texts(raw.definitions);
+        let Some(entries) = raw.kinds else {
             return Err(BundleError::Shape("`kinds` is missing or not a list".into()));
         };
         let mut kinds = Vec::with_capacity(entries.len());
@@ -93,7 +99,7 @@ impl Bundle {
 
     /// An empty bundle standing in for one that failed to load.
     pub(super) fn empty() -> Self {
-        Self { kinds: Vec::new(), by_kind: HashMap::new(), definitions: Map::new() }
+        Self { kinds: Vec::new(), by_kind: HashMap::new(), definitions: Definitions::default() }
     }
 
     /// The kind `kind` of `group` (`""` for the core group) at `version`.
@@ -123,7 +129,7 @@ impl Bundle {
     }
 
     /// Every shared definition, by name: what `$ref`s (`#/definitions/<name>`) resolve in.
-    pub(crate) fn definitions(&self) -> &Map<String, Value> {
+    pub(crate) fn definitions(&self) -> &Definitions {
         &self.definitions
     }
 }

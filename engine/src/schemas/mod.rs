@@ -13,6 +13,7 @@
 //! keys, ports, selectors, ...), from its own table `engine/schemas/k8s-v1.37-rules.yaml`.
 
 mod bundle;
+mod definitions;
 mod gzip;
 pub(crate) mod rules;
 mod view;

@@ -2,6 +2,8 @@
 
 use serde_json::{Map, Value};
 
+use super::definitions::Definitions;
+
 /// The prefix of a `$ref` into the bundle's definitions.
 const REF_PREFIX: &str = "#/definitions/";
 /// How many `$ref`s in a row are followed before giving up (a definition that is only a `$ref` to another).
@@ -108,7 +110,7 @@ enum Target<'a> {
 /// it, is followed the same way.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Schema<'a> {
-    definitions: Option<&'a Map<String, Value>>,
+    definitions: Option<&'a Definitions>,
     /// The schema as written where it is used (carries the description of a `$ref` use).
     site: Option<&'a Map<String, Value>>,
     target: Target<'a>,
@@ -118,7 +120,7 @@ pub(crate) struct Schema<'a> {
 
 impl<'a> Schema<'a> {
     /// A view over `schema` resolving `$ref`s (`#/definitions/<name>`) in `definitions`.
-    pub(crate) fn new(schema: &'a Value, definitions: Option<&'a Map<String, Value>>) -> Self {
+    pub(crate) fn new(schema: &'a Value, definitions: Option<&'a Definitions>) -> Self {
         let Value::Object(site) = schema else {
             // `true` or a non-object: anything goes. (`false` never appears in Kubernetes schemas.)
             return Self { definitions, site: None, target: Target::Any, definition: None };

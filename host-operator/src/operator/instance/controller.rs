@@ -29,9 +29,6 @@ use super::cached::CachedInstance;
 use super::children::ChildCache;
 use super::executor;
 
-/// Without a hint from the plan, a settled instance is looked at again after this long (kro's resync).
-const RESYNC: Duration = Duration::from_secs(36_000);
-
 /// How soon a reconcile that found a cache behind (this process's own last write not seen yet, or a child
 /// kind not listed yet) runs again.
 const CACHE_BEHIND: Duration = Duration::from_millis(100);
@@ -426,7 +423,9 @@ async fn reconcile_instance(instance: Arc<CachedInstance>, ctx: Arc<Context>) ->
     }
     match failure {
         Some(error) => Err(error),
-        None => Ok(Action::requeue(plan.requeue_after.unwrap_or(RESYNC))),
+        // A settled instance waits for an event (its own, a child's, or the controller's periodic resync of
+        // every instance): no timer per instance held in the scheduler.
+        None => Ok(plan.requeue_after.map_or_else(Action::await_change, Action::requeue)),
     }
 }
 

@@ -37,6 +37,10 @@ use controller::{Context, Queue};
 /// is read, so a few thousand children listed at once would make a peak of their own.
 const WATCH_PAGE: u32 = 100;
 
+/// Every instance is reconciled again this often even without an event (kro's resync period), as a safety
+/// net: one timer for the controller, not one per instance.
+const RESYNC: Duration = Duration::from_secs(36_000);
+
 /// The running instance controllers, by RGD name.
 #[derive(Debug, Default)]
 pub struct Registry {
@@ -216,8 +220,13 @@ async fn run(
         .applied_objects()
         .predicate_filter(instance_predicate, PredicateConfig::default())
         .inspect_ok(move |instance| queued.add(ObjectRef::from_obj_with(instance, instance_kind.clone())));
+    let resync = futures::stream::unfold((), |()| async {
+        tokio::time::sleep(RESYNC).await;
+        Some(((), ()))
+    });
     let mut controller = Controller::for_stream_with(instance_stream, instance_store, ar.clone())
-        .with_config(kube::runtime::controller::Config::default().concurrency(shared.options.concurrency));
+        .with_config(kube::runtime::controller::Config::default().concurrency(shared.options.concurrency))
+        .reconcile_all_on(resync);
 
     let selector =
         format!("{}={},{}={}", labels::INSTANCE_GROUP, spec.rgd.api.group, labels::INSTANCE_KIND, spec.rgd.api.kind);
