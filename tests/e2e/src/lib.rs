@@ -47,13 +47,19 @@ pub fn read(path: &str) -> String {
 /// The operator every test of this binary shares. It runs on a runtime of its own, since each
 /// `#[tokio::test]` has a runtime that ends with the test.
 pub fn operator() -> &'static Arc<Metrics> {
+    operator_with(Options::default)
+}
+
+/// [`operator`], started with `options()` by the first test of the binary that asks (a binary's tests all ask
+/// with the same options).
+pub fn operator_with(options: fn() -> Options) -> &'static Arc<Metrics> {
     static OPERATOR: OnceLock<Arc<Metrics>> = OnceLock::new();
     OPERATOR.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             runtime.block_on(async move {
-                let operator = start_operator().await.unwrap();
+                let operator = start_operator_with(options()).await.unwrap();
                 tx.send(Arc::clone(operator.metrics())).unwrap();
                 std::future::pending::<()>().await;
             });

@@ -37,23 +37,27 @@ impl<'de> Deserialize<'de> for CachedInstance {
     }
 }
 
+/// The instance kind, shared: every reference to an instance (in kube-runtime's scheduler, the controller's
+/// queue, the maps of readers) carries its kind, and thousands of copies of five strings add up.
+pub type InstanceKind = Arc<ApiResource>;
+
 impl kube::Resource for CachedInstance {
-    type DynamicType = ApiResource;
+    type DynamicType = InstanceKind;
     type Scope = DynamicResourceScope;
 
-    fn kind(dt: &ApiResource) -> Cow<'_, str> {
+    fn kind(dt: &InstanceKind) -> Cow<'_, str> {
         Cow::Borrowed(&dt.kind)
     }
-    fn group(dt: &ApiResource) -> Cow<'_, str> {
+    fn group(dt: &InstanceKind) -> Cow<'_, str> {
         Cow::Borrowed(&dt.group)
     }
-    fn version(dt: &ApiResource) -> Cow<'_, str> {
+    fn version(dt: &InstanceKind) -> Cow<'_, str> {
         Cow::Borrowed(&dt.version)
     }
-    fn api_version(dt: &ApiResource) -> Cow<'_, str> {
+    fn api_version(dt: &InstanceKind) -> Cow<'_, str> {
         Cow::Borrowed(&dt.api_version)
     }
-    fn plural(dt: &ApiResource) -> Cow<'_, str> {
+    fn plural(dt: &InstanceKind) -> Cow<'_, str> {
         Cow::Borrowed(&dt.plural)
     }
     fn meta(&self) -> &ObjectMeta {

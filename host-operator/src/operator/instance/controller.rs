@@ -53,6 +53,8 @@ pub struct Context {
     pub instances: Served,
     /// `group/version/plural` of the instances, for metrics.
     pub gvr: String,
+    /// The instance kind, as every reference to an instance carries it.
+    kind: super::cached::InstanceKind,
     /// A cache of the children of every kind the RGD creates.
     pub children: Vec<Arc<ChildCache>>,
     /// Which instances read which external object, filled by reconciles.
@@ -90,7 +92,9 @@ impl Context {
         queue: Queue,
     ) -> Context {
         let gvr = format!("{}/{}", instances.resource.api_version, instances.resource.plural);
+        let kind = Arc::new(instances.resource.clone());
         Context {
+            kind,
             shared,
             rgd,
             rgd_uid,
@@ -167,7 +171,7 @@ impl Context {
     }
 
     fn instance_ref(&self, instance: &CachedInstance) -> ObjectRef<CachedInstance> {
-        ObjectRef::from_obj_with(instance, self.instances.resource.clone())
+        ObjectRef::from_obj_with(instance, Arc::clone(&self.kind))
     }
 }
 
@@ -523,7 +527,8 @@ mod tests {
     fn the_queue_counts_each_waiting_instance_once_until_its_reconcile_starts() {
         let metrics = Arc::new(super::super::super::Metrics::new());
         let gvr = "kro.run/v1alpha1/apps";
-        let kind = kube::api::ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk("kro.run", "v1alpha1", "App"));
+        let kind =
+            Arc::new(kube::api::ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk("kro.run", "v1alpha1", "App")));
         let app = |name: &str| ObjectRef::new_with(name, kind.clone()).within("ns");
         let length = |m: &super::super::super::Metrics| {
             let text = m.encode();

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use kro_engine::{CompiledRgd, labels};
-use kube::api::{ApiResource, DynamicObject, PartialObjectMeta};
+use kube::api::{DynamicObject, PartialObjectMeta};
 use kube::runtime::controller::Controller;
 use kube::runtime::reflector::{self, ObjectRef};
 use kube::runtime::watcher::Event;
@@ -29,7 +29,7 @@ use tokio::task::JoinHandle;
 
 use super::Shared;
 use super::discovery::Served;
-use cached::CachedInstance;
+use cached::{CachedInstance, InstanceKind};
 use children::{Change, ChildCache};
 use controller::{Context, Queue};
 
@@ -160,10 +160,11 @@ async fn run(
     in_flight: Arc<AtomicUsize>,
 ) {
     let ar = spec.instances.resource.clone();
+    let kind: InstanceKind = Arc::new(ar.clone());
     let client = shared.client.clone();
     let instance_api: Api<CachedInstance> = match (&shared.options.namespace, spec.instances.namespaced) {
-        (Some(ns), true) => Api::namespaced_with(client.clone(), ns, &ar),
-        _ => Api::all_with(client.clone(), &ar),
+        (Some(ns), true) => Api::namespaced_with(client.clone(), ns, &kind),
+        _ => Api::all_with(client.clone(), &kind),
     };
     let gvr = format!("{}/{}", ar.api_version, ar.plural);
     let queue = Queue::new(Arc::clone(&shared.metrics), gvr.clone());
@@ -207,9 +208,9 @@ async fn run(
     // Instances trigger a reconcile when created, when their spec changes (generation), when deleted, or when
     // the suspend annotation flips, as kro's parent handler does; not on the status and metadata the
     // reconcile itself writes.
-    let instance_writer = reflector::store::Writer::new(ar.clone());
+    let instance_writer = reflector::store::Writer::new(Arc::clone(&kind));
     let instance_store = instance_writer.as_reader();
-    let (queued, instance_kind) = (queue.clone(), ar.clone());
+    let (queued, instance_kind) = (queue.clone(), Arc::clone(&kind));
     let dropped = spec.rgd.instance_fields().dropped_annotations();
     let instance_stream = watcher(instance_api, watcher::Config::default().page_size(WATCH_PAGE))
         .default_backoff()
@@ -224,7 +225,7 @@ async fn run(
         tokio::time::sleep(RESYNC).await;
         Some(((), ()))
     });
-    let mut controller = Controller::for_stream_with(instance_stream, instance_store, ar.clone())
+    let mut controller = Controller::for_stream_with(instance_stream, instance_store, Arc::clone(&kind))
         .with_config(kube::runtime::controller::Config::default().concurrency(shared.options.concurrency))
         .reconcile_all_on(resync);
 
@@ -244,7 +245,7 @@ async fn run(
                 Change::Applied(_) | Change::None => {}
             })
             .touched_objects();
-        let (to_instance, queued) = (child_to_instance(ar.clone()), queue.clone());
+        let (to_instance, queued) = (child_to_instance(Arc::clone(&kind)), queue.clone());
         let mapper = move |child| queued.add_all(to_instance(child));
         controller = controller.watches_stream_with(stream, mapper, served.resource.clone());
     }
@@ -309,7 +310,7 @@ fn scoped_api(shared: &Shared, served: &Served) -> Api<DynamicObject> {
 
 /// A child names its instance in kro's labels.
 fn child_to_instance(
-    instances: ApiResource,
+    instances: InstanceKind,
 ) -> impl Fn(DynamicObject) -> Option<ObjectRef<CachedInstance>> + Send + Sync + 'static {
     move |child| {
         let labels = child.labels();

@@ -221,7 +221,8 @@ async fn run(args: Args) -> Result<()> {
         profile.finish();
     }
     let peak = controller.peak_rss();
-    report_load(n, created, seconds, &before, &after, peak, statuses.load(Ordering::Relaxed));
+    let parts = controller.rss_parts();
+    report_load(n, created, seconds, &before, &after, (peak, parts), statuses.load(Ordering::Relaxed));
 
     if args.soak {
         let churn = soak::Churn {
@@ -269,7 +270,7 @@ fn report_load(
     seconds: f64,
     before: &Snapshot,
     after: &Snapshot,
-    peak: Option<u64>,
+    (peak, parts): (Option<u64>, Option<(u64, u64)>),
     statuses: u64,
 ) {
     let per = |x: f64| x / n as f64;
@@ -317,6 +318,13 @@ fn report_load(
     );
     report_by_kind(n, before, after);
     println!("  controller peak RSS         {}", megabytes(peak));
+    if let Some((anonymous, file)) = parts {
+        println!(
+            "  controller RSS now          {} allocated (RssAnon) + {} of its executable and libraries (RssFile)",
+            megabytes_of(anonymous),
+            megabytes_of(file)
+        );
+    }
     // The figures depend on what else the machine runs: say how busy it was.
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
@@ -354,9 +362,13 @@ fn report_by_kind(n: usize, before: &Snapshot, after: &Snapshot) {
     }
 }
 
-#[allow(clippy::cast_precision_loss, reason = "a memory size in MB")]
 fn megabytes(bytes: Option<u64>) -> String {
-    bytes.map_or_else(|| "unknown (no /proc)".to_string(), |b| format!("{:.1} MB (VmHWM)", b as f64 / 1_048_576.0))
+    bytes.map_or_else(|| "unknown (no /proc)".to_string(), |b| format!("{} (VmHWM)", megabytes_of(b)))
+}
+
+#[allow(clippy::cast_precision_loss, reason = "a memory size in MB")]
+fn megabytes_of(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
 }
 
 /// A free loopback port for the controller's metrics.

@@ -51,8 +51,19 @@ impl Controller {
 
     /// The peak resident set size so far, in bytes (`VmHWM` of `/proc/<pid>/status`).
     pub fn peak_rss(&self) -> Option<u64> {
+        self.status_bytes("VmHWM")
+    }
+
+    /// The resident memory now, in bytes: `(anonymous, file-backed)` (`RssAnon`, `RssFile`): what the
+    /// program allocated, and the pages of its executable and libraries it has touched.
+    pub fn rss_parts(&self) -> Option<(u64, u64)> {
+        Some((self.status_bytes("RssAnon")?, self.status_bytes("RssFile")?))
+    }
+
+    /// A `kB` field of `/proc/<pid>/status`, in bytes.
+    fn status_bytes(&self, field: &str) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let line = status.lines().find(|l| l.strip_prefix(field).is_some_and(|rest| rest.starts_with(':')))?;
         let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
         Some(kib * 1024)
     }
