@@ -193,7 +193,7 @@ pub(crate) fn annotation<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
     object.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
-/// kro's `internal.kro.run/applyset-inventory-hash`: `sha256:` and the base64url digest of the ApplySet id, the
+/// kro's `internal.kro.run/applyset-inventory-hash`: `sha256:` and the base64url digest of the `ApplySet` id, the
 /// group-kinds and the additional namespaces the annotations list, joined by NUL (kro's `inventoryHash`), so a
 /// hand edit of the inventory annotations is detectable and kro reads an instance kro-rs wrote.
 pub(crate) fn inventory_hash(applyset_id: &str, group_kinds: &str, namespaces: &str) -> String {
