@@ -58,13 +58,42 @@ pub(crate) fn kind_of(text: &str) -> Option<DocumentKind> {
     crds.then_some(DocumentKind::Crds)
 }
 
+/// The local path of a `file://` URI (percent-escapes decoded), for a transport that reads files; `None`
+/// for another scheme or a remote host.
+pub fn uri_to_path(uri: &str) -> Option<String> {
+    let rest = uri.strip_prefix("file://")?;
+    let path = rest.strip_prefix("localhost").unwrap_or(rest);
+    if !path.starts_with('/') {
+        return None;
+    }
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = path.get(i + 1..i + 3).filter(|_| bytes[i] == b'%').and_then(|h| u8::from_str_radix(h, 16).ok());
+        if let Some(byte) = hex {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The `file://` URI of an absolute local path.
+pub fn path_to_uri(path: &str) -> String {
+    format!("file://{}", encode_path(path))
+}
+
 /// `uri` joined with a relative path (or `path` itself when it is absolute or a URI).
 pub(crate) fn resolve(base: Option<&str>, path: &str) -> Option<String> {
     if path.contains("://") {
         return Some(path.to_string());
     }
     if path.starts_with('/') {
-        return Some(format!("file://{}", encode_path(path)));
+        return Some(path_to_uri(path));
     }
     let base = base?.trim_end_matches('/');
     let path = path.trim_start_matches("./").trim_end_matches('/');
@@ -138,6 +167,14 @@ mod tests {
         assert_eq!(resolve(Some("file:///w"), "my crds"), Some("file:///w/my%20crds".to_string()));
         assert_eq!(resolve(None, "/abs/crds"), Some("file:///abs/crds".to_string()));
         assert_eq!(resolve(None, "crds"), None);
+    }
+
+    #[test]
+    fn paths_and_file_uris_convert_both_ways() {
+        assert_eq!(uri_to_path("file:///w/my%20crds/a%C3%A9.yaml"), Some("/w/my crds/aé.yaml".to_string()));
+        assert_eq!(uri_to_path("file://localhost/w"), Some("/w".to_string()));
+        assert_eq!(uri_to_path("untitled:Untitled-1"), None);
+        assert_eq!(path_to_uri("/w/my crds/aé.yaml"), "file:///w/my%20crds/a%C3%A9.yaml");
     }
 
     #[test]

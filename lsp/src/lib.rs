@@ -31,6 +31,6 @@ mod settings;
 #[cfg(test)]
 mod tests;
 
-pub use files::{FileText, FilesRead, ReadRequest, is_yaml_path};
+pub use files::{FileText, FilesRead, ReadRequest, is_yaml_path, path_to_uri, uri_to_path};
 pub use lsp_server::Message;
 pub use server::{Output, Server};

@@ -146,6 +146,12 @@ impl Server {
         }
     }
 
+    /// The version and text of the open document `uri` as the server has it: what a transport that must
+    /// rebuild the server (the npm bin after a WebAssembly panic) opens it again with.
+    pub fn document(&self, uri: &str) -> Option<(i32, &str)> {
+        self.open.get(&files::normalize(uri)).map(|(_, doc)| (doc.version, doc.text.as_str()))
+    }
+
     fn forget_disk(&mut self, uri: &str) {
         if self.disk.remove(uri).is_some() && !self.open.contains_key(uri) {
             self.workspace.remove(uri);

@@ -1,5 +1,8 @@
 //! The server driven by JSON-RPC messages as a client sends them, reading what it answers.
 
+// Messages are built with `json!` at each call and handed over whole, as a client sends them.
+#![allow(clippy::needless_pass_by_value)]
+
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
@@ -224,14 +227,18 @@ fn a_client_preferring_utf8_gets_byte_columns() {
         client.request("initialize", json!({"capabilities": {"general": {"positionEncodings": ["utf-8", "utf-16"]}}}));
     assert_eq!(result["capabilities"]["positionEncoding"], "utf-8");
     client.notify("initialized", json!({}));
-    let text = broken().replace("name: my-application", "name: my-application # é😀");
-    let text = text.replace("selector: ${deploymnt", "selector: ${\"é\" == \"é\" ? deploymnt");
+    let text = broken().replace("selector: ${deploymnt", "selector: ${\"é😀\" + deploymnt");
     let params = published(&client.open(URI, &text));
-    let (line, column) = position_of(&text, "${\"é");
-    // The line holds two `é` (2 bytes each, 1 UTF-16 unit) before `deploymnt`.
-    let start = &params[0]["diagnostics"][0]["range"]["start"];
-    assert_eq!(start["line"], line);
-    assert_eq!(start["character"], column as u64, "the expression starts before any é");
+    let diagnostic = params[0]["diagnostics"][0].clone();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": URI}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}}),
+    );
+    // `position_of` counts bytes: the UTF-8 column of `deploymnt`, after `é` (2 bytes) and `😀` (4 bytes).
+    let (line, column) = position_of(&text, "deploymnt");
+    let range = &actions[0]["edit"]["changes"][URI][0]["range"];
+    assert_eq!(range["start"], json!({"line": line, "character": column}));
+    assert_eq!(range["end"], json!({"line": line, "character": column + 9}));
     let default = Client::new().request("initialize", json!({"capabilities": {}}));
     assert_eq!(default["capabilities"]["positionEncoding"], "utf-16");
 }
