@@ -20,6 +20,7 @@ tarball="$(cd "$repo/wasm/pkg" && npm pack --silent --pack-destination "$work" |
 mkdir "$work/project"
 cd "$work/project"
 echo '{ "name": "kro-engine-package-test", "private": true, "type": "module" }' > package.json
-npm install --silent --no-audit --no-fund --offline "$work/$tarball"
+# Not --offline: the package depends on vscode-jsonrpc (its language server's stdio framing).
+npm install --silent --no-audit --no-fund "$work/$tarball"
 cp "$repo"/wasm/tests/*.mjs "$repo"/wasm/tests/typecheck.ts .
 KRO_REPO="$repo" TSC="$tools/node_modules/.bin/tsc" node --test ./*.test.mjs
