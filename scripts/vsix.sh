@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Builds the VS Code extension (editors/vscode) into editors/vscode/kro-rs.vsix: installs its npm packages
-# (vscode-languageclient, TypeScript, @vscode/vsce, and the npm package from wasm/pkg copied in, not linked,
-# so the .vsix carries it), compiles it with tsc, packages it with vsce, then checks the package: it holds
+# (vscode-languageclient, TypeScript, @vscode/vsce, and the npm package packed from wasm/pkg), compiles it with tsc, packages it with vsce, then checks the package: it holds
 # the extension and the language server, and the server it carries answers `initialize` in Node.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -10,9 +9,13 @@ if [ ! -f "$repo/wasm/pkg/package.json" ]; then
   exit 2
 fi
 cd "$repo/editors/vscode"
-# --install-links copies the local @kro-rs/engine into node_modules (a symlink would leave it out of the
-# .vsix); no lock file: the versions are pinned in package.json and the local package changes with each build.
-npm install --silent --no-audit --no-fund --no-package-lock --install-links
+# The npm package as users get it, packed: a tarball dependency is copied into node_modules (a linked folder
+# would be left out of the .vsix). No lock file: versions are pinned in package.json, and the tarball
+# changes with each build.
+tarball="$(cd "$repo/wasm/pkg" && npm pack --silent --pack-destination "$repo/editors/vscode" | tail -n 1)"
+mv "$tarball" kro-rs-engine.tgz
+rm -rf node_modules/@kro-rs/engine
+npm install --silent --no-audit --no-fund --no-package-lock
 npx --no-install tsc -p .
 npx --no-install vsce package --skip-license --out kro-rs.vsix
 
