@@ -3,11 +3,12 @@
 
 use kro_engine::PositionEncoding;
 use lsp_types::{
-    ClientCapabilities, CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions,
-    HoverProviderCapability, OneOf, PositionEncodingKind, SemanticTokenType, SemanticTokensFullOptions,
-    SemanticTokensLegend, SemanticTokensOptions, SemanticTokensServerCapabilities, ServerCapabilities,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions, HoverProviderCapability, OneOf,
+    PositionEncodingKind, SemanticTokenType, SemanticTokensFullOptions, SemanticTokensLegend, SemanticTokensOptions,
+    SemanticTokensServerCapabilities, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions,
 };
+use serde_json::Value;
 
 /// The token types of the semantic-tokens legend, indexed by [`crate::convert::token_type`].
 pub(crate) const TOKEN_TYPES: [SemanticTokenType; 9] = [
@@ -33,33 +34,24 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    pub(crate) fn of(capabilities: &ClientCapabilities) -> Client {
+    /// What the server takes from the client's `capabilities` (read as JSON: see `Server::initialize`).
+    pub(crate) fn of(capabilities: &Value) -> Client {
+        let flag = |pointer: &str| capabilities.pointer(pointer).and_then(Value::as_bool).unwrap_or(false);
         Client {
             encoding: negotiate(capabilities),
-            watch_files: capabilities
-                .workspace
-                .as_ref()
-                .and_then(|w| w.did_change_watched_files.as_ref())
-                .and_then(|w| w.dynamic_registration)
-                .unwrap_or(false),
-            definition_links: capabilities
-                .text_document
-                .as_ref()
-                .and_then(|t| t.definition.as_ref())
-                .and_then(|d| d.link_support)
-                .unwrap_or(false),
+            watch_files: flag("/workspace/didChangeWatchedFiles/dynamicRegistration"),
+            definition_links: flag("/textDocument/definition/linkSupport"),
         }
     }
 }
 
 /// The client's most preferred encoding of those the server supports; UTF-16 (which every client must
 /// support) when it names none.
-fn negotiate(capabilities: &ClientCapabilities) -> PositionEncoding {
+fn negotiate(capabilities: &Value) -> PositionEncoding {
     capabilities
-        .general
-        .as_ref()
-        .and_then(|g| g.position_encodings.as_ref())
-        .and_then(|offered| offered.iter().find_map(|e| PositionEncoding::from_lsp_name(e.as_str())))
+        .pointer("/general/positionEncodings")
+        .and_then(Value::as_array)
+        .and_then(|offered| offered.iter().filter_map(Value::as_str).find_map(PositionEncoding::from_lsp_name))
         .unwrap_or_default()
 }
 

@@ -10,8 +10,8 @@ use lsp_types::request::Request as _;
 use lsp_types::{
     DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
     DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams, DidOpenTextDocumentParams, FileSystemWatcher,
-    GlobPattern, InitializeParams, InitializeResult, PublishDiagnosticsParams, Registration, RegistrationParams,
-    ServerInfo, Uri, notification, request,
+    GlobPattern, InitializeResult, PublishDiagnosticsParams, Registration, RegistrationParams, ServerInfo, Uri,
+    notification, request,
 };
 use serde_json::Value;
 
@@ -196,21 +196,20 @@ impl Server {
     }
 
     fn initialize(&mut self, r: Request) {
-        let params: InitializeParams = match serde_json::from_value(r.params) {
-            Ok(p) => p,
-            Err(e) => {
-                return self.respond(Response::new_err(r.id, ErrorCode::InvalidParams as i32, e.to_string()));
-            }
-        };
-        self.client = Client::of(&params.capabilities);
-        #[allow(deprecated)] // `rootUri` is what clients without workspace folders still send.
-        let folders = match (params.workspace_folders, params.root_uri) {
-            (Some(folders), _) => folders.into_iter().map(|f| f.uri.as_str().to_string()).collect(),
-            (None, Some(root)) => vec![root.as_str().to_string()],
+        // Read as JSON rather than as lsp-types' `InitializeParams`: the server needs four of its fields, and
+        // deserializing the whole of `ClientCapabilities` would add its code to the npm package's WebAssembly.
+        let params = r.params;
+        if !params.is_object() {
+            let message = "initialize needs an object of params".to_string();
+            return self.respond(Response::new_err(r.id, ErrorCode::InvalidParams as i32, message));
+        }
+        self.client = Client::of(&params["capabilities"]);
+        self.folders = match (params["workspaceFolders"].as_array(), params["rootUri"].as_str()) {
+            (Some(folders), _) => folders.iter().filter_map(|f| f["uri"].as_str()).map(files::normalize).collect(),
+            (None, Some(root)) => vec![files::normalize(root)],
             (None, None) => Vec::new(),
         };
-        self.folders = folders.iter().map(|f| files::normalize(f)).collect();
-        self.configure(Settings::from_value(params.initialization_options.as_ref()));
+        self.configure(Settings::from_value(params.get("initializationOptions")));
         self.phase = Phase::Running;
         let result = InitializeResult {
             capabilities: capabilities::server(self.client.encoding),
