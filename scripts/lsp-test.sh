@@ -16,16 +16,8 @@ fi
 kro="$(cd "$(dirname "$kro")" && pwd)/$(basename "$kro")"
 
 install_package() {
-  if [ ! -f "$repo/wasm/pkg/package.json" ]; then
-    echo "lsp-test: wasm/pkg is missing; run make wasm first" >&2
-    exit 2
-  fi
-  work="$(mktemp -d)"
-  trap 'rm -rf "$work"' EXIT
-  tarball="$(cd "$repo/wasm/pkg" && npm pack --silent --pack-destination "$work" | tail -n 1)"
-  mkdir "$work/project"
-  (cd "$work/project" && echo '{ "name": "kro-lsp-test", "private": true, "type": "module" }' > package.json &&
-    npm install --silent --no-audit --no-fund "$work/$tarball")
+  # shellcheck source=scripts/npm-package-install.sh
+  source "$repo/scripts/npm-package-install.sh"
   cp "$repo"/lsp/tests/protocol/*.mjs "$work/project/"
   npm_bin="$work/project/node_modules/.bin/kro-lsp"
 }

@@ -107,9 +107,14 @@ struct Word<'e> {
 fn scan(expression: &str) -> impl Iterator<Item = Word<'_>> {
     let chars: Vec<(usize, char)> = expression.char_indices().collect();
     let mut words = Vec::new();
+    // The word of characters `from..to`.
+    let word = |from: usize, to: usize, quoted: bool, after_dot: bool| {
+        let byte = |i: usize| chars.get(i).map_or(expression.len(), |(b, _)| *b);
+        Word { text: &expression[byte(from)..byte(to)], start: from as u32, len: (to - from) as u32, quoted, after_dot }
+    };
     let mut i = 0;
     let mut last_significant: Option<char> = None;
-    while let Some(&(byte, c)) = chars.get(i) {
+    while let Some(&(_, c)) = chars.get(i) {
         if c == '"' || c == '\'' {
             let start = i + 1;
             let mut j = start;
@@ -124,15 +129,7 @@ fn scan(expression: &str) -> impl Iterator<Item = Word<'_>> {
                 j += 1;
             }
             if !escaped && j < chars.len() {
-                let from = chars.get(start).map_or(expression.len(), |(b, _)| *b);
-                let to = chars.get(j).map_or(expression.len(), |(b, _)| *b);
-                words.push(Word {
-                    text: &expression[from..to],
-                    start: start as u32,
-                    len: (j - start) as u32,
-                    quoted: true,
-                    after_dot: false,
-                });
+                words.push(word(start, j, true, false));
             }
             i = j + 1;
             last_significant = Some(c);
@@ -141,14 +138,7 @@ fn scan(expression: &str) -> impl Iterator<Item = Word<'_>> {
             while chars.get(j).is_some_and(|(_, d)| d.is_alphanumeric() || *d == '_') {
                 j += 1;
             }
-            let to = chars.get(j).map_or(expression.len(), |(b, _)| *b);
-            words.push(Word {
-                text: &expression[byte..to],
-                start: i as u32,
-                len: (j - i) as u32,
-                quoted: false,
-                after_dot: last_significant == Some('.'),
-            });
+            words.push(word(i, j, false, last_significant == Some('.')));
             last_significant = Some('a');
             i = j;
         } else if c.is_ascii_digit() {

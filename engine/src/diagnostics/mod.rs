@@ -47,28 +47,16 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `path` and `span`.
     pub fn error(code: Code, message: impl Into<String>, path: Path, span: Span) -> Self {
-        Self {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            path,
-            span,
-            help: None,
-            fixes: Fixes::default(),
-        }
+        Self::new(Severity::Error, code, message.into(), path, span)
     }
 
     /// A warning at `path` and `span`.
     pub fn warning(code: Code, message: impl Into<String>, path: Path, span: Span) -> Self {
-        Self {
-            severity: Severity::Warning,
-            code,
-            message: message.into(),
-            path,
-            span,
-            help: None,
-            fixes: Fixes::default(),
-        }
+        Self::new(Severity::Warning, code, message.into(), path, span)
+    }
+
+    fn new(severity: Severity, code: Code, message: String, path: Path, span: Span) -> Self {
+        Self { severity, code, message, path, span, help: None, fixes: Fixes::default() }
     }
 
     /// An error about the input as a whole (not text, too large): no path, the start of the input.
