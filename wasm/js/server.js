@@ -60,11 +60,15 @@ function remember(message) {
   }
 }
 
+/** Only for the protocol suite: a request of this method panics inside the WebAssembly, to test recovery. */
+const PANIC_FOR_TESTS = process.env.KRO_LSP_PANIC_FOR_TESTS === '1' ? 'kro/panicForTests' : null;
+
 function run() {
   scheduled = false;
   const batch = queued;
   queued = [];
   try {
+    if (PANIC_FOR_TESTS && batch.some((m) => m.method === PANIC_FOR_TESTS)) glue.__panicForTests();
     for (const message of batch) server.receive(JSON.stringify(message));
     handle(JSON.parse(server.step()));
     compact();

@@ -15,7 +15,9 @@ export function transports() {
 
 export class Client {
   constructor(command, args) {
-    this.process = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    // The npm bin panics on request when told to (its recovery test); the native server has no such hook.
+    const env = { ...process.env, KRO_LSP_PANIC_FOR_TESTS: '1' };
+    this.process = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'], env });
     this.exited = new Promise((resolve) => this.process.on('exit', (code) => resolve(code)));
     this.connection = createMessageConnection(
       new StreamMessageReader(this.process.stdout),

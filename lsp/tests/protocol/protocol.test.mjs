@@ -142,6 +142,22 @@ for (const [name, command, args] of transports()) {
       assert.deepEqual(codes(await known), []);
     });
 
+    if (name === 'npm') {
+      test('after a panic in the WebAssembly the server is rebuilt with the open documents', async () => {
+        const error = await client.request('kro/panicForTests', {}).then(
+          () => null,
+          (e) => e,
+        );
+        assert.match(error?.message ?? '', /kro-rs engine panicked/);
+        // The document's changes were replayed: its text is the last one, and requests are answered.
+        const symbols = await client.request('textDocument/documentSymbol', { textDocument: { uri } });
+        assert.ok(symbols.map((s) => s.name).includes('ingress'));
+        const published = client.diagnostics(uri, (p) => p.version === 5);
+        await client.change(uri, 5, [{ text: BROKEN }]);
+        assert.deepEqual(codes(await published), ['unknown-identifier']);
+      });
+    }
+
     test('shutdown then exit ends the server with code 0', async () => {
       assert.equal(await client.shutdown(), 0);
     });
