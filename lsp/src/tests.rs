@@ -363,3 +363,29 @@ fn any_text_and_any_position_get_answers_without_a_panic() {
         client.notify("textDocument/didChange", change);
     }
 }
+
+#[test]
+fn a_keystroke_compiles_only_the_document_typed_in_not_the_other_workspace_files() {
+    let (mut client, _) =
+        Client::initialized(json!({}), json!({"workspaceFolders": [{"uri": "file:///w", "name": "w"}]}));
+    let others = (0..3)
+        .map(|i| FileText {
+            uri: format!("file:///w/other{i}.yaml"),
+            text: Some(
+                WEBAPP
+                    .replace("name: my-application", &format!("name: other-{i}"))
+                    .replace("kind: Application", &format!("kind: Other{i}")),
+            ),
+        })
+        .collect();
+    client.server.files(FilesRead { folders: vec!["file:///w".to_string()], files: others });
+    client.open(URI, WEBAPP);
+    let compiles = client.server.workspace.compiles();
+    let (line, column) = position_of(WEBAPP, "replicas: 3");
+    let range =
+        json!({"start": {"line": line, "character": column + 10}, "end": {"line": line, "character": column + 11}});
+    let change = json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"range": range, "text": "4"}]});
+    let params = published(&client.notify("textDocument/didChange", change));
+    assert_eq!(params[0]["version"], 2);
+    assert_eq!(client.server.workspace.compiles() - compiles, 1);
+}
