@@ -2,13 +2,8 @@
 //! whether it may register a file watcher or answer definitions with links.
 
 use kro_engine::PositionEncoding;
-use lsp_types::{
-    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions, HoverProviderCapability, OneOf,
-    PositionEncodingKind, SemanticTokenType, SemanticTokensFullOptions, SemanticTokensLegend, SemanticTokensOptions,
-    SemanticTokensServerCapabilities, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions,
-};
-use serde_json::Value;
+use lsp_types::{CodeActionKind, SemanticTokenType, TextDocumentSyncKind};
+use serde_json::{Value, json};
 
 /// The token types of the semantic-tokens legend, indexed by [`crate::convert::token_type`].
 pub(crate) const TOKEN_TYPES: [SemanticTokenType; 9] = [
@@ -55,34 +50,22 @@ fn negotiate(capabilities: &Value) -> PositionEncoding {
         .unwrap_or_default()
 }
 
-pub(crate) fn server(encoding: PositionEncoding) -> ServerCapabilities {
-    ServerCapabilities {
-        position_encoding: Some(PositionEncodingKind::new(encoding.lsp_name())),
-        text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
-            open_close: Some(true),
-            change: Some(TextDocumentSyncKind::INCREMENTAL),
-            ..TextDocumentSyncOptions::default()
-        })),
-        completion_provider: Some(CompletionOptions {
-            // `.` after a name, `{` of `${`, and a space after `key:` or an operator.
-            trigger_characters: Some([".", "{", " "].map(String::from).to_vec()),
-            ..CompletionOptions::default()
-        }),
-        hover_provider: Some(HoverProviderCapability::Simple(true)),
-        definition_provider: Some(OneOf::Left(true)),
-        document_symbol_provider: Some(OneOf::Left(true)),
-        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
-            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
-            ..CodeActionOptions::default()
-        })),
-        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
-            SemanticTokensOptions {
-                legend: SemanticTokensLegend { token_types: TOKEN_TYPES.to_vec(), token_modifiers: Vec::new() },
-                full: Some(SemanticTokensFullOptions::Bool(true)),
-                range: None,
-                ..SemanticTokensOptions::default()
-            },
-        )),
-        ..ServerCapabilities::default()
-    }
+/// What the server offers, as the JSON of `ServerCapabilities`. Written as JSON rather than built from
+/// lsp-types' struct: serializing that struct compiles in the code of every capability the protocol has, and
+/// the npm package's WebAssembly carries it (measured: 2026-12-07, see docs/decisions/0017).
+pub(crate) fn server(encoding: PositionEncoding) -> Value {
+    json!({
+        "positionEncoding": encoding.lsp_name(),
+        "textDocumentSync": {"openClose": true, "change": TextDocumentSyncKind::INCREMENTAL},
+        // `.` after a name, `{` of `${`, and a space after `key:` or an operator.
+        "completionProvider": {"triggerCharacters": [".", "{", " "]},
+        "hoverProvider": true,
+        "definitionProvider": true,
+        "documentSymbolProvider": true,
+        "codeActionProvider": {"codeActionKinds": [CodeActionKind::QUICKFIX]},
+        "semanticTokensProvider": {
+            "legend": {"tokenTypes": TOKEN_TYPES, "tokenModifiers": []},
+            "full": true,
+        },
+    })
 }

@@ -10,10 +10,9 @@ use lsp_types::request::Request as _;
 use lsp_types::{
     DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
     DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams, DidOpenTextDocumentParams, FileSystemWatcher,
-    GlobPattern, InitializeResult, PublishDiagnosticsParams, Registration, RegistrationParams, ServerInfo, Uri,
-    notification, request,
+    GlobPattern, PublishDiagnosticsParams, Registration, RegistrationParams, Uri, notification, request,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::capabilities::{self, Client};
 use crate::convert::{self, Positions};
@@ -211,13 +210,10 @@ impl Server {
         };
         self.configure(Settings::from_value(params.get("initializationOptions")));
         self.phase = Phase::Running;
-        let result = InitializeResult {
-            capabilities: capabilities::server(self.client.encoding),
-            server_info: Some(ServerInfo {
-                name: "kro-rs".to_string(),
-                version: Some(env!("CARGO_PKG_VERSION").to_string()),
-            }),
-        };
+        let result = json!({
+            "capabilities": capabilities::server(self.client.encoding),
+            "serverInfo": {"name": "kro-rs", "version": env!("CARGO_PKG_VERSION")},
+        });
         self.respond(Response::new_ok(r.id, result));
     }
 
