@@ -389,3 +389,24 @@ fn a_keystroke_compiles_only_the_document_typed_in_not_the_other_workspace_files
     assert_eq!(params[0]["version"], 2);
     assert_eq!(client.server.workspace.compiles() - compiles, 1);
 }
+
+#[test]
+fn completion_at_the_start_of_an_expression_offers_schema_then_resource_ids_then_functions() {
+    let (mut client, _) = Client::initialized(json!({}), json!({}));
+    let text = WEBAPP.replace("app: ${schema.spec.name}\n          template:", "app: ${}\n          template:");
+    client.open(URI, &text);
+    let (line, column) = position_of(&text, "${}");
+    let items = client.at("textDocument/completion", URI, line, column + 2);
+    let kinds: Vec<(String, u64)> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["label"].as_str().unwrap().to_string(), i["kind"].as_u64().unwrap()))
+        .collect();
+    let labels: Vec<&str> = kinds.iter().map(|(l, _)| l.as_str()).collect();
+    // Not `deployment`: this is its own template, which cannot read itself.
+    assert_eq!(&labels[..3], ["schema", "ingress", "service"], "{labels:?}");
+    // After the names, only `true`/`false`/`null`, macros and functions (LSP kinds 14 and 3).
+    assert!(kinds[3..].iter().all(|(_, k)| *k == 3 || *k == 14), "{kinds:?}");
+    assert!(labels.contains(&"has") && labels.contains(&"string"));
+}
