@@ -133,7 +133,7 @@ pub(super) fn trailing_chain(expr: &str) -> (Vec<Step>, String) {
 /// value is then an optional, on which only the optional functions (`orValue`, `hasValue`, ...) can be called.
 pub(super) fn trailing_chain_is_optional(expr: &str) -> bool {
     let mut depth = 0usize;
-    let chain = expr[chain_start(expr)..].as_bytes();
+    let chain = &expr.as_bytes()[chain_start(expr)..];
     chain.iter().enumerate().any(|(i, b)| {
         match b {
             b'[' => depth += 1,
