@@ -1,7 +1,8 @@
 -- The Neovim test: headless Neovim (Debian's, 0.7 or later) starts `kro lsp` as any user's configuration
 -- would, opens an RGD with a misspelt resource id, and reads what Neovim itself received: the diagnostics
--- (vim.diagnostic.get) and a completion list. What a user would see in the quickfix list is written to
--- $KRO_NVIM_OUT; any check that fails exits with code 1. Run by editors/neovim/test.sh.
+-- (vim.diagnostic.get) and a completion list; then it applies the quick fix it is offered and waits for the
+-- finding to go. What a user would see in the quickfix list is written to $KRO_NVIM_OUT; any check that
+-- fails exits with code 1. Run by editors/neovim/test.sh.
 local kro = assert(os.getenv('KRO'), 'KRO names the kro binary')
 local rgd = assert(os.getenv('KRO_NVIM_RGD'), 'KRO_NVIM_RGD names the RGD to open')
 local out = assert(os.getenv('KRO_NVIM_OUT'), 'KRO_NVIM_OUT names the output file')
