@@ -51,5 +51,5 @@ fi
 
 version="$(awk -F'"' '/^\[workspace.package\]/ { p = 1 } p && /^version/ { print $2; exit }' Cargo.toml)"
 sed "s/@VERSION@/$version/" wasm/js/package.json > "$out/package.json"
-cp wasm/js/index.js wasm/js/node.js wasm/js/index.d.ts wasm/README.md "$out/"
+cp wasm/js/index.js wasm/js/node.js wasm/js/server.js wasm/js/index.d.ts wasm/README.md "$out/"
 echo "wasm: built $out ($(wc -c < "$out/kro_engine_bg.wasm") bytes of wasm, $(gzip -9 -c "$out/kro_engine_bg.wasm" | wc -c) gzipped)" >&2

@@ -10,16 +10,8 @@ if [ ! -x "$tools/node_modules/.bin/tsc" ]; then
   echo "wasm-test: installing typescript from npm into $tools (once)" >&2
   npm install --silent --no-audit --no-fund --prefix "$tools" typescript@5 >&2
 fi
-if [ ! -f "$repo/wasm/pkg/package.json" ]; then
-  echo "wasm-test: wasm/pkg is missing; run make wasm first" >&2
-  exit 2
-fi
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-tarball="$(cd "$repo/wasm/pkg" && npm pack --silent --pack-destination "$work" | tail -n 1)"
-mkdir "$work/project"
+# shellcheck source=scripts/npm-package-install.sh
+source "$repo/scripts/npm-package-install.sh"
 cd "$work/project"
-echo '{ "name": "kro-engine-package-test", "private": true, "type": "module" }' > package.json
-npm install --silent --no-audit --no-fund --offline "$work/$tarball"
 cp "$repo"/wasm/tests/*.mjs "$repo"/wasm/tests/typecheck.ts .
 KRO_REPO="$repo" TSC="$tools/node_modules/.bin/tsc" node --test ./*.test.mjs

@@ -56,7 +56,7 @@ mod yaml;
 
 pub use catalog::{Catalog, CrdDefinition, PackedSchema, ResourceType, UnknownKinds};
 pub use compile::{CompiledDocument, InputLimits, NotOneRgd, only_rgd};
-pub use diagnostics::{Code, Diagnostic, Path, Segment, Severity};
+pub use diagnostics::{Code, Diagnostic, Edit, Fix, Fixes, Path, Segment, Severity};
 pub use engine::{Engine, EngineError, EngineOptions};
 pub use expr::eval::{EvalError, EvalErrorKind, EvalLimits};
 pub use expr::library::Features;
@@ -67,7 +67,7 @@ pub use plan::{
     Apply, DEFAULT_NOW, ExternalLookup, InstancePatch, InstanceState, Inventory, NodeState, NodeStatus, ObjectKey,
     PendingNode, Plan, PlanOptions, Read, Reason, ReasonCode, Simulation, SimulationError, SimulationStep,
 };
-pub use position::{LineIndex, LspPosition, LspRange};
+pub use position::{LineIndex, LspPosition, LspRange, PositionEncoding};
 pub use rgd_status::{Condition, DependencyRef, HostConditions, ResourceDependencies, RgdState, RgdStatus};
 pub use workspace::{DocumentKind, PlanBlocked, PlanRequest, Workspace};
 pub use yaml::{Limits as YamlLimits, Pos, Span};

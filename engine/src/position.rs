@@ -4,6 +4,10 @@
 //! built once per text, converts between the two in both directions, so a host converts at its boundary and
 //! the engine keeps one kind of position inside.
 
+mod encoding;
+
+pub use encoding::PositionEncoding;
+
 use crate::yaml::{Pos, Span};
 
 /// A 0-based line and a 0-based column counted in UTF-16 code units: an LSP `Position`.

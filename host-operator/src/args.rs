@@ -88,6 +88,15 @@ pub enum Command {
         after_help = "Use it with yaml-language-server:\n  kro schema > rgd.schema.json\n  # then in the RGD file: # yaml-language-server: $schema=./rgd.schema.json"
     )]
     Schema,
+    /// Run the language server over standard input and output, for editors.
+    #[command(
+        after_help = "Speaks the Language Server Protocol on standard input and output (logs on standard error): diagnostics, completion, hover, definition, symbols, semantic tokens and quick fixes for ResourceGraphDefinition files. Editors start it as `kro lsp`; see the README for VS Code, Neovim, Helix and Zed."
+    )]
+    Lsp {
+        /// Accepted for clients that pass it (stdio is the only transport).
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Run the operator: reconcile `ResourceGraphDefinitions` and their instances on a cluster.
     #[command(
         after_help = "The kubeconfig is found as kubectl finds it: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the in-cluster service account.\n\nWith --leader-elect, replicas share the Lease --leader-election-id; only its holder reconciles, and a replica that loses it stops at once and exits 1.\n\nThe ResourceGraphDefinition CRD (deploy/crds/resourcegraphdefinitions.kro.run.yaml) is installed or upgraded at start unless --skip-crd-install. SIGTERM drains in-flight reconciles and exits 0.\n\nExamples:\n  kro operator\n  kro operator --kubeconfig ~/.kube/config --metrics-bind-address 127.0.0.1:8078 --log-format json"

@@ -9,6 +9,7 @@
 
 mod boundary;
 mod engine;
+mod lsp;
 mod options;
 mod panic_hook;
 mod shapes;

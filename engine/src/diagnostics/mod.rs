@@ -2,10 +2,13 @@
 //! RGD and the span in the file. Diagnostics are values; the engine collects every independent one in a pass.
 
 mod codes;
+mod fix;
 
 /// Where a diagnostic is: a path inside the document (defined with the YAML tree it points into).
 pub use crate::yaml::{Path, Segment};
 pub use codes::Code;
+pub use fix::{Edit, Fix, Fixes};
+pub(crate) use fix::{identifier_spans, name_span, string_spans};
 
 use crate::yaml::Span;
 
@@ -35,17 +38,25 @@ pub struct Diagnostic {
     /// A hint on how to fix it, when there is one worth giving.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// The edits that make what the hint suggests ("did you mean"), for an editor's quick fix; each is one
+    /// alternative. Empty when there is nothing to suggest or no exact place to change.
+    #[serde(skip_serializing_if = "<[Fix]>::is_empty")]
+    pub fixes: Fixes,
 }
 
 impl Diagnostic {
     /// An error at `path` and `span`.
     pub fn error(code: Code, message: impl Into<String>, path: Path, span: Span) -> Self {
-        Self { severity: Severity::Error, code, message: message.into(), path, span, help: None }
+        Self::new(Severity::Error, code, message.into(), path, span)
     }
 
     /// A warning at `path` and `span`.
     pub fn warning(code: Code, message: impl Into<String>, path: Path, span: Span) -> Self {
-        Self { severity: Severity::Warning, code, message: message.into(), path, span, help: None }
+        Self::new(Severity::Warning, code, message.into(), path, span)
+    }
+
+    fn new(severity: Severity, code: Code, message: String, path: Path, span: Span) -> Self {
+        Self { severity, code, message, path, span, help: None, fixes: Fixes::default() }
     }
 
     /// An error about the input as a whole (not text, too large): no path, the start of the input.
@@ -57,6 +68,18 @@ impl Diagnostic {
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// The same diagnostic with one more fix: each span replaced by `replacement` (nothing is added when
+    /// there is no span: no exact place to change).
+    #[must_use]
+    pub fn with_fix(mut self, spans: impl IntoIterator<Item = Span>, replacement: &str) -> Self {
+        let edits: Vec<Edit> =
+            spans.into_iter().map(|span| Edit { span, replacement: replacement.to_string() }).collect();
+        if !edits.is_empty() {
+            self.fixes.push(Fix { edits });
+        }
         self
     }
 

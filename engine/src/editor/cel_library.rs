@@ -130,11 +130,17 @@ fn display(signature: &str) -> String {
 }
 
 /// The functions callable on a value whose OpenAPI type is `type_name` (`None` when unknown: every member,
-/// those of optionals and opaque types included).
-pub(super) fn members(type_name: Option<&str>, features: Features) -> impl Iterator<Item = &'static Function> {
+/// those of optionals and opaque types included). On an `optional` (a chain read with `.?`), only the
+/// optional functions.
+pub(super) fn members(
+    type_name: Option<&str>,
+    optional: bool,
+    features: Features,
+) -> impl Iterator<Item = &'static Function> {
     FUNCTIONS.iter().filter(move |f| {
         (f.enabled)(features)
             && match (f.receiver, type_name) {
+                _ if optional => f.receiver == Receiver::Optional,
                 (Receiver::Global, _) | (Receiver::Optional | Receiver::Opaque, Some(_)) => false,
                 (_, None) | (Receiver::Any, _) => true,
                 (Receiver::String, Some(t)) => t == "string",
@@ -195,7 +201,7 @@ mod tests {
         {
             assert!(globals.contains(&name), "{name} in {globals:?}");
         }
-        let unknown: Vec<&str> = members(None, Features::default()).map(|f| f.name).collect();
+        let unknown: Vec<&str> = members(None, false, Features::default()).map(|f| f.name).collect();
         for name in ["getHost", "containsIP", "isLessThan", "sortBy", "transformMap", "orValue"] {
             assert!(unknown.contains(&name), "{name} on a value of unknown type");
         }
@@ -203,10 +209,10 @@ mod tests {
 
     #[test]
     fn members_follow_the_receiver_and_gated_functions_follow_the_gate() {
-        let on_string: Vec<&str> = members(Some("string"), Features::default()).map(|f| f.name).collect();
+        let on_string: Vec<&str> = members(Some("string"), false, Features::default()).map(|f| f.name).collect();
         assert!(on_string.contains(&"split") && on_string.contains(&"deepMerge"), "{on_string:?}");
         assert!(!on_string.contains(&"join") && !on_string.contains(&"orValue") && !on_string.contains(&"getHost"));
-        let on_list: Vec<&str> = members(Some("array"), Features::default()).map(|f| f.name).collect();
+        let on_list: Vec<&str> = members(Some("array"), false, Features::default()).map(|f| f.name).collect();
         assert!(on_list.contains(&"join") && on_list.contains(&"all") && !on_list.contains(&"split"));
         assert!(!globals(Features::default()).any(|f| f.name == "omit"));
         assert!(globals(Features { omit: true }).any(|f| f.name == "omit"));

@@ -3,7 +3,7 @@
 //! markers; at a template's keys the fields of its kind; at the RGD's own keys its structure.
 
 use super::cel_library::{self, Function};
-use super::context::{Where, locate, trailing_chain};
+use super::context::{Where, locate, trailing_chain, trailing_chain_is_optional};
 use super::outline::Outline;
 use super::resolve::{Scope, openapi_type, type_label};
 use super::{CompletionItem, CompletionKind};
@@ -33,7 +33,8 @@ pub fn complete(text: &str, position: LspPosition, engine: &Engine) -> Vec<Compl
                 if let Some(schema) = schema {
                     fields(schema, &mut out, false);
                 }
-                for f in cel_library::members(schema.and_then(openapi_type), engine.options().features) {
+                let optional = trailing_chain_is_optional(&expr);
+                for f in cel_library::members(schema.and_then(openapi_type), optional, engine.options().features) {
                     out.function(f);
                 }
             }
@@ -55,12 +56,15 @@ pub fn complete(text: &str, position: LspPosition, engine: &Engine) -> Vec<Compl
     items
 }
 
-/// Fields and names first, functions after.
+/// Schema fields first, then `schema` and the other variables, then resource ids, then functions: what an
+/// author reaches for most often is at the top of the list.
 fn rank(item: &CompletionItem) -> u8 {
     match item.kind {
-        CompletionKind::Field | CompletionKind::Resource | CompletionKind::Variable => 0,
-        CompletionKind::Type | CompletionKind::Marker | CompletionKind::Keyword => 1,
-        CompletionKind::Macro | CompletionKind::Function => 2,
+        CompletionKind::Field => 0,
+        CompletionKind::Variable => 1,
+        CompletionKind::Resource => 2,
+        CompletionKind::Type | CompletionKind::Marker | CompletionKind::Keyword => 3,
+        CompletionKind::Macro | CompletionKind::Function => 4,
     }
 }
 

@@ -126,6 +126,26 @@ pub(super) enum Step {
 /// The reference chain ending at the end of `expr` (`deployment.spec.tem` -> `[deployment, spec]` and the
 /// partial `tem`), or `None` when the text before the cursor is not a chain (a literal, an operator).
 pub(super) fn trailing_chain(expr: &str) -> (Vec<Step>, String) {
+    chain_steps(&expr[chain_start(expr)..])
+}
+
+/// Whether the reference chain ending at the end of `expr` reads a field with `.?` (outside an index): its
+/// value is then an optional, on which only the optional functions (`orValue`, `hasValue`, ...) can be called.
+pub(super) fn trailing_chain_is_optional(expr: &str) -> bool {
+    let mut depth = 0usize;
+    let chain = &expr.as_bytes()[chain_start(expr)..];
+    chain.iter().enumerate().any(|(i, b)| {
+        match b {
+            b'[' => depth += 1,
+            b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        depth == 0 && *b == b'.' && chain.get(i + 1) == Some(&b'?')
+    })
+}
+
+/// Where the reference chain ending at the end of `expr` starts (its length when there is none).
+fn chain_start(expr: &str) -> usize {
     let bytes = expr.as_bytes();
     let mut i = bytes.len();
     let mut bracket = 0;
@@ -149,7 +169,11 @@ pub(super) fn trailing_chain(expr: &str) -> (Vec<Step>, String) {
         }
         i -= 1;
     }
-    let chain = &expr[i..];
+    i
+}
+
+/// The steps and the partial last name of a reference chain's text.
+fn chain_steps(chain: &str) -> (Vec<Step>, String) {
     let mut steps = Vec::new();
     let mut current = String::new();
     let mut depth = 0;

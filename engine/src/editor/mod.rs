@@ -15,12 +15,14 @@ mod outline;
 mod resolve;
 #[cfg(test)]
 mod tests;
+mod tokens;
 
 use serde::Serialize;
 
 pub use complete::complete;
 pub use hover::hover;
 pub use navigate::{definition, symbols};
+pub use tokens::{Token, TokenKind, semantic_tokens};
 
 use crate::position::LspRange;
 

@@ -220,3 +220,19 @@ fn odd_positions_and_texts_are_answered_without_panicking() {
         let _ = symbols(text);
     }
 }
+
+#[test]
+fn optional_value_functions_are_offered_on_an_optional_chain_and_only_there() {
+    let optional = WEBAPP.replacen("image: ${schema.spec.image}", "image: ${schema.spec.?image.@@}", 1);
+    let (text, at) = at_marker(&optional, "@@");
+    let items = complete(&text, at, &engine());
+    let offered = labels(&items);
+    assert!(offered.contains(&"orValue") && offered.contains(&"hasValue"), "{offered:?}");
+    assert!(!offered.contains(&"startsWith"), "a string function needs .value() first: {offered:?}");
+
+    let plain = WEBAPP.replacen("image: ${schema.spec.image}", "image: ${schema.spec.image.@@}", 1);
+    let (text, at) = at_marker(&plain, "@@");
+    let items = complete(&text, at, &engine());
+    let offered = labels(&items);
+    assert!(offered.contains(&"startsWith") && !offered.contains(&"orValue"), "{offered:?}");
+}

@@ -17,6 +17,7 @@ use crate::expr::check::{
 };
 use crate::rgd::{BodyKind, Rgd};
 use crate::schemas;
+use crate::yaml::Span;
 
 const OBJECT_META: &str = "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
@@ -240,16 +241,26 @@ fn run(site: &ExprSite, env: &CheckEnv, diags: &mut Diagnostics) -> Option<Type>
                 } else {
                     site.span
                 };
-                diags.error(
+                let d = Diagnostic::error(
                     Code::CelTypeError,
                     format!("failed to compile expression {:?}: {}", site.expression, e.message),
-                    &site.path,
+                    site.path.clone(),
                     span,
                 );
+                // The error's span is `.field`: the fix replaces the name after the dot.
+                diags.push(match &e.suggestion {
+                    Some(name) if exact && e.len > 1 => d.with_fix([span.sub(1, span_len(span) - 1)], name),
+                    _ => d,
+                });
             }
             None
         }
     }
+}
+
+/// The characters a one-line span covers.
+fn span_len(span: Span) -> u32 {
+    span.end.offset.saturating_sub(span.start.offset)
 }
 
 fn last_key(path: &Path) -> &str {

@@ -152,7 +152,7 @@ fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::needless_pass_by_value)] // json! borrows what it is given
 mod tests {
     use serde_json::json;
 

@@ -1,7 +1,7 @@
 //! Small typed readers over the YAML tree that report a located diagnostic when a field is missing or holds
 //! the wrong kind of value.
 
-use crate::diagnostics::{Code, Diagnostics, Path};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Path, name_span};
 use crate::yaml::{Node, Span};
 
 /// A field read from a mapping, with where it sits.
@@ -87,8 +87,9 @@ impl<'a> Fields<'a> {
     pub(crate) fn deny_unknown(&self, known: &[&str], diags: &mut Diagnostics) {
         for (key, _) in self.node.as_map().unwrap_or_default() {
             if !known.contains(&key.name.as_str()) {
-                let hint = closest(&key.name, known).map(|k| format!("; did you mean {k:?}?")).unwrap_or_default();
-                diags.error(
+                let near = closest(&key.name, known);
+                let hint = near.map(|k| format!("; did you mean {k:?}?")).unwrap_or_default();
+                let d = Diagnostic::error(
                     Code::UnknownField,
                     format!(
                         "unknown field {:?} in {}{hint} (known fields: {})",
@@ -96,9 +97,13 @@ impl<'a> Fields<'a> {
                         if self.path.is_empty() { "the document".to_string() } else { self.path.to_string() },
                         known.join(", ")
                     ),
-                    &self.path(&key.name),
+                    self.path(&key.name),
                     key.span,
                 );
+                diags.push(match near {
+                    Some(near) => d.with_fix(name_span(key.span, &key.name), near),
+                    None => d,
+                });
             }
         }
     }

@@ -3,6 +3,7 @@
 
 mod crd;
 mod graph;
+mod lsp;
 mod operator;
 mod render;
 mod schema;
@@ -109,6 +110,7 @@ pub fn run() -> ExitCode {
             render::render(&args)
         }
         Command::Schema => schema::schema(),
+        Command::Lsp { stdio: _ } => lsp::lsp(),
         Command::Operator(args) => operator::operator(args),
     };
     outcome.into()

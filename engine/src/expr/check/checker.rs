@@ -34,7 +34,7 @@ impl<'a> Checker<'a> {
         let offset =
             if near.is_empty() { 0 } else { self.text.find(near).map_or(0, |byte| self.text[..byte].chars().count()) };
         let len = if offset == 0 && !self.text.starts_with(near) { 0 } else { near.chars().count() };
-        self.errors.push(CheckError { message, offset, len });
+        self.errors.push(CheckError { message, offset, len, suggestion: None });
         Type::Error
     }
 
@@ -160,11 +160,19 @@ impl<'a> Checker<'a> {
         let near = format!(".{field}");
         match operand {
             Type::Object(object) => {
-                let suggestion = closest(field, object.field_names())
-                    .map(|name| format!("; did you mean '{name}'?"))
-                    .unwrap_or_default();
+                let name = closest(field, object.field_names()).map(str::to_string);
+                let suggestion = name.as_ref().map(|name| format!("; did you mean '{name}'?")).unwrap_or_default();
                 let message = format!("undefined field '{field}' on type '{}'{suggestion}", object.name());
-                self.error(&near, message)
+                let t = self.error(&near, message);
+                // The error points at the first `.field` of the text; a fix may replace it only if that is the
+                // whole member (not the start of a longer one).
+                let whole = self.text.find(&near).is_some_and(|byte| {
+                    !self.text[byte + near.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                if let Some(error) = self.errors.last_mut().filter(|e| whole && e.len > 0) {
+                    error.suggestion = name;
+                }
+                t
             }
             Type::Optional(inner) => self.undefined_field(inner, field),
             other => self.error(&near, format!("type '{other}' does not support field selection")),

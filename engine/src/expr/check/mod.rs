@@ -102,6 +102,9 @@ pub(crate) struct CheckError {
     pub offset: usize,
     /// Characters of the text the error is about, from `offset` (0 when unknown).
     pub len: usize,
+    /// The name to write instead of the `.field` the error is about (`offset` + 1, `len` - 1), when the
+    /// checker found a close one and located the field exactly.
+    pub suggestion: Option<String>,
 }
 
 impl fmt::Display for CheckError {
@@ -119,7 +122,7 @@ pub(crate) fn check(expression_text: &str, env: &CheckEnv) -> Result<Type, Vec<C
             .map(|line| line.chars().count())
             .sum::<usize>()
             + e.column;
-        vec![CheckError { message: e.message, offset, len: 0 }]
+        vec![CheckError { message: e.message, offset, len: 0, suggestion: None }]
     })?;
     check_parsed(&parsed, expression_text, env)
 }

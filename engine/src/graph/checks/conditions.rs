@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, string_spans};
 use crate::expr::check::{ConditionCalls, condition_calls};
 use crate::expr::library::runtime::BUILTIN_CONDITION_TYPES;
 use crate::graph::model::{ExprSite, Role};
@@ -113,7 +113,9 @@ pub(in crate::graph) fn check(sites: &[ExprSite], diags: &mut Diagnostics) -> Ve
                     site.span,
                 );
                 match suggest(kind, &BUILTIN_CONDITION_TYPES) {
-                    Some(s) => d.with_help(format!("did you mean {s:?}?")),
+                    Some(s) => d
+                        .with_help(format!("did you mean {s:?}?"))
+                        .with_fix(string_spans(site.span, &site.expression, kind), s),
                     None => d,
                 }
             };

@@ -27,7 +27,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostics::{Code, Diagnostic, Diagnostics, Segment};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Segment, identifier_spans};
 use crate::graph::model::{ExprSite, Role};
 use crate::rgd::{Rgd, suggest};
 
@@ -136,6 +136,9 @@ pub(in crate::graph) fn check(
         );
         if !hints.is_empty() {
             d = d.with_help(format!("did you mean {}?", hints.join(", ")));
+        }
+        for (u, s) in unknown.iter().filter_map(|u| Some((u, suggest(u, &candidates)?))) {
+            d = d.with_fix(identifier_spans(site.span, &site.expression, u), s);
         }
         diags.push(d);
     }

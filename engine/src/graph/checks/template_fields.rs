@@ -27,7 +27,7 @@
 
 use super::ResourceBody;
 use crate::catalog::{Catalog, KindInfo, UnknownKinds};
-use crate::diagnostics::{Code, Diagnostic, Diagnostics, Path};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Path, name_span};
 use crate::expr::{Interpolation, scan};
 use crate::rgd::{Body, BodyKind, closest};
 use crate::schemas::{JsonType, Schema, SchemaKind};
@@ -90,7 +90,9 @@ pub(crate) fn kind_schema<'c>(body: &Body<'_>, catalog: &'c Catalog, diags: &mut
             };
             let mut d = unknown_kind(catalog, message, body.path.key("kind"), body.kind_span);
             if let Some(near) = closest(&body.kind_name, &candidates) {
-                d = d.with_help(format!("did you mean {near:?}?"));
+                d = d
+                    .with_help(format!("did you mean {near:?}?"))
+                    .with_fix(name_span(body.kind_span, &body.kind_name), near);
             }
             diags.push(d);
             None
@@ -136,7 +138,7 @@ pub(crate) fn check(node: &Node, schema: Schema<'_>, path: &Path, template_root:
                     key.span,
                 );
                 if let Some(near) = closest(&key.name, &known) {
-                    d = d.with_help(format!("did you mean {near:?}?"));
+                    d = d.with_help(format!("did you mean {near:?}?")).with_fix(name_span(key.span, &key.name), near);
                 }
                 diags.push(d);
             }
