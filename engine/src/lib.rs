@@ -73,7 +73,7 @@ pub use workspace::{DocumentKind, PlanBlocked, PlanRequest, Workspace};
 pub use yaml::{Limits as YamlLimits, Pos, Span};
 
 /// Keeping children as declared: whether an observed child holds its declared fields, and how to take back
-/// the list items other managers added (docs/decisions/0017).
+/// the list items other managers added (docs/decisions/0018).
 pub mod drift {
     pub use crate::plan::drift::{Ownership, holds, take_back};
 }

@@ -112,14 +112,15 @@ pub struct OperatorArgs {
     /// Only reconcile instances in this namespace (all namespaces by default).
     #[arg(long, short, value_name = "NS")]
     pub namespace: Option<String>,
-    /// Instance reconciles running at once, per instance kind.
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    /// Instance reconciles running at once, per instance kind (they mostly wait on the API server).
+    #[arg(long, value_name = "N", default_value_t = 16)]
     pub concurrency: u16,
-    /// Requests per second to the API server, on average.
-    #[arg(long, value_name = "Q", default_value_t = 100.0)]
+    /// Requests per second to the API server, on average (the API server's priority and fairness protects it
+    /// beyond that; see docs/decisions/0018).
+    #[arg(long, value_name = "Q", default_value_t = 200.0)]
     pub client_qps: f32,
     /// Requests that may go at once before the rate applies.
-    #[arg(long, value_name = "B", default_value_t = 150)]
+    #[arg(long, value_name = "B", default_value_t = 400)]
     pub client_burst: u32,
     /// Where Prometheus metrics are served (`/metrics`); `0` turns them off.
     #[arg(long, value_name = "ADDR", default_value = ":8078")]

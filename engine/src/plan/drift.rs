@@ -1,4 +1,4 @@
-//! Keeping children as declared (docs/decisions/0017): when an applied child still holds what its template
+//! Keeping children as declared (docs/decisions/0018): when an applied child still holds what its template
 //! declares, and how to take back the list items another field manager added inside lists kro-rs declares,
 //! so that the next apply removes them.
 //!

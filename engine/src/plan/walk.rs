@@ -540,7 +540,7 @@ impl<'a> Planner<'a> {
         self.plan.resources.sort_by_key(|a| (a.wave, position.get(a.id.as_str()).copied(), a.index));
         // kro stops at the first failing resource and applies nothing in that pass. An object the API server
         // refused stops only what reads it (those wait for it, as for any resource not ready): one child that
-        // cannot be applied does not keep the others from being created or repaired (docs/decisions/0017).
+        // cannot be applied does not keep the others from being created or repaired (docs/decisions/0018).
         if self.errors.len() > self.refused {
             self.plan.resources.clear();
             let failed: Vec<&str> = self

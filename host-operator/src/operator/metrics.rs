@@ -35,6 +35,7 @@ pub struct Metrics {
     state_transitions: Family<Labels, Counter>,
     instances_by_state: Family<Labels, Gauge>,
     rgd_builds: Counter,
+    rgd_reconcile_duration: Histogram,
     rgd_build_errors: Counter,
     rgd_state_transitions: Family<Labels, Counter>,
     rest_requests: Family<Labels, Counter>,
@@ -79,6 +80,7 @@ impl Metrics {
             state_transitions: Family::default(),
             instances_by_state: Family::default(),
             rgd_builds: Counter::default(),
+            rgd_reconcile_duration: duration_histogram(),
             rgd_build_errors: Counter::default(),
             rgd_state_transitions: Family::default(),
             rest_requests: Family::default(),
@@ -139,6 +141,11 @@ impl Metrics {
                 m.instances_by_state.clone(),
             );
             r.register("rgd_graph_build", "RGD compilations", m.rgd_builds.clone());
+            r.register(
+                "rgd_reconcile_duration_seconds",
+                "Duration of RGD reconciles (compile, CRD install, controller start, status)",
+                m.rgd_reconcile_duration.clone(),
+            );
             r.register("rgd_graph_build_errors", "RGD compilations that found errors", m.rgd_build_errors.clone());
             r.register("rgd_state_transitions", "RGD state changes", m.rgd_state_transitions.clone());
             r.register(
@@ -209,6 +216,11 @@ impl Metrics {
             self.rgd_build_errors.inc();
         }
         self.totals.rgd_reconciles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One RGD reconcile took `seconds`.
+    pub fn rgd_reconciled(&self, seconds: f64) {
+        self.rgd_reconcile_duration.observe(seconds);
     }
 
     pub fn rgd_state(&self, from: Option<&str>, to: &str) {

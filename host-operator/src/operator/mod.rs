@@ -60,7 +60,7 @@ pub struct Options {
     /// Run the controllers only while holding this Lease (`--leader-elect`); `None` runs them at once.
     pub leader_election: Option<LeaderElection>,
     /// Field managers allowed to own list items inside lists kro-rs declares on its children
-    /// (`--shared-field-managers`): drift repair leaves their items alone (docs/decisions/0017).
+    /// (`--shared-field-managers`): drift repair leaves their items alone (docs/decisions/0018).
     pub shared_field_managers: Vec<String>,
 }
 
@@ -68,9 +68,9 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             namespace: None,
-            concurrency: 4,
-            client_qps: 100.0,
-            client_burst: 150,
+            concurrency: 16,
+            client_qps: 200.0,
+            client_burst: 400,
             features: Features::default(),
             allow_crd_deletion: false,
             install_rgd_crd: true,

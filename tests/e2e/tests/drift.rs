@@ -1,4 +1,4 @@
-//! Drift that always converges (docs/decisions/0017), on a real API server: edits a user or another tool makes
+//! Drift that always converges (docs/decisions/0018), on a real API server: edits a user or another tool makes
 //! to a child are undone even where a forced server-side apply alone cannot undo them — a list item whose key
 //! was changed by hand (the apply would merge the declared item next to it), a container renamed by hand, a
 //! label removed with `kubectl edit`, a child edited by another server-side-apply manager — while a manager

@@ -131,7 +131,7 @@ async fn the_seed_story_runs_end_to_end_with_the_operator() -> Result<()> {
 
     // $ kubectl get applications: the three resources are created in the instance's first reconcile (none
     // waits for another's readiness), so the first state written is ACTIVE: no IN_PROGRESS write that the
-    // same reconcile would overwrite milliseconds later (docs/decisions/0017).
+    // same reconcile would overwrite milliseconds later (docs/decisions/0018).
     watch.abort();
     assert_eq!(*instance_states.lock().unwrap(), ["ACTIVE"]);
 

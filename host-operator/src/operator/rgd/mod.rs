@@ -92,7 +92,8 @@ fn rgds_to_revisit(rgds: &Store<ResourceGraphDefinition>, crd: &CrdObject) -> Ve
 
 async fn reconcile(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -> Result<Action, ReconcileError> {
     let span = tracing::info_span!("rgd", rgd = %rgd.name_any());
-    async {
+    let started = std::time::Instant::now();
+    let result = async {
         // Compiling before every CRD is known would report kinds as missing that are only not listed yet.
         // (Polled with a timeout: with several reconciles waiting at once, one of them was never woken.)
         while tokio::time::timeout(Duration::from_millis(100), shared.crds.wait_until_ready()).await.is_err() {}
@@ -113,7 +114,9 @@ async fn reconcile(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -> Re
         })
     }
     .instrument(span)
-    .await
+    .await;
+    shared.metrics.rgd_reconciled(started.elapsed().as_secs_f64());
+    result
 }
 
 /// Compiles the RGD, installs its CRD and runs its instance controller, and writes its status.

@@ -163,6 +163,53 @@ pub fn simulate_deployment_controller(
     (task, written)
 }
 
+/// `n` `CustomResourceDefinitions`, one group and kind each (`things<i>.bench<i>.example.com`), whose `spec` is
+/// `depth` levels of `width` object fields with short descriptions (3 x 12: ~190 KB of JSON per CRD): the
+/// many-CRDs load of a cluster with large operators installed (crossplane providers, say).
+pub fn generated_crds(n: usize, depth: usize, width: usize) -> Vec<Value> {
+    fn schema(depth: usize, width: usize) -> Value {
+        if depth == 0 {
+            return json!({"type": "string", "description": "a leaf field ".repeat(4)});
+        }
+        let properties: serde_json::Map<String, Value> =
+            (0..width).map(|i| (format!("field{i}"), schema(depth - 1, width))).collect();
+        json!({"type": "object", "description": "a nested object of this generated kind", "properties": properties})
+    }
+    let body = schema(depth, width);
+    (0..n)
+        .map(|i| {
+            json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                "metadata": {"name": format!("things{i}.bench{i}.example.com")},
+                "spec": {"group": format!("bench{i}.example.com"), "scope": "Namespaced",
+                    "names": {"plural": format!("things{i}"), "singular": format!("thing{i}"),
+                        "kind": format!("Thing{i}"), "listKind": format!("Thing{i}List")},
+                    "versions": [{"name": "v1", "served": true, "storage": true,
+                        "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": body}}}}]}})
+        })
+        .collect()
+}
+
+/// Server-side applies every CRD of `crds`, 8 at a time.
+pub async fn install_crds(client: &Client, crds: &[Value]) -> Result<()> {
+    let api: Api<DynamicObject> =
+        kro_e2e::api(client, "apiextensions.k8s.io/v1", "CustomResourceDefinition", None).await?;
+    futures::stream::iter(crds)
+        .map(|crd| {
+            let api = api.clone();
+            async move {
+                let name = crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
+                api.patch(&name, &PatchParams::apply("bench-operator").force(), &Patch::Apply(crd))
+                    .await
+                    .with_context(|| format!("apply CRD {name}"))?;
+                anyhow::Ok(())
+            }
+        })
+        .buffer_unordered(8)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(())
+}
+
 /// The children of the web application: `(apiVersion, kind)` with the suffix the RGD adds to `spec.name`.
 pub const CHILD_KINDS: [(&str, &str, &str); 3] =
     [("apps/v1", "Deployment", ""), ("v1", "Service", "-service"), ("networking.k8s.io/v1", "Ingress", "-ingress")];

@@ -36,16 +36,23 @@ use prom::Scrape;
 #[command(name = "bench-operator")]
 #[allow(clippy::struct_field_names, reason = "the flags' names: --operator-cmd, --operator-args")]
 struct Args {
-    /// Instances of examples/webapp to create (each has a Deployment, a Service and an Ingress).
+    /// Instances of examples/webapp to create (each has a Deployment, a Service and an Ingress); 0 measures only
+    /// the controller with the RGD (and the CRDs of --crds).
     #[arg(long, default_value_t = 100)]
     instances: usize,
+    /// Install this many generated CRDs before the controller starts (one group and kind each, a `spec` of 3
+    /// levels of 12 object fields with descriptions, ~190 KB of JSON each): a cluster with large operators.
+    /// Prints the controller's resident memory and its RGD reconcile times with them.
+    #[arg(long, default_value_t = 0)]
+    crds: usize,
     /// The controller to measure, a shell command. `{kubeconfig}` becomes the API server's admin kubeconfig
     /// (also in KUBECONFIG) and `{metrics}` a free 127.0.0.1 port for its Prometheus endpoint. Default: the
     /// `kro` binary next to this program, `kro operator --kubeconfig {kubeconfig} --metrics-bind-address
     /// {metrics} --health-probe-bind-address 0 --log-format json` plus --operator-args.
     #[arg(long, value_name = "COMMAND")]
     operator_cmd: Option<String>,
-    /// Flags added to the default command (the operator's defaults are --concurrency 4 --client-qps 100).
+    /// Flags added to the default command (the operator's defaults are --concurrency 16 --client-qps 200
+    /// --client-burst 400).
     #[arg(long, value_name = "FLAGS", default_value = "--concurrency 16 --client-qps 1000 --client-burst 1000")]
     operator_args: String,
     /// Where the controller serves its metrics (`host:port`); default the `{metrics}` address. `none`: do not
@@ -156,6 +163,19 @@ async fn run(args: Args) -> Result<()> {
     let admin = cluster::counting_client(config, Arc::clone(&driver_requests))?;
     let namespace = kro_test_support::create_namespace(&admin, "bench").await?;
 
+    if args.crds > 0 {
+        let crds = cluster::generated_crds(args.crds, 3, 12);
+        let bytes: usize = crds.iter().map(|c| c.to_string().len()).sum();
+        let started = tokio::time::Instant::now();
+        cluster::install_crds(&admin, &crds).await?;
+        #[allow(clippy::cast_precision_loss, reason = "a size in MB")]
+        let megabytes = bytes as f64 / 1_048_576.0;
+        println!(
+            "{} generated CRDs installed ({megabytes:.1} MB of JSON) in {:.1} s",
+            args.crds,
+            started.elapsed().as_secs_f64()
+        );
+    }
     println!("controller: {command}");
     println!("controller log: {}", log.display());
     let mut controller = process::Controller::spawn(&command, &kubeconfig, log)?;
@@ -179,6 +199,14 @@ async fn run(args: Args) -> Result<()> {
         Ok(rgd.and_then(|r| r.pointer("/status/state").cloned()) == Some(serde_json::json!("Active")))
     })
     .await?;
+    if args.crds > 0 || args.instances == 0 {
+        report_rgd(&admin, &rgd_name, metrics.as_deref(), &controller).await?;
+        if args.instances == 0 {
+            tokio::task::spawn_blocking(move || controller.stop(Duration::from_secs(10))).await?;
+            let _ = server.stop();
+            return Ok(());
+        }
+    }
     let instance_api: Api<DynamicObject> =
         kro_e2e::api(&admin, INSTANCE_API_VERSION, INSTANCE_KIND, Some(&namespace)).await?;
     let resource = instance_resource(&admin).await?;
@@ -332,6 +360,46 @@ fn report_load(
         "  machine                     {cores} cores, load average {}",
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     );
+}
+
+/// The controller with the RGD Active: its resident memory, and how long its RGD reconciles take (the RGD is
+/// reconciled ten more times, by touching an annotation).
+async fn report_rgd(
+    admin: &kube::Client,
+    rgd_name: &str,
+    metrics: Option<&str>,
+    controller: &process::Controller,
+) -> Result<()> {
+    let rgds: Api<DynamicObject> = kro_e2e::api(admin, "kro.run/v1alpha1", "ResourceGraphDefinition", None).await?;
+    let before = match metrics {
+        Some(address) => Some(cluster::controller_metrics(address).await?),
+        None => None,
+    };
+    for i in 0..10 {
+        let patch = serde_json::json!({"metadata": {"annotations": {"bench.kro.run/touch": i.to_string()}}});
+        rgds.patch(rgd_name, &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&patch)).await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    println!();
+    println!("the RGD Active");
+    if let (Some(address), Some(before)) = (metrics, before) {
+        let after = cluster::controller_metrics(address).await?;
+        let h = after
+            .histogram("rgd_reconcile_duration_seconds")
+            .since(&before.histogram("rgd_reconcile_duration_seconds"));
+        let q = |q: f64| h.quantile(q).map_or_else(|| "-".to_string(), |s| format!("{:.1} ms", s * 1000.0));
+        println!("  RGD reconcile               p50 {}, max {} (10 reconciles; histogram buckets)", q(0.5), q(1.0));
+    }
+    println!("  controller peak RSS         {}", megabytes(controller.peak_rss()));
+    if let Some((anonymous, file)) = controller.rss_parts() {
+        println!(
+            "  controller RSS now          {} allocated (RssAnon) + {} of its executable and libraries (RssFile)",
+            megabytes_of(anonymous),
+            megabytes_of(file)
+        );
+    }
+    Ok(())
 }
 
 /// The controller's requests per instance by kind, at the API server: each kind's count in
