@@ -17,7 +17,7 @@ use crate::expr::eval::{EvalError, EvalLimits, Evaluator};
 use crate::expr::library::Features;
 use crate::graph::CompiledRgd;
 use crate::instance::{Finding, FindingKind, Step};
-use crate::plan::{self, Plan, PlanInput, PlanOptions, Simulation};
+use crate::plan::{self, ExpressionValue, Plan, PlanInput, PlanOptions, Simulation, SimulationStep};
 use crate::rgd_status::{HostConditions, RgdStatus};
 use crate::yaml::{Node, Span};
 
@@ -194,6 +194,17 @@ impl Engine {
         options: &PlanOptions,
     ) -> Simulation {
         plan::simulate(&self.plan_input(rgd, instance, observed, options))
+    }
+
+    /// The value of every `${...}` of `rgd` at one step of a simulation of it ([`Engine::simulate`] with the
+    /// same `options`): what the pass read, as its expressions saw it.
+    pub fn step_values(&self, rgd: &CompiledRgd, step: &SimulationStep, options: &PlanOptions) -> Vec<ExpressionValue> {
+        let options = PlanOptions {
+            assume_ready_without_status: true,
+            apply_failures: step.input.apply_failures.clone(),
+            ..options.clone()
+        };
+        plan::values(&self.plan_input(rgd, &step.input.instance, &step.input.observed, &options))
     }
 
     fn plan_input<'a>(
