@@ -16,6 +16,7 @@ mod imports;
 mod tests;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -24,7 +25,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::editor::{self, CompletionItem, Definition, Hover, Symbol};
 use crate::engine::Engine;
 use crate::graph::CompiledRgd;
-use crate::plan::{Plan, PlanOptions, Simulation};
+use crate::plan::{ExpressionValue, Plan, PlanOptions, Simulation};
 use crate::position::LspPosition;
 use imports::{Available, Import, Loaded, Summary};
 
@@ -93,6 +94,9 @@ pub struct Workspace {
     /// Something changed since the documents were last brought up to date.
     stale: bool,
     compiles: u64,
+    /// The last simulation, and what it was made from: a host that shows one step at a time, or the values of
+    /// expressions at a step, asks again without simulating again.
+    simulation: Option<(String, Arc<Simulation>)>,
 }
 
 #[derive(Debug)]
@@ -153,6 +157,7 @@ impl Workspace {
             crds_stale: false,
             stale: false,
             compiles: 0,
+            simulation: None,
         }
     }
 
@@ -273,8 +278,47 @@ impl Workspace {
 
     /// The simulated reconcile of the instance of `request` ([`Engine::simulate`]), or why there is none.
     pub fn simulate(&mut self, request: &PlanRequest<'_>, options: &PlanOptions) -> Result<Simulation, PlanBlocked> {
+        self.simulation(request, options).map(|s| (*s).clone())
+    }
+
+    /// [`Workspace::simulate`], shared: made once for the same documents and options, however often it is
+    /// asked (a host showing one step at a time asks per step).
+    pub fn simulation(
+        &mut self,
+        request: &PlanRequest<'_>,
+        options: &PlanOptions,
+    ) -> Result<Arc<Simulation>, PlanBlocked> {
+        self.refresh();
+        let version = |name: &str| self.docs.get(name).map_or(0, |d| d.version);
+        let generation = self.docs.get(request.rgd).and_then(|d| d.compiled.as_ref()).map_or(0, |c| c.generation);
+        let key = format!(
+            "{request:?} {generation} {} {} {options:?}",
+            version(request.instance),
+            request.observed.map_or(0, version),
+        );
+        if let Some((cached, simulation)) = &self.simulation
+            && *cached == key
+        {
+            return Ok(Arc::clone(simulation));
+        }
         let (engine, rgd, instance, observed) = self.plan_inputs(request)?;
-        Ok(engine.simulate(rgd, &instance, &observed, options))
+        let simulation = Arc::new(engine.simulate(rgd, &instance, &observed, options));
+        self.simulation = Some((key, Arc::clone(&simulation)));
+        Ok(simulation)
+    }
+
+    /// The value of every `${...}` of the RGD of `request` at step `step` (1-based) of its simulation with
+    /// `options` ([`Engine::step_values`]); empty for a step the simulation does not have.
+    pub fn values(
+        &mut self,
+        request: &PlanRequest<'_>,
+        options: &PlanOptions,
+        step: usize,
+    ) -> Result<Vec<ExpressionValue>, PlanBlocked> {
+        let simulation = self.simulation(request, options)?;
+        let (engine, rgd, _, _) = self.plan_inputs(request)?;
+        let Some(step) = step.checked_sub(1).and_then(|i| simulation.steps.get(i)) else { return Ok(Vec::new()) };
+        Ok(engine.step_values(rgd, step, options))
     }
 
     /// Completion in the document `name` at `position`, with the kinds its compile knows.

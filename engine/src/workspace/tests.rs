@@ -142,3 +142,23 @@ fn warnings_keep_the_graph_back_only_when_denied() {
     ws.set_deny_warnings(true);
     assert_eq!(codes(&ws.valid_rgds("app.yaml").unwrap_err()), ["unknown-kind"]);
 }
+
+#[test]
+fn a_simulation_is_made_once_for_the_same_documents_and_its_steps_have_values() {
+    let mut ws = webapp();
+    let options = PlanOptions::default();
+    let first = ws.simulation(&REQUEST, &options).unwrap();
+    let again = ws.simulation(&REQUEST, &options).unwrap();
+    assert!(Arc::ptr_eq(&first, &again), "asked twice, simulated once");
+    let last = first.steps.len();
+    let values = ws.values(&REQUEST, &options, last).unwrap();
+    assert!(values.iter().any(|v| v.expression == "schema.spec.name"));
+    assert!(ws.values(&REQUEST, &options, last + 1).unwrap().is_empty());
+    assert!(Arc::ptr_eq(&first, &ws.simulation(&REQUEST, &options).unwrap()));
+    // A change of the instance, or of the options, simulates again.
+    ws.set("instance.yaml", DocumentKind::Instance, &INSTANCE.replace("enabled: true", "enabled: false"));
+    let changed = ws.simulation(&REQUEST, &options).unwrap();
+    assert!(!Arc::ptr_eq(&first, &changed));
+    let later = PlanOptions { kro_version: "other".into(), ..PlanOptions::default() };
+    assert!(!Arc::ptr_eq(&changed, &ws.simulation(&REQUEST, &later).unwrap()));
+}
