@@ -129,14 +129,19 @@ fn display(signature: &str) -> String {
     }
 }
 
+/// The type word of a field its schema declares without a type (`x-kubernetes-preserve-unknown-fields`, a
+/// property with no `type`): any plain value, so not an optional or an opaque value.
+pub(super) const UNTYPED_FIELD: &str = "field";
+
 /// The functions callable on a value whose OpenAPI type is `type_name` (`None` when unknown: every member,
-/// those of optionals and opaque types included).
+/// those of optionals and opaque types included; [`UNTYPED_FIELD`]: the members of plain values).
 pub(super) fn members(type_name: Option<&str>, features: Features) -> impl Iterator<Item = &'static Function> {
     FUNCTIONS.iter().filter(move |f| {
         (f.enabled)(features)
             && match (f.receiver, type_name) {
                 (Receiver::Global, _) | (Receiver::Optional | Receiver::Opaque, Some(_)) => false,
                 (_, None) | (Receiver::Any, _) => true,
+                (Receiver::String | Receiver::List | Receiver::Map, Some(UNTYPED_FIELD)) => true,
                 (Receiver::String, Some(t)) => t == "string",
                 (Receiver::List, Some(t)) => t == "array",
                 (Receiver::Map, Some(t)) => t == "object",

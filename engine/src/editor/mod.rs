@@ -19,6 +19,7 @@ mod tests;
 use serde::Serialize;
 
 pub use complete::complete;
+pub(crate) use complete::complete_manifest;
 pub use hover::hover;
 pub use navigate::{definition, symbols};
 

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::catalog::KindInfo;
 use crate::compile::{self, CompiledDocument, NotOneRgd, only_rgd};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::editor::{self, CompletionItem, Definition, Hover, Symbol};
@@ -27,6 +28,7 @@ use crate::engine::Engine;
 use crate::graph::CompiledRgd;
 use crate::plan::{ExpressionValue, Plan, PlanOptions, Simulation};
 use crate::position::LspPosition;
+use crate::schemas::Schema;
 use imports::{Available, Import, Loaded, Summary};
 
 /// What a document holds, which decides what the workspace does with it.
@@ -321,10 +323,50 @@ impl Workspace {
         Ok(engine.step_values(rgd, step, options))
     }
 
-    /// Completion in the document `name` at `position`, with the kinds its compile knows.
+    /// Completion in the document `name` at `position`: in an RGD document with the kinds its compile knows; in
+    /// an instance, the fields of the instance API of the RGD defining its kind (or of the workspace's one
+    /// valid RGD while its `kind` is being typed); in observed objects, the fields of their kinds.
     pub fn complete(&mut self, name: &str, position: LspPosition) -> Vec<CompletionItem> {
         let Some(text) = self.text(name).map(str::to_string) else { return Vec::new() };
-        editor::complete(&text, position, self.editor_engine(name))
+        match self.kind(name) {
+            Some(DocumentKind::Instance) => {
+                let rgd = self.rgd_of_instance(name).or_else(|| self.only_valid_rgd());
+                let Some(compiled) = rgd.and_then(|r| self.valid_rgds(&r).ok()?.into_iter().next().cloned()) else {
+                    return Vec::new();
+                };
+                let crd = compiled.crd;
+                let definitions = crate::schemas::builtin().definitions();
+                editor::complete_manifest(&text, position, &|api_version: &str, kind: &str| {
+                    if !kind.is_empty() && crd.pointer("/spec/names/kind")? != kind {
+                        return None;
+                    }
+                    let versions = crd.pointer("/spec/versions")?.as_array()?;
+                    let version = api_version.rsplit('/').next().unwrap_or_default();
+                    let schema = versions.iter().find(|v| v["name"] == version).or_else(|| versions.first())?;
+                    Some(Schema::new(&schema["schema"]["openAPIV3Schema"], Some(definitions)))
+                })
+            }
+            Some(DocumentKind::Observed) => {
+                let catalog = self.engine().catalog();
+                editor::complete_manifest(&text, position, &|api_version: &str, kind: &str| {
+                    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+                    match catalog.lookup(group, version, kind)? {
+                        KindInfo::Known { schema } => Some(schema),
+                        _ => None,
+                    }
+                })
+            }
+            _ => editor::complete(&text, position, self.editor_engine(name)),
+        }
+    }
+
+    /// The RGD document holding the workspace's only valid RGD, if there is exactly one.
+    fn only_valid_rgd(&mut self) -> Option<String> {
+        let names: Vec<String> =
+            self.docs.iter().filter(|(_, d)| d.kind == DocumentKind::Rgds).map(|(n, _)| n.clone()).collect();
+        let mut valid = names.into_iter().filter(|n| self.valid_rgds(n).is_ok_and(|r| r.len() == 1));
+        let first = valid.next();
+        if valid.next().is_some() { None } else { first }
     }
 
     /// Hover in the document `name` at `position`.

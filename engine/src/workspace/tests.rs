@@ -162,3 +162,30 @@ fn a_simulation_is_made_once_for_the_same_documents_and_its_steps_have_values() 
     let later = PlanOptions { kro_version: "other".into(), ..PlanOptions::default() };
     assert!(!Arc::ptr_eq(&changed, &ws.simulation(&REQUEST, &later).unwrap()));
 }
+
+#[test]
+fn an_instance_and_observed_objects_complete_the_fields_of_their_kinds() {
+    let mut ws = webapp();
+    let labels = |ws: &mut Workspace, name: &str, text: &str, line: u32, character: u32| {
+        ws.set(name, ws.kind(name).unwrap(), text);
+        ws.complete(name, LspPosition { line, character }).into_iter().map(|i| i.label).collect::<Vec<_>>()
+    };
+    // Under spec: the instance API's fields not written yet.
+    let instance = "apiVersion: kro.run/v1alpha1\nkind: Application\nmetadata:\n  name: demo\nspec:\n  name: web\n  \n";
+    let at_spec = labels(&mut ws, "instance.yaml", instance, 6, 2);
+    assert!(at_spec.contains(&"image".to_string()) && at_spec.contains(&"ingress".to_string()), "{at_spec:?}");
+    assert!(!at_spec.contains(&"name".to_string()), "name is written already: {at_spec:?}");
+    // A boolean's values.
+    let value =
+        "apiVersion: kro.run/v1alpha1\nkind: Application\nmetadata:\n  name: demo\nspec:\n  ingress:\n    enabled: \n";
+    assert_eq!(labels(&mut ws, "instance.yaml", value, 6, 13), ["false", "true"]);
+    // While the kind is not written, the workspace's one RGD is meant; another kind is not completed.
+    let untyped = "spec:\n  \n";
+    assert!(labels(&mut ws, "instance.yaml", untyped, 1, 2).contains(&"image".to_string()));
+    let other = "apiVersion: v1\nkind: Pod\nspec:\n  \n";
+    assert!(labels(&mut ws, "instance.yaml", other, 3, 2).is_empty());
+    // An observed Service: the fields of a Service's spec.
+    let observed = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  \n";
+    let service = labels(&mut ws, "observed.yaml", observed, 5, 2);
+    assert!(service.contains(&"clusterIP".to_string()) && service.contains(&"ports".to_string()), "{service:?}");
+}
