@@ -160,6 +160,7 @@ mod tests {
 
     const OWNERSHIP: Ownership<'static> = Ownership { manager: "kro-rs", shared: &[] };
 
+    #[allow(clippy::needless_pass_by_value)] // the callers build the values inline
     fn service(ports: Value, managed: Value) -> Value {
         json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "managedFields": managed},
             "spec": {"ports": ports}})

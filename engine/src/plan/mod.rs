@@ -30,8 +30,8 @@ use serde_json::Value;
 pub use identity::{Inventory, ObjectKey};
 pub use nodes::{NodeState, NodeStatus};
 pub(crate) use prepare::prepare_instance;
-pub(crate) use simulate::simulate;
 pub use simulate::{SimulatedEffect, SimulatedEvent, Simulation, SimulationError, SimulationStep};
+pub(crate) use simulate::{cluster_at, simulate};
 pub(crate) use types::PlanInput;
 pub use types::{
     Apply, DEFAULT_NOW, InstancePatch, InstanceState, PendingNode, Plan, PlanOptions, Read, Reason, ReasonCode,

@@ -11,6 +11,7 @@
 //! or an apply the API server refuses.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::SecondsFormat;
 use serde::Serialize;
@@ -32,15 +33,35 @@ pub struct SimulationStep {
     pub(crate) input: StepInput,
 }
 
-/// What one pass of a simulation planned from.
+/// What one pass of a simulation planned from, kept small: the cluster's objects are not copied per pass, only
+/// what changed in the cluster since the pass before, so a pass's cluster is rebuilt on demand ([`cluster_at`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct StepInput {
-    /// The objects the simulated cluster held (those a scripted event hides left out).
-    pub observed: Vec<Value>,
+    /// The objects stored (`Some`) or removed (`None`) since the pass before; the first pass's are the objects
+    /// the cluster was given.
+    changes: Vec<(ObjectKey, Option<Arc<Value>>)>,
+    /// Objects a scripted event kept out of this pass's view.
+    hidden: BTreeSet<ObjectKey>,
     /// The instance, with the status the pass before wrote.
     pub instance: Value,
-    /// The options of the pass (with the apply failures scripted events make).
+    /// The apply failures of the pass (the host's, and those scripted events make).
     pub apply_failures: BTreeMap<ObjectKey, String>,
+}
+
+/// The objects pass `index` (0-based) of `steps` planned from: the changes of every pass up to it, less what
+/// it hid.
+pub(crate) fn cluster_at(steps: &[SimulationStep], index: usize) -> Vec<Value> {
+    let mut cluster: BTreeMap<&ObjectKey, &Arc<Value>> = BTreeMap::new();
+    for step in steps.iter().take(index + 1) {
+        for (key, change) in &step.input.changes {
+            match change {
+                Some(object) => cluster.insert(key, object),
+                None => cluster.remove(key),
+            };
+        }
+    }
+    let hidden = steps.get(index).map(|s| &s.input.hidden);
+    cluster.into_iter().filter(|(k, _)| hidden.is_none_or(|h| !h.contains(*k))).map(|(_, o)| (**o).clone()).collect()
 }
 
 /// Why a simulated reconcile did not reach ACTIVE.
@@ -108,34 +129,90 @@ pub(crate) fn step_cap(rgd: &CompiledRgd) -> usize {
     2 * (depth + 1 + checks)
 }
 
+/// The simulated cluster: its objects in the order the planner reads them, where each one is, and what changed
+/// since the last pass.
+struct Cluster {
+    objects: Vec<Value>,
+    index: BTreeMap<ObjectKey, usize>,
+    /// What each object was stored from (the applied object, with the given status): an apply of the same
+    /// object again changes nothing, and is not stored again.
+    applied: BTreeMap<ObjectKey, Value>,
+    changes: Vec<(ObjectKey, Option<Arc<Value>>)>,
+}
+
+impl Cluster {
+    fn new(observed: &[Value]) -> Cluster {
+        let mut cluster =
+            Cluster { objects: Vec::new(), index: BTreeMap::new(), applied: BTreeMap::new(), changes: Vec::new() };
+        for object in observed {
+            cluster.put(ObjectKey::of(object), object.clone());
+        }
+        cluster
+    }
+
+    fn get(&self, key: &ObjectKey) -> Option<&Value> {
+        self.index.get(key).map(|&i| &self.objects[i])
+    }
+
+    fn put(&mut self, key: ObjectKey, object: Value) {
+        self.changes.push((key.clone(), Some(Arc::new(object.clone()))));
+        match self.index.get(&key) {
+            Some(&i) => self.objects[i] = object,
+            None => {
+                self.index.insert(key, self.objects.len());
+                self.objects.push(object);
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &ObjectKey) {
+        let Some(i) = self.index.remove(key) else { return };
+        self.objects.swap_remove(i);
+        if let Some(moved) = self.objects.get(i) {
+            self.index.insert(ObjectKey::of(moved), i);
+        }
+        self.applied.remove(key);
+        self.changes.push((key.clone(), None));
+    }
+}
+
 /// The steps, and whether the instance became ACTIVE (`Ok`) or got stuck (`Err` with the reason).
 pub(crate) fn simulate(input: &PlanInput<'_>) -> Simulation {
     let options = PlanOptions { assume_ready_without_status: true, ..input.options.clone() };
     let now = options.now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let given: BTreeMap<ObjectKey, &Value> = input.observed.iter().map(|o| (ObjectKey::of(o), o)).collect();
-    let mut cluster: BTreeMap<ObjectKey, Value> =
-        input.observed.iter().map(|o| (ObjectKey::of(o), o.clone())).collect();
+    let mut cluster = Cluster::new(input.observed);
     let mut store = Store::default();
     let mut instance = input.instance.clone();
     let mut steps: Vec<SimulationStep> = Vec::new();
     let cap = step_cap(input.rgd);
     for step in 1..=cap {
         let events: Vec<&SimulatedEvent> = options.events.iter().filter(|e| e.from_step <= step).collect();
-        let (pass, step_input) = pass(input, &options, &cluster, &instance, &events, steps.last());
+        let (pass, mut step_input) = pass(input, &options, &cluster.objects, &instance, &events, steps.last());
+        step_input.changes = std::mem::take(&mut cluster.changes);
         let state = pass.state;
         let unchanged = steps.last().is_some_and(|last| {
             last.plan.state == pass.state && last.plan.pending == pass.pending && last.plan.resources == pass.resources
         });
-        let mut taken = Taken::of(cluster.values());
+        let mut taken = Taken::of(cluster.objects.iter());
         for apply in &pass.resources {
             let key = ObjectKey::of(&apply.object);
+            let status = given.get(&key).and_then(|g| g.get("status"));
+            let same = cluster
+                .applied
+                .get(&key)
+                .is_some_and(|before| before.get("status") == status && same_but_status(before, &apply.object));
+            if same {
+                continue;
+            }
             let mut object = apply.object.clone();
-            if let (Some(map), Some(status)) = (object.as_object_mut(), given.get(&key).and_then(|g| g.get("status"))) {
+            if let (Some(map), Some(status)) = (object.as_object_mut(), status) {
                 map.insert("status".to_string(), status.clone());
             }
-            let stored = store.store(object, cluster.get(&key), &now, &taken);
+            let stored = store.store(object.clone(), cluster.get(&key), &now, &taken);
             taken.add(&stored);
-            cluster.insert(key, stored);
+            cluster.applied.insert(key.clone(), object);
+            cluster.put(key, stored);
         }
         for key in &pass.prune {
             cluster.remove(key);
@@ -157,12 +234,23 @@ pub(crate) fn simulate(input: &PlanInput<'_>) -> Simulation {
     Simulation { steps, outcome: Err(SimulationError::StepCap(cap)) }
 }
 
-/// One pass over the simulated `cluster`, with the scripted `events` that have happened by now: the plan, and
-/// what it was made from.
+/// Whether `stored` (an applied object with a status) and `applied` (without one) differ in nothing else.
+fn same_but_status(stored: &Value, applied: &Value) -> bool {
+    match (stored.as_object(), applied.as_object()) {
+        (Some(a), Some(b)) => {
+            let count = |m: &serde_json::Map<String, Value>| m.keys().filter(|k| *k != "status").count();
+            count(a) == count(b) && b.iter().all(|(k, v)| k == "status" || a.get(k) == Some(v))
+        }
+        _ => stored == applied,
+    }
+}
+
+/// One pass over the simulated cluster's `objects`, with the scripted `events` that have happened by now: the
+/// plan, and what it was made from.
 fn pass(
     input: &PlanInput<'_>,
     options: &PlanOptions,
-    cluster: &BTreeMap<ObjectKey, Value>,
+    objects: &[Value],
     instance: &Value,
     events: &[&SimulatedEvent],
     last: Option<&SimulationStep>,
@@ -172,7 +260,7 @@ fn pass(
     let mut known = last.map(|l| &l.plan);
     let learned;
     if !events.is_empty() && events.iter().any(|e| known.is_none_or(|p| !p.nodes.iter().any(|n| n.id == e.id))) {
-        learned = plan_over(input, options, cluster, instance, &BTreeSet::new(), BTreeMap::new()).0;
+        learned = plan_over(input, options, objects, instance, &BTreeSet::new(), BTreeMap::new()).0;
         known = Some(&learned);
     }
     let mut hidden = BTreeSet::new();
@@ -184,7 +272,7 @@ fn pass(
             SimulatedEffect::Failed(message) => failures.extend(keys.into_iter().map(|k| (k, message.clone()))),
         }
     }
-    let (mut plan, step_input) = plan_over(input, options, cluster, instance, &hidden, failures);
+    let (mut plan, step_input) = plan_over(input, options, objects, instance, &hidden, failures);
     for event in events.iter().filter(|e| e.effect == SimulatedEffect::NotReady) {
         for pending in plan.pending.iter_mut().filter(|p| p.id == event.id) {
             if pending.reason.code == ReasonCode::AwaitingObservation {
@@ -198,16 +286,22 @@ fn pass(
     (plan, step_input)
 }
 
-/// A plan over `cluster` without the objects in `hidden`, with `failures` as apply failures.
+/// A plan over `objects` without those in `hidden`, with `failures` as apply failures.
 fn plan_over(
     input: &PlanInput<'_>,
     options: &PlanOptions,
-    cluster: &BTreeMap<ObjectKey, Value>,
+    objects: &[Value],
     instance: &Value,
     hidden: &BTreeSet<ObjectKey>,
     failures: BTreeMap<ObjectKey, String>,
 ) -> (Plan, StepInput) {
-    let observed: Vec<Value> = cluster.iter().filter(|(k, _)| !hidden.contains(*k)).map(|(_, o)| o.clone()).collect();
+    let visible: Vec<Value>;
+    let observed = if hidden.is_empty() {
+        objects
+    } else {
+        visible = objects.iter().filter(|o| !hidden.contains(&ObjectKey::of(o))).cloned().collect();
+        &visible
+    };
     let scripted = failures != options.apply_failures;
     let with_failures;
     let options = if scripted {
@@ -216,8 +310,10 @@ fn plan_over(
     } else {
         options
     };
-    let plan = plan(&PlanInput { observed: &observed, instance, options, ..*input });
-    (plan, StepInput { observed, instance: instance.clone(), apply_failures: failures })
+    let plan = plan(&PlanInput { observed, instance, options, ..*input });
+    let step_input =
+        StepInput { changes: Vec::new(), hidden: hidden.clone(), instance: instance.clone(), apply_failures: failures };
+    (plan, step_input)
 }
 
 /// The objects of resource `id` in `plan`: those it applies, and the external object it reads by name.
@@ -241,11 +337,12 @@ fn stuck(plan: &Plan) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write;
+
     use serde_json::json;
 
     use super::*;
     use crate::engine::{Engine, EngineOptions};
-    use crate::graph::CompiledRgd;
 
     fn compiled(engine: &Engine, text: &str) -> CompiledRgd {
         let doc = engine.compile_text(text).into_iter().next().unwrap();
@@ -253,7 +350,7 @@ mod tests {
         doc.rgd.unwrap()
     }
 
-    /// An RGD of `n` ConfigMaps, each naming the one before it.
+    /// An RGD of `n` `ConfigMap`s, each naming the one before it.
     fn chain(n: usize) -> String {
         let mut text = String::from(
             "apiVersion: kro.run/v1alpha1\nkind: ResourceGraphDefinition\nmetadata: {name: chain}\nspec:\n  schema:\n    \
@@ -262,15 +359,16 @@ mod tests {
         for i in 0..n {
             let name =
                 if i == 0 { "${schema.spec.name}".to_string() } else { format!("${{cm{}.metadata.name}}-x", i - 1) };
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "    - id: cm{i}\n      template:\n        apiVersion: v1\n        kind: ConfigMap\n        metadata:\n          \
                  name: \"{name}\"\n"
-            ));
+            );
         }
         text
     }
 
-    fn instance(kind: &str, spec: Value) -> Value {
+    fn instance(kind: &str, spec: &Value) -> Value {
         json!({"apiVersion": "kro.run/v1alpha1", "kind": kind, "metadata": {"name": "demo", "namespace": "team"}, "spec": spec})
     }
 
@@ -279,7 +377,7 @@ mod tests {
         let engine = Engine::new(EngineOptions::default()).unwrap();
         let rgd = compiled(&engine, &chain(100));
         assert!(step_cap(&rgd) >= 101, "{}", step_cap(&rgd));
-        let simulation = engine.simulate(&rgd, &instance("Chain", json!({"name": "c"})), &[], &PlanOptions::default());
+        let simulation = engine.simulate(&rgd, &instance("Chain", &json!({"name": "c"})), &[], &PlanOptions::default());
         assert_eq!(simulation.outcome, Ok(()));
         // One pass per wave, and one to observe the last.
         assert_eq!(simulation.steps.len(), 101);
@@ -345,7 +443,7 @@ spec:
     fn dependents_read_what_the_api_server_fills_in_a_simulated_cluster() {
         let engine = Engine::new(EngineOptions::default()).unwrap();
         let rgd = compiled(&engine, APP);
-        let simulation = engine.simulate(&rgd, &instance("App", json!({"name": "web"})), &[], &PlanOptions::default());
+        let simulation = engine.simulate(&rgd, &instance("App", &json!({"name": "web"})), &[], &PlanOptions::default());
         assert_eq!(simulation.outcome, Ok(()), "{:#?}", simulation.steps.last().map(|s| &s.plan.pending));
         let last = &simulation.steps.last().unwrap().plan;
         let config = last.resources.iter().find(|a| a.id == "config").unwrap();
@@ -356,7 +454,7 @@ spec:
         assert_eq!(last.status["endpoint"], json!(address));
         assert_eq!(last.status["uid"].as_str().map(str::len), Some(36));
         // Deterministic: the same run gives the same address and uid.
-        let again = engine.simulate(&rgd, &instance("App", json!({"name": "web"})), &[], &PlanOptions::default());
+        let again = engine.simulate(&rgd, &instance("App", &json!({"name": "web"})), &[], &PlanOptions::default());
         assert_eq!(again.steps.last().unwrap().plan.status, last.status);
     }
 
@@ -364,7 +462,7 @@ spec:
     fn a_resource_made_not_ready_or_failed_at_a_step_holds_back_what_reads_it() {
         let engine = Engine::new(EngineOptions::default()).unwrap();
         let rgd = compiled(&engine, APP);
-        let web = instance("App", json!({"name": "web"}));
+        let web = instance("App", &json!({"name": "web"}));
         let event = |effect| SimulatedEvent { id: "service".into(), from_step: 2, effect };
         let options = PlanOptions { events: vec![event(SimulatedEffect::NotReady)], ..PlanOptions::default() };
         let simulation = engine.simulate(&rgd, &web, &[], &options);

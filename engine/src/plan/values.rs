@@ -1,7 +1,7 @@
 //! The value of every `${...}` of an RGD in one pass of the planner: what the playground shows on hover and
 //! inline at a step of a simulated reconcile (the CEL playground's idea: values, not only types).
 //!
-//! The pass is planned again from what it read ([`super::StepInput`]), keeping the variables as the walk left
+//! The pass is planned again from what it read (the simulation's [`super::cluster_at`] that step), keeping the variables as the walk left
 //! them, and each expression is evaluated against those: `schema`, and each resource the pass read, as the
 //! expressions of that pass saw it. An expression reading a resource the pass had not read yet is pending, with
 //! the reason that resource waits; one of an excluded resource says so; one inside a collection has a value
@@ -255,7 +255,7 @@ spec:
         let simulation = engine.simulate(&rgd, &instance, &[], &options);
         assert_eq!(simulation.outcome, Ok(()));
 
-        let first = engine.step_values(&rgd, &simulation.steps[0], &options);
+        let first = engine.step_values(&rgd, &simulation, 0, &options);
         assert_eq!(outcome(&first, "schema.spec.name"), &ValueOutcome::Value { value: json!("web") });
         match outcome(&first, "service.spec.clusterIP") {
             ValueOutcome::Pending { reason } => {
@@ -275,7 +275,7 @@ spec:
         let excluded = first.iter().find(|v| v.resource.as_deref() == Some("extra") && v.role == Role::Template);
         assert_eq!(excluded.map(|v| &v.outcome), Some(&ValueOutcome::Excluded));
 
-        let last = engine.step_values(&rgd, simulation.steps.last().unwrap(), &options);
+        let last = engine.step_values(&rgd, &simulation, simulation.steps.len() - 1, &options);
         let ValueOutcome::Value { value } = outcome(&last, "service.spec.clusterIP") else { panic!() };
         assert!(value.as_str().is_some_and(|ip| ip.starts_with("10.")), "{value}");
         // The span points at the expression in the text.

@@ -319,8 +319,8 @@ impl Workspace {
     ) -> Result<Vec<ExpressionValue>, PlanBlocked> {
         let simulation = self.simulation(request, options)?;
         let (engine, rgd, _, _) = self.plan_inputs(request)?;
-        let Some(step) = step.checked_sub(1).and_then(|i| simulation.steps.get(i)) else { return Ok(Vec::new()) };
-        Ok(engine.step_values(rgd, step, options))
+        let Some(index) = step.checked_sub(1) else { return Ok(Vec::new()) };
+        Ok(engine.step_values(rgd, &simulation, index, options))
     }
 
     /// Completion in the document `name` at `position`: in an RGD document with the kinds its compile knows; in
