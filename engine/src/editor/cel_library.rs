@@ -140,8 +140,9 @@ pub(super) fn members(type_name: Option<&str>, features: Features) -> impl Itera
         (f.enabled)(features)
             && match (f.receiver, type_name) {
                 (Receiver::Global, _) | (Receiver::Optional | Receiver::Opaque, Some(_)) => false,
-                (_, None) | (Receiver::Any, _) => true,
-                (Receiver::String | Receiver::List | Receiver::Map, Some(UNTYPED_FIELD)) => true,
+                (_, None)
+                | (Receiver::Any, _)
+                | (Receiver::String | Receiver::List | Receiver::Map, Some(UNTYPED_FIELD)) => true,
                 (Receiver::String, Some(t)) => t == "string",
                 (Receiver::List, Some(t)) => t == "array",
                 (Receiver::Map, Some(t)) => t == "object",

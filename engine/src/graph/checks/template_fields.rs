@@ -80,7 +80,7 @@ pub(crate) fn kind_schema<'c>(body: &Body<'_>, catalog: &'c Catalog, diags: &mut
             let candidates = catalog.kinds_in_group(group);
             let message = match catalog.unknown_kinds() {
                 UnknownKinds::Warn => format!(
-                    "no schema is known for kind {} in {}: its template is not checked; pass its CustomResourceDefinition with --crd",
+                    "no schema is known for kind {} in {}: its template is not checked",
                     body.kind_name, body.api_version
                 ),
                 UnknownKinds::Error => format!(
@@ -91,6 +91,11 @@ pub(crate) fn kind_schema<'c>(body: &Body<'_>, catalog: &'c Catalog, diags: &mut
             let mut d = unknown_kind(catalog, message, body.path.key("kind"), body.kind_span);
             if let Some(near) = closest(&body.kind_name, &candidates) {
                 d = d.with_help(format!("did you mean {near:?}?"));
+            } else if catalog.unknown_kinds() == UnknownKinds::Warn {
+                // Each host has its own place for CRDs: the CLI's --crd, a workspace's CRD documents (the
+                // playground's CRDs tab).
+                d = d
+                    .with_help("give kro-rs its CustomResourceDefinition (the CLI's --crd, the playground's CRDs tab)");
             }
             diags.push(d);
             None
