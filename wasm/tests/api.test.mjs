@@ -53,3 +53,13 @@ test('rgdJsonSchema and version describe the package', () => {
   assert.equal(typeof kro.rgdJsonSchema(), 'object');
   assert.match(kro.version(), /^\d+\.\d+\.\d+/);
 });
+
+test('breakingChanges names what a new CRD would break for stored instances', () => {
+  const before = kro.crd(webapp)[0];
+  assert.deepEqual(kro.breakingChanges(before, before), []);
+  const after = kro.crd(webapp.replace('image: string | default="nginx"', 'image: integer | default=1'))[0];
+  const changes = kro.breakingChanges(before, after);
+  assert.equal(changes.length, 1);
+  assert.equal(changes[0].kind, 'TYPE_CHANGED');
+  assert.match(changes[0].path, /image/);
+});
