@@ -68,7 +68,7 @@ test('what every function returns is a value of its declared type', () => {
     ['Hover | null', kro.hover(webapp, positionOf(webapp, 'replicas: 3', 3))],
     ['Definition | null', kro.definition(webapp, positionOf(webapp, 'deployment.spec.selector', 3))],
     ['string', kro.toYaml({ a: [1, 'on', null] })],
-    ['BreakingChange[]', kro.breakingChanges(kro.crd(webapp)[0], kro.crd(webapp.replace('image: string | default="nginx"', 'image: integer | default=1'))[0])],
+    ['BreakingChange[]', kro.breakingChanges(kro.crd(webapp)[0], kro.crd(webapp.replace('image: string | default="nginx"', 'image: string | default="nginx"\n      team: string | required=true'))[0])],
     ['string', kro.version()],
   ];
   const lines = cases.map(([type, value], i) => `export const v${i}: ${type.replace(/\b([A-Z]\w*)/g, 'kro.$1')} = ${JSON.stringify(value)};`);

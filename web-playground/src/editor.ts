@@ -264,7 +264,8 @@ export function createEditor(parent: HTMLElement, text: string, label: string, h
     theme,
     // Tab indents (YAML needs it); Escape then Tab leaves the editor, so keyboard users are never trapped.
     keymap.of([...completionKeymap, indentWithTab, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
-    EditorView.contentAttributes.of({ 'aria-label': label }),
+    // A tab stop of its own, so the scrolling area is reachable by keyboard (axe: scrollable-region-focusable).
+    EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) hooks.onChange();
       if (update.selectionSet) hooks.onSelection?.(update.state.selection.main.head);

@@ -176,8 +176,12 @@ export class GraphView {
       node.dataset.state = status?.state ?? 'idle';
       const label = node.querySelector('.node-state');
       if (label) label.textContent = status && status.state !== 'idle' ? status.state : '';
-      const detail = status ? `: ${status.state}${status.detail ? `. ${status.detail}` : ''}` : '';
-      node.setAttribute('aria-label', `${id} (${kinds.get(id) || 'unknown kind'})${detail}`);
+      // The node's name is what it shows (its id, kind, state and badges: WCAG's label in name); why it waits
+      // is its description.
+      const kind = kinds.get(id) ? '' : 'unknown kind. ';
+      const why = `${kind}${status?.detail ?? ''}`;
+      if (why) node.setAttribute('aria-description', why);
+      else node.removeAttribute('aria-description');
     }
   }
 
