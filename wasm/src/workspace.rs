@@ -97,7 +97,7 @@ export type ExpressionRole = 'template' | 'externalRef' | 'forEach' | 'includeWh
 
 /** One `${...}` of the RGD with its value at a step of the simulation. */
 export type ExpressionValue = {
-  /** Where it is in the RGD document (between `${` and `}`). */
+  /** Where it is in the RGD document: the whole `${...}`. */
   range: Range;
   resource?: string;
   role: ExpressionRole;

@@ -277,6 +277,24 @@ export function createEditor(parent: HTMLElement, text: string, label: string, h
   return new EditorView({ parent, state: EditorState.create({ doc: text, extensions }) });
 }
 
+const added = Decoration.line({ class: 'cm-diff-added' });
+const removed = Decoration.line({ class: 'cm-diff-removed' });
+
+/** In a unified diff (the Compare tab's text), added and removed lines coloured. */
+const diffLines = EditorView.decorations.compute(['doc'], (state) => {
+  const doc = state.doc;
+  if (!/^\+\+\+ current\//m.test(doc.sliceString(0, Math.min(doc.length, 20000)))) return Decoration.none;
+  const marks = [];
+  for (let i = 1; i <= doc.lines; i++) {
+    const line = doc.line(i);
+    const first = line.text[0];
+    if (line.text.startsWith('+++') || line.text.startsWith('---')) continue;
+    if (first === '+') marks.push(added.range(line.from));
+    else if (first === '-') marks.push(removed.range(line.from));
+  }
+  return Decoration.set(marks);
+});
+
 /** A read-only viewer for the outputs. */
 export function createViewer(parent: HTMLElement, label: string): EditorView {
   return new EditorView({
@@ -291,6 +309,7 @@ export function createViewer(parent: HTMLElement, label: string): EditorView {
         theme,
         EditorState.readOnly.of(true),
         EditorView.editable.of(false),
+        diffLines,
         EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
         keymap.of(defaultKeymap),
       ],
@@ -336,8 +355,8 @@ const inlineValues = StateField.define<DecorationSet>({
       const widgets = effect.value
         .filter((v) => v.to <= length)
         .sort((a, b) => a.to - b.to)
-        // After the closing brace of the expression.
-        .map((v) => Decoration.widget({ widget: new ValueWidget(v), side: 1 }).range(Math.min(length, v.to + 1)));
+        // Right after the expression's closing brace (its range holds the whole `${...}`).
+        .map((v) => Decoration.widget({ widget: new ValueWidget(v), side: 1 }).range(Math.min(length, v.to)));
       marks = Decoration.set(widgets, true);
     }
     return marks;

@@ -834,6 +834,8 @@ describe('the playground', () => {
     assert.match(await page.locator('#breaking').innerText(), /Breaking: v1alpha1\.spec: field team is now required/);
     diff = await viewerText(page);
     assert.match(diff, /breaking change/);
+    assert.ok(await page.locator('#viewer .cm-diff-added').count(), 'added lines are marked');
+    await page.waitForFunction(() => !document.querySelector('#toast.shown'));
     await page.screenshot({ path: `${shots}/compare.png` });
   });
 

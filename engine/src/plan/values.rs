@@ -25,7 +25,7 @@ const MAX_ITEMS: usize = 20;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExpressionValue {
-    /// Where the expression is in the RGD's text.
+    /// Where the expression is in the RGD's text: the whole `${...}`.
     #[serde(skip)]
     pub span: Span,
     /// The resource it belongs to (`None`: the instance's status).
