@@ -618,6 +618,8 @@ engine.onAnalysis = (result, analysed, started) => {
   state.step = state.followLast ? total : Math.max(1, Math.min(state.step, total));
   state.shown = { detail: result.detail, values: result.values };
   render();
+  // The simulator moved while the analysis ran: the step shown is asked for again.
+  if (result.detail && result.detail.step !== state.step) void fetchStep();
   // The tests read this measure: from the request (right after the debounce) to every view updated.
   performance.measure('kro:rerender', { start: started, end: performance.now() });
   state.analyses += 1;

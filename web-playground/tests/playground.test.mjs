@@ -114,6 +114,20 @@ function summary(values) {
   return { runs: sorted.length, median: round(sorted[Math.floor(sorted.length / 2)]), max: round(sorted.at(-1)) };
 }
 
+/** Moves the mouse over the first `${...}` of the RGD that starts with `expression`; its hover tooltip. */
+async function hoverOver(page, expression) {
+  const text = await page.evaluate(() => window.playground.get('rgd'));
+  const at = text.indexOf(expression) + 4;
+  const coords = await page.evaluate((offset) => {
+    window.playground.cursor('rgd', offset);
+    return window.playground.coords('rgd', offset);
+  }, at);
+  await page.mouse.move(coords.x, coords.y);
+  const tooltip = page.locator('.cm-tooltip-hover');
+  await tooltip.waitFor({ timeout: 10_000 });
+  return tooltip;
+}
+
 /** The problems listed, as text. */
 const problemTexts = (page) => page.locator('.problem').allInnerTexts();
 const statusText = (page) => page.locator('#status').innerText();
@@ -204,15 +218,7 @@ describe('the playground', () => {
 
   test('hover explains a reference and F12 jumps to its declaration', async (t) => {
     const page = await open(t);
-    const text = await page.evaluate(() => window.playground.get('rgd'));
-    const at = text.indexOf('${deployment.spec.selector') + 4;
-    const coords = await page.evaluate((offset) => {
-      window.playground.cursor('rgd', offset);
-      return window.playground.coords('rgd', offset);
-    }, at);
-    await page.mouse.move(coords.x, coords.y);
-    const tooltip = page.locator('.cm-tooltip-hover');
-    await tooltip.waitFor({ timeout: 10_000 });
+    const tooltip = await hoverOver(page, '${deployment.spec.selector');
     assert.match(await tooltip.innerText(), /deployment|Deployment/);
     await page.screenshot({ path: `${shots}/hover.png` });
     await page.keyboard.press('F12');
@@ -712,15 +718,7 @@ describe('the playground', () => {
 
   test('values at the simulator step: a hover shows the value, the toggle shows every value inline', async (t) => {
     const page = await open(t);
-    const text = await page.evaluate(() => window.playground.get('rgd'));
-    const at = text.indexOf('${schema.spec.image}') + 4;
-    const coords = await page.evaluate((offset) => {
-      window.playground.cursor('rgd', offset);
-      return window.playground.coords('rgd', offset);
-    }, at);
-    await page.mouse.move(coords.x, coords.y);
-    const tooltip = page.locator('.cm-tooltip-hover');
-    await tooltip.waitFor({ timeout: 10_000 });
+    const tooltip = await hoverOver(page, '${schema.spec.image}');
     assert.match(await tooltip.innerText(), /At this step:\s*"nginx"/);
     await page.mouse.move(0, 0);
     await page.locator('#values-toggle').check();

@@ -156,12 +156,11 @@ impl Cluster {
 
     fn put(&mut self, key: ObjectKey, object: Value) {
         self.changes.push((key.clone(), Some(Arc::new(object.clone()))));
-        match self.index.get(&key) {
-            Some(&i) => self.objects[i] = object,
-            None => {
-                self.index.insert(key, self.objects.len());
-                self.objects.push(object);
-            }
+        if let Some(&i) = self.index.get(&key) {
+            self.objects[i] = object;
+        } else {
+            self.index.insert(key, self.objects.len());
+            self.objects.push(object);
         }
     }
 
@@ -310,7 +309,7 @@ fn plan_over(
     } else {
         options
     };
-    let plan = plan(&PlanInput { observed, instance, options, ..*input });
+    let plan = plan(&PlanInput { instance, observed, options, ..*input });
     let step_input =
         StepInput { changes: Vec::new(), hidden: hidden.clone(), instance: instance.clone(), apply_failures: failures };
     (plan, step_input)
