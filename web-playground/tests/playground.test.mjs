@@ -763,6 +763,14 @@ describe('the playground', () => {
       .locator('#field-spec-name')
       .evaluate((n) => n.closest('.form-field').querySelector('.form-error:not([hidden])'));
     assert.match(await page.locator('.form-field', { has: page.locator('#field-spec-name') }).innerText(), /string/);
+    // A richer schema: required fields, bounds, patterns and descriptions (the README's picture).
+    const seenBefore = await analyses(page);
+    await page.selectOption('#examples', 'webapp-db');
+    await analysed(page, seenBefore);
+    await page.locator('#field-spec-replicas').waitFor();
+    assert.equal(await page.locator('#field-spec-name').getAttribute('aria-required'), 'true');
+    assert.match(await page.locator('#instance-form').innerText(), /between 1 and 20/);
+    await page.screenshot({ path: `${shots}/form-webapp-db.png` });
   });
 
   test('what if: a resource made not ready or refused at a step, and the object an external reference reads', async (t) => {

@@ -189,3 +189,26 @@ fn an_instance_and_observed_objects_complete_the_fields_of_their_kinds() {
     let service = labels(&mut ws, "observed.yaml", observed, 5, 2);
     assert!(service.contains(&"clusterIP".to_string()) && service.contains(&"ports".to_string()), "{service:?}");
 }
+
+#[test]
+fn completion_in_instances_and_observed_objects_never_panics_whatever_the_text() {
+    let mut ws = webapp();
+    let deep: String = (0..60).map(|i| format!("{}a{i}:\n", "  ".repeat(i))).collect();
+    for text in
+        [INSTANCE, "{{{{:::: ---\n\t- ]]", "spec:\n  ingress: [\n", "kind: Application\nspec: {é: ☃}\n", &deep, ""]
+    {
+        for kind in [DocumentKind::Instance, DocumentKind::Observed] {
+            let name = if kind == DocumentKind::Instance { "instance.yaml" } else { "observed.yaml" };
+            ws.set(name, kind, text);
+            for (line, content) in text.split('\n').enumerate() {
+                for character in 0..=content.encode_utf16().count() + 1 {
+                    let position = LspPosition {
+                        line: u32::try_from(line).unwrap(),
+                        character: u32::try_from(character).unwrap(),
+                    };
+                    let _ = ws.complete(name, position);
+                }
+            }
+        }
+    }
+}
