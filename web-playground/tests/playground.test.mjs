@@ -720,6 +720,7 @@ describe('the playground', () => {
     const page = await open(t);
     const tooltip = await hoverOver(page, '${schema.spec.image}');
     assert.match(await tooltip.innerText(), /At this step:\s*"nginx"/);
+    await page.screenshot({ path: `${shots}/value-hover.png` });
     await page.mouse.move(0, 0);
     await page.locator('#values-toggle').check();
     await page.locator('.cm-inline-value').first().waitFor();
