@@ -136,6 +136,8 @@ export interface ShownValue {
   /** The value in full, or why there is none. */
   long: string;
   outcome: 'value' | 'items' | 'pending' | 'excluded' | 'failed';
+  /** The simulator's step it is the value at (1-based). */
+  step?: number;
 }
 
 export interface EditorHooks {
@@ -207,7 +209,7 @@ function services(engine: EngineClient, hooks: EditorHooks): Extension[] {
           const shown = document.createElement('div');
           shown.className = `cm-hover-value ${value.outcome}`;
           const head = document.createElement('strong');
-          head.textContent = 'At this step: ';
+          head.textContent = value.step ? `At step ${value.step}: ` : 'At this step: ';
           const body = document.createElement('pre');
           body.textContent = value.long;
           shown.append(head, body);

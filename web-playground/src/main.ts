@@ -113,7 +113,8 @@ const editors: Record<DocName, EditorView> = {
     valueAt: async (pos) => {
       // Values are made when first asked for at a step (a hover), or with every step while they are shown.
       if (!state.shown.values && state.shown.detail) await fetchStep(true);
-      return state.shown.values ? valueAt(currentValues(), pos) : null;
+      const found = state.shown.values ? valueAt(currentValues(), pos) : null;
+      return found && { ...found, step: state.shown.detail?.step };
     },
     placeholder: 'A ResourceGraphDefinition (apiVersion: kro.run/v1alpha1), or pick an example above.',
   }),
@@ -358,8 +359,7 @@ function renderSimulator() {
     const li = document.createElement('li');
     li.dataset.state = 'failed';
     li.className = 'outcome';
-    li.textContent =
-      a.result.cause === 'stepCap' ? `Stopped at the step cap: ${a.result.reason}` : `Stuck: ${a.result.reason}`;
+    li.textContent = a.result.cause === 'stepCap' ? `Not ACTIVE: ${a.result.reason}` : `Stuck: ${a.result.reason}`;
     items.push(li);
   }
   events.replaceChildren(...items);

@@ -560,7 +560,7 @@ describe('the playground', () => {
       .catch(() => {});
     assert.equal(await page.locator('#sim-state').innerText(), 'ACTIVE', await page.locator('.sim').innerText());
     assert.equal(await page.locator('#sim-step').innerText(), 'step 101 / 101');
-    assert.doesNotMatch(await page.locator('#sim-events').innerText(), /Stuck|step cap/);
+    assert.doesNotMatch(await page.locator('#sim-events').innerText(), /Stuck|Not ACTIVE/);
 
     // Per edit, from the end of the debounce to every view updated, and the engine's share (reported only).
     await page.evaluate(() => performance.clearMeasures());
@@ -719,7 +719,7 @@ describe('the playground', () => {
   test('values at the simulator step: a hover shows the value, the toggle shows every value inline', async (t) => {
     const page = await open(t);
     const tooltip = await hoverOver(page, '${schema.spec.image}');
-    assert.match(await tooltip.innerText(), /At this step:\s*"nginx"/);
+    assert.match(await tooltip.innerText(), /At step 4:\s*"nginx"/);
     await page.screenshot({ path: `${shots}/value-hover.png` });
     await page.mouse.move(0, 0);
     await page.locator('#values-toggle').check();
