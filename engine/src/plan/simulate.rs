@@ -254,11 +254,11 @@ fn pass(
     events: &[&SimulatedEvent],
     last: Option<&SimulationStep>,
 ) -> (Plan, StepInput) {
-    // The objects of a resource are known once a plan rendered them; an event on a resource no plan rendered
-    // yet learns them from a first plan of this pass.
+    // The objects of a resource are known once a plan rendered them; an event on a resource the pass before did
+    // not render learns them from a first plan of this pass, so it holds from the step it names.
     let mut known = last.map(|l| &l.plan);
     let learned;
-    if !events.is_empty() && events.iter().any(|e| known.is_none_or(|p| !p.nodes.iter().any(|n| n.id == e.id))) {
+    if events.iter().any(|e| known.is_none_or(|p| keys_of(p, &e.id).is_empty())) {
         learned = plan_over(input, options, objects, instance, &BTreeSet::new(), BTreeMap::new()).0;
         known = Some(&learned);
     }
@@ -475,6 +475,9 @@ spec:
         let simulation = engine.simulate(&rgd, &web, &[], &options);
         let last = &simulation.steps.last().unwrap().plan;
         assert_eq!(last.state, InstanceState::Error);
+        // The Service first renders at step 2, the step the event names: it fails there, never applied.
+        assert_eq!(simulation.steps.len(), 2);
+        assert!(!last.resources.iter().any(|a| a.id == "service"));
         let error = simulation.outcome.unwrap_err().to_string();
         assert!(error.contains("admission webhook denied the request"), "{error}");
         // An event from the first step, on a resource no plan rendered yet, still applies.
