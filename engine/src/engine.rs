@@ -17,7 +17,7 @@ use crate::expr::eval::{EvalError, EvalLimits, Evaluator};
 use crate::expr::library::Features;
 use crate::graph::{CompiledRgd, Resource};
 use crate::instance::{Finding, FindingKind, Step};
-use crate::plan::{self, ExternalLookup, Plan, PlanInput, PlanOptions, Simulation};
+use crate::plan::{self, ExpressionValue, ExternalLookup, Plan, PlanInput, PlanOptions, Simulation};
 use crate::rgd_status::{HostConditions, RgdStatus};
 use crate::schemas::rules::{Mode, refusals};
 use crate::yaml::{Node, Span};
@@ -195,6 +195,25 @@ impl Engine {
         options: &PlanOptions,
     ) -> Simulation {
         plan::simulate(&self.plan_input(rgd, instance, observed, options))
+    }
+
+    /// The value of every `${...}` of `rgd` at step `index` (0-based) of `simulation` ([`Engine::simulate`] with
+    /// the same `options`): what the pass read, as its expressions saw it. Empty for a step it does not have.
+    pub fn step_values(
+        &self,
+        rgd: &CompiledRgd,
+        simulation: &Simulation,
+        index: usize,
+        options: &PlanOptions,
+    ) -> Vec<ExpressionValue> {
+        let Some(step) = simulation.steps.get(index) else { return Vec::new() };
+        let observed = plan::cluster_at(&simulation.steps, index);
+        let options = PlanOptions {
+            assume_ready_without_status: true,
+            apply_failures: step.input.apply_failures.clone(),
+            ..options.clone()
+        };
+        plan::values(&self.plan_input(rgd, &step.input.instance, &observed, &options))
     }
 
     fn plan_input<'a>(

@@ -126,7 +126,7 @@ pub fn plan_json(plan: &crate::plan::Plan) -> Value {
 pub fn simulation_json(simulation: &crate::plan::Simulation) -> Value {
     let result = match &simulation.outcome {
         Ok(()) => json!({"active": true}),
-        Err(reason) => json!({"active": false, "reason": reason.to_string()}),
+        Err(reason) => json!({"active": false, "cause": reason.cause(), "reason": reason.to_string()}),
     };
     json!({"steps": serde_json::to_value(&simulation.steps).unwrap_or_default(), "result": result})
 }

@@ -138,9 +138,14 @@ fn plan_instances(case: &Path, rgd: &kro_engine::CompiledRgd, engine: &Engine, f
         let planned = output::plan_json(&engine.plan(rgd, &instance, &observed, &options));
         expect(&expected, &(serde_json::to_string_pretty(&planned).unwrap() + "\n"), failures);
         if suffix.is_empty() {
-            let simulated = output::simulation_json(&engine.simulate(rgd, &instance, &observed, &options));
+            let simulation = engine.simulate(rgd, &instance, &observed, &options);
+            let simulated = output::simulation_json(&simulation);
             let file = case.join("expected").join("steps.json");
             expect(&file, &(serde_json::to_string_pretty(&simulated).unwrap() + "\n"), failures);
+            // Every step has a value (or a reason) for every expression, and asking never panics.
+            for index in 0..simulation.steps.len() {
+                assert_eq!(engine.step_values(rgd, &simulation, index, &options).len(), rgd.expressions.len());
+            }
         }
     }
 }

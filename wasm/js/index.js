@@ -40,6 +40,7 @@ export const hover = guarded(glue.hover);
 export const definition = guarded(glue.definition);
 export const symbols = guarded(glue.symbols);
 export const toYaml = guarded(glue.toYaml);
+export const breakingChanges = guarded(glue.breakingChanges);
 export const rgdJsonSchema = guarded(glue.rgdJsonSchema);
 export const version = guarded(glue.version);
 /** Not part of the API: panics on purpose, for the package's own tests. */
@@ -103,6 +104,18 @@ export class Workspace {
 
   simulate(request, options) {
     return this.#call('simulate', [request, options]);
+  }
+
+  simulation(request, options) {
+    return this.#call('simulation', [request, options]);
+  }
+
+  step(request, step, options) {
+    return this.#call('step', [request, step, options]);
+  }
+
+  values(request, step, options) {
+    return this.#call('values', [request, step, options]);
   }
 
   complete(name, position) {

@@ -107,6 +107,11 @@ export function hover(text: string, position: Position, options?: CheckOptions):
 export function definition(text: string, position: Position): Definition | null;
 /** The outline: the instance API's fields and the resources. */
 export function symbols(text: string): DocumentSymbol[];
+/**
+ * What would break for the instances already stored if the `installed` CRD were replaced by `generated` (kro's
+ * compatibility rules; empty when the update is safe).
+ */
+export function breakingChanges(installed: KubernetesObject, generated: KubernetesObject): BreakingChange[];
 /** Any JSON value as one YAML document, written as the engine writes CRDs and plans. */
 export function toYaml(value: unknown): string;
 /** The JSON Schema of an RGD document (`kro schema`), for yaml-language-server or Monaco. */
@@ -321,6 +326,13 @@ pub fn definition(text: &str, at: &JsValue) -> JsResult {
 #[wasm_bindgen(skip_typescript)]
 pub fn symbols(text: &str) -> JsResult {
     to_js(&json!(editor::symbols(text)))
+}
+
+/// The breaking changes from the `installed` CRD to the `generated` one (the playground's version diff).
+#[wasm_bindgen(js_name = breakingChanges, skip_typescript)]
+pub fn breaking_changes(installed: &JsValue, generated: &JsValue) -> JsResult {
+    let changes = kro_engine::breaking_changes(&from_js(installed, "installed")?, &from_js(generated, "generated")?);
+    to_js(&json!(changes))
 }
 
 /// Any JSON value as one YAML document, as the engine writes CRDs and plans (the playground's output tabs).

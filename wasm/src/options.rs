@@ -55,7 +55,7 @@ pub struct RenderOptions {
 impl RenderOptions {
     /// The plan options these ask for.
     pub fn plan_options(&self) -> Result<kro_engine::PlanOptions, String> {
-        PlanOptions { now: self.now.clone(), kro_version: self.kro_version.clone() }.read()
+        PlanOptions { now: self.now.clone(), kro_version: self.kro_version.clone(), events: Vec::new() }.read()
     }
 }
 
@@ -80,6 +80,21 @@ pub struct PlanOptions {
     /// The kro version written into labels (the package's version by default).
     #[serde(default)]
     pub kro_version: Option<String>,
+    /// Simulations: what happens in the simulated cluster from a step on.
+    #[serde(default)]
+    pub events: Vec<SimulatedEvent>,
+}
+
+/// `{id, fromStep, effect: 'notReady' | 'failed', message?}`: a resource made not ready, or refused by the API
+/// server, from a step of a simulation on.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimulatedEvent {
+    pub id: String,
+    pub from_step: usize,
+    pub effect: String,
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 impl PlanOptions {
@@ -93,6 +108,16 @@ impl PlanOptions {
         }
         if let Some(version) = self.kro_version {
             options.kro_version = version;
+        }
+        for event in self.events {
+            let effect = match (event.effect.as_str(), event.message) {
+                ("notReady", _) => kro_engine::SimulatedEffect::NotReady,
+                ("failed", message) => kro_engine::SimulatedEffect::Failed(
+                    message.unwrap_or_else(|| "refused by the API server (in the simulation)".to_string()),
+                ),
+                (other, _) => return Err(format!("options.events: effect {other:?} is not one of notReady, failed")),
+            };
+            options.events.push(kro_engine::SimulatedEvent { id: event.id, from_step: event.from_step, effect });
         }
         Ok(options)
     }

@@ -3,7 +3,7 @@
 //! graph's resources, instance findings with ranges. The Node tests type-check what the functions really
 //! return against these declarations (`tsc --strict` on the values as literals).
 
-use kro_engine::{CompiledRgd, Diagnostic, LineIndex, output};
+use kro_engine::{CompiledRgd, Diagnostic, ExpressionValue, LineIndex, Plan, output};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -133,7 +133,19 @@ export interface Plan {
 /** `kro render --simulate -o json`. */
 export interface Simulation {
   steps: { step: number; plan: Plan }[];
-  result: { active: true } | { active: false; reason: string };
+  /**
+   * ACTIVE, or why not: `stuck` (a step changed nothing, or the instance went to ERROR) or `stepCap` (the plan
+   * was still changing after the most steps the graph can need).
+   */
+  result: { active: true } | { active: false; cause: 'stuck' | 'stepCap'; reason: string };
+}
+
+/** A breaking change between two CRDs, in kro's names. */
+export interface BreakingChange {
+  kind: string;
+  /** Where in the schema, prefixed with the version: `v1alpha1: spec.replicas`. */
+  path: string;
+  message: string;
 }
 
 /** A finding about an instance, as the fixtures write it, with its range when it was given as text. */
@@ -233,4 +245,35 @@ pub fn graph(rgd: &CompiledRgd, index: &LineIndex<'_>) -> Value {
         }
     }
     graph
+}
+
+/// A step of a simulation without its objects (`StepSummary`): the state, what each resource does and why.
+pub fn step_summary(step: usize, plan: &Plan) -> Value {
+    let mut summary = json!({
+        "step": step,
+        "state": plan.state,
+        "nodes": plan.nodes,
+        "pending": plan.pending,
+        "excluded": plan.excluded,
+        "applied": plan.resources.len(),
+    });
+    if !plan.assumed.is_empty() {
+        summary["assumed"] = json!(plan.assumed);
+    }
+    summary
+}
+
+/// The values of expressions, each with its `range` in LSP positions of the RGD's `text`.
+pub fn expression_values(values: &[ExpressionValue], text: &str) -> Value {
+    let index = LineIndex::new(text);
+    Value::Array(
+        values
+            .iter()
+            .map(|v| {
+                let mut item = json!(v);
+                item["range"] = json!(index.lsp_range(v.span));
+                item
+            })
+            .collect(),
+    )
 }

@@ -3,7 +3,9 @@
 //! (`type`), so a caller switches on the tag instead of guessing a shape by its keys; findings are data,
 //! misuse throws.
 
-use kro_engine::{DocumentKind, Engine, EngineOptions, LineIndex, LspPosition, PlanBlocked, PlanRequest, output};
+use kro_engine::{
+    DocumentKind, Engine, EngineOptions, LineIndex, LspPosition, PlanBlocked, PlanRequest, Simulation, output,
+};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -39,7 +41,70 @@ export interface PlanOptions {
   now?: string;
   /** kro version written into labels (the package's version by default). */
   kroVersion?: string;
+  /** Simulations: what happens in the simulated cluster from a step on. */
+  events?: SimulatedEvent[];
 }
+
+/** A resource of a simulation made not ready, or refused by the API server (`message`), from `fromStep` on. */
+export interface SimulatedEvent {
+  id: string;
+  /** 1-based. */
+  fromStep: number;
+  effect: 'notReady' | 'failed';
+  message?: string;
+}
+
+/** One step of a simulation without its objects: what each resource does, and why those waiting wait. */
+export interface StepSummary {
+  step: number;
+  state: InstanceState;
+  nodes: NodeStatus[];
+  pending: Pending[];
+  excluded: string[];
+  assumed?: string[];
+  /** How many objects the step applies. */
+  applied: number;
+}
+
+export type SimulationSummaryResult =
+  | { type: 'simulation'; steps: StepSummary[]; result: Simulation['result'] }
+  | Blocked;
+
+/** An external object a plan reads: by name (a GET) or by label selector (a LIST). */
+export interface ExternalRead {
+  id: string;
+  apiVersion: string;
+  kind: string;
+  namespace: string | null;
+  name: string | null;
+  selector: string | null;
+}
+
+export type StepResult =
+  | { type: 'step'; step: number; plan: Plan; yaml: string; reads: ExternalRead[] }
+  | { type: 'noSuchStep'; steps: number }
+  | Blocked;
+
+/** The value of an expression, or why it has none. */
+export type ValueOutcome =
+  | { outcome: 'value'; value: JsonValue }
+  | { outcome: 'items'; items: ValueOutcome[]; total: number }
+  | { outcome: 'pending'; reason: string }
+  | { outcome: 'excluded' }
+  | { outcome: 'failed'; message: string };
+
+export type ExpressionRole = 'template' | 'externalRef' | 'forEach' | 'includeWhen' | 'readyWhen' | 'status' | 'condition';
+
+/** One `${...}` of the RGD with its value at a step of the simulation. */
+export type ExpressionValue = {
+  /** Where it is in the RGD document: the whole `${...}`. */
+  range: Range;
+  resource?: string;
+  role: ExpressionRole;
+  expression: string;
+} & ValueOutcome;
+
+export type ValuesResult = { type: 'values'; step: number; values: ExpressionValue[] } | Blocked;
 
 /** The RGD document has errors (or warnings, with `denyWarnings`): no graph or CRD, as the CLI prints none. */
 export interface InvalidRgd {
@@ -83,6 +148,15 @@ export class Workspace {
   render(request: PlanRequest, options?: PlanOptions): PlanResult;
   /** `kro render --simulate -o json`. */
   simulate(request: PlanRequest, options?: PlanOptions): SimulationResult;
+  /**
+   * The same simulation without its objects (made once: `step` and `values` ask the same one again without
+   * simulating again): what a host shows of every step.
+   */
+  simulation(request: PlanRequest, options?: PlanOptions): SimulationSummaryResult;
+  /** The plan of one step (1-based) of the simulation, its objects as YAML and the external objects it reads. */
+  step(request: PlanRequest, step: number, options?: PlanOptions): StepResult;
+  /** The value of every `${...}` of the RGD at one step (1-based) of the simulation. */
+  values(request: PlanRequest, step: number, options?: PlanOptions): ValuesResult;
   complete(name: string, position: Position): CompletionItem[];
   hover(name: string, position: Position): Hover | null;
   definition(name: string, position: Position): Definition | null;
@@ -183,6 +257,57 @@ impl JsWorkspace {
         to_js(&value)
     }
 
+    /// The simulation, each step without its objects.
+    pub fn simulation(&mut self, request: &JsValue, options: &JsValue) -> JsResult {
+        let (request, options) = plan_args(request, options)?;
+        let value = match self.inner.simulation(&request.as_engine(), &options) {
+            Ok(simulation) => {
+                let full =
+                    output::simulation_json(&Simulation { steps: Vec::new(), outcome: simulation.outcome.clone() });
+                json!({
+                    "type": "simulation",
+                    "steps": simulation.steps.iter().map(|s| shapes::step_summary(s.step, &s.plan)).collect::<Vec<_>>(),
+                    "result": full["result"],
+                })
+            }
+            Err(blocked) => self.blocked(&request, blocked),
+        };
+        to_js(&value)
+    }
+
+    /// One step of the simulation, whole.
+    pub fn step(&mut self, request: &JsValue, step: f64, options: &JsValue) -> JsResult {
+        let (request, options) = plan_args(request, options)?;
+        let value = match self.inner.simulation(&request.as_engine(), &options) {
+            Ok(simulation) => match step_index(step).and_then(|i| simulation.steps.get(i)) {
+                Some(s) => json!({
+                    "type": "step",
+                    "step": s.step,
+                    "plan": output::plan_json(&s.plan),
+                    "yaml": output::plan_yaml(&s.plan),
+                    "reads": s.plan.reads,
+                }),
+                None => json!({"type": "noSuchStep", "steps": simulation.steps.len()}),
+            },
+            Err(blocked) => self.blocked(&request, blocked),
+        };
+        to_js(&value)
+    }
+
+    /// The values of the RGD's expressions at a step of the simulation.
+    pub fn values(&mut self, request: &JsValue, step: f64, options: &JsValue) -> JsResult {
+        let (request, options) = plan_args(request, options)?;
+        let index = step_index(step).map_or(0, |i| i + 1);
+        let value = match self.inner.values(&request.as_engine(), &options, index) {
+            Ok(values) => {
+                let text = self.inner.text(&request.rgd).unwrap_or_default();
+                json!({"type": "values", "step": index, "values": shapes::expression_values(&values, text)})
+            }
+            Err(blocked) => self.blocked(&request, blocked),
+        };
+        to_js(&value)
+    }
+
     /// Completion items.
     pub fn complete(&mut self, name: &str, at: &JsValue) -> JsResult {
         to_js(&json!(self.inner.complete(name, position(at)?)))
@@ -271,6 +396,13 @@ impl JsWorkspace {
             }
         }
     }
+}
+
+/// The 0-based index of a 1-based step number a caller gave (`None` for 0, a fraction, a negative or NaN).
+fn step_index(step: f64) -> Option<usize> {
+    // Steps are counted in the hundreds; anything past u32 is no step anyway.
+    #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)] // checked: a whole number in 1..=u32::MAX
+    (step >= 1.0 && step.fract() == 0.0 && step <= f64::from(u32::MAX)).then(|| step as usize - 1)
 }
 
 fn plan_args(request: &JsValue, options: &JsValue) -> Result<(options::PlanRequest, kro_engine::PlanOptions), JsValue> {

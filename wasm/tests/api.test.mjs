@@ -53,3 +53,12 @@ test('rgdJsonSchema and version describe the package', () => {
   assert.equal(typeof kro.rgdJsonSchema(), 'object');
   assert.match(kro.version(), /^\d+\.\d+\.\d+/);
 });
+
+test('breakingChanges names what a new CRD would break for stored instances', () => {
+  const before = kro.crd(webapp)[0];
+  assert.deepEqual(kro.breakingChanges(before, before), []);
+  const required = 'image: string | default="nginx"\n      team: string | required=true';
+  const after = kro.crd(webapp.replace('image: string | default="nginx"', required))[0];
+  const changes = kro.breakingChanges(before, after);
+  assert.ok(changes.some((c) => c.kind === 'REQUIRED_ADDED' && c.path === 'v1alpha1.spec' && /team/.test(c.message)), JSON.stringify(changes));
+});

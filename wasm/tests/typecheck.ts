@@ -82,4 +82,21 @@ const wsDefinition = ws.definition('rgd.yaml', { line: 0, character: 1 });
 const wsSymbols = ws.symbols('rgd.yaml');
 const wsDiagnostics: Diagnostic[] = ws.diagnostics('rgd.yaml');
 const yamlText2: string = kro.toYaml({ a: 1 });
+const request = { rgd: 'rgd.yaml', instance: 'instance.yaml' };
+const events: kro.SimulatedEvent[] = [{ id: 'a', fromStep: 2, effect: 'failed', message: 'denied' }];
+const summary = ws.simulation(request, { events });
+if (summary.type === 'simulation') {
+  const states: string[] = summary.steps.map((s) => `${s.step}:${s.state}:${s.applied}:${s.nodes.length}`);
+  const cause: string = summary.result.active ? 'active' : summary.result.cause;
+}
+const oneStep = ws.step(request, 1);
+const stepYaml: string = oneStep.type === 'step' ? oneStep.yaml + oneStep.reads.map((r) => r.name ?? r.selector).join() : '';
+const valued = ws.values(request, 1);
+if (valued.type === 'values') {
+  for (const v of valued.values) {
+    const where: number = v.range.start.line;
+    const shown: string = v.outcome === 'value' ? JSON.stringify(v.value) : v.outcome === 'pending' ? v.reason : v.outcome;
+  }
+}
+const breaking: string[] = kro.breakingChanges({ kind: 'CustomResourceDefinition' }, { kind: 'CustomResourceDefinition' }).map((c) => `${c.kind} ${c.path}: ${c.message}`);
 ws.free();

@@ -46,6 +46,11 @@ function samples(dir) {
     ws.set('observed', 'observed', observed);
     const request = { rgd: 'rgd', instance: 'instance', observed: 'observed' };
     out.push(['PlanResult', ws.render(request)], ['SimulationResult', ws.simulate(request)]);
+    const summary = ws.simulation(request);
+    out.push(['SimulationSummaryResult', summary], ['StepResult', ws.step(request, 1)], ['ValuesResult', ws.values(request, 1)]);
+    if (summary.type === 'simulation') {
+      out.push(['StepResult', ws.step(request, summary.steps.length)], ['ValuesResult', ws.values(request, summary.steps.length)]);
+    }
     out.push(['Diagnostic[]', ws.diagnostics('instance')]);
   }
   ws.free();
@@ -63,6 +68,7 @@ test('what every function returns is a value of its declared type', () => {
     ['Hover | null', kro.hover(webapp, positionOf(webapp, 'replicas: 3', 3))],
     ['Definition | null', kro.definition(webapp, positionOf(webapp, 'deployment.spec.selector', 3))],
     ['string', kro.toYaml({ a: [1, 'on', null] })],
+    ['BreakingChange[]', kro.breakingChanges(kro.crd(webapp)[0], kro.crd(webapp.replace('image: string | default="nginx"', 'image: string | default="nginx"\n      team: string | required=true'))[0])],
     ['string', kro.version()],
   ];
   const lines = cases.map(([type, value], i) => `export const v${i}: ${type.replace(/\b([A-Z]\w*)/g, 'kro.$1')} = ${JSON.stringify(value)};`);

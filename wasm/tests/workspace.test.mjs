@@ -96,3 +96,45 @@ test('a workspace made before an engine panic keeps its documents and answers af
   ws.set('instance.yaml', 'instance', instance.replace('enabled: true', 'enabled: false'));
   assert.deepEqual(ws.render(request).plan.excluded, ['ingress']);
 });
+
+test('a simulation is shown a step at a time: a summary of every step, one step whole, and the values of its expressions', () => {
+  const ws = workspace();
+  const summary = ws.simulation(request);
+  assert.equal(summary.type, 'simulation');
+  assert.deepEqual(summary.result, { active: true });
+  const full = ws.simulate(request).simulation;
+  assert.equal(summary.steps.length, full.steps.length);
+  summary.steps.forEach((s, i) => {
+    assert.equal(s.state, full.steps[i].plan.state);
+    assert.deepEqual(s.nodes, full.steps[i].plan.nodes);
+    assert.equal(s.applied, full.steps[i].plan.resources.length);
+  });
+  const last = ws.step(request, summary.steps.length);
+  assert.equal(last.type, 'step');
+  assert.deepEqual(last.plan, full.steps.at(-1).plan);
+  assert.match(last.yaml, /kind: Deployment/);
+  assert.deepEqual(ws.step(request, summary.steps.length + 1), { type: 'noSuchStep', steps: summary.steps.length });
+  assert.equal(ws.step(request, 0).type, 'noSuchStep');
+
+  const values = ws.values(request, summary.steps.length);
+  assert.equal(values.type, 'values');
+  const name = values.values.find((v) => v.expression === 'schema.spec.name');
+  assert.deepEqual([name.outcome, name.value], ['value', 'my-awesome-app']);
+  assert.equal(name.range.start.line, positionOf(webapp, 'schema.spec.name}', 0).line);
+  // The Service's cluster IP, as the simulated API server allocated it.
+  const first = ws.values(request, 1).values.find((v) => v.expression.startsWith('service.'));
+  assert.equal(first?.outcome ?? 'pending', 'pending');
+  assert.equal(ws.compiles(), 1, 'one compile for all of it');
+});
+
+test('events make a resource not ready or refused from a step on', () => {
+  const ws = workspace();
+  const notReady = ws.simulation(request, { events: [{ id: 'deployment', fromStep: 2, effect: 'notReady' }] });
+  assert.equal(notReady.result.active, false);
+  assert.equal(notReady.result.cause, 'stuck');
+  assert.match(notReady.result.reason, /deployment: not ready: made so in the simulation from step 2/);
+  const failed = ws.simulation(request, { events: [{ id: 'service', fromStep: 2, effect: 'failed', message: 'quota exceeded' }] });
+  assert.equal(failed.steps.at(-1).state, 'ERROR');
+  assert.match(failed.result.reason, /quota exceeded/);
+  assert.throws(() => ws.simulation(request, { events: [{ id: 'x', fromStep: 1, effect: 'gone' }] }), /notReady, failed/);
+});

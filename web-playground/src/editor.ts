@@ -12,8 +12,10 @@ import { yaml } from '@codemirror/lang-yaml';
 import { bracketMatching, foldGutter, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
-import { EditorState, type Extension, type Text } from '@codemirror/state';
+import { EditorState, StateEffect, StateField, type Extension, type Text } from '@codemirror/state';
 import {
+  Decoration,
+  type DecorationSet,
   drawSelection,
   EditorView,
   highlightActiveLine,
@@ -22,9 +24,11 @@ import {
   keymap,
   lineNumbers,
   placeholder,
+  WidgetType,
 } from '@codemirror/view';
 import { tags as t } from '@lezer/highlight';
 import type { CompletionItem, Position, Range } from '@kro-rs/engine';
+import type { DocName } from './protocol';
 import type { EngineClient } from './engine';
 
 /** LSP position (0-based line, UTF-16 column) to a CodeMirror offset (UTF-16 too), clamped into the document. */
@@ -123,22 +127,53 @@ export function markdown(text: string): HTMLElement {
   return root;
 }
 
+/** An expression's value at the simulator's step, as the editor shows it: in a hover, or inline. */
+export interface ShownValue {
+  from: number;
+  to: number;
+  /** The value in one line (`"web"`, `3`, `pending`). */
+  short: string;
+  /** The value in full, or why there is none. */
+  long: string;
+  outcome: 'value' | 'items' | 'pending' | 'excluded' | 'failed';
+  /** The simulator's step it is the value at (1-based). */
+  step?: number;
+}
+
 export interface EditorHooks {
   onChange: () => void;
   /** The cursor or selection moved (by keyboard, mouse or a command). */
   onSelection?: (head: number) => void;
-  /** Set for the RGD editor: the engine's editor services. */
+  /** The document this editor holds, for the engine's editor services. */
+  doc: DocName;
+  /** The engine's editor services (completion everywhere, hover and definition in the RGD). */
   engine?: EngineClient;
+  /** The value of the expression at a position at the simulator's step, shown in the hover. */
+  valueAt?: (pos: number) => Promise<ShownValue | null>;
   /** Where a go-to-definition lands. */
   onDefinition?: (from: number, to: number) => void;
   /** Shown while the document is empty. */
   placeholder?: string;
 }
 
+/** How much CodeMirror's own ranking (by the letters typed) is nudged towards the engine's order of kinds:
+ * the fields of what is being read first, names and keywords next, functions last. */
+const boosts: Record<CompletionItem['kind'], number> = {
+  field: 40,
+  resource: 40,
+  variable: 40,
+  type: 20,
+  marker: 20,
+  keyword: 0,
+  macro: -40,
+  function: -40,
+};
+
 function services(engine: EngineClient, hooks: EditorHooks): Extension[] {
+  const doc = hooks.doc;
   const complete = async (context: CompletionContext) => {
     const text = context.state.doc.toString();
-    const items = await engine.complete(text, toPosition(context.state.doc, context.pos));
+    const items = await engine.complete(doc, text, toPosition(context.state.doc, context.pos));
     if (context.aborted || items.length === 0) return null;
     const first = items[0]!;
     const { from, to } = rangeToOffsets(context.state.doc, first.range);
@@ -152,29 +187,42 @@ function services(engine: EngineClient, hooks: EditorHooks): Extension[] {
       detail: item.detail,
       info: item.documentation ? () => markdown(item.documentation!) : undefined,
       apply: item.insertText ?? item.label,
+      boost: boosts[item.kind],
     }));
     return { from, to, options, validFor: /^[\w-]*$/ };
   };
 
   const hover = hoverTooltip(async (view, pos) => {
-    const result = await engine.hover(view.state.doc.toString(), toPosition(view.state.doc, pos));
-    if (!result) return null;
-    const { from, to } = rangeToOffsets(view.state.doc, result.range);
+    const result =
+      doc === 'rgd' ? await engine.hover(doc, view.state.doc.toString(), toPosition(view.state.doc, pos)) : null;
+    const value = (await hooks.valueAt?.(pos)) ?? null;
+    if (!result && !value) return null;
+    const range = result ? rangeToOffsets(view.state.doc, result.range) : { from: value!.from, to: value!.to };
     return {
-      pos: from,
-      end: to,
+      pos: value ? Math.min(value.from, range.from) : range.from,
+      end: value ? Math.max(value.to, range.to) : range.to,
       above: true,
       create: () => {
         const dom = document.createElement('div');
         dom.className = 'cm-hover';
-        dom.append(markdown(result.contents));
+        if (value) {
+          const shown = document.createElement('div');
+          shown.className = `cm-hover-value ${value.outcome}`;
+          const head = document.createElement('strong');
+          head.textContent = value.step ? `At step ${value.step}: ` : 'At this step: ';
+          const body = document.createElement('pre');
+          body.textContent = value.long;
+          shown.append(head, body);
+          dom.append(shown);
+        }
+        if (result) dom.append(markdown(result.contents));
         return { dom };
       },
     };
   });
 
   const goToDefinition = async (view: EditorView, pos: number) => {
-    const found = await engine.definition(view.state.doc.toString(), toPosition(view.state.doc, pos));
+    const found = await engine.definition(doc, view.state.doc.toString(), toPosition(view.state.doc, pos));
     if (!found) return false;
     const { from, to } = rangeToOffsets(view.state.doc, found.range);
     view.dispatch({ selection: { anchor: from, head: to }, effects: EditorView.scrollIntoView(from, { y: 'center' }) });
@@ -182,6 +230,7 @@ function services(engine: EngineClient, hooks: EditorHooks): Extension[] {
     return true;
   };
 
+  if (doc !== 'rgd') return [autocompletion({ override: [complete], activateOnTyping: true, icons: true }), hover];
   return [
     autocompletion({ override: [complete], activateOnTyping: true, icons: true }),
     hover,
@@ -217,16 +266,36 @@ export function createEditor(parent: HTMLElement, text: string, label: string, h
     theme,
     // Tab indents (YAML needs it); Escape then Tab leaves the editor, so keyboard users are never trapped.
     keymap.of([...completionKeymap, indentWithTab, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
-    EditorView.contentAttributes.of({ 'aria-label': label }),
+    // A tab stop of its own, so the scrolling area is reachable by keyboard (axe: scrollable-region-focusable).
+    EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) hooks.onChange();
       if (update.selectionSet) hooks.onSelection?.(update.state.selection.main.head);
     }),
   ];
   if (hooks.engine) extensions.push(services(hooks.engine, hooks));
+  extensions.push(inlineValues);
   if (hooks.placeholder) extensions.push(placeholder(hooks.placeholder));
   return new EditorView({ parent, state: EditorState.create({ doc: text, extensions }) });
 }
+
+const added = Decoration.line({ class: 'cm-diff-added' });
+const removed = Decoration.line({ class: 'cm-diff-removed' });
+
+/** In a unified diff (the Compare tab's text), added and removed lines coloured. */
+const diffLines = EditorView.decorations.compute(['doc'], (state) => {
+  const doc = state.doc;
+  if (!/^\+\+\+ current\//m.test(doc.sliceString(0, Math.min(doc.length, 20000)))) return Decoration.none;
+  const marks = [];
+  for (let i = 1; i <= doc.lines; i++) {
+    const line = doc.line(i);
+    const first = line.text[0];
+    if (line.text.startsWith('+++') || line.text.startsWith('---')) continue;
+    if (first === '+') marks.push(added.range(line.from));
+    else if (first === '-') marks.push(removed.range(line.from));
+  }
+  return Decoration.set(marks);
+});
 
 /** A read-only viewer for the outputs. */
 export function createViewer(parent: HTMLElement, label: string): EditorView {
@@ -242,6 +311,7 @@ export function createViewer(parent: HTMLElement, label: string): EditorView {
         theme,
         EditorState.readOnly.of(true),
         EditorView.editable.of(false),
+        diffLines,
         EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
         keymap.of(defaultKeymap),
       ],
@@ -256,4 +326,47 @@ export function replaceText(view: EditorView, text: string) {
 
 export function showDiagnostics(view: EditorView, diagnostics: CmDiagnostic[]) {
   view.dispatch(setDiagnostics(view.state, diagnostics));
+}
+
+/** The values shown inline after each `${...}` (the Values toggle), as widgets set from outside. */
+const setInlineValues = StateEffect.define<ShownValue[]>();
+
+class ValueWidget extends WidgetType {
+  constructor(private readonly value: ShownValue) {
+    super();
+  }
+  eq(other: ValueWidget) {
+    return other.value.short === this.value.short && other.value.outcome === this.value.outcome;
+  }
+  toDOM() {
+    const span = document.createElement('span');
+    span.className = `cm-inline-value ${this.value.outcome}`;
+    span.textContent = this.value.short;
+    span.title = this.value.long;
+    return span;
+  }
+}
+
+const inlineValues = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    marks = marks.map(tr.changes);
+    for (const effect of tr.effects) {
+      if (!effect.is(setInlineValues)) continue;
+      const length = tr.state.doc.length;
+      const widgets = effect.value
+        .filter((v) => v.to <= length)
+        .sort((a, b) => a.to - b.to)
+        // Right after the expression's closing brace (its range holds the whole `${...}`).
+        .map((v) => Decoration.widget({ widget: new ValueWidget(v), side: 1 }).range(Math.min(length, v.to)));
+      marks = Decoration.set(widgets, true);
+    }
+    return marks;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
+
+/** Shows `values` inline in `view` (none: hides them). */
+export function showInlineValues(view: EditorView, values: ShownValue[]) {
+  view.dispatch({ effects: setInlineValues.of(values) });
 }

@@ -1,9 +1,9 @@
 // The page's side of the engine: one worker holding a Workspace, so each edit compiles the RGD once for every
 // view (diagnostics, graph, CRD, the simulation) and the editor services. At most one analysis runs and one
 // (the newest) waits, so fast typing never builds a backlog.
-import type { CompletionItem, Definition, Hover, Position } from '@kro-rs/engine';
+import type { CompletionItem, Definition, Hover, Position, SimulatedEvent } from '@kro-rs/engine';
 import wasmUrl from '@kro-rs/engine/kro_engine_bg.wasm?url';
-import type { Analysis, Documents, Request, Response } from './protocol';
+import type { Analysis, DocName, Documents, Request, Response, StepAnswer, Wanted } from './protocol';
 
 /** The engine, downloaded and compiled on the page (compiling while it downloads, where possible). */
 async function compileEngine(): Promise<WebAssembly.Module> {
@@ -63,7 +63,7 @@ class EngineWorker {
 export class EngineClient {
   private readonly worker: EngineWorker;
   private running = false;
-  private queued: Documents | null = null;
+  private queued: { docs: Documents; wanted: Wanted } | null = null;
   private startedAt = 0;
   /** Called with every finished analysis, in order; `started` is when its request was sent. */
   onAnalysis: (analysis: Analysis, docs: Documents, started: number) => void = () => {};
@@ -86,36 +86,57 @@ export class EngineClient {
   }
 
   /** Asks for an analysis of `docs`; one that was waiting is replaced. */
-  analyze(docs: Documents) {
-    this.queued = docs;
+  analyze(docs: Documents, wanted: Wanted) {
+    this.queued = { docs, wanted };
     if (!this.running) void this.drain();
+  }
+
+  /** Whether an analysis runs or waits. */
+  get busy(): boolean {
+    return this.running || this.queued !== null;
   }
 
   private async drain() {
     while (this.queued) {
-      const docs = this.queued;
+      const { docs, wanted } = this.queued;
       this.queued = null;
       this.running = true;
       const started = performance.now();
       this.startedAt = started;
-      const { analysis } = await this.worker.send<AnalyzeResponse>({ kind: 'analyze', docs });
+      const { analysis } = await this.worker.send<AnalyzeResponse>({ kind: 'analyze', docs, wanted });
       this.running = false;
       this.onAnalysis(analysis, docs, started);
     }
   }
 
-  async complete(text: string, position: Position): Promise<CompletionItem[]> {
-    const r = await this.worker.send<Extract<Response, { kind: 'complete' }>>({ kind: 'complete', text, position });
+  /** Step `step` (1-based) of the last analysis's simulation, whole, with the values there when asked. */
+  async step(step: number, values: boolean, events: SimulatedEvent[]): Promise<StepAnswer> {
+    const r = await this.worker.send<Extract<Response, { kind: 'step' }>>({ kind: 'step', step, values, events });
+    return r.answer;
+  }
+
+  async complete(doc: DocName, text: string, position: Position): Promise<CompletionItem[]> {
+    const r = await this.worker.send<Extract<Response, { kind: 'complete' }>>({
+      kind: 'complete',
+      doc,
+      text,
+      position,
+    });
     return r.items;
   }
 
-  async hover(text: string, position: Position): Promise<Hover | null> {
-    const r = await this.worker.send<Extract<Response, { kind: 'hover' }>>({ kind: 'hover', text, position });
+  async hover(doc: DocName, text: string, position: Position): Promise<Hover | null> {
+    const r = await this.worker.send<Extract<Response, { kind: 'hover' }>>({ kind: 'hover', doc, text, position });
     return r.hover;
   }
 
-  async definition(text: string, position: Position): Promise<Definition | null> {
-    const r = await this.worker.send<Extract<Response, { kind: 'definition' }>>({ kind: 'definition', text, position });
+  async definition(doc: DocName, text: string, position: Position): Promise<Definition | null> {
+    const r = await this.worker.send<Extract<Response, { kind: 'definition' }>>({
+      kind: 'definition',
+      doc,
+      text,
+      position,
+    });
     return r.definition;
   }
 }

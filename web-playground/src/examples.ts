@@ -33,6 +33,7 @@ function build(): Example[] {
       rgd: entry.rgd,
       instance: entry.instance ?? '',
       observed: entry.observed ?? '',
+      crds: entry.crds ?? '',
     });
   }
   // The walk-through's example first: it is the one kro's docs start with.

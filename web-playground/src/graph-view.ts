@@ -1,8 +1,14 @@
-// The DAG as a layered SVG drawing (dagre lays it out). The layout is computed only when the graph's shape
-// changes (nodes, kinds, edges, kinds of node), so typing elsewhere never moves a box; a step of the reconcile
-// simulator only recolours the nodes.
+// The DAG as a layered SVG drawing (dagre lays it out) that zooms and pans (d3-zoom: the wheel, a drag, a
+// pinch, the buttons and the keys + - 0). The layout is computed only when the graph's shape changes, so typing
+// elsewhere never moves a box; a step of the reconcile simulator only recolours the nodes.
+//
+// Waves run left to right while that fits the panel, and top to bottom when the graph is deeper than it is
+// wide (a chain of 100 is a column to scroll, not a 20000-pixel line squeezed into the panel). A graph too big
+// to read whole opens at a readable scale at its first wave; Fit shows all of it.
 import dagre from '@dagrejs/dagre';
-import type { Graph, GraphResource, NodeState, Plan } from '@kro-rs/engine';
+import type { Graph, GraphResource, NodeState, StepSummary } from '@kro-rs/engine';
+import { select } from 'd3-selection';
+import { zoom, zoomIdentity, type ZoomBehavior } from 'd3-zoom';
 
 export interface NodeStatus {
   /** What the engine's plan does with the node at the simulator's step ('idle': no simulation). */
@@ -22,14 +28,16 @@ export const stateIcon: Record<NodeStatus['state'], string> = {
   idle: '·',
 };
 
-/** Each node's state in a plan, as the engine says it, with the reason it gives for a wait. */
-export function statesOf(plan: Plan): Map<string, NodeStatus> {
-  const reasons = new Map(plan.pending.map((p) => [p.id, p.reason.message]));
-  return new Map(plan.nodes.map((n) => [n.id, { state: n.state, detail: reasons.get(n.id) ?? '' }]));
+/** Each node's state in a step, as the engine says it, with the reason it gives for a wait. */
+export function statesOf(step: StepSummary): Map<string, NodeStatus> {
+  const reasons = new Map(step.pending.map((p) => [p.id, p.reason.message]));
+  return new Map(step.nodes.map((n) => [n.id, { state: n.state, detail: reasons.get(n.id) ?? '' }]));
 }
 
 const NODE_WIDTH = 164;
 const NODE_HEIGHT = 54;
+/** Below this scale a node's text cannot be read: a bigger graph opens at this scale instead of whole. */
+const READABLE = 0.6;
 const SVG = 'http://www.w3.org/2000/svg';
 
 function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number> = {}, text?: string) {
@@ -64,31 +72,74 @@ function fit(text: SVGTextElement, room: number) {
   }
 }
 
+/** Every node reachable from `id` following `next` (the dependencies, or the dependents). */
+function closure(id: string, next: Map<string, string[]>): Set<string> {
+  const seen = new Set<string>();
+  const todo = [...(next.get(id) ?? [])];
+  while (todo.length) {
+    const n = todo.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    todo.push(...(next.get(n) ?? []));
+  }
+  return seen;
+}
+
 export class GraphView {
   private readonly svg: SVGSVGElement;
+  private readonly viewport: SVGGElement;
+  private readonly zoomer: ZoomBehavior<SVGSVGElement, unknown>;
   private key = '';
   private nodes = new Map<string, SVGGElement>();
   private selected: string | null = null;
   private graph: Graph | null = null;
   private states: Map<string, NodeStatus> | null = null;
+  private size = { width: 0, height: 0 };
+  private cycles: string[][] = [];
+  /** Where each node is drawn (its centre), for edges drawn later (a cycle's) and for centring on it. */
+  private centres = new Map<string, { x: number; y: number }>();
   onSelect: (id: string) => void = () => {};
 
   constructor(private readonly host: HTMLElement) {
     this.svg = el('svg', { class: 'dag', role: 'group', 'aria-label': 'Resource graph' });
+    this.viewport = el('g', { class: 'viewport' });
+    this.svg.append(this.viewport);
     host.append(this.svg);
-    // Waves run left to right in a wide panel and top to bottom in a tall one (a phone); the layout changes
-    // only when the panel's shape crosses over, never while typing.
+    this.zoomer = zoom<SVGSVGElement, unknown>()
+      .scaleExtent([0.02, 3])
+      .on('zoom', (event: { transform: { toString(): string; k: number } }) => {
+        this.viewport.setAttribute('transform', event.transform.toString());
+        this.svg.dataset.scale = event.transform.k.toFixed(3);
+      });
+    select(this.svg).call(this.zoomer).on('dblclick.zoom', null);
+    this.svg.addEventListener('keydown', (event) => {
+      if ((event.target as Element).closest('.node')) return;
+      if (event.key === '+' || event.key === '=') this.zoomBy(1.25);
+      else if (event.key === '-') this.zoomBy(0.8);
+      else if (event.key === '0') this.fitAll();
+      else return;
+      event.preventDefault();
+    });
+    // The orientation follows the panel's shape; the layout changes only when that choice changes.
     new ResizeObserver(() => {
       if (this.graph && this.key !== this.keyOf(this.graph)) this.show(this.graph);
     }).observe(host);
   }
 
-  private horizontal(): boolean {
-    return this.host.clientWidth > this.host.clientHeight * 1.3;
+  /** Left to right while the waves fit the panel's width at a readable scale, else top to bottom when the
+   * graph has more waves than nodes in its widest wave. */
+  private horizontal(graph: Graph): boolean {
+    const waves = new Map<number, number>();
+    for (const r of graph.resources) waves.set(r.wave, (waves.get(r.wave) ?? 0) + 1);
+    const depth = waves.size;
+    const widest = Math.max(1, ...waves.values());
+    const width = this.host.clientWidth || 800;
+    if (depth * (NODE_WIDTH + 40) * READABLE <= width) return this.host.clientWidth >= this.host.clientHeight;
+    return depth <= widest;
   }
 
   private keyOf(graph: Graph): string {
-    return (this.horizontal() ? 'LR' : 'TB') + shapeKey(graph);
+    return (this.horizontal(graph) ? 'LR' : 'TB') + shapeKey(graph);
   }
 
   /** Draws `graph`, keeping the current drawing when its shape is unchanged. */
@@ -100,46 +151,126 @@ export class GraphView {
       for (const r of graph.resources) this.nodes.get(r.id)?.querySelector('title')?.replaceChildren(tooltip(r));
       return;
     }
+    const first = this.key === '';
     this.key = key;
     this.layout(graph, key.startsWith('LR'));
     this.colour(this.states);
+    this.drawCycles();
+    if (first || this.selected === null) this.openView();
   }
 
   clear() {
     this.key = '';
     this.graph = null;
     this.nodes.clear();
-    this.svg.replaceChildren();
+    this.centres.clear();
+    this.viewport.replaceChildren();
   }
 
   /** Colours every node by its state at the simulator's step (null: no simulation, plain colours). */
   colour(states: Map<string, NodeStatus> | null) {
     this.states = states;
+    const kinds = new Map(this.graph?.resources.map((r) => [r.id, r.kind]) ?? []);
     for (const [id, node] of this.nodes) {
       const status = states?.get(id);
       node.dataset.state = status?.state ?? 'idle';
       const label = node.querySelector('.node-state');
       if (label) label.textContent = status && status.state !== 'idle' ? status.state : '';
-      node.setAttribute(
-        'aria-label',
-        `${id}${status ? `: ${status.state}${status.detail ? `. ${status.detail}` : ''}` : ''}`,
-      );
+      // The node's name is what it shows (its id, kind, state and badges: WCAG's label in name); why it waits
+      // is its description.
+      const kind = kinds.get(id) ? '' : 'unknown kind. ';
+      const why = `${kind}${status?.detail ?? ''}`;
+      if (why) node.setAttribute('aria-description', why);
+      else node.removeAttribute('aria-description');
     }
   }
 
+  /** Selects a node: it, what it depends on and what depends on it are highlighted, the rest dimmed. */
   select(id: string | null) {
-    this.selected = id;
-    for (const [nodeId, node] of this.nodes) node.classList.toggle('selected', nodeId === id);
+    this.selected = id && this.nodes.has(id) ? id : null;
+    const deps = new Map<string, string[]>();
+    const dependents = new Map<string, string[]>();
+    for (const r of this.graph?.resources ?? []) {
+      deps.set(r.id, r.dependsOn);
+      for (const d of r.dependsOn) dependents.set(d, [...(dependents.get(d) ?? []), r.id]);
+    }
+    const up = this.selected ? closure(this.selected, deps) : new Set<string>();
+    const down = this.selected ? closure(this.selected, dependents) : new Set<string>();
+    this.svg.classList.toggle('focused', this.selected !== null);
+    for (const [nodeId, node] of this.nodes) {
+      node.classList.toggle('selected', nodeId === this.selected);
+      node.classList.toggle('upstream', up.has(nodeId));
+      node.classList.toggle('downstream', down.has(nodeId));
+    }
+    const lit = (n: string) => n === this.selected || up.has(n) || down.has(n);
+    for (const edge of this.viewport.querySelectorAll<SVGPathElement>('.edge')) {
+      const { from = '', to = '' } = edge.dataset;
+      edge.classList.toggle('lit', this.selected !== null && lit(from) && lit(to));
+    }
+  }
+
+  /** The ids matching `query` (case-insensitive, part of the id); the first is selected and centred. */
+  find(query: string): string[] {
+    const q = query.trim().toLowerCase();
+    const matches = q ? [...this.nodes.keys()].filter((id) => id.toLowerCase().includes(q)) : [];
+    for (const [id, node] of this.nodes) node.classList.toggle('match', matches.includes(id));
+    if (matches[0]) {
+      this.select(matches[0]);
+      this.centreOn(matches[0]);
+    }
+    return matches;
+  }
+
+  /** The cycles to show (each a list of ids, each reading the next, the last reading the first). */
+  showCycles(cycles: string[][]) {
+    if (JSON.stringify(cycles) === JSON.stringify(this.cycles)) return;
+    this.cycles = cycles;
+    this.drawCycles();
+  }
+
+  zoomBy(factor: number) {
+    select(this.svg).call(this.zoomer.scaleBy, factor);
+  }
+
+  /** The whole graph in the panel, however small that makes it. */
+  fitAll() {
+    const { width, height } = this.size;
+    const [w, h] = [this.host.clientWidth || 1, this.host.clientHeight || 1];
+    if (!width || !height) return;
+    const k = Math.min(w / width, h / height, 1.5);
+    select(this.svg).call(
+      this.zoomer.transform,
+      zoomIdentity.translate((w - width * k) / 2, (h - height * k) / 2).scale(k),
+    );
+  }
+
+  private centreOn(id: string) {
+    const c = this.centres.get(id);
+    if (!c) return;
+    const [w, h] = [this.host.clientWidth || 1, this.host.clientHeight || 1];
+    const k = Math.max(READABLE, Math.min(1, Number(this.svg.dataset.scale ?? 1)));
+    select(this.svg).call(this.zoomer.transform, zoomIdentity.translate(w / 2 - c.x * k, h / 2 - c.y * k).scale(k));
+  }
+
+  /** The view a graph opens with: whole when that is readable, else readable at its first wave. */
+  private openView() {
+    const { width, height } = this.size;
+    const [w, h] = [this.host.clientWidth || 1, this.host.clientHeight || 1];
+    const whole = Math.min(w / Math.max(width, 1), h / Math.max(height, 1));
+    if (whole >= READABLE) return this.fitAll();
+    const k = Math.max(READABLE, Math.min(1, w / Math.max(width, 1)));
+    const x = width * k < w ? (w - width * k) / 2 : 8;
+    select(this.svg).call(this.zoomer.transform, zoomIdentity.translate(x, 8).scale(k));
   }
 
   private layout(graph: Graph, horizontal: boolean) {
     const g = new dagre.graphlib.Graph();
     // Room for the wave labels: above the columns (LR) or left of the rows (TB).
-    const [offX, offY] = horizontal ? [0, 18] : [40, 0];
+    const [offX, offY] = horizontal ? [0, 18] : [56, 0];
     g.setGraph({
       rankdir: horizontal ? 'LR' : 'TB',
       nodesep: horizontal ? 18 : 28,
-      ranksep: horizontal ? 40 : 40,
+      ranksep: 40,
       marginx: 12,
       marginy: 12,
     });
@@ -149,19 +280,25 @@ export class GraphView {
     for (const r of graph.resources) for (const d of r.dependsOn) if (ids.has(d)) g.setEdge(d, r.id);
     dagre.layout(g);
     const { width = 0, height = 0 } = g.graph();
+    this.size = { width: width + offX, height: height + offY };
 
     const defs = el('defs');
-    const marker = el('marker', {
-      id: 'arrow',
-      viewBox: '0 0 10 10',
-      refX: 9,
-      refY: 5,
-      markerWidth: 7,
-      markerHeight: 7,
-      orient: 'auto-start-reverse',
-    });
-    marker.append(el('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow-head' }));
-    defs.append(marker);
+    for (const [id, cls] of [
+      ['arrow', 'arrow-head'],
+      ['arrow-cycle', 'arrow-head cycle'],
+    ] as const) {
+      const marker = el('marker', {
+        id,
+        viewBox: '0 0 10 10',
+        refX: 9,
+        refY: 5,
+        markerWidth: 7,
+        markerHeight: 7,
+        orient: 'auto-start-reverse',
+      });
+      marker.append(el('path', { d: 'M0,0 L10,5 L0,10 z', class: cls }));
+      defs.append(marker);
+    }
 
     // Waves: one band behind the nodes of each wave, labelled, when the layout put each wave on its own rows
     // (columns, left to right).
@@ -192,7 +329,7 @@ export class GraphView {
         } else {
           bands.append(
             el('rect', { x: 0, y: b.start - 8, width: width + offX, height: b.end - b.start + 16, rx: 8, class: cls }),
-            el('text', { x: 6, y: b.start + 4, class: 'wave-label' }, `wave ${wave}`),
+            el('text', { x: 6, y: (b.start + b.end) / 2 + 4, class: 'wave-label' }, `wave ${wave}`),
           );
         }
       });
@@ -217,8 +354,10 @@ export class GraphView {
 
     const nodes = el('g', { class: 'nodes' });
     this.nodes.clear();
+    this.centres.clear();
     for (const r of graph.resources) {
       const n = g.node(r.id);
+      this.centres.set(r.id, { x: n.x + offX, y: n.y + offY });
       const x = n.x - NODE_WIDTH / 2 + offX;
       const y = n.y - NODE_HEIGHT / 2 + offY;
       const kinds = [
@@ -269,18 +408,53 @@ export class GraphView {
       nodes.append(node);
       this.nodes.set(r.id, node);
     }
-    this.svg.setAttribute('viewBox', `0 0 ${width + offX} ${height + offY}`);
-    this.svg.style.setProperty('--natural-width', `${width + offX}px`);
-    this.svg.replaceChildren(defs, bands, edges, nodes);
+    this.viewport.replaceChildren(defs, bands, edges, el('g', { class: 'cycles' }), nodes);
     // Texts are measured once drawn and shortened with an ellipsis to their room (the tooltip has them whole).
-    for (const text of this.svg.querySelectorAll<SVGTextElement>('text[data-room]'))
+    for (const text of this.viewport.querySelectorAll<SVGTextElement>('text[data-room]'))
       fit(text, Number(text.dataset.room));
     this.select(this.selected);
   }
 
+  /** A cycle's edges, drawn over the graph in the error colour: those the graph has are marked, the one that
+   * closes the cycle (which the last valid graph cannot have) is drawn. */
+  private drawCycles() {
+    const layer = this.viewport.querySelector('.cycles');
+    if (!layer) return;
+    for (const edge of this.viewport.querySelectorAll('.edge.cycle')) edge.classList.remove('cycle');
+    layer.replaceChildren();
+    for (const cycle of this.cycles) {
+      cycle.forEach((reader, i) => {
+        const read = cycle[(i + 1) % cycle.length]!;
+        // `reader` reads `read`: the edge runs from `read` (the dependency) to `reader`.
+        const existing = this.viewport.querySelector(
+          `.edge[data-from="${CSS.escape(read)}"][data-to="${CSS.escape(reader)}"]`,
+        );
+        if (existing) return existing.classList.add('cycle');
+        const [a, b] = [this.centres.get(read), this.centres.get(reader)];
+        if (!a || !b) return;
+        const bend = 60;
+        const d = `M${a.x},${a.y} C${a.x + bend},${a.y - bend} ${b.x + bend},${b.y + bend} ${b.x},${b.y}`;
+        layer.append(
+          el('path', {
+            d,
+            class: 'edge cycle added',
+            'data-from': read,
+            'data-to': reader,
+            'marker-end': 'url(#arrow-cycle)',
+          }),
+        );
+      });
+    }
+    for (const [id, node] of this.nodes)
+      node.classList.toggle(
+        'in-cycle',
+        this.cycles.some((c) => c.includes(id)),
+      );
+  }
+
   /** Emphasises the edges into and out of a node while the pointer is on it. */
   private highlight(id: string, on: boolean) {
-    for (const edge of this.svg.querySelectorAll<SVGPathElement>('.edge')) {
+    for (const edge of this.viewport.querySelectorAll<SVGPathElement>('.edge')) {
       if (edge.dataset.from === id || edge.dataset.to === id) edge.classList.toggle('hot', on);
     }
   }

@@ -13,7 +13,7 @@ export function saved(): Documents | null {
   try {
     const value = JSON.parse(localStorage.getItem(SAVED) ?? 'null') as Partial<Documents> | null;
     if (!value || typeof value.rgd !== 'string') return null;
-    return { rgd: value.rgd, instance: value.instance ?? '', observed: value.observed ?? '' };
+    return { rgd: value.rgd, instance: value.instance ?? '', observed: value.observed ?? '', crds: value.crds ?? '' };
   } catch {
     return null;
   }

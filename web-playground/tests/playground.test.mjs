@@ -86,12 +86,51 @@ async function edit(page, name, text) {
   await analysed(page, seen);
 }
 
-const viewerText = (page) => page.locator('#viewer .cm-content').innerText();
+/** The whole text of the output viewer (CodeMirror draws only the lines in view). */
+const viewerText = (page) => page.evaluate(() => window.playground.output());
 const nodeIds = (page) => page.locator('.dag .node').evaluateAll((nodes) => nodes.map((n) => n.dataset.id));
 
 async function showOutput(page, name) {
   await page.locator(`[data-out=${name}]`).click();
 }
+
+/** An RGD of `n` ConfigMaps, each naming the one before it: a graph 100 waves deep. */
+function chain(n) {
+  let text =
+    'apiVersion: kro.run/v1alpha1\nkind: ResourceGraphDefinition\nmetadata:\n  name: chain\nspec:\n  schema:\n    apiVersion: v1alpha1\n    kind: Chain\n    spec:\n      name: string | default="c"\n  resources:\n';
+  for (let i = 0; i < n; i++) {
+    const name = i === 0 ? '${schema.spec.name}' : `\${cm${i - 1}.metadata.name}-x`;
+    text += `    - id: cm${i}\n      template:\n        apiVersion: v1\n        kind: ConfigMap\n        metadata:\n          name: "${name}"\n        data:\n          index: "${i}"\n`;
+  }
+  return text;
+}
+const chainInstance =
+  'apiVersion: kro.run/v1alpha1\nkind: Chain\nmetadata:\n  name: demo\n  namespace: default\nspec: {}\n';
+
+/** The median and maximum of `values`, rounded to a tenth. */
+function summary(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const round = (v) => Math.round(v * 10) / 10;
+  return { runs: sorted.length, median: round(sorted[Math.floor(sorted.length / 2)]), max: round(sorted.at(-1)) };
+}
+
+/** Moves the mouse over the first `${...}` of the RGD that starts with `expression`; its hover tooltip. */
+async function hoverOver(page, expression) {
+  const text = await page.evaluate(() => window.playground.get('rgd'));
+  const at = text.indexOf(expression) + 4;
+  const coords = await page.evaluate((offset) => {
+    window.playground.cursor('rgd', offset);
+    return window.playground.coords('rgd', offset);
+  }, at);
+  await page.mouse.move(coords.x, coords.y);
+  const tooltip = page.locator('.cm-tooltip-hover');
+  await tooltip.waitFor({ timeout: 10_000 });
+  return tooltip;
+}
+
+/** The problems listed, as text. */
+const problemTexts = (page) => page.locator('.problem').allInnerTexts();
+const statusText = (page) => page.locator('#status').innerText();
 
 describe('the playground', () => {
   test('loads the first example with no console error, a clean status, its graph and its CRD', async (t) => {
@@ -179,15 +218,7 @@ describe('the playground', () => {
 
   test('hover explains a reference and F12 jumps to its declaration', async (t) => {
     const page = await open(t);
-    const text = await page.evaluate(() => window.playground.get('rgd'));
-    const at = text.indexOf('${deployment.spec.selector') + 4;
-    const coords = await page.evaluate((offset) => {
-      window.playground.cursor('rgd', offset);
-      return window.playground.coords('rgd', offset);
-    }, at);
-    await page.mouse.move(coords.x, coords.y);
-    const tooltip = page.locator('.cm-tooltip-hover');
-    await tooltip.waitFor({ timeout: 10_000 });
+    const tooltip = await hoverOver(page, '${deployment.spec.selector');
     assert.match(await tooltip.innerText(), /deployment|Deployment/);
     await page.screenshot({ path: `${shots}/hover.png` });
     await page.keyboard.press('F12');
@@ -452,5 +483,421 @@ describe('the playground', () => {
     metrics.lastEngineCallsMs = await page.locator('#status').getAttribute('title');
     assert.ok(durations.length >= runs, 'one measure per edit');
     assert.ok(metrics.transferredBytes > 0);
+  });
+
+  // ------------------------------------------------------------------------------------------ [playground-2]
+
+  test('a share link restores its state once, then a reload keeps the edits made after it', async (t) => {
+    const page = await open(t);
+    await page.locator('#share').click();
+    const link = new URL(page.url()).hash;
+    const other = await open(t, { hash: link });
+    assert.equal(new URL(other.url()).hash, '', 'the hash is cleared once its state is loaded');
+    const edited = '# my edit\n' + (await other.evaluate(() => window.playground.get('rgd')));
+    await edit(other, 'rgd', edited);
+    await other.reload();
+    await analysed(other, 0);
+    assert.equal(await other.evaluate(() => window.playground.get('rgd')), edited);
+  });
+
+  test('a share link restores the output tab and the simulator step', async (t) => {
+    const page = await open(t);
+    await page.locator('#sim-first').click();
+    await page.locator('#sim-next').click();
+    await showOutput(page, 'status');
+    await page.locator('#share').click();
+    const other = await open(t, { hash: new URL(page.url()).hash });
+    await other.waitForFunction(() => document.querySelector('#sim-step')?.textContent?.startsWith('step 2 /'));
+    assert.equal(await other.locator('[data-out=status]').getAttribute('aria-selected'), 'true');
+    assert.match(await viewerText(other), /The instance at step 2 of/);
+  });
+
+  test('a 100-resource chain opens readable, zooms, fits, finds a node, highlights what it reads, and reaches ACTIVE', async (t) => {
+    const page = await open(t, { width: 1440, height: 900 });
+    await edit(page, 'instance', chainInstance);
+    await edit(page, 'rgd', chain(100));
+    await page.waitForFunction(() => document.querySelectorAll('.dag .node').length === 100);
+    const fontPx = () => page.locator('.node[data-id=cm0] .node-id').evaluate((n) => n.getBoundingClientRect().height);
+    assert.ok((await fontPx()) >= 10, `node labels are readable when the graph opens (${await fontPx()} px)`);
+    await page.screenshot({ path: `${shots}/graph-100.png` });
+    // Fit shows the whole graph in the panel.
+    await page.locator('#zoom-fit').click();
+    const inside = await page.evaluate(() => {
+      const host = document.querySelector('#graph').getBoundingClientRect();
+      return [...document.querySelectorAll('.dag .node')].every((n) => {
+        const b = n.getBoundingClientRect();
+        return (
+          b.left >= host.left - 1 && b.right <= host.right + 1 && b.top >= host.top - 1 && b.bottom <= host.bottom + 1
+        );
+      });
+    });
+    assert.ok(inside, 'every node inside the panel after Fit');
+    const scale = () => page.locator('.dag').evaluate((svg) => Number(svg.dataset.scale));
+    const fitted = await scale();
+    await page.locator('#zoom-in').click();
+    assert.ok((await scale()) > fitted, 'zoom in');
+    // Search by id: the node is selected and brought into view, what it reads and what reads it highlighted.
+    await page.locator('#graph-search').fill('cm57');
+    await page.locator('#graph-search').press('Enter');
+    await page.waitForFunction(() => document.querySelector('.node[data-id=cm57]')?.classList.contains('selected'));
+    const visible = await page.evaluate(() => {
+      const host = document.querySelector('#graph').getBoundingClientRect();
+      const b = document.querySelector('.node[data-id=cm57]').getBoundingClientRect();
+      return b.top >= host.top && b.bottom <= host.bottom && b.left >= host.left && b.right <= host.right;
+    });
+    assert.ok(visible, 'the found node is in view');
+    assert.ok(await page.locator('.node[data-id=cm12].upstream').count(), 'a node it reads (transitively) is upstream');
+    assert.ok(await page.locator('.node[data-id=cm80].downstream').count(), 'a node reading it is downstream');
+    assert.equal(
+      await page.evaluate(() => window.playground.get('rgd')),
+      chain(100),
+      'Enter only jumped to the template',
+    );
+    await page.screenshot({ path: `${shots}/graph-100-found.png` });
+    // The simulation reaches ACTIVE: the step cap follows the graph's depth.
+    await page
+      .waitForFunction(() => document.querySelector('#sim-state')?.textContent === 'ACTIVE', null, { timeout: 10_000 })
+      .catch(() => {});
+    assert.equal(await page.locator('#sim-state').innerText(), 'ACTIVE', await page.locator('.sim').innerText());
+    assert.equal(await page.locator('#sim-step').innerText(), 'step 101 / 101');
+    assert.doesNotMatch(await page.locator('#sim-events').innerText(), /Stuck|Not ACTIVE/);
+
+    // Per edit, from the end of the debounce to every view updated, and the engine's share (reported only).
+    await page.evaluate(() => performance.clearMeasures());
+    const text = await page.evaluate(() => window.playground.get('rgd'));
+    const engineMs = [];
+    for (let i = 0; i < 9; i++) {
+      await edit(page, 'rgd', text.replace('name: chain', `name: chain${i % 2 ? '' : 'x'}`));
+      engineMs.push(Number(/engine (\d+) ms/.exec(await statusText(page))?.[1]));
+    }
+    const measures = await page.evaluate(() => performance.getEntriesByName('kro:rerender').map((e) => e.duration));
+    metrics.chain100 = {
+      allViewsMs: summary(measures),
+      engineMs: summary(engineMs),
+      parts: await page.locator('#status').getAttribute('title'),
+    };
+  });
+
+  test('a cycle is drawn in red on the last valid graph', async (t) => {
+    const page = await open(t);
+    const text = await page.evaluate(() => window.playground.get('rgd'));
+    // The Deployment now reads the Service, which reads the Deployment.
+    await edit(page, 'rgd', text.replace('image: ${schema.spec.image}', 'image: ${service.metadata.name}'));
+    // A straight edge has an empty box, which Playwright calls hidden: wait for it to be there.
+    await page.locator('.edge.cycle.added').waitFor({ state: 'attached' });
+    assert.equal(await page.locator('.edge.cycle:not(.added)[data-from=deployment][data-to=service]').count(), 1);
+    assert.ok(await page.locator('.node[data-id=deployment].in-cycle').count());
+    assert.ok(await page.locator('.node[data-id=service].in-cycle').count());
+    assert.match(await page.locator('#graph-note').innerText(), /cycle \((deployment|service) → /);
+    await page.screenshot({ path: `${shots}/cycle.png` });
+  });
+
+  test('completion after ${schema.spec. puts the fields first and offers no optional functions', async (t) => {
+    const page = await open(t);
+    const text = await page.evaluate(() => window.playground.get('rgd'));
+    const at = text.indexOf('${schema.spec.name}');
+    await edit(page, 'rgd', text.slice(0, at) + text.slice(at + '${schema.spec.name}'.length));
+    await page.evaluate((offset) => window.playground.cursor('rgd', offset), at);
+    await page.keyboard.type('${schema.spec.');
+    const popup = page.locator('.cm-tooltip-autocomplete');
+    await popup.waitFor({ timeout: 10_000 });
+    const labels = await popup.locator('.cm-completionLabel').allInnerTexts();
+    assert.equal(labels[0], 'image', `the first option is a field: ${labels}`);
+    assert.ok(labels.indexOf('name') < labels.indexOf('deepMerge'), `${labels}`);
+    for (const optional of ['hasValue', 'orValue', 'value'])
+      assert.ok(!labels.includes(optional), `${optional} in ${labels}`);
+    await page.keyboard.press('Enter');
+    assert.match(await page.evaluate(() => window.playground.get('rgd')), /\$\{schema\.spec\.image/);
+  });
+
+  test('the Instance editor completes the instance API fields', async (t) => {
+    const page = await open(t);
+    const instance = 'apiVersion: kro.run/v1alpha1\nkind: Application\nmetadata:\n  name: demo\nspec:\n  name: web\n  ';
+    await edit(page, 'instance', instance);
+    await page.evaluate((offset) => window.playground.cursor('instance', offset), instance.length);
+    await page.keyboard.press('Control+Space');
+    const popup = page.locator('.cm-tooltip-autocomplete');
+    await popup.waitFor({ timeout: 10_000 });
+    const labels = await popup.locator('.cm-completionLabel').allInnerTexts();
+    assert.ok(labels.includes('image') && labels.includes('ingress') && !labels.includes('name'), `${labels}`);
+  });
+
+  test('CRDs in the CRDs tab teach the engine their kinds', async (t) => {
+    const page = await open(t);
+    const rgd = example('webapp', 'rgd').replace(
+      '    - id: ingress',
+      '    - id: certificate\n      template:\n        apiVersion: cert-manager.io/v1\n        kind: Certificate\n        metadata:\n          name: ${schema.spec.name}\n        spec:\n          secretNam: ${schema.spec.name}-tls\n    - id: ingress',
+    );
+    await edit(page, 'rgd', rgd);
+    const warning = (await problemTexts(page)).find((p) => /Certificate/.test(p)) ?? '';
+    assert.match(warning, /unknown-kind[\s\S]*not checked/);
+    assert.match(warning, /CRDs tab/);
+    assert.doesNotMatch(warning, /pass its CustomResourceDefinition with --crd/);
+    const crd =
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: certificates.cert-manager.io\nspec:\n  group: cert-manager.io\n  scope: Namespaced\n  names: {kind: Certificate, plural: certificates}\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec:\n              type: object\n              properties:\n                secretName: {type: string}\n                dnsNames: {type: array, items: {type: string}}\n';
+    await page.locator('#tab-crds').click();
+    await edit(page, 'crds', crd);
+    const problems = (await problemTexts(page)).join('\n');
+    assert.doesNotMatch(problems, /unknown-kind/);
+    assert.match(problems, /secretNam/, 'the template is checked against the CRD: the typo is found');
+    await page.screenshot({ path: `${shots}/crds.png` });
+  });
+
+  test('the simulation gives created objects what the API server fills: a Service has its clusterIP', async (t) => {
+    const page = await open(t);
+    const rgd = example('webapp', 'rgd').replace(
+      '    - id: ingress',
+      '    - id: endpoint\n      template:\n        apiVersion: v1\n        kind: ConfigMap\n        metadata:\n          name: ${schema.spec.name}-endpoint\n        data:\n          ip: ${service.spec.clusterIP}\n          uid: ${service.metadata.uid}\n    - id: ingress',
+    );
+    await edit(page, 'rgd', rgd);
+    await page.waitForFunction(() => document.querySelector('#sim-state')?.textContent === 'ACTIVE');
+    await showOutput(page, 'resources');
+    const yaml = await viewerText(page);
+    assert.match(yaml, /ip: 10\.\d+\.\d+\.\d+/);
+    assert.match(yaml, /uid: [0-9a-f]{8}-[0-9a-f]{4}-4/);
+    assert.doesNotMatch(await page.locator('#sim-events').innerText(), /Stuck/);
+  });
+
+  test('a plan error of the simulation is shown at its resource in the RGD', async (t) => {
+    const page = await open(t);
+    // Two resources render the same ConfigMap: kro's ApplySet conflict, found when the plan renders them.
+    const rgd = example('webapp', 'rgd').replace(
+      '    - id: ingress',
+      '    - id: first\n      template:\n        apiVersion: v1\n        kind: ConfigMap\n        metadata:\n          name: shared\n    - id: second\n      template:\n        apiVersion: v1\n        kind: ConfigMap\n        metadata:\n          name: shared\n    - id: ingress',
+    );
+    await edit(page, 'rgd', rgd);
+    const line = rgd.split('\n').findIndex((l) => l.includes('- id: second')) + 1;
+    const problem = page.locator('.problem.error', { hasText: 'conflicts with' });
+    await problem.waitFor();
+    assert.equal(await problem.getAttribute('data-line'), String(line));
+    assert.match(await problem.innerText(), /second: resourceID: second conflicts with resourceID: first/);
+    assert.match(await problem.innerText(), /plan-error/);
+    const underlined = await page.locator('#editor-rgd .cm-lintRange-error').allInnerTexts();
+    assert.ok(
+      underlined.some((u) => u.includes('second')),
+      `${underlined}`,
+    );
+  });
+
+  test('the example picker says "(your own)" once the text is not the example’s', async (t) => {
+    const page = await open(t);
+    assert.equal(await page.locator('#examples').inputValue(), 'webapp');
+    const text = await page.evaluate(() => window.playground.get('rgd'));
+    await edit(page, 'rgd', text + '\n# mine\n');
+    assert.equal(await page.locator('#examples').inputValue(), '');
+  });
+
+  test('a long problem message is shown whole, wrapped', async (t) => {
+    const page = await open(t);
+    const text = await page.evaluate(() => window.playground.get('rgd'));
+    await edit(page, 'rgd', text.replace('${schema.spec.name}-service', '${deploymnt.metadata.name}-service'));
+    const msg = page.locator('.problem .msg').first();
+    const shown = await msg.evaluate((m) => ({ text: m.textContent, clipped: m.scrollWidth > m.clientWidth + 1 }));
+    assert.ok(!shown.clipped, 'nothing cut off');
+    assert.match(shown.text, /references unknown identifiers[\s\S]*help: did you mean/);
+    assert.ok(!shown.text.endsWith('…'));
+  });
+
+  test('the engine figure times the whole analysis, not its last part', async (t) => {
+    const page = await open(t);
+    await edit(page, 'instance', example('webapp', 'instance').replace('name: my-awesome-app', 'name: my-other-app'));
+    const title = await page.locator('#status').getAttribute('title');
+    const parts = Object.fromEntries(
+      title
+        .split('\n')
+        .map((l) => l.split(': '))
+        .map(([k, v]) => [k, parseFloat(v)]),
+    );
+    const shown = Number(/engine (\d+) ms/.exec(await statusText(page))[1]);
+    assert.equal(shown, Math.max(1, Math.round(parts.total)));
+    const sum = Object.entries(parts)
+      .filter(([k]) => k !== 'total')
+      .reduce((a, [, v]) => a + v, 0);
+    assert.ok(parts.total >= sum - 0.5, `total ${parts.total} covers every part (${sum})`);
+  });
+
+  test('values at the simulator step: a hover shows the value, the toggle shows every value inline', async (t) => {
+    const page = await open(t);
+    const tooltip = await hoverOver(page, '${schema.spec.image}');
+    assert.match(await tooltip.innerText(), /At step 4:\s*"nginx"/);
+    await page.screenshot({ path: `${shots}/value-hover.png` });
+    await page.mouse.move(0, 0);
+    await page.locator('#values-toggle').check();
+    await page.locator('.cm-inline-value').first().waitFor();
+    const inline = await page.locator('.cm-inline-value').allInnerTexts();
+    assert.ok(inline.includes('"my-awesome-app"'), `${inline}`);
+    // At the first step the Service is not ready: what reads it is pending.
+    await page.locator('#sim-first').click();
+    await page.waitForFunction(() => document.body.dataset.shownStep === '1');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.cm-inline-value')].some((v) => v.textContent === 'pending'),
+    );
+    await page.screenshot({ path: `${shots}/values.png` });
+  });
+
+  test('the instance form follows the schema and the Instance editor, both ways', async (t) => {
+    const page = await open(t);
+    await page.locator('#tab-instance').click();
+    await page.locator('#instance-form-toggle').click();
+    const image = page.locator('#field-spec-image');
+    await image.waitFor();
+    assert.equal(await image.getAttribute('placeholder'), 'default: nginx');
+    assert.equal(await page.locator('#field-spec-ingress-enabled').isChecked(), true);
+    assert.match(await page.locator('#instance-form').innerText(), /ingress\.enabled/);
+    // Form -> YAML.
+    const seen = await analyses(page);
+    await image.fill('httpd:2.4');
+    await analysed(page, seen);
+    assert.match(await page.evaluate(() => window.playground.get('instance')), /image: httpd:2\.4/);
+    await page.locator('#field-spec-ingress-enabled').uncheck();
+    await page.waitForFunction(() => /enabled: false/.test(window.playground.get('instance')));
+    // YAML -> form, and what the API server would refuse, under its field.
+    await edit(
+      page,
+      'instance',
+      (await page.evaluate(() => window.playground.get('instance'))).replace('httpd:2.4', 'nginx:1.27'),
+    );
+    assert.equal(await image.inputValue(), 'nginx:1.27');
+    await page.screenshot({ path: `${shots}/form.png` });
+    await edit(page, 'instance', example('webapp', 'instance').replace('name: my-awesome-app', 'name: 12'));
+    await page
+      .locator('#field-spec-name')
+      .evaluate((n) => n.closest('.form-field').querySelector('.form-error:not([hidden])'));
+    assert.match(await page.locator('.form-field', { has: page.locator('#field-spec-name') }).innerText(), /string/);
+    // A richer schema: required fields, bounds, patterns and descriptions (the README's picture).
+    const seenBefore = await analyses(page);
+    await page.selectOption('#examples', 'webapp-db');
+    await analysed(page, seenBefore);
+    await page.locator('#field-spec-replicas').waitFor();
+    assert.equal(await page.locator('#field-spec-name').getAttribute('aria-required'), 'true');
+    assert.match(await page.locator('#instance-form').innerText(), /between 1 and 20/);
+    await page.screenshot({ path: `${shots}/form-webapp-db.png` });
+  });
+
+  test('what if: a resource made not ready or refused at a step, and the object an external reference reads', async (t) => {
+    const page = await open(t);
+    await page.locator('#sim-first').click();
+    await page.locator('#sim-events li[data-id=deployment] button', { hasText: 'Not ready' }).click();
+    await page.waitForFunction(() =>
+      /Stuck: deployment: not ready: made so in the simulation from step 1/.test(
+        document.querySelector('#sim-events')?.textContent ?? '',
+      ),
+    );
+    assert.equal(await page.locator('.node[data-id=service]').getAttribute('data-state'), 'waiting');
+    await page.locator('#sim-whatifs button', { hasText: 'Undo' }).click();
+    await page.waitForFunction(() => document.querySelector('#sim-state')?.textContent === 'ACTIVE');
+    await page.locator('#sim-first').click();
+    await page.locator('#sim-next').click();
+    await page.locator('#sim-events li[data-id=service] button', { hasText: 'Fail' }).click();
+    await page.waitForFunction(() => document.querySelector('#sim-state')?.textContent === 'ERROR');
+    assert.equal(await page.locator('.node[data-id=service]').getAttribute('data-state'), 'failed');
+
+    // An external reference: its object is added to the Observed document for editing.
+    await page.selectOption('#examples', 'edge-cache');
+    await analysed(page, await analyses(page));
+    const external = await page.evaluate(() =>
+      [...document.querySelectorAll('.node.external')].map((n) => n.dataset.id),
+    );
+    assert.ok(external.length > 0);
+    await edit(page, 'observed', '');
+    await page.locator(`#sim-events li[data-id=${external[0]}] button`, { hasText: 'Edit what it reads' }).click();
+    assert.equal(await page.locator('#tab-observed').getAttribute('aria-selected'), 'true');
+    assert.match(
+      await page.evaluate(() => window.playground.get('observed')),
+      /^apiVersion: .*\nkind: .*\nmetadata:\n {2}name: /,
+    );
+  });
+
+  test('comparing with a kept version flags breaking changes and diffs the CRD and the resources', async (t) => {
+    const page = await open(t);
+    await page.locator('#keep-version').click();
+    await showOutput(page, 'compare');
+    const text = await page.evaluate(() => window.playground.get('rgd'));
+    await edit(
+      page,
+      'rgd',
+      text
+        .replace(
+          'image: string | default="nginx"',
+          'image: string | default="nginx"\n      team: string | default="web"',
+        )
+        .replace('replicas: 3', 'replicas: 2'),
+    );
+    await page.waitForFunction(() =>
+      /No breaking change|breaking change/.test(document.querySelector('#viewer')?.textContent ?? ''),
+    );
+    let diff = await viewerText(page);
+    assert.match(diff, /No breaking change/);
+    assert.match(diff, /\+\s+team:/);
+    await edit(
+      page,
+      'rgd',
+      text.replace(
+        'image: string | default="nginx"',
+        'image: string | default="nginx"\n      team: string | required=true',
+      ),
+    );
+    await page.locator('#breaking').waitFor();
+    assert.match(await page.locator('#breaking').innerText(), /Breaking: v1alpha1\.spec: field team is now required/);
+    diff = await viewerText(page);
+    assert.match(diff, /breaking change/);
+    assert.ok(await page.locator('#viewer .cm-diff-added').count(), 'added lines are marked');
+    await page.waitForFunction(() => !document.querySelector('#toast.shown'));
+    await page.screenshot({ path: `${shots}/compare.png` });
+  });
+
+  test('export puts the RGD, the CRD, the instance and one file per rendered resource in a zip', async (t) => {
+    const page = await open(t);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
+    assert.equal(download.suggestedFilename(), 'applications.zip');
+    const { unzipSync, strFromU8 } = await import('fflate');
+    const files = unzipSync(readFileSync(await download.path()));
+    const names = Object.keys(files).sort();
+    assert.deepEqual(names, [
+      'crd.yaml',
+      'instance.yaml',
+      'resources/01-deployment-default-my-awesome-app.yaml',
+      'resources/02-service-default-my-awesome-app-service.yaml',
+      'resources/03-ingress-default-my-awesome-app-ingress.yaml',
+      'rgd.yaml',
+    ]);
+    assert.equal(strFromU8(files['rgd.yaml']), example('webapp', 'rgd'));
+    assert.match(
+      strFromU8(files['resources/02-service-default-my-awesome-app-service.yaml']),
+      /^---\napiVersion: v1\nkind: Service/,
+    );
+  });
+
+  test('no critical or serious accessibility violation (axe-core), light and dark', async (t) => {
+    const axe = readFileSync(new URL('../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+    for (const colorScheme of ['light', 'dark']) {
+      const page = await open(t, { colorScheme });
+      await page.addScriptTag({ content: axe });
+      const violations = await page.evaluate(async () => {
+        const result = await window.axe.run(document, { resultTypes: ['violations'] });
+        return result.violations
+          .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+          .map(
+            (v) =>
+              `${v.impact} ${v.id}: ${v.nodes
+                .map((n) => n.target.join(' '))
+                .slice(0, 5)
+                .join(', ')}`,
+          );
+      });
+      assert.deepEqual(violations, [], `${colorScheme}: ${violations.join('\n')}`);
+    }
+  });
+
+  test('first diagnostics after navigation, on a warm cache with the .wasm preloaded', async (t) => {
+    const page = await open(t);
+    assert.equal(await page.locator('link[rel=preload][type="application/wasm"]').count(), 1);
+    const runs = [];
+    for (let i = 0; i < 5; i++) {
+      await page.reload();
+      await page.waitForFunction(() => document.body.dataset.firstChecked !== undefined);
+      runs.push(Number(await page.evaluate(() => document.body.dataset.firstChecked)));
+    }
+    metrics.firstDiagnosticsMs = summary(runs);
   });
 });

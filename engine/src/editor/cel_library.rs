@@ -129,9 +129,13 @@ fn display(signature: &str) -> String {
     }
 }
 
+/// The type word of a field its schema declares without a type (`x-kubernetes-preserve-unknown-fields`, a
+/// property with no `type`): any plain value, so not an optional or an opaque value.
+pub(super) const UNTYPED_FIELD: &str = "field";
+
 /// The functions callable on a value whose OpenAPI type is `type_name` (`None` when unknown: every member,
-/// those of optionals and opaque types included). On an `optional` (a chain read with `.?`), only the
-/// optional functions.
+/// those of optionals and opaque types included; [`UNTYPED_FIELD`]: the members of plain values). On an
+/// `optional` (a chain read with `.?`), only the optional functions.
 pub(super) fn members(
     type_name: Option<&str>,
     optional: bool,
@@ -142,7 +146,9 @@ pub(super) fn members(
             && match (f.receiver, type_name) {
                 _ if optional => f.receiver == Receiver::Optional,
                 (Receiver::Global, _) | (Receiver::Optional | Receiver::Opaque, Some(_)) => false,
-                (_, None) | (Receiver::Any, _) => true,
+                (_, None)
+                | (Receiver::Any, _)
+                | (Receiver::String | Receiver::List | Receiver::Map, Some(UNTYPED_FIELD)) => true,
                 (Receiver::String, Some(t)) => t == "string",
                 (Receiver::List, Some(t)) => t == "array",
                 (Receiver::Map, Some(t)) => t == "object",

@@ -33,8 +33,16 @@ pub fn complete(text: &str, position: LspPosition, engine: &Engine) -> Vec<Compl
                 if let Some(schema) = schema {
                     fields(schema, &mut out, false);
                 }
+                // A field is a plain value, never an optional (those come from `.?` and `[?`), whether its
+                // schema states its type, does not, or is unknown (a kind without a CRD): optionals' functions
+                // are offered only after an optional selection.
                 let optional = trailing_chain_is_optional(&expr);
-                for f in cel_library::members(schema.and_then(openapi_type), optional, engine.options().features) {
+                let receiver = match schema {
+                    Some(schema) => Some(openapi_type(schema).unwrap_or(cel_library::UNTYPED_FIELD)),
+                    None if optional => None,
+                    None => Some(cel_library::UNTYPED_FIELD),
+                };
+                for f in cel_library::members(receiver, optional, engine.options().features) {
                     out.function(f);
                 }
             }
@@ -53,6 +61,69 @@ pub fn complete(text: &str, position: LspPosition, engine: &Engine) -> Vec<Compl
     };
     items.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.label.cmp(&b.label)));
     items.dedup_by(|a, b| a.label == b.label && a.kind == b.kind);
+    items
+}
+
+/// Completion in a manifest — an instance, an object the cluster holds — from the schema of the document's
+/// kind that `schema_of(apiVersion, kind)` gives (each empty while not written): the fields that may go at a key (those not written yet), and
+/// at a value the enum's values or `true`/`false`.
+pub(crate) fn complete_manifest<'s>(
+    text: &str,
+    position: LspPosition,
+    schema_of: &dyn Fn(&str, &str) -> Option<Schema<'s>>,
+) -> Vec<CompletionItem> {
+    let index = LineIndex::new(text);
+    let at = index.byte_of(position);
+    let outline = Outline::parse(text);
+    let line = outline.lines.partition_point(|l| l.start <= at).saturating_sub(1);
+    let document = outline.document_of_line(line);
+    let scalar = |key: &str| {
+        let node = outline.at(document, &[key])?;
+        outline.nodes[node].value.as_ref().map(|v| v.text.trim().trim_matches(['"', '\'']))
+    };
+    let Some(root) = schema_of(scalar("apiVersion").unwrap_or_default(), scalar("kind").unwrap_or_default()) else {
+        return Vec::new();
+    };
+    // The schema at a node: the root's, then each key (or list item) down to it.
+    let schema_at = |node: Option<usize>| {
+        let mut schema = root;
+        for id in node.map(|n| outline.ancestry(n)).unwrap_or_default().into_iter().rev() {
+            schema = match outline.key(id) {
+                Some(key) => schema.field(key)?,
+                None => schema.items()?,
+            };
+        }
+        Some(schema)
+    };
+    let mut items = match locate(&outline, at) {
+        Where::Key { parent, partial, start, .. } => {
+            let Some(schema) = schema_at(parent) else { return Vec::new() };
+            let present: Vec<&str> = match parent {
+                Some(p) => outline.nodes[p].children.iter().filter_map(|&c| outline.key(c)).collect(),
+                None => outline.roots(document).filter_map(|c| outline.key(c)).collect(),
+            };
+            let mut out = Out { range: index.lsp_range_of_bytes(start, at), partial: &partial, items: Vec::new() };
+            fields(schema, &mut out, true);
+            out.items.retain(|item| item.label == partial || !present.contains(&item.label.as_str()));
+            out.items
+        }
+        Where::Value { owner, partial, start } => {
+            let Some(schema) = schema_at(Some(owner)) else { return Vec::new() };
+            let mut out = Out { range: index.lsp_range_of_bytes(start, at), partial: &partial, items: Vec::new() };
+            let allowed = schema.raw().and_then(|m| m.get("enum")).and_then(serde_json::Value::as_array);
+            for value in allowed.into_iter().flatten() {
+                let text = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+                out.push(&text, CompletionKind::Keyword, Some("allowed value".into()), None, None);
+            }
+            if matches!(schema.kind(), SchemaKind::Boolean) {
+                out.push("true", CompletionKind::Keyword, None, None, None);
+                out.push("false", CompletionKind::Keyword, None, None, None);
+            }
+            out.items
+        }
+        Where::Expression { .. } => Vec::new(),
+    };
+    items.sort_by(|a, b| a.label.cmp(&b.label));
     items
 }
 
@@ -320,5 +391,63 @@ fn values(scope: &Scope<'_>, owner: usize, partial: &str, at: usize, index: &Lin
                 out.push(name, CompletionKind::Type, Some("custom type (schema.types)".into()), None, None);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Engine, EngineOptions};
+    use crate::position::LineIndex;
+
+    const WEBAPP: &str = include_str!("../../../examples/webapp/rgd.yaml");
+
+    fn labels_after(text: &str, typed: &str) -> Vec<(String, CompletionKind)> {
+        let engine = Engine::new(EngineOptions::default()).unwrap();
+        let at = text.find("${schema.spec.name}").unwrap();
+        let edited = format!("{}{typed}{}", &text[..at], &text[at + "${schema.spec.name}".len()..]);
+        let position = LineIndex::new(&edited).lsp_position_of_byte(at + typed.len());
+        complete(&edited, position, &engine).into_iter().map(|i| (i.label, i.kind)).collect()
+    }
+
+    #[test]
+    fn after_a_schema_field_its_fields_come_first_and_no_optional_functions_are_offered() {
+        let items = labels_after(WEBAPP, "${schema.spec.");
+        let labels: Vec<&str> = items.iter().map(|(l, _)| l.as_str()).collect();
+        let first_function = items.iter().position(|(_, k)| *k == CompletionKind::Function).unwrap();
+        let image = labels.iter().position(|l| *l == "image").unwrap();
+        assert!(image < first_function, "{labels:?}");
+        for optional in ["hasValue", "orValue", "value"] {
+            assert!(!labels.contains(&optional), "{optional} offered on a plain object: {labels:?}");
+        }
+        // Nor on any object or map an expression reaches through a schema.
+        for chain in [
+            "${schema.",
+            "${schema.metadata.",
+            "${schema.spec.ingress.",
+            "${deployment.",
+            "${deployment.metadata.",
+            "${deployment.metadata.labels.",
+            "${deployment.spec.template.spec.containers[0].",
+            "${service.spec.",
+        ] {
+            let items = labels_after(WEBAPP, chain);
+            assert!(!items.iter().any(|(l, _)| l == "orValue" || l == "hasValue"), "{chain}: {items:?}");
+        }
+        // A field of a kind no CRD describes is a plain value too; after `.?` it is an optional, whose own
+        // functions are the only ones that apply.
+        let custom = WEBAPP.replace(
+            "apiVersion: v1\n        kind: Service",
+            "apiVersion: cert-manager.io/v1\n        kind: Certificate",
+        );
+        for (chain, optional) in [("${service.spec.", false), ("${service.spec.?tls.", true)] {
+            let items = labels_after(&custom, chain);
+            assert_eq!(items.iter().any(|(l, _)| l == "orValue"), optional, "{chain}: {items:?}");
+            assert_eq!(items.iter().any(|(l, _)| l == "size"), !optional, "{chain}: {items:?}");
+        }
+        // On a string field, string functions, still no optional ones.
+        let on_string = labels_after(WEBAPP, "${schema.spec.name.");
+        let on_string: Vec<&str> = on_string.iter().map(|(l, _)| l.as_str()).collect();
+        assert!(on_string.contains(&"split") && !on_string.contains(&"orValue"), "{on_string:?}");
     }
 }

@@ -20,6 +20,7 @@ mod tokens;
 use serde::Serialize;
 
 pub use complete::complete;
+pub(crate) use complete::complete_manifest;
 pub use hover::hover;
 pub use navigate::{definition, symbols};
 pub use tokens::{Token, TokenKind, semantic_tokens};

@@ -30,12 +30,14 @@ pub struct ObjectKey {
 impl ObjectKey {
     /// The key of `object`, read from its `apiVersion`, `kind` and metadata.
     pub fn of(object: &Value) -> ObjectKey {
-        let s = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_string();
+        // `get`, not `pointer`: this runs for every object of every plan, and a pointer allocates per segment.
+        let s = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or_default().to_string();
+        let metadata = object.get("metadata");
         ObjectKey {
-            api_version: s("/apiVersion"),
-            kind: s("/kind"),
-            namespace: s("/metadata/namespace"),
-            name: s("/metadata/name"),
+            api_version: s(object.get("apiVersion")),
+            kind: s(object.get("kind")),
+            namespace: s(metadata.and_then(|m| m.get("namespace"))),
+            name: s(metadata.and_then(|m| m.get("name"))),
         }
     }
 

@@ -17,11 +17,13 @@ mod nodes;
 mod prepare;
 mod refusals;
 mod render;
+mod server;
 mod simulate;
 mod status;
 #[cfg(test)]
 mod tests;
 mod types;
+mod values;
 mod walk;
 
 use serde_json::Value;
@@ -31,12 +33,14 @@ pub use lookup::ExternalLookup;
 pub(crate) use lookup::external_lookup;
 pub use nodes::{NodeState, NodeStatus};
 pub(crate) use prepare::prepare_instance;
-pub(crate) use simulate::simulate;
-pub use simulate::{Simulation, SimulationError, SimulationStep};
+pub use simulate::{SimulatedEffect, SimulatedEvent, Simulation, SimulationError, SimulationStep};
+pub(crate) use simulate::{cluster_at, simulate};
 pub(crate) use types::PlanInput;
 pub use types::{
     Apply, DEFAULT_NOW, InstancePatch, InstanceState, PendingNode, Plan, PlanOptions, Read, Reason, ReasonCode,
 };
+pub(crate) use values::values;
+pub use values::{ExpressionValue, ValueOutcome};
 
 /// The plan for one reconcile of `input.instance`.
 pub(crate) fn plan(input: &PlanInput<'_>) -> Plan {

@@ -34,6 +34,9 @@ pub struct PlanOptions {
     /// Objects the host failed to apply in this reconcile, with the API server's message: each is an error of
     /// the resource that renders it, so the instance goes to ERROR with that message (kro's apply errors).
     pub apply_failures: BTreeMap<ObjectKey, String>,
+    /// Simulation only: what happens in the simulated cluster from a step on (a resource that never becomes
+    /// ready, an apply the API server refuses), as a host scripts it.
+    pub events: Vec<super::SimulatedEvent>,
 }
 
 impl Default for PlanOptions {
@@ -46,6 +49,7 @@ impl Default for PlanOptions {
             requeue_after: Duration::from_secs(3),
             assume_ready_without_status: false,
             apply_failures: BTreeMap::new(),
+            events: Vec::new(),
         }
     }
 }

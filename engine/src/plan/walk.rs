@@ -90,7 +90,13 @@ impl<'a> Planner<'a> {
         }
     }
 
-    pub(super) fn run(mut self, schema: &'a Value) -> Plan {
+    pub(super) fn run(self, schema: &'a Value) -> Plan {
+        self.run_keeping_bindings(schema).0
+    }
+
+    /// [`Self::run`], and the variables as the walk left them: `schema` and every resource it read, bound as
+    /// the expressions of this pass saw them (what [`super::values`] evaluates against).
+    pub(super) fn run_keeping_bindings(mut self, schema: &'a Value) -> (Plan, Bindings<'a>) {
         let rgd = self.input.rgd;
         // kro's IsReconcileSuspended: `suspended`, or the older `disabled`, in any case.
         let suspended = identity::annotation(self.input.instance, identity::RECONCILE)
@@ -108,7 +114,7 @@ impl<'a> Planner<'a> {
             }
         }
         self.finish(&mut bindings, suspended);
-        self.plan
+        (self.plan, bindings)
     }
 
     fn wait(&mut self, id: &'a str, code: ReasonCode, message: impl Into<String>) {

@@ -16,16 +16,19 @@ mod imports;
 mod tests;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::catalog::KindInfo;
 use crate::compile::{self, CompiledDocument, NotOneRgd, only_rgd};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::editor::{self, CompletionItem, Definition, Hover, Symbol};
 use crate::engine::Engine;
 use crate::graph::CompiledRgd;
-use crate::plan::{Plan, PlanOptions, Simulation};
+use crate::plan::{ExpressionValue, Plan, PlanOptions, Simulation};
 use crate::position::LspPosition;
+use crate::schemas::Schema;
 use imports::{Available, Import, Loaded, Summary};
 
 /// What a document holds, which decides what the workspace does with it.
@@ -93,6 +96,9 @@ pub struct Workspace {
     /// Something changed since the documents were last brought up to date.
     stale: bool,
     compiles: u64,
+    /// The last simulation, and what it was made from: a host that shows one step at a time, or the values of
+    /// expressions at a step, asks again without simulating again.
+    simulation: Option<(String, Arc<Simulation>)>,
 }
 
 #[derive(Debug)]
@@ -153,6 +159,7 @@ impl Workspace {
             crds_stale: false,
             stale: false,
             compiles: 0,
+            simulation: None,
         }
     }
 
@@ -273,14 +280,93 @@ impl Workspace {
 
     /// The simulated reconcile of the instance of `request` ([`Engine::simulate`]), or why there is none.
     pub fn simulate(&mut self, request: &PlanRequest<'_>, options: &PlanOptions) -> Result<Simulation, PlanBlocked> {
-        let (engine, rgd, instance, observed) = self.plan_inputs(request)?;
-        Ok(engine.simulate(rgd, &instance, &observed, options))
+        self.simulation(request, options).map(|s| (*s).clone())
     }
 
-    /// Completion in the document `name` at `position`, with the kinds its compile knows.
+    /// [`Workspace::simulate`], shared: made once for the same documents and options, however often it is
+    /// asked (a host showing one step at a time asks per step).
+    pub fn simulation(
+        &mut self,
+        request: &PlanRequest<'_>,
+        options: &PlanOptions,
+    ) -> Result<Arc<Simulation>, PlanBlocked> {
+        self.refresh();
+        let version = |name: &str| self.docs.get(name).map_or(0, |d| d.version);
+        let generation = self.docs.get(request.rgd).and_then(|d| d.compiled.as_ref()).map_or(0, |c| c.generation);
+        let key = format!(
+            "{request:?} {generation} {} {} {options:?}",
+            version(request.instance),
+            request.observed.map_or(0, version),
+        );
+        if let Some((cached, simulation)) = &self.simulation
+            && *cached == key
+        {
+            return Ok(Arc::clone(simulation));
+        }
+        let (engine, rgd, instance, observed) = self.plan_inputs(request)?;
+        let simulation = Arc::new(engine.simulate(rgd, &instance, &observed, options));
+        self.simulation = Some((key, Arc::clone(&simulation)));
+        Ok(simulation)
+    }
+
+    /// The value of every `${...}` of the RGD of `request` at step `step` (1-based) of its simulation with
+    /// `options` ([`Engine::step_values`]); empty for a step the simulation does not have.
+    pub fn values(
+        &mut self,
+        request: &PlanRequest<'_>,
+        options: &PlanOptions,
+        step: usize,
+    ) -> Result<Vec<ExpressionValue>, PlanBlocked> {
+        let simulation = self.simulation(request, options)?;
+        let (engine, rgd, _, _) = self.plan_inputs(request)?;
+        let Some(index) = step.checked_sub(1) else { return Ok(Vec::new()) };
+        Ok(engine.step_values(rgd, &simulation, index, options))
+    }
+
+    /// Completion in the document `name` at `position`: in an RGD document with the kinds its compile knows; in
+    /// an instance, the fields of the instance API of the RGD defining its kind (or of the workspace's one
+    /// valid RGD while its `kind` is being typed); in observed objects, the fields of their kinds.
     pub fn complete(&mut self, name: &str, position: LspPosition) -> Vec<CompletionItem> {
         let Some(text) = self.text(name).map(str::to_string) else { return Vec::new() };
-        editor::complete(&text, position, self.editor_engine(name))
+        match self.kind(name) {
+            Some(DocumentKind::Instance) => {
+                let rgd = self.rgd_of_instance(name).or_else(|| self.only_valid_rgd());
+                let Some(compiled) = rgd.and_then(|r| self.valid_rgds(&r).ok()?.into_iter().next().cloned()) else {
+                    return Vec::new();
+                };
+                let crd = compiled.crd;
+                let definitions = crate::schemas::builtin().definitions();
+                editor::complete_manifest(&text, position, &|api_version: &str, kind: &str| {
+                    if !kind.is_empty() && crd.pointer("/spec/names/kind")? != kind {
+                        return None;
+                    }
+                    let versions = crd.pointer("/spec/versions")?.as_array()?;
+                    let version = api_version.rsplit('/').next().unwrap_or_default();
+                    let schema = versions.iter().find(|v| v["name"] == version).or_else(|| versions.first())?;
+                    Some(Schema::new(&schema["schema"]["openAPIV3Schema"], Some(definitions)))
+                })
+            }
+            Some(DocumentKind::Observed) => {
+                let catalog = self.engine().catalog();
+                editor::complete_manifest(&text, position, &|api_version: &str, kind: &str| {
+                    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+                    match catalog.lookup(group, version, kind)? {
+                        KindInfo::Known { schema } => Some(schema),
+                        _ => None,
+                    }
+                })
+            }
+            _ => editor::complete(&text, position, self.editor_engine(name)),
+        }
+    }
+
+    /// The RGD document holding the workspace's only valid RGD, if there is exactly one.
+    fn only_valid_rgd(&mut self) -> Option<String> {
+        let names: Vec<String> =
+            self.docs.iter().filter(|(_, d)| d.kind == DocumentKind::Rgds).map(|(n, _)| n.clone()).collect();
+        let mut valid = names.into_iter().filter(|n| self.valid_rgds(n).is_ok_and(|r| r.len() == 1));
+        let first = valid.next();
+        if valid.next().is_some() { None } else { first }
     }
 
     /// Hover in the document `name` at `position`.

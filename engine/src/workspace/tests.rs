@@ -142,3 +142,73 @@ fn warnings_keep_the_graph_back_only_when_denied() {
     ws.set_deny_warnings(true);
     assert_eq!(codes(&ws.valid_rgds("app.yaml").unwrap_err()), ["unknown-kind"]);
 }
+
+#[test]
+fn a_simulation_is_made_once_for_the_same_documents_and_its_steps_have_values() {
+    let mut ws = webapp();
+    let options = PlanOptions::default();
+    let first = ws.simulation(&REQUEST, &options).unwrap();
+    let again = ws.simulation(&REQUEST, &options).unwrap();
+    assert!(Arc::ptr_eq(&first, &again), "asked twice, simulated once");
+    let last = first.steps.len();
+    let values = ws.values(&REQUEST, &options, last).unwrap();
+    assert!(values.iter().any(|v| v.expression == "schema.spec.name"));
+    assert!(ws.values(&REQUEST, &options, last + 1).unwrap().is_empty());
+    assert!(Arc::ptr_eq(&first, &ws.simulation(&REQUEST, &options).unwrap()));
+    // A change of the instance, or of the options, simulates again.
+    ws.set("instance.yaml", DocumentKind::Instance, &INSTANCE.replace("enabled: true", "enabled: false"));
+    let changed = ws.simulation(&REQUEST, &options).unwrap();
+    assert!(!Arc::ptr_eq(&first, &changed));
+    let later = PlanOptions { kro_version: "other".into(), ..PlanOptions::default() };
+    assert!(!Arc::ptr_eq(&changed, &ws.simulation(&REQUEST, &later).unwrap()));
+}
+
+#[test]
+fn an_instance_and_observed_objects_complete_the_fields_of_their_kinds() {
+    let mut ws = webapp();
+    let labels = |ws: &mut Workspace, name: &str, text: &str, line: u32, character: u32| {
+        ws.set(name, ws.kind(name).unwrap(), text);
+        ws.complete(name, LspPosition { line, character }).into_iter().map(|i| i.label).collect::<Vec<_>>()
+    };
+    // Under spec: the instance API's fields not written yet.
+    let instance = "apiVersion: kro.run/v1alpha1\nkind: Application\nmetadata:\n  name: demo\nspec:\n  name: web\n  \n";
+    let at_spec = labels(&mut ws, "instance.yaml", instance, 6, 2);
+    assert!(at_spec.contains(&"image".to_string()) && at_spec.contains(&"ingress".to_string()), "{at_spec:?}");
+    assert!(!at_spec.contains(&"name".to_string()), "name is written already: {at_spec:?}");
+    // A boolean's values.
+    let value =
+        "apiVersion: kro.run/v1alpha1\nkind: Application\nmetadata:\n  name: demo\nspec:\n  ingress:\n    enabled: \n";
+    assert_eq!(labels(&mut ws, "instance.yaml", value, 6, 13), ["false", "true"]);
+    // While the kind is not written, the workspace's one RGD is meant; another kind is not completed.
+    let untyped = "spec:\n  \n";
+    assert!(labels(&mut ws, "instance.yaml", untyped, 1, 2).contains(&"image".to_string()));
+    let other = "apiVersion: v1\nkind: Pod\nspec:\n  \n";
+    assert!(labels(&mut ws, "instance.yaml", other, 3, 2).is_empty());
+    // An observed Service: the fields of a Service's spec.
+    let observed = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  \n";
+    let service = labels(&mut ws, "observed.yaml", observed, 5, 2);
+    assert!(service.contains(&"clusterIP".to_string()) && service.contains(&"ports".to_string()), "{service:?}");
+}
+
+#[test]
+fn completion_in_instances_and_observed_objects_never_panics_whatever_the_text() {
+    let mut ws = webapp();
+    let deep: String = (0..60).map(|i| format!("{}a{i}:\n", "  ".repeat(i))).collect();
+    for text in
+        [INSTANCE, "{{{{:::: ---\n\t- ]]", "spec:\n  ingress: [\n", "kind: Application\nspec: {é: ☃}\n", &deep, ""]
+    {
+        for kind in [DocumentKind::Instance, DocumentKind::Observed] {
+            let name = if kind == DocumentKind::Instance { "instance.yaml" } else { "observed.yaml" };
+            ws.set(name, kind, text);
+            for (line, content) in text.split('\n').enumerate() {
+                for character in 0..=content.encode_utf16().count() + 1 {
+                    let position = LspPosition {
+                        line: u32::try_from(line).unwrap(),
+                        character: u32::try_from(character).unwrap(),
+                    };
+                    let _ = ws.complete(name, position);
+                }
+            }
+        }
+    }
+}

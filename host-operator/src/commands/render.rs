@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use kro_engine::{Code, Diagnostic, Features, ObjectKey, Plan, PlanOptions, Simulation, only_rgd, output};
+use kro_engine::{
+    Code, Diagnostic, Features, ObjectKey, Plan, PlanOptions, Simulation, SimulationError, only_rgd, output,
+};
 use serde_json::Value;
 
 use super::Outcome;
@@ -161,6 +163,8 @@ fn print_simulation(simulation: &Simulation, format: RenderFormat) {
     }
     match &simulation.outcome {
         Ok(()) => _ = writeln!(text, "ACTIVE after {} step(s)", steps.len()),
+        // The step cap is not a stuck reconcile, and says so itself.
+        Err(reason @ SimulationError::StepCap(_)) => _ = writeln!(text, "not ACTIVE: {reason}"),
         Err(reason) => _ = writeln!(text, "stuck after {} step(s): {reason}", steps.len()),
     }
     out(Stream::Stdout, &text);

@@ -80,7 +80,7 @@ pub(crate) fn kind_schema<'c>(body: &Body<'_>, catalog: &'c Catalog, diags: &mut
             let candidates = catalog.kinds_in_group(group);
             let message = match catalog.unknown_kinds() {
                 UnknownKinds::Warn => format!(
-                    "no schema is known for kind {} in {}: its template is not checked; pass its CustomResourceDefinition with --crd",
+                    "no schema is known for kind {} in {}: its template is not checked",
                     body.kind_name, body.api_version
                 ),
                 UnknownKinds::Error => format!(
@@ -93,6 +93,12 @@ pub(crate) fn kind_schema<'c>(body: &Body<'_>, catalog: &'c Catalog, diags: &mut
                 d = d
                     .with_help(format!("did you mean {near:?}?"))
                     .with_fix(name_span(body.kind_span, &body.kind_name), near);
+            } else if catalog.unknown_kinds() == UnknownKinds::Warn {
+                // Each host has its own place for CRDs: the CLI's --crd, a workspace's CRD documents (the
+                // playground's CRDs tab, an editor's workspace folders).
+                d = d.with_help(
+                    "give kro-rs its CustomResourceDefinition (the CLI's --crd, the playground's CRDs tab, a CRD file in the editor's workspace)",
+                );
             }
             diags.push(d);
             None
