@@ -75,11 +75,16 @@ pub async fn start_operator() -> Result<Operator> {
 
 /// [`start_operator`] with these options (their client limits raised for tests).
 pub async fn start_operator_with(options: Options) -> Result<Operator> {
+    start_operator_on(kro_test_support::shared().config().await?, options).await
+}
+
+/// An operator on the API server of `config` (a test's own server), with these options (client limits raised
+/// for tests).
+pub async fn start_operator_on(config: kube::Config, options: Options) -> Result<Operator> {
     // Logs only when asked (RUST_LOG=info cargo test -p kro-e2e -- --nocapture).
     if std::env::var_os("RUST_LOG").is_some() {
         kro_operator::operator::telemetry::init(kro_operator::operator::LogFormat::Text);
     }
-    let config = kro_test_support::shared().config().await?;
     let options = Options { concurrency: 8, client_qps: 500.0, client_burst: 1000, ..options };
     Operator::start(config, options).await
 }
