@@ -153,6 +153,9 @@ pub struct OperatorArgs {
     /// port, say): drift repair leaves their items alone. Comma-separated; repeatable.
     #[arg(long, value_name = "MANAGER,...", value_delimiter = ',')]
     pub shared_field_managers: Vec<String>,
+    /// GraphRevisions kept per RGD (the oldest beyond it are deleted, never the one instances use); 0 keeps all.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub rgd_max_graph_revisions: usize,
     /// How long a Lease holds without renewal, in seconds: the longest a dead leader delays the next one.
     #[arg(long, value_name = "SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(2..))]
     pub leader_election_lease_duration: u64,
