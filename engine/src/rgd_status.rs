@@ -205,7 +205,7 @@ impl RgdStatus {
         let clock = ConditionClock { previous: host.previous.as_ref(), generation: host.generation, now: host.now };
         let mut conditions: Vec<Condition> = parts.into_iter().map(|(name, t)| clock.condition(name, t)).collect();
         conditions.push(clock.condition("Ready", ready));
-        let (topological_order, resources) = revisions.served.as_ref().map(resources_of).unwrap_or_default();
+        let (topological_order, resources) = revisions.served.as_deref().map(resources_of).unwrap_or_default();
         RgdStatus {
             state: if active { RgdState::Active } else { RgdState::Inactive },
             topological_order,

@@ -16,6 +16,7 @@ mod object;
 mod status;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -97,8 +98,9 @@ pub struct Revisions {
     /// Names of revisions to delete: the oldest beyond [`RevisionOptions::max_graph_revisions`], never the
     /// one served.
     pub delete: Vec<String>,
-    /// The graph instances are reconciled with: the newest revision that compiles.
-    pub served: Option<CompiledRgd>,
+    /// The graph instances are reconciled with: the newest revision that compiles (shared, so the host's
+    /// instance controller and the RGD status read the same one).
+    pub served: Option<Arc<CompiledRgd>>,
     /// What plans made with [`Revisions::served`] say about it.
     pub in_use: Option<RevisionInUse>,
     /// The newest revision and its compile result, for the RGD's status.
@@ -210,7 +212,7 @@ pub(crate) fn resolve(engine: &Engine, rgd: &Value, listed: &[Value], options: &
         adopt,
         statuses,
         delete,
-        served: served.map(|(_, rgd)| rgd),
+        served: served.map(|(_, rgd)| Arc::new(rgd)),
         in_use,
         latest,
     }

@@ -98,6 +98,8 @@ async fn spec_changes_are_revisions_and_a_revision_that_does_not_compile_leaves_
     assert_eq!(third["metadata"]["labels"]["kro.run/graph-revision-hash"], kro_engine::spec_hash(&rgd_object["spec"]));
     assert_eq!(third["spec"]["snapshot"]["generation"], rgd_object["metadata"]["generation"]);
     assert_eq!(status_of(&rgd_object, "GraphRevisionsResolved"), ("True", "Resolved", "revision 3 compiled and active"));
+    assert_eq!(rgd_object["status"]["topologicalOrder"], json!(["config", "extra"]));
+    assert_eq!(status_of(&rgd_object, "KindReady").2, "kind RevApp has been accepted and ready");
 
     // A cosmetic change (the resources reordered): a new generation, the same hash, no revision.
     let mut reordered = rgd(name, kind, "three");
@@ -134,6 +136,7 @@ async fn spec_changes_are_revisions_and_a_revision_that_does_not_compile_leaves_
     );
     assert_eq!(status_of(&broken, "Ready").0, "False");
     assert_eq!(status_of(&broken, "ControllerReady").0, "True", "the controller runs, on revision 3");
+    assert_eq!(broken["status"]["topologicalOrder"], json!(["config", "extra"]), "revision 3's graph");
     let revisions = graph_revisions(&client, name).await?;
     assert_eq!(revision_numbers(&revisions), [1, 2, 3, 4]);
     let (status, reason, message) = status_of(&revisions[3], "GraphVerified");

@@ -139,11 +139,12 @@ async fn apply(
         kro_version: env!("CARGO_PKG_VERSION").to_string(),
         now: Utc::now(),
     };
-    let mut resolved = engine.resolve_revisions(&object, &listed, &options);
+    let resolved = engine.resolve_revisions(&object, &listed, &options);
     shared.metrics.rgd_built(resolved.latest().is_some_and(|(_, compiled)| !compiled));
     revisions::execute(shared, &resolved).await?;
-    let (kind_ready, controller_ready, requeue) = match (resolved.served.take(), resolved.in_use.clone()) {
-        (Some(graph), Some(in_use)) => activate(shared, rgd, Arc::new(graph), engine.clone(), in_use).await,
+    // The status reads the graph served too (its order, its kind): the controller shares it.
+    let (kind_ready, controller_ready, requeue) = match (&resolved.served, &resolved.in_use) {
+        (Some(graph), Some(in_use)) => activate(shared, rgd, graph.clone(), engine.clone(), in_use.clone()).await,
         _ => {
             tracing::info!("no revision of the RGD compiles");
             shared.instance_controllers.stop(shared, &name).await;
