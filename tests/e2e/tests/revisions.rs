@@ -249,3 +249,44 @@ async fn kubectl_reads_revisions_as_kros_crd_has_them_and_their_spec_is_immutabl
     assert!(error.contains("spec is immutable"), "{error}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_revision_deleted_or_edited_by_hand_is_put_right_without_an_rgd_change() -> Result<()> {
+    operator();
+    let client = client().await?;
+    let name = "gr-hand";
+    apply(&client, &rgd(name, "GrHand", "one"), None).await?;
+    let rgd_object = wait_rgd_revision(&client, name, 1).await?;
+    let verified = |revision: i64| {
+        let client = client.clone();
+        async move {
+            eventually(&format!("revision {revision} verified"), || async {
+                let revisions = graph_revisions(&client, name).await?;
+                Ok(revisions
+                    .into_iter()
+                    .find(|r| r["spec"]["revision"] == revision)
+                    .filter(|r| condition(r, "Ready").is_some_and(|c| c["status"] == "True")))
+            })
+            .await
+        }
+    };
+    verified(1).await?;
+
+    // Its status overwritten: the operator writes it back.
+    let tampered = json!({"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "ByHand",
+        "message": "edited", "lastTransitionTime": "2025-01-01T00:00:00Z"}]}});
+    kubectl(&["patch", "gr", "gr-hand-r00001", "--subresource=status", "--type=merge", "-p", &tampered.to_string()], None)?;
+    let restored = verified(1).await?;
+    assert_eq!(status_of(&restored, "GraphVerified").0, "True");
+    assert_eq!(restored["status"]["topologicalOrder"], json!(["config", "extra"]));
+
+    // The only revision deleted: the same spec is issued again, under the next number.
+    kubectl(&["delete", "gr", "gr-hand-r00001"], None)?;
+    let again = verified(2).await?;
+    assert_eq!(again["metadata"]["name"], "gr-hand-r00002");
+    assert_eq!(again["metadata"]["labels"]["kro.run/graph-revision-hash"], kro_engine::spec_hash(&rgd_object["spec"]));
+    assert_eq!(revision_numbers(&graph_revisions(&client, name).await?), [2]);
+    let after = wait_rgd_revision(&client, name, 2).await?;
+    assert_eq!(after["metadata"]["generation"], rgd_object["metadata"]["generation"], "the RGD was not changed");
+    Ok(())
+}

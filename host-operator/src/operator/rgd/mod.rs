@@ -17,7 +17,7 @@ use chrono::Utc;
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kro_engine::{CompiledRgd, HostConditions, RevisionInUse, RevisionOptions, Revisions, RgdState, labels};
-use kube::api::{DeleteParams, Patch, PatchParams};
+use kube::api::{DeleteParams, PartialObjectMeta, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::finalizer::{self, Event as Finalizer};
 use kube::runtime::reflector::{self, ObjectRef, Store};
@@ -29,6 +29,7 @@ use tracing::Instrument;
 use super::Shared;
 use super::cluster_crds::CrdObject;
 use super::errors::{ReconcileError, is_not_found};
+use super::graph_revision_types::GraphRevision;
 use super::instance::ControllerSpec;
 use super::rgd_types::ResourceGraphDefinition;
 use crd_install::{ALLOW_BREAKING_CHANGES, InstallError};
@@ -59,9 +60,16 @@ pub async fn run(
         })
         .reflect(crd_writer)
         .touched_objects();
-    let controller = Controller::new(Api::<ResourceGraphDefinition>::all(client), watcher::Config::default());
+    let controller = Controller::new(Api::<ResourceGraphDefinition>::all(client.clone()), watcher::Config::default());
     let rgds = controller.store();
     let controller = controller.watches_stream(crd_stream, move |crd| rgds_to_revisit(&rgds, &crd));
+    // A GraphRevision changed or deleted by someone else (kro's `Owns`) brings its RGD back: a deleted newest
+    // revision is issued again under the next number, a hand-edited status is written back. Metadata only:
+    // the owner reference is all the mapping needs, and snapshots stay out of memory.
+    let revision_stream = watcher(Api::<PartialObjectMeta<GraphRevision>>::all(client), watcher::Config::default())
+        .default_backoff()
+        .touched_objects();
+    let controller = controller.owns_stream(revision_stream);
     on_ready();
     let rgd_reconciles = controller
         .graceful_shutdown_on(shared.on_shutdown())
