@@ -91,6 +91,9 @@ pub struct Revisions {
     pub last_issued: i64,
     /// The GraphRevision to create first: the spec differs from the newest revision's, or there is none.
     pub issue: Option<Value>,
+    /// Why [`Revisions::issue`] is issued, as kro's `rgd_graph_revision_issue_total` labels it: `no_revision`
+    /// or `spec_changed`.
+    pub issue_reason: Option<&'static str>,
     /// Revisions to adopt: merge patches giving them this RGD as their controller owner.
     pub adopt: Vec<RevisionWrite>,
     /// Statuses that differ from the stored ones (the revision issued now included).
@@ -144,7 +147,9 @@ pub(crate) fn resolve(engine: &Engine, rgd: &Value, listed: &[Value], options: &
 
     let hash = spec_hash(&spec);
     let mut issue = None;
+    let mut issue_reason = None;
     if live.first().is_none_or(|newest| spec_hash(&newest.spec) != hash) {
+        issue_reason = Some(if live.is_empty() { "no_revision" } else { "spec_changed" });
         last_issued += 1;
         let generation = rgd.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
         let new = NewRevision {
@@ -209,6 +214,7 @@ pub(crate) fn resolve(engine: &Engine, rgd: &Value, listed: &[Value], options: &
     Revisions {
         last_issued,
         issue,
+        issue_reason,
         adopt,
         statuses,
         delete,

@@ -69,7 +69,7 @@ fn options(keep: usize) -> RevisionOptions {
 fn the_first_reconcile_issues_revision_one_and_serves_it() {
     let engine = engine();
     let first = engine.resolve_revisions(&rgd("v1", None), &[], &options(5));
-    assert_eq!(first.last_issued, 1);
+    assert_eq!((first.last_issued, first.issue_reason), (1, Some("no_revision")));
     let issued = first.issue.as_ref().unwrap();
     assert_eq!(issued["metadata"]["name"], "app-r00001");
     assert_eq!(issued["spec"]["snapshot"]["generation"], 4);
@@ -92,7 +92,7 @@ fn an_unchanged_spec_issues_nothing_and_writes_nothing() {
     let first = engine.resolve_revisions(&rgd("v1", None), &[], &options(5));
     let listed = [stored(&first)];
     let again = engine.resolve_revisions(&rgd("v1", Some(1)), &listed, &options(5));
-    assert!(again.issue.is_none() && again.statuses.is_empty() && again.adopt.is_empty() && again.delete.is_empty());
+    assert!(again.issue.is_none() && again.issue_reason.is_none() && again.statuses.is_empty() && again.adopt.is_empty() && again.delete.is_empty());
     assert_eq!((again.last_issued, again.in_use.as_ref().map(|u| u.revision)), (1, Some(1)));
 }
 
@@ -103,11 +103,11 @@ fn a_changed_spec_takes_the_next_number_after_the_recorded_one_even_with_older_r
     let listed = [stored(&first)];
     // The RGD records 7 issued (revisions 2 to 7 were garbage-collected or deleted by hand).
     let next = engine.resolve_revisions(&rgd("v2", Some(7)), &listed, &options(5));
-    assert_eq!(next.last_issued, 8);
+    assert_eq!((next.last_issued, next.issue_reason), (8, Some("spec_changed")));
     assert_eq!(next.issue.as_ref().unwrap()["metadata"]["name"], "app-r00008");
     // No revision listed and none recorded: a restart with everything deleted still starts past the record.
     let fresh = engine.resolve_revisions(&rgd("v2", Some(8)), &[], &options(5));
-    assert_eq!(fresh.last_issued, 9);
+    assert_eq!((fresh.last_issued, fresh.issue_reason), (9, Some("no_revision")));
 }
 
 #[test]

@@ -38,7 +38,7 @@ pub struct Metrics {
     rgd_reconcile_duration: Histogram,
     rgd_build_errors: Counter,
     rgd_state_transitions: Family<Labels, Counter>,
-    revisions_issued: Counter,
+    revisions_issued: Family<Labels, Counter>,
     revisions_collected: Counter,
     revision_collection_errors: Counter,
     rest_requests: Family<Labels, Counter>,
@@ -86,7 +86,7 @@ impl Metrics {
             rgd_reconcile_duration: duration_histogram(),
             rgd_build_errors: Counter::default(),
             rgd_state_transitions: Family::default(),
-            revisions_issued: Counter::default(),
+            revisions_issued: Family::default(),
             revisions_collected: Counter::default(),
             revision_collection_errors: Counter::default(),
             rest_requests: Family::default(),
@@ -246,9 +246,9 @@ impl Metrics {
         }
     }
 
-    /// A GraphRevision was created.
-    pub fn graph_revision_issued(&self) {
-        self.revisions_issued.inc();
+    /// A GraphRevision was created, for `reason` (kro's label: `no_revision` or `spec_changed`).
+    pub fn graph_revision_issued(&self, reason: &str) {
+        self.revisions_issued.get_or_create(&labels(&[("reason", reason)])).inc();
     }
 
     /// Garbage collection deleted a GraphRevision (`true`), or could not.

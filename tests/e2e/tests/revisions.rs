@@ -212,7 +212,9 @@ async fn garbage_collection_keeps_the_five_newest_revisions() -> Result<()> {
     })
     .await?;
     assert_eq!(revision_numbers(&kept), [3, 4, 5, 6, 7]);
-    assert!(metrics.encode().contains("rgd_graph_revision_gc_deleted_total "), "{}", metrics.encode());
+    let encoded = metrics.encode();
+    assert!(encoded.contains("rgd_graph_revision_gc_deleted_total "), "{encoded}");
+    assert!(encoded.contains(r#"rgd_graph_revision_issue_total{reason="spec_changed"} "#), "{encoded}");
     Ok(())
 }
 

@@ -35,7 +35,7 @@ pub async fn execute(shared: &Shared, revisions: &Revisions) -> Result<(), Recon
         api.create(&PostParams::default(), &object)
             .await
             .map_err(|e| ReconcileError::api("create the GraphRevision", &e))?;
-        shared.metrics.graph_revision_issued();
+        shared.metrics.graph_revision_issued(revisions.issue_reason.unwrap_or("spec_changed"));
         tracing::info!(revision = revisions.last_issued, "GraphRevision issued");
     }
     for adopt in &revisions.adopt {
