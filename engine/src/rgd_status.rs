@@ -164,7 +164,9 @@ impl RgdStatus {
             (Some((n, false)), None) => Truth::new(
                 "False",
                 "Failed",
-                format!("latest graph revision {n} failed compilation; no revision compiles, so no instance is reconciled"),
+                format!(
+                    "latest graph revision {n} failed compilation; no revision compiles, so no instance is reconciled"
+                ),
             ),
             (None, _) => awaiting(),
         };
@@ -368,7 +370,11 @@ mod tests {
         assert!(accepted.message.contains("spec.resources[1].template"), "{}", accepted.message);
         let resolved = find(&status, "GraphRevisionsResolved");
         assert_eq!((resolved.status.as_str(), resolved.reason.as_str()), ("False", "Failed"));
-        assert!(resolved.message.contains("revision 1 failed compilation; no revision compiles"), "{}", resolved.message);
+        assert!(
+            resolved.message.contains("revision 1 failed compilation; no revision compiles"),
+            "{}",
+            resolved.message
+        );
         let ready = find(&status, "Ready");
         assert_eq!((ready.status.as_str(), ready.message.as_str()), ("False", accepted.message.as_str()));
         assert!(status.topological_order.is_empty());

@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use super::identity::Owner;
 use super::*;
+use crate::RevisionInUse;
 use crate::catalog::Catalog;
 use crate::compile::{InputLimits, compile};
 use crate::expr::eval::Evaluator;
 use crate::graph::CompiledRgd;
-use crate::RevisionInUse;
 
 fn rgd(yaml: &str) -> CompiledRgd {
     let docs = compile(yaml, &std::sync::Arc::new(Catalog::builtin()), &InputLimits::default());
@@ -717,7 +717,10 @@ fn the_status_records_the_graph_revision_and_a_newer_one_that_fails_without_stop
     assert_eq!((held.state, held.status["state"].as_str()), (InstanceState::Active, Some("ACTIVE")));
     assert_eq!(held.status["graphRevision"], 3);
     let resolved = condition(&held, "GraphResolved");
-    assert_eq!((resolved["status"].as_str(), resolved["reason"].as_str()), (Some("False"), Some("LatestRevisionFailed")));
+    assert_eq!(
+        (resolved["status"].as_str(), resolved["reason"].as_str()),
+        (Some("False"), Some("LatestRevisionFailed"))
+    );
     assert_eq!(
         resolved["message"],
         "graph revision 4 of ResourceGraphDefinition webapp does not compile; reconciled with revision 3, the last \
@@ -731,7 +734,8 @@ fn the_status_records_the_graph_revision_and_a_newer_one_that_fails_without_stop
     // Deletion records it too.
     let mut deleting = instance(false);
     deleting["metadata"]["deletionTimestamp"] = json!("2025-01-01T00:00:00Z");
-    let options = PlanOptions { revision: Some(RevisionInUse { revision: 3, latest_failed: None }), ..PlanOptions::default() };
+    let options =
+        PlanOptions { revision: Some(RevisionInUse { revision: 3, latest_failed: None }), ..PlanOptions::default() };
     let deletion = run_with(&rgd, &deleting, &observed, &options);
     assert_eq!(deletion.status["graphRevision"], 3);
 }
@@ -754,10 +758,18 @@ spec:
       template: {apiVersion: v1, kind: ConfigMap, metadata: {name: "${schema.spec.name}"}}
 "#;
     let rgd = rgd(text);
-    assert_eq!(rgd.crd.pointer("/spec/versions/0/schema/openAPIV3Schema/properties/status/properties/graphRevision/type"), Some(&json!("string")));
-    let first = run(&rgd, &json!({"apiVersion": "kro.run/v1alpha1", "kind": "Own", "metadata": {"name": "a", "namespace": "n"}, "spec": {"name": "a"}}), &[]);
+    assert_eq!(
+        rgd.crd.pointer("/spec/versions/0/schema/openAPIV3Schema/properties/status/properties/graphRevision/type"),
+        Some(&json!("string"))
+    );
+    let first = run(
+        &rgd,
+        &json!({"apiVersion": "kro.run/v1alpha1", "kind": "Own", "metadata": {"name": "a", "namespace": "n"}, "spec": {"name": "a"}}),
+        &[],
+    );
     let config = observed(&first, "config", json!(null));
-    let options = PlanOptions { revision: Some(RevisionInUse { revision: 3, latest_failed: None }), ..PlanOptions::default() };
+    let options =
+        PlanOptions { revision: Some(RevisionInUse { revision: 3, latest_failed: None }), ..PlanOptions::default() };
     let instance = json!({"apiVersion": "kro.run/v1alpha1", "kind": "Own", "metadata": {"name": "a", "namespace": "n"}, "spec": {"name": "a"}});
     let plan = run_with(&rgd, &instance, &[config], &options);
     assert_eq!(plan.status["graphRevision"], "a");

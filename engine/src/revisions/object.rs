@@ -199,7 +199,10 @@ mod tests {
         assert_eq!(labels["kro.run/graph-revision-hash"], "0011223344556677");
         assert_eq!(labels["kro.run/owned"], "true");
         assert_eq!(object["metadata"]["ownerReferences"][0]["uid"], "u-1");
-        assert_eq!(object["spec"], json!({"revision": 3, "snapshot": {"name": "webapp", "generation": 5, "spec": spec}}));
+        assert_eq!(
+            object["spec"],
+            json!({"revision": 3, "snapshot": {"name": "webapp", "generation": 5, "spec": spec}})
+        );
         let listed = Listed::read(&object, "webapp").unwrap();
         assert!(listed.owned_by("u-1") && !listed.owned_by("u-2"));
         assert!(Listed::read(&object, "other").is_none(), "another RGD's revision");

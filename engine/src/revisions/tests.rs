@@ -92,7 +92,13 @@ fn an_unchanged_spec_issues_nothing_and_writes_nothing() {
     let first = engine.resolve_revisions(&rgd("v1", None), &[], &options(5));
     let listed = [stored(&first)];
     let again = engine.resolve_revisions(&rgd("v1", Some(1)), &listed, &options(5));
-    assert!(again.issue.is_none() && again.issue_reason.is_none() && again.statuses.is_empty() && again.adopt.is_empty() && again.delete.is_empty());
+    assert!(
+        again.issue.is_none()
+            && again.issue_reason.is_none()
+            && again.statuses.is_empty()
+            && again.adopt.is_empty()
+            && again.delete.is_empty()
+    );
     assert_eq!((again.last_issued, again.in_use.as_ref().map(|u| u.revision)), (1, Some(1)));
 }
 

@@ -108,8 +108,12 @@ mod tests {
         assert_eq!(crd["spec"]["scope"], "Cluster");
         assert_eq!(crd["spec"]["names"]["shortNames"], json!(["gr"]));
         let version = &crd["spec"]["versions"][0];
-        let columns: Vec<&str> =
-            version["additionalPrinterColumns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        let columns: Vec<&str> = version["additionalPrinterColumns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
         assert_eq!(columns, ["RGD", "REVISION", "HASH", "READY", "AGE"]);
         assert_eq!(version["selectableFields"], json!([{"jsonPath": ".spec.snapshot.name"}]));
         let spec = &version["schema"]["openAPIV3Schema"]["properties"]["spec"];
@@ -122,7 +126,8 @@ mod tests {
     #[test]
     fn a_revision_the_engine_issues_reads_as_the_type() {
         let engine = kro_engine::Engine::new(kro_engine::EngineOptions::default()).unwrap();
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webapp/rgd.yaml")).unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webapp/rgd.yaml")).unwrap();
         let mut rgd = engine.load_objects(&text).unwrap().remove(0);
         rgd["metadata"]["uid"] = json!("u");
         let revisions = engine.resolve_revisions(&rgd, &[], &kro_engine::RevisionOptions::default());

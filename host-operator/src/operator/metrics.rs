@@ -253,7 +253,11 @@ impl Metrics {
 
     /// Garbage collection deleted a GraphRevision (`true`), or could not.
     pub fn graph_revision_collected(&self, deleted: bool) {
-        if deleted { self.revisions_collected.inc() } else { self.revision_collection_errors.inc() };
+        if deleted {
+            self.revisions_collected.inc()
+        } else {
+            self.revision_collection_errors.inc()
+        };
     }
 
     /// One request to the API server (counted by the client layer).

@@ -6,8 +6,8 @@
 
 use anyhow::Result;
 use kro_e2e::{
-    api, apply, client, condition, eventually, get, graph_revisions, kubectl, operator, revision_numbers,
-    wait_deleted, wait_rgd_active, wait_rgd_revision, wait_state,
+    api, apply, client, condition, eventually, get, graph_revisions, kubectl, operator, revision_numbers, wait_deleted,
+    wait_rgd_active, wait_rgd_revision, wait_state,
 };
 use kube::Client;
 use kube::api::{Patch, PatchParams};
@@ -97,7 +97,10 @@ async fn spec_changes_are_revisions_and_a_revision_that_does_not_compile_leaves_
     assert_eq!(third["spec"]["snapshot"]["spec"], rgd_object["spec"], "the snapshot is the spec as it was");
     assert_eq!(third["metadata"]["labels"]["kro.run/graph-revision-hash"], kro_engine::spec_hash(&rgd_object["spec"]));
     assert_eq!(third["spec"]["snapshot"]["generation"], rgd_object["metadata"]["generation"]);
-    assert_eq!(status_of(&rgd_object, "GraphRevisionsResolved"), ("True", "Resolved", "revision 3 compiled and active"));
+    assert_eq!(
+        status_of(&rgd_object, "GraphRevisionsResolved"),
+        ("True", "Resolved", "revision 3 compiled and active")
+    );
     assert_eq!(rgd_object["status"]["topologicalOrder"], json!(["config", "extra"]));
     assert_eq!(status_of(&rgd_object, "KindReady").2, "kind RevApp has been accepted and ready");
 
@@ -236,12 +239,18 @@ async fn kubectl_reads_revisions_as_kros_crd_has_them_and_their_spec_is_immutabl
     let lines: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
     assert_eq!(lines[0], ["NAME", "REVISION", "READY", "AGE"], "{table}");
     assert_eq!(lines[1][..3], ["gr-view-r00001", "1", "True"], "{table}");
-    let wide = kubectl(&["get", "graphrevisions", "-o", "wide", "--field-selector", &format!("spec.snapshot.name={name}")], None)?;
+    let wide = kubectl(
+        &["get", "graphrevisions", "-o", "wide", "--field-selector", &format!("spec.snapshot.name={name}")],
+        None,
+    )?;
     let lines: Vec<Vec<&str>> = wide.lines().map(|l| l.split_whitespace().collect()).collect();
     assert_eq!(lines[0], ["NAME", "RGD", "REVISION", "HASH", "READY", "AGE"], "{wide}");
     let hash = kro_engine::spec_hash(&rgd_object["spec"]);
     assert_eq!(lines[1][..5], ["gr-view-r00001", name, "1", hash.as_str(), "True"], "{wide}");
-    let by_internal_label = kubectl(&["get", "gr", "-o", "name", "-l", &format!("internal.kro.run/resource-graph-definition-name={name}")], None)?;
+    let by_internal_label = kubectl(
+        &["get", "gr", "-o", "name", "-l", &format!("internal.kro.run/resource-graph-definition-name={name}")],
+        None,
+    )?;
     assert_eq!(by_internal_label.trim(), "graphrevision.internal.kro.run/gr-view-r00001");
 
     let refused = kro_test_support::shared()
@@ -277,7 +286,10 @@ async fn a_revision_deleted_or_edited_by_hand_is_put_right_without_an_rgd_change
     // Its status overwritten: the operator writes it back.
     let tampered = json!({"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "ByHand",
         "message": "edited", "lastTransitionTime": "2025-01-01T00:00:00Z"}]}});
-    kubectl(&["patch", "gr", "gr-hand-r00001", "--subresource=status", "--type=merge", "-p", &tampered.to_string()], None)?;
+    kubectl(
+        &["patch", "gr", "gr-hand-r00001", "--subresource=status", "--type=merge", "-p", &tampered.to_string()],
+        None,
+    )?;
     let restored = verified(1).await?;
     assert_eq!(status_of(&restored, "GraphVerified").0, "True");
     assert_eq!(restored["status"]["topologicalOrder"], json!(["config", "extra"]));

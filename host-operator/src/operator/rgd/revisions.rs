@@ -45,7 +45,8 @@ pub async fn execute(shared: &Shared, revisions: &Revisions) -> Result<(), Recon
     }
     for status in &revisions.statuses {
         // The whole status replaced, as kro writes it: a revision that stops compiling loses its graph.
-        let patch: json_patch::Patch = serde_json::from_value(json!([{"op": "add", "path": "/status", "value": status.body}]))?;
+        let patch: json_patch::Patch =
+            serde_json::from_value(json!([{"op": "add", "path": "/status", "value": status.body}]))?;
         match api.patch_status(&status.name, &PatchParams::default(), &Patch::Json::<()>(patch)).await {
             Ok(_) => {}
             Err(e) if is_not_found(&e) => {}
