@@ -169,7 +169,7 @@ fn string_field(out: &mut Map<String, Value>, object: &Value, key: &str, default
         Some(Value::String(s)) if !s.is_empty() => {
             out.insert(key.into(), json!(s));
         }
-        None | Some(Value::Null) | Some(Value::String(_)) => {
+        None | Some(Value::Null | Value::String(_)) => {
             if let Some(default) = default {
                 out.insert(key.into(), json!(default));
             }

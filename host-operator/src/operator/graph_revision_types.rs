@@ -54,10 +54,10 @@ pub struct Snapshot {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GraphRevisionStatus {
-    /// TopologicalOrder is the ordered list of resource IDs based on dependencies.
+    /// The resource ids in the order of their dependencies.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub topological_order: Vec<String>,
-    /// Conditions: GraphVerified (the snapshot compiled) and the aggregate Ready.
+    /// `GraphVerified` (the snapshot compiled) and the aggregate `Ready`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     /// Resources that depend on others, with what they depend on.

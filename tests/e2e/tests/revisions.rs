@@ -13,7 +13,7 @@ use kube::Client;
 use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
 
-/// An RGD of two ConfigMaps, the first holding `value`, the second reading the first.
+/// An RGD of two `ConfigMaps`, the first holding `value`, the second reading the first.
 fn rgd(name: &str, kind: &str, value: &str) -> Value {
     json!({
         "apiVersion": "kro.run/v1alpha1", "kind": "ResourceGraphDefinition",
@@ -34,7 +34,7 @@ fn instance(kind: &str, name: &str) -> Value {
     json!({"apiVersion": "kro.run/v1alpha1", "kind": kind, "metadata": {"name": name}, "spec": {"name": name}})
 }
 
-/// Waits until the ConfigMap `name` holds `value`.
+/// Waits until the `ConfigMap` `name` holds `value`.
 async fn wait_value(client: &Client, ns: &str, name: &str, value: &str) -> Result<Value> {
     eventually(&format!("ConfigMap {name} = {value}"), || async {
         let config = get(client, "v1", "ConfigMap", Some(ns), name).await?;
@@ -52,6 +52,7 @@ async fn wait_instance_revision(client: &Client, kind: &str, ns: &str, name: &st
     .await
 }
 
+#[allow(clippy::panic, reason = "a test helper: a missing condition fails the test")]
 fn status_of<'v>(object: &'v Value, type_: &str) -> (&'v str, &'v str, &'v str) {
     let c = condition(object, type_).unwrap_or_else(|| panic!("no {type_} in {object}"));
     let text = |k: &str| c[k].as_str().unwrap_or_default();

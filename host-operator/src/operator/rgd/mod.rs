@@ -151,14 +151,14 @@ async fn apply(
     shared.metrics.rgd_built(resolved.latest().is_some_and(|(_, compiled)| !compiled));
     revisions::execute(shared, &resolved).await?;
     // The status reads the graph served too (its order, its kind): the controller shares it.
-    let (kind_ready, controller_ready, requeue) = match (&resolved.served, &resolved.in_use) {
-        (Some(graph), Some(in_use)) => activate(shared, rgd, graph.clone(), engine.clone(), in_use.clone()).await,
-        _ => {
+    let (kind_ready, controller_ready, requeue) =
+        if let (Some(graph), Some(in_use)) = (&resolved.served, &resolved.in_use) {
+            activate(shared, rgd, graph.clone(), engine.clone(), in_use.clone()).await
+        } else {
             tracing::info!("no revision of the RGD compiles");
             shared.instance_controllers.stop(shared, &name).await;
             (None, None, None)
-        }
-    };
+        };
     let previous = rgd.status.as_ref().and_then(|s| serde_json::to_value(s).ok());
     let status = rgd_status(&engine, &resolved, kind_ready, controller_ready, generation, previous.clone());
     write_status(shared, api, rgd, previous, status).await?;
