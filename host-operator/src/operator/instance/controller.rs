@@ -71,6 +71,8 @@ pub struct Context {
     /// Instances with an event waiting for a reconcile.
     pub queue: Queue,
     started: Instant,
+    /// The GraphRevision the RGD was compiled from: each plan records it in the instance's status.
+    revision: Option<kro_engine::RevisionInUse>,
 }
 
 impl std::fmt::Debug for Context {
@@ -110,7 +112,14 @@ impl Context {
             in_flight,
             queue,
             started: Instant::now(),
+            revision: None,
         }
+    }
+
+    /// The same context, its plans made with the GraphRevision `revision`.
+    pub fn with_revision(mut self, revision: Option<kro_engine::RevisionInUse>) -> Context {
+        self.revision = revision;
+        self
     }
 
     /// The instances whose last reconcile read this external object (by name, or by a selector over its kind).
@@ -325,6 +334,7 @@ async fn reconcile_instance(instance: Arc<CachedInstance>, ctx: Arc<Context>) ->
         now: chrono::Utc::now(),
         rgd_uid: Some(ctx.rgd_uid.clone()),
         requeue_after: shared.options.requeue_after,
+        revision: ctx.revision.clone(),
         ..PlanOptions::default()
     };
     if instance.metadata.deletion_timestamp.is_some() {

@@ -68,6 +68,8 @@ pub struct ControllerSpec {
     pub engine: kro_engine::Engine,
     /// The instance kind's REST resource.
     pub instances: Served,
+    /// The GraphRevision `rgd` was compiled from, which every plan records (docs/decisions/0019).
+    pub revision: Option<kro_engine::RevisionInUse>,
 }
 
 impl Registry {
@@ -191,16 +193,19 @@ async fn run(
         let mask = spec.rgd.observed_fields(api_version, kind);
         caches.push((served.clone(), Arc::new(ChildCache::new(served.resource.clone(), mask))));
     }
-    let ctx = Arc::new(Context::new(
-        Arc::clone(&shared),
-        Arc::clone(&spec.rgd),
-        spec.rgd_uid.clone(),
-        spec.engine.clone(),
-        spec.instances.clone(),
-        caches.iter().map(|(_, c)| Arc::clone(c)).collect(),
-        in_flight,
-        queue.clone(),
-    ));
+    let ctx = Arc::new(
+        Context::new(
+            Arc::clone(&shared),
+            Arc::clone(&spec.rgd),
+            spec.rgd_uid.clone(),
+            spec.engine.clone(),
+            spec.instances.clone(),
+            caches.iter().map(|(_, c)| Arc::clone(c)).collect(),
+            in_flight,
+            queue.clone(),
+        )
+        .with_revision(spec.revision.clone()),
+    );
     // However this controller ends (stopped, or aborted after draining), its instances stop being counted by
     // state: a restarted controller counts them again.
     let _forget = ForgetStates(Arc::clone(&ctx));
