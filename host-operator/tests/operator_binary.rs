@@ -59,9 +59,12 @@ async fn kro_operator_serves_readyz_and_exits_zero_on_sigterm() -> Result<()> {
     assert!(crd.is_some(), "the RGD CRD is installed at start");
     assert!(killed.success());
     assert!(status.success(), "exit status {status:?}; log:\n{log}");
-    // Structured logs: one JSON object per line.
-    let first = log.lines().next().unwrap_or_default();
-    let line: serde_json::Value = serde_json::from_str(first).with_context(|| format!("not JSON: {first}"))?;
-    assert_eq!(line["message"], "kro-rs operator started", "{log}");
+    // Structured logs: one JSON object per line, the start among them.
+    let mut messages = Vec::new();
+    for text in log.lines() {
+        let line: serde_json::Value = serde_json::from_str(text).with_context(|| format!("not JSON: {text}"))?;
+        messages.push(line["message"].as_str().unwrap_or_default().to_string());
+    }
+    assert!(messages.iter().any(|m| m == "kro-rs operator started"), "{log}");
     Ok(())
 }
