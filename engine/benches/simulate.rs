@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use kro_engine::{CompiledRgd, DocumentKind, Engine, EngineOptions, PlanOptions, PlanRequest, Workspace, output};
 
-/// The playground test's chain (`web-playground/tests/playground.test.mjs`): `n` ConfigMaps, each naming the
+/// The playground test's chain (`web-playground/tests/playground.test.mjs`): `n` `ConfigMap`s, each naming the
 /// one before it, a graph `n` waves deep.
 fn chain(n: usize) -> String {
     let mut text = String::from(
@@ -65,14 +65,14 @@ fn bench(c: &mut Criterion) {
     group.bench_function("chain100", |b| {
         b.iter(|| {
             round += 1;
-            let name = if round % 2 == 0 { "name: chain" } else { "name: chainx" };
+            let name = if round.is_multiple_of(2) { "name: chain" } else { "name: chainx" };
             ws.set("rgd", DocumentKind::Rgds, &text.replacen("name: chain", name, 1));
             black_box(ws.diagnostics("rgd"));
             let rgds = ws.valid_rgds("rgd").unwrap();
             black_box((output::graph_json(rgds[0]), output::crd_yaml(rgds[0])));
             let simulation = ws.simulation(&request, &options).unwrap();
-            let last = simulation.steps.len();
-            black_box(output::plan_json(&simulation.steps[last - 1].plan));
+            let last = simulation.len();
+            black_box(output::plan_json(&simulation.step(last - 1).unwrap().plan));
             black_box(ws.values(&request, &options, last).unwrap());
         });
     });

@@ -64,9 +64,9 @@ pub use graph::crd_compat::{BreakingChange, ChangeKind, breaking_changes};
 pub use graph::{CompiledRgd, Dimension, ExprSite, FieldMask, InstanceApi, InstanceFields, Resource, Role};
 pub use kube::Scope;
 pub use plan::{
-    Apply, DEFAULT_NOW, ExpressionValue, ExternalLookup, InstancePatch, InstanceState, Inventory, NodeState,
-    NodeStatus, ObjectKey, PendingNode, Plan, PlanOptions, Read, Reason, ReasonCode, SimulatedEffect, SimulatedEvent,
-    Simulation, SimulationError, SimulationStep, ValueOutcome,
+    Apply, DEFAULT_NOW, ExpressionValue, ExternalLookup, InstancePatch, InstanceState, Inventory, KeptSimulation,
+    NodeState, NodeStatus, ObjectKey, PendingNode, Plan, PlanOptions, Read, Reason, ReasonCode, SimulatedEffect,
+    SimulatedEvent, Simulation, SimulationError, SimulationStep, StepSummary, ValueOutcome,
 };
 pub use position::{LineIndex, LspPosition, LspRange, PositionEncoding};
 pub use rgd_status::{Condition, DependencyRef, HostConditions, ResourceDependencies, RgdState, RgdStatus};

@@ -3,7 +3,7 @@
 //! graph's resources, instance findings with ranges. The Node tests type-check what the functions really
 //! return against these declarations (`tsc --strict` on the values as literals).
 
-use kro_engine::{CompiledRgd, Diagnostic, ExpressionValue, LineIndex, Plan, output};
+use kro_engine::{CompiledRgd, Diagnostic, ExpressionValue, LineIndex, StepSummary, output};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -248,17 +248,17 @@ pub fn graph(rgd: &CompiledRgd, index: &LineIndex<'_>) -> Value {
 }
 
 /// A step of a simulation without its objects (`StepSummary`): the state, what each resource does and why.
-pub fn step_summary(step: usize, plan: &Plan) -> Value {
+pub fn step_summary(step: &StepSummary<'_>) -> Value {
     let mut summary = json!({
-        "step": step,
-        "state": plan.state,
-        "nodes": plan.nodes,
-        "pending": plan.pending,
-        "excluded": plan.excluded,
-        "applied": plan.resources.len(),
+        "step": step.step,
+        "state": step.state,
+        "nodes": step.nodes,
+        "pending": step.pending,
+        "excluded": step.excluded,
+        "applied": step.applied,
     });
-    if !plan.assumed.is_empty() {
-        summary["assumed"] = json!(plan.assumed);
+    if !step.assumed.is_empty() {
+        summary["assumed"] = json!(step.assumed);
     }
     summary
 }

@@ -263,12 +263,12 @@ impl JsWorkspace {
         let value = match self.inner.simulation(&request.as_engine(), &options) {
             Ok(simulation) => {
                 let full =
-                    output::simulation_json(&Simulation { steps: Vec::new(), outcome: simulation.outcome.clone() });
-                json!({
-                    "type": "simulation",
-                    "steps": simulation.steps.iter().map(|s| shapes::step_summary(s.step, &s.plan)).collect::<Vec<_>>(),
-                    "result": full["result"],
-                })
+                    output::simulation_json(&Simulation { steps: Vec::new(), outcome: simulation.outcome().clone() });
+                let steps: Vec<Value> = (0..simulation.len())
+                    .filter_map(|i| simulation.summary(i))
+                    .map(|s| shapes::step_summary(&s))
+                    .collect();
+                json!({"type": "simulation", "steps": steps, "result": full["result"]})
             }
             Err(blocked) => self.blocked(&request, blocked),
         };
@@ -279,7 +279,7 @@ impl JsWorkspace {
     pub fn step(&mut self, request: &JsValue, step: f64, options: &JsValue) -> JsResult {
         let (request, options) = plan_args(request, options)?;
         let value = match self.inner.simulation(&request.as_engine(), &options) {
-            Ok(simulation) => match step_index(step).and_then(|i| simulation.steps.get(i)) {
+            Ok(simulation) => match step_index(step).and_then(|i| simulation.step(i)) {
                 Some(s) => json!({
                     "type": "step",
                     "step": s.step,
@@ -287,7 +287,7 @@ impl JsWorkspace {
                     "yaml": output::plan_yaml(&s.plan),
                     "reads": s.plan.reads,
                 }),
-                None => json!({"type": "noSuchStep", "steps": simulation.steps.len()}),
+                None => json!({"type": "noSuchStep", "steps": simulation.len()}),
             },
             Err(blocked) => self.blocked(&request, blocked),
         };
