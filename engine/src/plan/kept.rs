@@ -47,7 +47,8 @@ pub struct StepSummary<'s> {
     pub excluded: &'s [String],
     /// How many objects the pass applies.
     pub applied: usize,
-    /// Readiness assumed for lack of status.
+    /// Readiness assumed for lack of status (left out when none was).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub assumed: &'s [String],
 }
 
