@@ -26,6 +26,9 @@ use crate::graph::Resource;
 pub(crate) struct Keyed {
     pub apply: Apply,
     pub key: ObjectKey,
+    /// Where its resource comes in the graph's topological order: with the wave and the collection index, its
+    /// place in apply order.
+    pub order: Option<usize>,
 }
 
 /// What rendering a resource gave.
@@ -125,8 +128,11 @@ fn collection(input: &PlanInput<'_>, owner: &Owner, index: usize, bindings: &mut
 }
 
 fn object_of(input: &PlanInput<'_>, index: usize, position: Option<usize>, object: Value) -> Arc<Keyed> {
-    let resource = &input.rgd.resources[index];
+    let rgd = input.rgd;
+    let resource = &rgd.resources[index];
     let key = ObjectKey::of(&object);
+    // The last resource of that id in the order, as a map from id to position would hold.
+    let order = rgd.order.iter().rposition(|&i| rgd.resources[i].id == resource.id);
     let apply = Apply {
         id: resource.id.clone(),
         wave: resource.wave,
@@ -134,7 +140,7 @@ fn object_of(input: &PlanInput<'_>, index: usize, position: Option<usize>, objec
         object,
         resource_type: resource_type(input, resource),
     };
-    Arc::new(Keyed { apply, key })
+    Arc::new(Keyed { apply, key, order })
 }
 
 /// Where objects of the resource's kind are served: from the catalog, else from a CRD the RGD installs.

@@ -22,8 +22,8 @@ use crate::graph::{Resource, Role};
 use crate::kube::selector::LabelSelector;
 use crate::schemas::Schema;
 
-/// A map keyed by object identities, hashed with FNV: a simulation looks identities up for every resource
-/// of every pass, and `SipHash` is most of that.
+/// A map hashed with FNV, for identities and ids: a simulation looks them up for every resource of every pass,
+/// and `SipHash` was most of that.
 type FnvHashMap<K, V> = HashMap<K, V, FnvBuildHasher>;
 
 /// How one resource stands after the walk (why it waits is in the plan's `pending`).
@@ -102,8 +102,8 @@ pub(super) struct Planner<'a> {
     /// bound for its dependents in this pass (length first, so two ids' lists cannot run into each other).
     memo: Option<&'a mut Memo>,
     versions: &'a [Version],
-    bound: HashMap<&'a str, Vec<Version>>,
-    nodes: HashMap<&'a str, Node>,
+    bound: FnvHashMap<&'a str, Vec<Version>>,
+    nodes: FnvHashMap<&'a str, Node>,
     /// The schema of each kind (`apiVersion`, `kind`) the walk bound an object of.
     schemas: RefCell<HashMap<(&'a str, &'a str), Option<Schema<'a>>>>,
     plan: Plan,
@@ -144,8 +144,8 @@ impl<'a> Planner<'a> {
             observed,
             memo,
             versions,
-            bound: HashMap::new(),
-            nodes: HashMap::new(),
+            bound: FnvHashMap::default(),
+            nodes: FnvHashMap::default(),
             schemas: RefCell::default(),
             applies: Vec::new(),
             plan: Plan {
@@ -600,11 +600,12 @@ impl<'a> Planner<'a> {
     }
 
     fn finish(&mut self, bindings: &mut Bindings<'a>, suspended: bool) {
-        let rgd = self.input.rgd;
-        // Apply order: wave, then topological position, then collection index.
-        let position: HashMap<&str, usize> =
-            rgd.order.iter().enumerate().map(|(p, &i)| (rgd.resources[i].id.as_str(), p)).collect();
-        self.applies.sort_by_key(|k| (k.apply.wave, position.get(k.apply.id.as_str()).copied(), k.apply.index));
+        // Apply order: wave, then topological position, then collection index. The walk renders in topological
+        // order, so the objects often are in apply order already.
+        let apply_order = |k: &Arc<Keyed>| (k.apply.wave, k.order, k.apply.index);
+        if !self.applies.is_sorted_by_key(apply_order) {
+            self.applies.sort_by_key(apply_order);
+        }
         // kro stops at the first failing resource and applies nothing in that pass. An object the API server
         // refused stops only what reads it (those wait for it, as for any resource not ready): one child that
         // cannot be applied does not keep the others from being created or repaired (docs/decisions/0018).
