@@ -2,8 +2,8 @@
 # make demo: the seed walk-through on the local API server, with the kro-rs operator doing the work.
 # Starts the API server (unless `make cluster-up` already runs one) and `kro operator`, applies
 # examples/webapp, shows the RGD Active, applies an instance, plays the Deployment controller (this API server
-# runs none), prints the instance and its children as they appear until ACTIVE, then cleans up everything it
-# started. Expects `kro` built (KRO=path) and the API server built (make apiserver).
+# runs none), prints the instance and its children as they appear until ACTIVE, edits the RGD (a second
+# GraphRevision, `kubectl get gr`), then cleans up everything it started. Expects `kro` built (KRO=path) and the API server built (make apiserver).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -94,6 +94,19 @@ for _ in $(seq 1 150); do
 done
 run kubectl get applications my-application-instance -owide
 run kubectl get applications my-application-instance -o yaml
+
+say "== an edit of the RGD is a new GraphRevision (a label on the Service); the instance moves to it"
+run kubectl get graphrevisions -l kro.run/resource-graph-definition-name=my-application
+run kubectl patch rgd my-application --type=json \
+  -p '[{"op":"add","path":"/spec/resources/1/template/metadata/labels","value":{"tier":"frontend"}}]'
+for _ in $(seq 1 150); do
+  [[ $(kubectl get applications my-application-instance -o jsonpath='{.status.graphRevision}') == 2 ]] && break
+  sleep 0.2
+done
+run kubectl get gr -o wide -l kro.run/resource-graph-definition-name=my-application
+run kubectl get rgd my-application -o jsonpath='{.status.lastIssuedRevision}{"\n"}'
+run kubectl get service my-awesome-app-service --show-labels
+run kubectl get applications my-application-instance -o jsonpath='{.status.graphRevision} {.status.state}{"\n"}'
 
 say "== what the operator logged (one line per status it wrote)"
 grep -E 'instance controller started|status written' "$work/operator.log" | sed -E 's/reconciling object\{[^}]*\}://; s/ kro_operator::operator::[a-z_:]+//' | cut -c1-220

@@ -20,6 +20,7 @@ use crate::instance::{Finding, FindingKind, Step};
 use crate::plan::{
     self, ExpressionValue, ExternalLookup, KeptSimulation, Plan, PlanInput, PlanOptions, Simulation, StepInput,
 };
+use crate::revisions::{self, RevisionOptions, Revisions};
 use crate::rgd_status::{HostConditions, RgdStatus};
 use crate::schemas::rules::{Mode, refusals};
 use crate::yaml::{Node, Span};
@@ -263,10 +264,18 @@ impl Engine {
         PlanInput { rgd, catalog: &self.catalog, evaluator: &self.evaluator, instance, observed, options }
     }
 
-    /// The status kro writes on the RGD: `state`, `topologicalOrder`, `resources` and the conditions, from the
-    /// compile result and what the host knows of the CRD and the instance controller.
-    pub fn rgd_status(&self, compiled: &CompiledDocument, host: &HostConditions) -> RgdStatus {
-        RgdStatus::new(compiled, host)
+    /// What an RGD reconcile does with the RGD's GraphRevisions: `rgd` as the API server returns it (its
+    /// `status.lastIssuedRevision` included), `listed` every GraphRevision whose `spec.snapshot.name` is the
+    /// RGD's, read from the API server (not a cache: a revision created a moment ago must be seen, or its
+    /// number would be issued twice). Compiles the newest revision, and older ones until one compiles.
+    pub fn resolve_revisions(&self, rgd: &Value, listed: &[Value], options: &RevisionOptions) -> Revisions {
+        revisions::resolve(self, rgd, listed, options)
+    }
+
+    /// The status kro writes on the RGD: `state`, `topologicalOrder`, `resources`, `lastIssuedRevision` and
+    /// the conditions, from its revisions and what the host knows of the CRD and the instance controller.
+    pub fn rgd_status(&self, revisions: &Revisions, host: &HostConditions) -> RgdStatus {
+        RgdStatus::new(revisions, host)
     }
 
     /// What a kube client needs to reach objects of `kind` at `api_version` (`v1`, `apps/v1`), when known.

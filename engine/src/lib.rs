@@ -47,6 +47,7 @@ mod kube;
 pub mod output;
 mod plan;
 pub mod position;
+mod revisions;
 mod rgd;
 mod rgd_status;
 mod schemas;
@@ -61,6 +62,13 @@ pub use engine::{Engine, EngineError, EngineOptions};
 pub use expr::eval::{EvalError, EvalErrorKind, EvalLimits};
 pub use expr::library::Features;
 pub use graph::crd_compat::{BreakingChange, ChangeKind, breaking_changes};
+
+/// kro's hash of an RGD `spec` (`pkg/graph/hash`, FNV-64a in hex, byte for byte): equal for specs that differ
+/// only in what means nothing (key order, resource order, defaults written out), and the
+/// `kro.run/graph-revision-hash` label of a GraphRevision.
+pub fn spec_hash(spec: &serde_json::Value) -> String {
+    revisions::spec_hash(spec)
+}
 pub use graph::{CompiledRgd, Dimension, ExprSite, FieldMask, InstanceApi, InstanceFields, Resource, Role};
 pub use kube::Scope;
 pub use plan::{
@@ -69,6 +77,7 @@ pub use plan::{
     SimulatedEvent, Simulation, SimulationError, SimulationStep, StepSummary, ValueOutcome,
 };
 pub use position::{LineIndex, LspPosition, LspRange, PositionEncoding};
+pub use revisions::{FailedRevision, RevisionInUse, RevisionOptions, RevisionWrite, Revisions};
 pub use rgd_status::{Condition, DependencyRef, HostConditions, ResourceDependencies, RgdState, RgdStatus};
 pub use workspace::{DocumentKind, PlanBlocked, PlanRequest, Workspace};
 pub use yaml::{Limits as YamlLimits, Pos, Span};

@@ -99,7 +99,7 @@ pub enum Command {
     },
     /// Run the operator: reconcile `ResourceGraphDefinitions` and their instances on a cluster.
     #[command(
-        after_help = "The kubeconfig is found as kubectl finds it: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the in-cluster service account.\n\nWith --leader-elect, replicas share the Lease --leader-election-id; only its holder reconciles, and a replica that loses it stops at once and exits 1.\n\nThe ResourceGraphDefinition CRD (deploy/crds/resourcegraphdefinitions.kro.run.yaml) is installed or upgraded at start unless --skip-crd-install. SIGTERM drains in-flight reconciles and exits 0.\n\nExamples:\n  kro operator\n  kro operator --kubeconfig ~/.kube/config --metrics-bind-address 127.0.0.1:8078 --log-format json"
+        after_help = "The kubeconfig is found as kubectl finds it: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the in-cluster service account.\n\nWith --leader-elect, replicas share the Lease --leader-election-id; only its holder reconciles, and a replica that loses it stops at once and exits 1.\n\nThe ResourceGraphDefinition and GraphRevision CRDs (deploy/crds/) are installed or upgraded at start unless --skip-crd-install. Every RGD spec change is a GraphRevision (kubectl get gr); the newest --rgd-max-graph-revisions are kept. SIGTERM drains in-flight reconciles and exits 0.\n\nExamples:\n  kro operator\n  kro operator --kubeconfig ~/.kube/config --metrics-bind-address 127.0.0.1:8078 --log-format json"
     )]
     Operator(OperatorArgs),
 }
@@ -137,7 +137,7 @@ pub struct OperatorArgs {
     /// Delete an RGD's CRD, and so all its instances, when the RGD is deleted.
     #[arg(long)]
     pub allow_crd_deletion: bool,
-    /// Do not install or upgrade the ResourceGraphDefinition CRD at start.
+    /// Do not install or upgrade the ResourceGraphDefinition and GraphRevision CRDs at start.
     #[arg(long)]
     pub skip_crd_install: bool,
     /// Run the controllers only while holding a Lease, so several replicas can run with one active.
@@ -153,6 +153,9 @@ pub struct OperatorArgs {
     /// port, say): drift repair leaves their items alone. Comma-separated; repeatable.
     #[arg(long, value_name = "MANAGER,...", value_delimiter = ',')]
     pub shared_field_managers: Vec<String>,
+    /// GraphRevisions kept per RGD (the oldest beyond it are deleted, never the one instances use); 0 keeps all.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub rgd_max_graph_revisions: usize,
     /// How long a Lease holds without renewal, in seconds: the longest a dead leader delays the next one.
     #[arg(long, value_name = "SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(2..))]
     pub leader_election_lease_duration: u64,

@@ -110,9 +110,14 @@ fn conditions(node: &Node, path: &Path, collector: &mut Collector<'_>) {
     }
 }
 
-/// kro's own status fields, added unless the user declared fields of the same name.
+/// kro's own status fields, added unless the user declared fields of the same name; and kro-rs's
+/// `graphRevision`, the GraphRevision the operator last reconciled the instance with (docs/decisions/0019).
 pub(super) fn with_kro_fields(mut properties: Map<String, Value>) -> Value {
     properties.entry("state").or_insert_with(|| json!({"type": "string"}));
+    properties.entry(crate::plan::GRAPH_REVISION).or_insert_with(|| {
+        json!({"type": "integer", "format": "int64",
+               "description": "The GraphRevision of the ResourceGraphDefinition the instance was last reconciled with"})
+    });
     properties.entry("conditions").or_insert_with(|| {
         json!({
             "type": "array",

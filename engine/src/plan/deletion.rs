@@ -54,9 +54,10 @@ pub(super) fn plan_deletion(input: &PlanInput<'_>, owner: &Owner) -> Plan {
     let condition = super::status::condition_maker(input);
     let message =
         if done { "all resources are deleted".to_string() } else { format!("deleting wave {}", highest.unwrap_or(0)) };
+    let (graph_ok, graph_reason, graph_message) = super::status::graph_resolved(input);
     let conditions = json!([
         condition("InstanceManaged", "True", "Managed", "instance is managed by kro"),
-        condition("GraphResolved", "True", "Resolved", "runtime graph created and all resources resolved"),
+        condition("GraphResolved", if graph_ok { "True" } else { "False" }, graph_reason, &graph_message),
         condition("ResourcesReady", "Unknown", "UnderDeletion", &message),
         condition("Ready", "Unknown", "UnderDeletion", &message),
         condition("InstanceSynced", "Unknown", "UnderDeletion", &message),
@@ -64,6 +65,7 @@ pub(super) fn plan_deletion(input: &PlanInput<'_>, owner: &Owner) -> Plan {
     let mut status = Map::new();
     status.insert("state".to_string(), json!("DELETING"));
     status.insert("conditions".to_string(), conditions);
+    super::status::record_revision(input, &mut status);
     Plan {
         // Once nothing is left, the patch drops kro's finalizer so the API server can remove the instance.
         instance: InstancePatch {

@@ -40,10 +40,11 @@ pub use nodes::{NodeState, NodeStatus};
 pub(crate) use prepare::prepare_instance;
 pub use simulate::{SimulatedEffect, SimulatedEvent, Simulation, SimulationError, SimulationStep};
 pub(crate) use simulate::{StepInput, keep, simulate};
-pub(crate) use types::PlanInput;
+pub(crate) use status::GRAPH_REVISION;
 pub use types::{
     Apply, DEFAULT_NOW, InstancePatch, InstanceState, PendingNode, Plan, PlanOptions, Read, Reason, ReasonCode,
 };
+pub(crate) use types::{PlanInput, default_now};
 pub(crate) use values::values;
 pub use values::{ExpressionValue, ValueOutcome};
 

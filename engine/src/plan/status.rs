@@ -23,12 +23,19 @@ pub(super) fn status(
     let mut status = Map::new();
     let previous = input.instance.pointer("/status/conditions").and_then(Value::as_array);
     let condition = condition_maker(input);
-    let (ready, ready_reason, ready_message) = resources_ready(plan, suspended, errors);
+    let (resources_ok, resources_reason, resources_message) = resources_ready(plan, suspended, errors);
+    let (graph_ok, graph_reason, graph_message) = graph_resolved(input);
+    // The root copies the first dependent that is not True, as kro's condition set does.
+    let (ready, ready_reason, ready_message) = if graph_ok {
+        (resources_ok, resources_reason.clone(), resources_message.clone())
+    } else {
+        (false, graph_reason.to_string(), graph_message.clone())
+    };
     let mut conditions = Vec::new();
     let builtin = vec![
         condition("InstanceManaged", "True", "Managed", "instance is managed by kro"),
-        condition("GraphResolved", "True", "Resolved", "runtime graph created and all resources resolved"),
-        condition("ResourcesReady", truth(ready), &ready_reason, &ready_message),
+        condition("GraphResolved", truth(graph_ok), graph_reason, &graph_message),
+        condition("ResourcesReady", truth(resources_ok), &resources_reason, &resources_message),
         condition("Ready", truth(ready), if ready { "Ready" } else { &ready_reason }, &ready_message),
     ];
     let mut failures = Vec::new();
@@ -91,6 +98,7 @@ pub(super) fn status(
             }
         }
     }
+    record_revision(input, &mut status);
     let state = if failures.is_empty() { plan.state } else { InstanceState::Error };
     let state = match state {
         InstanceState::InProgress => "IN_PROGRESS",
@@ -108,6 +116,35 @@ fn stamp(computed: &Map<String, Value>, condition: &impl Fn(&str, &str, &str, &s
     let text = |k: &str| computed.get(k).and_then(Value::as_str).unwrap_or_default();
     condition(text("type"), text("status"), text("reason"), text("message"))
 }
+
+/// `GraphResolved`: kro's `Resolved`, unless a newer revision of the RGD does not compile and the plan is made
+/// with an older one (kro-rs goes on reconciling with it where kro stops; docs/decisions/0019).
+pub(super) fn graph_resolved(input: &PlanInput<'_>) -> (bool, &'static str, String) {
+    match input.options.revision.as_ref().and_then(|r| r.latest_failed.as_ref().map(|f| (r.revision, f))) {
+        Some((used, failed)) => (
+            false,
+            "LatestRevisionFailed",
+            format!(
+                "graph revision {} of ResourceGraphDefinition {} does not compile; reconciled with revision {used}, \
+                 the last that compiled: {}",
+                failed.revision, input.rgd.name, failed.message
+            ),
+        ),
+        None => (true, "Resolved", "runtime graph created and all resources resolved".to_string()),
+    }
+}
+
+/// `status.graphRevision`: the revision the instance was last reconciled with (when the host says, and the
+/// RGD does not project a field of that name itself).
+pub(super) fn record_revision(input: &PlanInput<'_>, status: &mut Map<String, Value>) {
+    let declared = input.rgd.status_template.get(GRAPH_REVISION).is_some();
+    if let (Some(revision), false) = (&input.options.revision, declared) {
+        status.insert(GRAPH_REVISION.to_string(), json!(revision.revision));
+    }
+}
+
+/// The instance status field holding the graph revision it was reconciled with.
+pub(crate) const GRAPH_REVISION: &str = "graphRevision";
 
 fn truth(ok: bool) -> &'static str {
     if ok { "True" } else { "False" }

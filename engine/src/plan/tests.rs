@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::identity::Owner;
 use super::*;
+use crate::RevisionInUse;
 use crate::catalog::Catalog;
 use crate::compile::{InputLimits, compile};
 use crate::expr::eval::Evaluator;
@@ -684,4 +685,92 @@ fn an_object_the_host_failed_to_apply_puts_the_instance_in_error_with_the_api_se
     assert_eq!(reason.code, ReasonCode::Error);
     assert!(reason.message.contains("invalid name") && reason.message.contains(&deployment.to_string()), "{reason:?}");
     assert_eq!(failed.status["state"], "ERROR");
+}
+
+#[test]
+fn the_status_records_the_graph_revision_and_a_newer_one_that_fails_without_stopping_the_plan() {
+    let rgd = rgd(WEBAPP);
+    let (deployment, mut service) = deployment_and_service(&rgd);
+    service["spec"]["clusterIP"] = json!("10.0.0.1");
+    let observed = [deployment, service];
+    let on = |revision: Option<RevisionInUse>| {
+        let options = PlanOptions { kro_version: "test".to_string(), revision, ..PlanOptions::default() };
+        run_with(&rgd, &instance(false), &observed, &options)
+    };
+    let condition = |plan: &Plan, type_: &str| {
+        plan.status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == type_).unwrap().clone()
+    };
+    // Offline (no revision): no field, kro's conditions.
+    let offline = on(None);
+    assert!(offline.status.get("graphRevision").is_none());
+    let current = on(Some(RevisionInUse { revision: 3, latest_failed: None }));
+    assert_eq!(current.status["graphRevision"], 3);
+    assert_eq!(condition(&current, "GraphResolved")["status"], "True");
+    assert_eq!(condition(&current, "Ready")["status"], "True");
+
+    let held = on(Some(RevisionInUse {
+        revision: 3,
+        latest_failed: Some(crate::FailedRevision { revision: 4, message: "spec.resources[0]: nope".into() }),
+    }));
+    // The plan is the same plan: everything is still applied and ready.
+    assert_eq!(held.resources.len(), current.resources.len());
+    assert_eq!((held.state, held.status["state"].as_str()), (InstanceState::Active, Some("ACTIVE")));
+    assert_eq!(held.status["graphRevision"], 3);
+    let resolved = condition(&held, "GraphResolved");
+    assert_eq!(
+        (resolved["status"].as_str(), resolved["reason"].as_str()),
+        (Some("False"), Some("LatestRevisionFailed"))
+    );
+    assert_eq!(
+        resolved["message"],
+        "graph revision 4 of ResourceGraphDefinition webapp does not compile; reconciled with revision 3, the last \
+         that compiled: spec.resources[0]: nope"
+    );
+    assert_eq!(condition(&held, "ResourcesReady")["status"], "True");
+    for root in ["Ready", "InstanceSynced"] {
+        let c = condition(&held, root);
+        assert_eq!((c["status"].as_str(), &c["message"]), (Some("False"), &resolved["message"]), "{root}");
+    }
+    // Deletion records it too.
+    let mut deleting = instance(false);
+    deleting["metadata"]["deletionTimestamp"] = json!("2025-01-01T00:00:00Z");
+    let options =
+        PlanOptions { revision: Some(RevisionInUse { revision: 3, latest_failed: None }), ..PlanOptions::default() };
+    let deletion = run_with(&rgd, &deleting, &observed, &options);
+    assert_eq!(deletion.status["graphRevision"], 3);
+}
+
+#[test]
+fn an_rgd_that_projects_graph_revision_itself_keeps_its_own() {
+    let text = r#"
+apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata: {name: own}
+spec:
+  schema:
+    apiVersion: v1alpha1
+    kind: Own
+    spec: {name: string}
+    status:
+      graphRevision: ${config.metadata.name}
+  resources:
+    - id: config
+      template: {apiVersion: v1, kind: ConfigMap, metadata: {name: "${schema.spec.name}"}}
+"#;
+    let rgd = rgd(text);
+    assert_eq!(
+        rgd.crd.pointer("/spec/versions/0/schema/openAPIV3Schema/properties/status/properties/graphRevision/type"),
+        Some(&json!("string"))
+    );
+    let first = run(
+        &rgd,
+        &json!({"apiVersion": "kro.run/v1alpha1", "kind": "Own", "metadata": {"name": "a", "namespace": "n"}, "spec": {"name": "a"}}),
+        &[],
+    );
+    let config = observed(&first, "config", json!(null));
+    let options =
+        PlanOptions { revision: Some(RevisionInUse { revision: 3, latest_failed: None }), ..PlanOptions::default() };
+    let instance = json!({"apiVersion": "kro.run/v1alpha1", "kind": "Own", "metadata": {"name": "a", "namespace": "n"}, "spec": {"name": "a"}});
+    let plan = run_with(&rgd, &instance, &[config], &options);
+    assert_eq!(plan.status["graphRevision"], "a");
 }

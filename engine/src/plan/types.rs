@@ -37,6 +37,10 @@ pub struct PlanOptions {
     /// Simulation only: what happens in the simulated cluster from a step on (a resource that never becomes
     /// ready, an apply the API server refuses), as a host scripts it.
     pub events: Vec<super::SimulatedEvent>,
+    /// The GraphRevision the RGD was compiled from (the operator's; `None` offline): the instance's status
+    /// records it (`status.graphRevision`), and says in `GraphResolved` when a newer revision does not compile
+    /// and this older one is used (docs/decisions/0019).
+    pub revision: Option<crate::RevisionInUse>,
 }
 
 impl Default for PlanOptions {
@@ -50,6 +54,7 @@ impl Default for PlanOptions {
             assume_ready_without_status: false,
             apply_failures: BTreeMap::new(),
             events: Vec::new(),
+            revision: None,
         }
     }
 }

@@ -29,6 +29,7 @@ pub fn operator(args: OperatorArgs) -> Outcome {
         features: args.feature_gates,
         allow_crd_deletion: args.allow_crd_deletion,
         shared_field_managers: args.shared_field_managers,
+        max_graph_revisions: args.rgd_max_graph_revisions,
         install_rgd_crd: !args.skip_crd_install,
         requeue_after: Duration::from_secs(3),
         metrics_bind_address: metrics,

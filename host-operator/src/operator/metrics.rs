@@ -38,6 +38,9 @@ pub struct Metrics {
     rgd_reconcile_duration: Histogram,
     rgd_build_errors: Counter,
     rgd_state_transitions: Family<Labels, Counter>,
+    revisions_issued: Family<Labels, Counter>,
+    revisions_collected: Counter,
+    revision_collection_errors: Counter,
     rest_requests: Family<Labels, Counter>,
     in_flight: Gauge,
     leader: Family<Labels, Gauge>,
@@ -83,6 +86,9 @@ impl Metrics {
             rgd_reconcile_duration: duration_histogram(),
             rgd_build_errors: Counter::default(),
             rgd_state_transitions: Family::default(),
+            revisions_issued: Family::default(),
+            revisions_collected: Counter::default(),
+            revision_collection_errors: Counter::default(),
             rest_requests: Family::default(),
             in_flight: Gauge::default(),
             leader: Family::default(),
@@ -148,6 +154,17 @@ impl Metrics {
             );
             r.register("rgd_graph_build_errors", "RGD compilations that found errors", m.rgd_build_errors.clone());
             r.register("rgd_state_transitions", "RGD state changes", m.rgd_state_transitions.clone());
+            r.register("rgd_graph_revision_issue", "GraphRevisions issued", m.revisions_issued.clone());
+            r.register(
+                "rgd_graph_revision_gc_deleted",
+                "GraphRevisions garbage-collected",
+                m.revisions_collected.clone(),
+            );
+            r.register(
+                "rgd_graph_revision_gc_errors",
+                "GraphRevisions garbage collection could not delete",
+                m.revision_collection_errors.clone(),
+            );
             r.register(
                 "leader_election_master_status",
                 "1 while this replica holds the leader Lease (controller-runtime's name)",
@@ -227,6 +244,20 @@ impl Metrics {
         if from != Some(to) {
             self.rgd_state_transitions.get_or_create(&labels(&[("from", from.unwrap_or("")), ("to", to)])).inc();
         }
+    }
+
+    /// A GraphRevision was created, for `reason` (kro's label: `no_revision` or `spec_changed`).
+    pub fn graph_revision_issued(&self, reason: &str) {
+        self.revisions_issued.get_or_create(&labels(&[("reason", reason)])).inc();
+    }
+
+    /// Garbage collection deleted a GraphRevision (`true`), or could not.
+    pub fn graph_revision_collected(&self, deleted: bool) {
+        if deleted {
+            self.revisions_collected.inc()
+        } else {
+            self.revision_collection_errors.inc()
+        };
     }
 
     /// One request to the API server (counted by the client layer).

@@ -8,6 +8,7 @@ mod client;
 mod cluster_crds;
 mod discovery;
 mod errors;
+pub mod graph_revision_types;
 mod http;
 mod instance;
 mod leader;
@@ -62,6 +63,8 @@ pub struct Options {
     /// Field managers allowed to own list items inside lists kro-rs declares on its children
     /// (`--shared-field-managers`): drift repair leaves their items alone (docs/decisions/0018).
     pub shared_field_managers: Vec<String>,
+    /// GraphRevisions kept per RGD (kro's `--rgd-max-graph-revisions`); 0 keeps every one.
+    pub max_graph_revisions: usize,
 }
 
 impl Default for Options {
@@ -79,6 +82,7 @@ impl Default for Options {
             health_probe_bind_address: None,
             leader_election: None,
             shared_field_managers: Vec::new(),
+            max_graph_revisions: 5,
         }
     }
 }
@@ -180,7 +184,7 @@ impl Operator {
             Some(leader::Campaign::new(&config, election).await?)
         } else {
             if options.install_rgd_crd {
-                install_rgd_crd(&client).await?;
+                install_crds(&client).await?;
             }
             None
         };
@@ -282,7 +286,7 @@ async fn run_controllers(
     tracing::info!(%lease, identity = %campaign.election.identity, "leading: starting the controllers");
     let controllers = async {
         if shared.options.install_rgd_crd {
-            install_rgd_crd(&shared.client).await?;
+            install_crds(&shared.client).await?;
         }
         rgd::run(Arc::clone(&shared), crd_writer, || {}).await
     };
@@ -304,13 +308,17 @@ async fn run_controllers(
     }
 }
 
-/// Installs or upgrades `resourcegraphdefinitions.kro.run` by server-side apply.
-pub async fn install_rgd_crd(client: &Client) -> anyhow::Result<()> {
+/// Installs or upgrades kro-rs's own CRDs by server-side apply: `resourcegraphdefinitions.kro.run` and kro's
+/// `graphrevisions.internal.kro.run`.
+pub async fn install_crds(client: &Client) -> anyhow::Result<()> {
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let crd = rgd_types::ResourceGraphDefinition::crd();
-    let name = rgd_types::ResourceGraphDefinition::crd_name();
-    crds.patch(name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&crd)).await?;
-    rgd::wait_established(client, name, Duration::from_secs(60)).await?;
+    let rgd = serde_json::to_value(rgd_types::ResourceGraphDefinition::crd())?;
+    let revision = graph_revision_types::crd();
+    for crd in [rgd, revision] {
+        let name = crd.pointer("/metadata/name").and_then(serde_json::Value::as_str).unwrap_or_default();
+        crds.patch(name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&crd)).await?;
+        rgd::wait_established(client, name, Duration::from_secs(60)).await?;
+    }
     Ok(())
 }
 

@@ -112,6 +112,10 @@ pub struct ResourceGraphDefinitionStatus {
     pub resources: Vec<ResourceStatus>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+    /// The highest GraphRevision number issued for this RGD name: numbering goes on from it after a restart
+    /// or garbage collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_issued_revision: Option<i64>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]

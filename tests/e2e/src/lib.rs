@@ -75,11 +75,16 @@ pub async fn start_operator() -> Result<Operator> {
 
 /// [`start_operator`] with these options (their client limits raised for tests).
 pub async fn start_operator_with(options: Options) -> Result<Operator> {
+    start_operator_on(kro_test_support::shared().config().await?, options).await
+}
+
+/// An operator on the API server of `config` (a test's own server), with these options (client limits raised
+/// for tests).
+pub async fn start_operator_on(config: kube::Config, options: Options) -> Result<Operator> {
     // Logs only when asked (RUST_LOG=info cargo test -p kro-e2e -- --nocapture).
     if std::env::var_os("RUST_LOG").is_some() {
         kro_operator::operator::telemetry::init(kro_operator::operator::LogFormat::Text);
     }
-    let config = kro_test_support::shared().config().await?;
     let options = Options { concurrency: 8, client_qps: 500.0, client_burst: 1000, ..options };
     Operator::start(config, options).await
 }
@@ -252,4 +257,34 @@ pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> Result<(u16, St
 /// A condition of an object's status by type.
 pub fn condition<'v>(object: &'v Value, type_: &str) -> Option<&'v Value> {
     object.pointer("/status/conditions")?.as_array()?.iter().find(|c| c.get("type") == Some(&json!(type_)))
+}
+
+/// The GraphRevisions of the RGD `rgd` (by kro's selectable field `spec.snapshot.name`), by revision number.
+pub async fn graph_revisions(client: &Client, rgd: &str) -> Result<Vec<Value>> {
+    let api = api(client, "internal.kro.run/v1alpha1", "GraphRevision", None).await?;
+    let params = kube::api::ListParams::default().fields(&format!("spec.snapshot.name={rgd}"));
+    let mut revisions: Vec<Value> =
+        api.list(&params).await?.items.into_iter().map(|o| serde_json::to_value(o).unwrap_or_default()).collect();
+    revisions.sort_by_key(|r| r.pointer("/spec/revision").and_then(Value::as_i64));
+    Ok(revisions)
+}
+
+/// The revision numbers of [`graph_revisions`].
+pub fn revision_numbers(revisions: &[Value]) -> Vec<i64> {
+    revisions.iter().filter_map(|r| r.pointer("/spec/revision").and_then(Value::as_i64)).collect()
+}
+
+/// Waits until the RGD `name` has reconciled its current generation (every condition at it) and has issued
+/// revision `last` (`status.lastIssuedRevision`); returns the RGD.
+pub async fn wait_rgd_revision(client: &Client, name: &str, last: i64) -> Result<Value> {
+    eventually(&format!("RGD {name} at revision {last}"), || async {
+        let rgd = get(client, "kro.run/v1alpha1", "ResourceGraphDefinition", None, name).await?;
+        Ok(rgd.filter(|r| {
+            let generation = r.pointer("/metadata/generation");
+            let conditions = r.pointer("/status/conditions").and_then(Value::as_array);
+            r.pointer("/status/lastIssuedRevision") == Some(&json!(last))
+                && conditions.is_some_and(|cs| cs.iter().all(|c| c.get("observedGeneration") == generation))
+        }))
+    })
+    .await
 }

@@ -49,7 +49,7 @@ fn dry_run(what: &str, yaml: &str) -> Result<()> {
 }
 
 #[test]
-fn the_plain_manifests_are_the_charts_default_rendering_and_the_chart_carries_the_rgd_crd() -> Result<()> {
+fn the_plain_manifests_are_the_charts_default_rendering_and_the_chart_carries_the_crds() -> Result<()> {
     let rendered = rendered_manifests()?;
     let path = repo_root().join(MANIFESTS);
     if std::env::var_os("KRO_UPDATE_MANIFESTS").is_some() {
@@ -60,11 +60,13 @@ fn the_plain_manifests_are_the_charts_default_rendering_and_the_chart_carries_th
         rendered,
         "{MANIFESTS} differs from the chart; run KRO_UPDATE_MANIFESTS=1 cargo test -p kro-e2e --test install"
     );
-    assert_eq!(
-        read("deploy/helm/kro-rs/crds/resourcegraphdefinitions.kro.run.yaml"),
-        read("deploy/crds/resourcegraphdefinitions.kro.run.yaml"),
-        "the chart's crds/ must hold the CRD of deploy/crds"
-    );
+    for crd in ["resourcegraphdefinitions.kro.run.yaml", "graphrevisions.internal.kro.run.yaml"] {
+        assert_eq!(
+            read(&format!("deploy/helm/kro-rs/crds/{crd}")),
+            read(&format!("deploy/crds/{crd}")),
+            "the chart's crds/ must hold the CRDs of deploy/crds"
+        );
+    }
     let lint = Command::new(helm()).arg("lint").arg(repo_root().join(CHART)).output()?;
     assert!(lint.status.success(), "helm lint: {}", String::from_utf8_lossy(&lint.stdout));
     Ok(())
@@ -85,6 +87,7 @@ fn the_deployment_runs_unprivileged_read_only_with_probes_on_the_health_port_and
     assert_eq!(container["securityContext"]["capabilities"]["drop"], json!(["ALL"]));
     let args: Vec<&str> = container["args"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
     assert_eq!(args[0], "operator");
+    assert!(args.contains(&"--rgd-max-graph-revisions=5"), "{args:?}");
     assert!(args.contains(&"--health-probe-bind-address=:8079"), "{args:?}");
     assert!(args.contains(&"--metrics-bind-address=:8078"), "{args:?}");
     assert!(args.contains(&"--log-format=json"), "{args:?}");
@@ -148,6 +151,7 @@ async fn the_manifests_and_every_chart_variant_pass_a_server_side_dry_run() -> R
         Some("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kro-system\n"),
     )?;
     dry_run("deploy/crds", &read("deploy/crds/resourcegraphdefinitions.kro.run.yaml"))?;
+    dry_run("deploy/crds", &read("deploy/crds/graphrevisions.internal.kro.run.yaml"))?;
     dry_run(MANIFESTS, &read(MANIFESTS))?;
     dry_run("deploy/examples/webapp-rbac.yaml", &read("deploy/examples/webapp-rbac.yaml"))?;
     let variants: [&[&str]; 5] = [

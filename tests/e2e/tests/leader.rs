@@ -131,11 +131,11 @@ async fn a_leader_that_loses_the_lease_stops_reconciling_at_once() -> Result<()>
         "leader_election_master_status not 0 in\n{metrics}"
     );
 
-    // Nothing reconciles any more: a deleted child stays deleted.
+    // Nothing reconciles any more: the replica stopped every controller and watch before it reported itself
+    // stopped, so its reconcile count is final and a deleted child stays deleted.
     let before = reconciles(&leader);
     let services = kro_e2e::api(&client, "v1", "Service", Some(&ns)).await?;
     services.delete("one-service", &DeleteParams::default()).await?;
-    tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(get(&client, "v1", "Service", Some(&ns), "one-service").await?.is_none(), "a stopped leader reconciled");
     assert_eq!(reconciles(&leader), before);
     assert_eq!(holder(&client, &lease_ns, lease).await?.as_deref(), Some("another-replica"));

@@ -1,8 +1,6 @@
 //! `kro operator --namespace NS`: instances in NS are reconciled, instances elsewhere are left alone (RGDs and
 //! CRDs, cluster-scoped, are still handled). Its own binary: its operator must be the only one on its API server.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use kro_e2e::{apply, client, eventually, get, renamed_rgd, start_operator_with, wait_rgd_active, wait_state};
 use kro_operator::operator::Options;
@@ -25,8 +23,21 @@ async fn an_operator_limited_to_one_namespace_reconciles_only_the_instances_ther
     eventually("the Deployment in the watched namespace", || get(&client, "apps/v1", "Deployment", Some(&mine), "app"))
         .await?;
 
-    // The instance of the other namespace was created first and is still untouched.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The instance of the other namespace was created first and is still untouched. The bound: an instance
+    // created after it in the watched namespace has been reconciled to ACTIVE since, and the operator counts
+    // exactly the two instances of its namespace by state (one it had seen would be counted too).
+    let later = json!({"apiVersion": "kro.run/v1alpha1", "kind": "ScopedApp", "metadata": {"name": "later"},
+        "spec": {"name": "later"}});
+    apply(&client, &later, Some(&mine)).await?;
+    wait_state(&client, "ScopedApp", &mine, "later", "ACTIVE").await?;
+    let counted: i64 = operator
+        .metrics()
+        .encode()
+        .lines()
+        .filter(|l| l.starts_with("instances_by_state{") && l.contains("/scopedapps\""))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<i64>().ok())
+        .sum();
+    assert_eq!(counted, 2, "instances the namespaced operator reconciled");
     let untouched = get(&client, "kro.run/v1alpha1", "ScopedApp", Some(&other), "app").await?.unwrap();
     assert!(untouched.get("status").is_none(), "{untouched}");
     assert!(untouched.pointer("/metadata/finalizers").is_none(), "{untouched}");

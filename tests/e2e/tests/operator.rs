@@ -96,6 +96,8 @@ async fn deleting_an_instance_deletes_its_children_in_reverse_waves_then_removes
     // Record when each child's deletion is seen.
     let order: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
     let mut watches = Vec::new();
+    // Each watch says when its first list is done: from then on it sees every deletion.
+    let (listed_tx, mut listed) = tokio::sync::mpsc::channel::<()>(3);
     for (api_version, kind, name) in [
         ("apps/v1", "Deployment", "gone"),
         ("v1", "Service", "gone-service"),
@@ -103,18 +105,27 @@ async fn deleting_an_instance_deletes_its_children_in_reverse_waves_then_removes
     ] {
         let api = api(&client, api_version, kind, Some(&ns)).await?;
         let order = Arc::clone(&order);
+        let listed_tx = listed_tx.clone();
         let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
         watches.push(tokio::spawn(async move {
             let mut events = std::pin::pin!(watcher(api, config));
             while let Some(event) = events.next().await {
-                if let Ok(watcher::Event::Delete(_)) = event {
-                    order.lock().unwrap().push((kind.to_string(), Instant::now()));
-                    return;
+                match event {
+                    Ok(watcher::Event::InitDone) => {
+                        let _ = listed_tx.send(()).await;
+                    }
+                    Ok(watcher::Event::Delete(_)) => {
+                        order.lock().unwrap().push((kind.to_string(), Instant::now()));
+                        return;
+                    }
+                    _ => {}
                 }
             }
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    for _ in 0..3 {
+        tokio::time::timeout(kro_e2e::TIMEOUT, listed.recv()).await?;
+    }
     api(&client, "kro.run/v1alpha1", "DeleteApp", Some(&ns)).await?.delete("gone", &DeleteParams::default()).await?;
     wait_deleted(&client, &ns, "the instance gone", &[("kro.run/v1alpha1", "DeleteApp", "gone")]).await?;
     for w in watches {
@@ -317,7 +328,7 @@ async fn a_breaking_schema_change_is_refused_unless_the_rgd_allows_it() -> Resul
 
 #[tokio::test]
 async fn deleting_an_rgd_stops_its_controller_and_keeps_its_crd_and_instances() -> Result<()> {
-    operator();
+    let metrics = operator();
     let client = client().await?;
     let ns = kro_test_support::create_namespace(&client, "rgd-delete").await?;
     apply(&client, &renamed_rgd("examples/webapp/rgd.yaml", "kept-app", "KeptApp"), None).await?;
@@ -337,10 +348,20 @@ async fn deleting_an_rgd_stops_its_controller_and_keeps_its_crd_and_instances() 
         get(&client, "apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "keptapps.kro.run").await?.is_some()
     );
     assert!(get(&client, "kro.run/v1alpha1", "KeptApp", Some(&ns), "kept").await?.is_some());
-    // Nothing reconciles the instance any more: a deleted child stays deleted.
+    // Nothing reconciles the instance any more: the RGD's finalizer stopped its controller and watches before
+    // it let the RGD go, so the kind's reconcile count is final and a deleted child stays deleted. (Asked to
+    // reconcile, a running controller would have counted one more reconcile of the kind.)
+    let reconciled = kind_reconciles(metrics, "keptapps");
     api(&client, "apps/v1", "Deployment", Some(&ns)).await?.delete("kept", &DeleteParams::default()).await?;
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    apply(
+        &client,
+        &json!({"apiVersion": "kro.run/v1alpha1", "kind": "KeptApp",
+        "metadata": {"name": "kept", "annotations": {"kro.run/reconcile": "now"}}}),
+        Some(&ns),
+    )
+    .await?;
     assert!(get(&client, "apps/v1", "Deployment", Some(&ns), "kept").await?.is_none());
+    assert_eq!(kind_reconciles(metrics, "keptapps"), reconciled);
     Ok(())
 }
 
@@ -408,4 +429,14 @@ async fn one_instance_failing_does_not_stop_the_others_of_its_kind() -> Result<(
     wait_state(&client, "IsolateApp", &ns, "fine", "ACTIVE").await?;
     assert!(get(&client, "apps/v1", "Deployment", Some(&ns), "fine").await?.is_some());
     Ok(())
+}
+
+/// How many reconciles the shared operator has made of instances whose plural is `plural`.
+fn kind_reconciles(metrics: &kro_operator::operator::Metrics, plural: &str) -> u64 {
+    metrics
+        .encode()
+        .lines()
+        .filter(|l| l.starts_with("dynamic_controller_reconcile_total{") && l.contains(&format!("/{plural}\"")))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
 }

@@ -176,9 +176,14 @@ async fn the_rgd_status_lists_resources_with_dependencies_and_kros_conditions() 
         rgd["status"]["resources"],
         json!([{"id": "service", "dependencies": [{"id": "deployment"}]}, {"id": "ingress", "dependencies": [{"id": "service"}]}])
     );
-    for (type_, reason) in
-        [("GraphAccepted", "Valid"), ("KindReady", "Ready"), ("ControllerReady", "Running"), ("Ready", "Ready")]
-    {
+    assert_eq!(rgd["status"]["lastIssuedRevision"], 1);
+    for (type_, reason) in [
+        ("GraphAccepted", "Valid"),
+        ("GraphRevisionsResolved", "Resolved"),
+        ("KindReady", "Ready"),
+        ("ControllerReady", "Running"),
+        ("Ready", "Ready"),
+    ] {
         let c = condition(&rgd, type_).unwrap_or(&Value::Null);
         assert_eq!((c["status"].as_str(), c["reason"].as_str()), (Some("True"), Some(reason)), "{type_}: {c}");
     }

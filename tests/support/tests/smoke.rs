@@ -18,7 +18,7 @@ use serde_json::json;
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 #[tokio::test]
-async fn version_and_discovery() -> Result<()> {
+async fn the_server_is_kubernetes_1_37_and_serves_the_groups_the_operator_uses() -> Result<()> {
     let client = kro_test_support::shared().client().await?;
     let version = client.apiserver_version().await?;
     assert_eq!(version.major, "1", "{version:?}");
@@ -38,7 +38,7 @@ async fn version_and_discovery() -> Result<()> {
 }
 
 #[tokio::test]
-async fn namespace_and_configmap() -> Result<()> {
+async fn a_namespace_and_a_config_map_can_be_created_and_read_back() -> Result<()> {
     let client = kro_test_support::shared().client().await?;
     let ns = kro_test_support::create_namespace(&client, "smoke-ns").await?;
     let got = Api::<Namespace>::all(client.clone()).get(&ns).await?;

@@ -37,8 +37,12 @@ pub enum Change {
     Applied(Vec<ObjectKey>),
     /// This child is gone.
     Deleted(ObjectKey),
-    /// A relist finished; these are every child the cluster has now.
-    Relisted(Vec<ObjectKey>),
+    /// A relist finished: `present` are every child the cluster has now; `vanished` the instances (name,
+    /// namespace) of the children it had before and no longer has (deleted while the watch was down).
+    Relisted {
+        present: Vec<ObjectKey>,
+        vanished: Vec<(String, Option<String>)>,
+    },
     None,
 }
 
@@ -79,11 +83,23 @@ impl ChildCache {
                 Change::Applied(vec![key])
             }
             Event::InitDone => {
+                let mut vanished = Vec::new();
                 if let Some(relist) = state.relist.take() {
+                    for (uid, children) in &state.by_instance {
+                        let now = relist.get(uid);
+                        for (key, text) in children {
+                            if now.is_none_or(|now| !now.contains_key(key)) {
+                                vanished.extend(instance_of(text));
+                            }
+                        }
+                    }
                     state.by_instance = relist;
                 }
                 state.ready = true;
-                Change::Relisted(state.by_instance.values().flat_map(|c| c.keys().cloned()).collect())
+                vanished.sort();
+                vanished.dedup();
+                let present = state.by_instance.values().flat_map(|c| c.keys().cloned()).collect();
+                Change::Relisted { present, vanished }
             }
             Event::Apply(object) => {
                 let Some((uid, key, value)) = self.entry(object) else { return Change::None };
@@ -121,6 +137,14 @@ impl ChildCache {
     }
 }
 
+/// The instance (name, namespace) a cached child names in kro's labels.
+fn instance_of(text: &str) -> Option<(String, Option<String>)> {
+    let child: Value = serde_json::from_str(text).ok()?;
+    let labels = child.pointer("/metadata/labels")?;
+    let name = labels.get(labels::INSTANCE_NAME)?.as_str()?.to_string();
+    Some((name, labels.get(labels::INSTANCE_NAMESPACE).and_then(Value::as_str).map(str::to_string)))
+}
+
 #[cfg(test)]
 mod tests {
     use kube::api::GroupVersionKind;
@@ -156,7 +180,7 @@ mod tests {
         cache.observe(&Event::InitApply(child("two", "i2")));
         assert!(cache.children_of("i1").is_empty(), "a relist shows once it is complete");
         let done = cache.observe(&Event::InitDone);
-        assert!(matches!(done, Change::Relisted(ref keys) if keys.len() == 2));
+        assert!(matches!(done, Change::Relisted { ref present, .. } if present.len() == 2));
         assert!(cache.is_ready());
         let ones = cache.children_of("i1");
         assert_eq!(
@@ -171,5 +195,28 @@ mod tests {
         cache.observe(&Event::Init);
         cache.observe(&Event::InitDone);
         assert!(cache.children_of("i2").is_empty());
+    }
+
+    #[test]
+    fn a_relist_names_the_instances_of_children_deleted_while_the_watch_was_down() {
+        let cache = cache();
+        let named = |name: &str, instance: &str| {
+            let mut c = child(name, &format!("uid-{instance}"));
+            let labels = c.metadata.labels.get_or_insert_with(Default::default);
+            labels.insert("kro.run/instance-name".into(), instance.into());
+            labels.insert("kro.run/instance-namespace".into(), "ns".into());
+            c
+        };
+        for event in
+            [Event::Init, Event::InitApply(named("one", "a")), Event::InitApply(named("two", "b")), Event::InitDone]
+        {
+            cache.observe(&event);
+        }
+        cache.observe(&Event::Init);
+        cache.observe(&Event::InitApply(named("two", "b")));
+        let Change::Relisted { present, vanished } = cache.observe(&Event::InitDone) else { panic!("not a relist") };
+        assert_eq!(present.len(), 1);
+        assert_eq!(vanished, [("a".to_string(), Some("ns".to_string()))]);
+        assert!(cache.children_of("uid-a").is_empty());
     }
 }

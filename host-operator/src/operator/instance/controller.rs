@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use kro_engine::{Apply, CompiledRgd, Inventory, ObjectKey, Plan, PlanOptions, Read, labels};
-use kube::api::{DynamicObject, ListParams};
+use kube::api::{ApiResource, DynamicObject, ListParams};
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
 use kube::{Api, Client, ResourceExt};
@@ -57,6 +57,8 @@ pub struct Context {
     kind: super::cached::InstanceKind,
     /// A cache of the children of every kind the RGD creates.
     pub children: Vec<Arc<ChildCache>>,
+    /// Where the children of each kind are listed (as their watches see them), to ask the API server itself.
+    child_apis: Vec<(Api<DynamicObject>, ApiResource)>,
     /// Which instances read which external object, filled by reconciles.
     externals: Mutex<HashMap<ExternalKey, HashSet<ObjectRef<CachedInstance>>>>,
     /// What this process last applied per child, so an unchanged child is not applied again.
@@ -71,6 +73,8 @@ pub struct Context {
     /// Instances with an event waiting for a reconcile.
     pub queue: Queue,
     started: Instant,
+    /// The GraphRevision the RGD was compiled from: each plan records it in the instance's status.
+    revision: Option<kro_engine::RevisionInUse>,
 }
 
 impl std::fmt::Debug for Context {
@@ -110,7 +114,20 @@ impl Context {
             in_flight,
             queue,
             started: Instant::now(),
+            revision: None,
+            child_apis: Vec::new(),
         }
+    }
+
+    /// The same context, its plans made with the GraphRevision `revision`.
+    pub fn with_revision(mut self, revision: Option<kro_engine::RevisionInUse>) -> Context {
+        self.revision = revision;
+        self
+    }
+
+    pub fn with_child_apis(mut self, apis: Vec<(Api<DynamicObject>, ApiResource)>) -> Context {
+        self.child_apis = apis;
+        self
     }
 
     /// The instances whose last reconcile read this external object (by name, or by a selector over its kind).
@@ -325,6 +342,7 @@ async fn reconcile_instance(instance: Arc<CachedInstance>, ctx: Arc<Context>) ->
         now: chrono::Utc::now(),
         rgd_uid: Some(ctx.rgd_uid.clone()),
         requeue_after: shared.options.requeue_after,
+        revision: ctx.revision.clone(),
         ..PlanOptions::default()
     };
     if instance.metadata.deletion_timestamp.is_some() {
@@ -450,11 +468,19 @@ async fn delete(
         return Ok(Action::await_change());
     }
     let seen: Vec<Value> = observed.values().cloned().collect();
-    let plan = ctx.engine.plan(&ctx.rgd, current, &seen, options);
+    let mut plan = ctx.engine.plan(&ctx.rgd, current, &seen, options);
     if plan.delete.is_empty() {
-        executor::remove_finalizer(api, current).await?;
-        tracing::info!("children deleted; finalizer removed");
-        return Ok(Action::await_change());
+        // The caches can trail the API server (a watch that has not caught up since the server came back), and
+        // a finalizer removed too early leaves children behind for good: the server itself is asked last.
+        let left = children_on_server(ctx, current).await?;
+        if left.is_empty() {
+            executor::remove_finalizer(api, current).await?;
+            tracing::info!("children deleted; finalizer removed");
+            return Ok(Action::await_change());
+        }
+        tracing::info!(left = left.len(), "children the caches did not show are still on the API server");
+        let seen: Vec<Value> = observed.values().cloned().chain(left).collect();
+        plan = ctx.engine.plan(&ctx.rgd, current, &seen, options);
     }
     tracing::info!(delete = ?plan.delete.iter().map(ToString::to_string).collect::<Vec<_>>(), "deleting a wave");
     for key in &plan.delete {
@@ -463,6 +489,22 @@ async fn delete(
     executor::delete(&ctx.shared, client, &ctx.engine, &plan.delete).await?;
     executor::write_status(api, current, &plan.status).await?;
     Ok(Action::requeue(plan.requeue_after.unwrap_or(Duration::from_secs(1))))
+}
+
+/// The children of `instance` the API server has, of every kind this controller watches (a LIST by kro's
+/// instance label per kind).
+async fn children_on_server(ctx: &Context, instance: &Value) -> Result<Vec<Value>, ReconcileError> {
+    let uid = instance.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default();
+    let selector = format!("{}={uid}", labels::INSTANCE_ID);
+    let mut children = Vec::new();
+    for (api, resource) in &ctx.child_apis {
+        let list = api
+            .list(&ListParams::default().labels(&selector))
+            .await
+            .map_err(|e| ReconcileError::api(format!("list {}", api.resource_url()), &e))?;
+        children.extend(list.iter().filter_map(|child| executor::observed(resource, child)));
+    }
+    Ok(children)
 }
 
 /// Children of kinds the instance's `ApplySet` inventory records but this controller does not watch (the RGD
@@ -500,7 +542,7 @@ async fn observe_unwatched_kinds(
 }
 
 /// `Kind.group`, as `ApplySet` inventories list kinds.
-fn group_kind(resource: &kube::api::ApiResource) -> String {
+fn group_kind(resource: &ApiResource) -> String {
     if resource.group.is_empty() { resource.kind.clone() } else { format!("{}.{}", resource.kind, resource.group) }
 }
 
@@ -527,8 +569,7 @@ mod tests {
     fn the_queue_counts_each_waiting_instance_once_until_its_reconcile_starts() {
         let metrics = Arc::new(super::super::super::Metrics::new());
         let gvr = "kro.run/v1alpha1/apps";
-        let kind =
-            Arc::new(kube::api::ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk("kro.run", "v1alpha1", "App")));
+        let kind = Arc::new(ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk("kro.run", "v1alpha1", "App")));
         let app = |name: &str| ObjectRef::new_with(name, kind.clone()).within("ns");
         let length = |m: &super::super::super::Metrics| {
             let text = m.encode();

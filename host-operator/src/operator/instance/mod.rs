@@ -10,6 +10,7 @@ mod cached;
 mod children;
 mod controller;
 mod executor;
+mod triggers;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -68,6 +69,8 @@ pub struct ControllerSpec {
     pub engine: kro_engine::Engine,
     /// The instance kind's REST resource.
     pub instances: Served,
+    /// The GraphRevision `rgd` was compiled from, which every plan records (docs/decisions/0019).
+    pub revision: Option<kro_engine::RevisionInUse>,
 }
 
 impl Registry {
@@ -191,16 +194,22 @@ async fn run(
         let mask = spec.rgd.observed_fields(api_version, kind);
         caches.push((served.clone(), Arc::new(ChildCache::new(served.resource.clone(), mask))));
     }
-    let ctx = Arc::new(Context::new(
-        Arc::clone(&shared),
-        Arc::clone(&spec.rgd),
-        spec.rgd_uid.clone(),
-        spec.engine.clone(),
-        spec.instances.clone(),
-        caches.iter().map(|(_, c)| Arc::clone(c)).collect(),
-        in_flight,
-        queue.clone(),
-    ));
+    let ctx = Arc::new(
+        Context::new(
+            Arc::clone(&shared),
+            Arc::clone(&spec.rgd),
+            spec.rgd_uid.clone(),
+            spec.engine.clone(),
+            spec.instances.clone(),
+            caches.iter().map(|(_, c)| Arc::clone(c)).collect(),
+            in_flight,
+            queue.clone(),
+        )
+        .with_revision(spec.revision.clone())
+        .with_child_apis(
+            caches.iter().map(|(served, _)| (scoped_api(&shared, served), served.resource.clone())).collect(),
+        ),
+    );
     // However this controller ends (stopped, or aborted after draining), its instances stop being counted by
     // state: a restarted controller counts them again.
     let _forget = ForgetStates(Arc::clone(&ctx));
@@ -212,13 +221,13 @@ async fn run(
     let instance_store = instance_writer.as_reader();
     let (queued, instance_kind) = (queue.clone(), Arc::clone(&kind));
     let dropped = spec.rgd.instance_fields().dropped_annotations();
-    let instance_stream = watcher(instance_api, watcher::Config::default().page_size(WATCH_PAGE))
+    let instance_events = watcher(instance_api, watcher::Config::default().page_size(WATCH_PAGE))
         .default_backoff()
         .inspect_ok(count_relists(&shared, ar.kind.clone()))
         // Nothing a plan reads: not kept in the cache.
         .modify(move |instance| instance.drop_annotations(dropped))
-        .reflect(instance_writer)
-        .applied_objects()
+        .reflect(instance_writer);
+    let instance_stream = triggers::applied_once_stored(instance_events)
         .predicate_filter(instance_predicate, PredicateConfig::default())
         .inspect_ok(move |instance| queued.add(ObjectRef::from_obj_with(instance, instance_kind.clone())));
     let resync = futures::stream::unfold((), |()| async {
@@ -233,21 +242,32 @@ async fn run(
         format!("{}={},{}={}", labels::INSTANCE_GROUP, spec.rgd.api.group, labels::INSTANCE_KIND, spec.rgd.api.kind);
     for (served, cache) in caches {
         let api = scoped_api(&shared, &served);
-        let (cache, watched) = (Arc::clone(&cache), Arc::clone(&ctx));
+        let watched = Arc::clone(&ctx);
         let resource = served.resource.clone();
-        let stream = watcher(api, watcher::Config::default().labels(&selector).page_size(WATCH_PAGE))
+        let events = watcher(api, watcher::Config::default().labels(&selector).page_size(WATCH_PAGE))
             .default_backoff()
-            .inspect_ok(count_relists(&shared, format!("{}.{}", resource.kind, resource.group)))
-            .inspect_ok(move |event| match cache.observe(event) {
-                // What was deleted or is gone from a relist is applied again if still desired.
-                Change::Deleted(key) => watched.applied.forget(&key),
-                Change::Relisted(keys) => watched.applied.retain_kind(&resource.api_version, &resource.kind, &keys),
-                Change::Applied(_) | Change::None => {}
-            })
-            .touched_objects();
-        let (to_instance, queued) = (child_to_instance(Arc::clone(&kind)), queue.clone());
-        let mapper = move |child| queued.add_all(to_instance(child));
-        controller = controller.watches_stream_with(stream, mapper, served.resource.clone());
+            .inspect_ok(count_relists(&shared, format!("{}.{}", resource.kind, resource.group)));
+        // What was deleted or is gone from a relist is applied again if still desired.
+        let changed = move |change: &Change| match change {
+            Change::Deleted(key) => watched.applied.forget(key),
+            Change::Relisted { present, .. } => {
+                watched.applied.retain_kind(&resource.api_version, &resource.kind, present);
+            }
+            Change::Applied(_) | Change::None => {}
+        };
+        let (instances, named) = (Arc::clone(&kind), Arc::clone(&kind));
+        let queued = queue.clone();
+        let stream = triggers::instances_of_children(
+            events,
+            cache,
+            move |child: &DynamicObject| child_to_instance(&instances, child),
+            move |name: &str, namespace: Option<&str>| instance_ref(&named, name, namespace),
+            changed,
+        )
+        .inspect(move |instance| {
+            queued.add_all(Some(instance.clone()));
+        });
+        controller = controller.reconcile_on(stream);
     }
     for (api_version, kind) in &external_kinds {
         let Ok(served) = shared.discovery.resolve(&client, api_version, kind).await else { continue };
@@ -309,16 +329,16 @@ fn scoped_api(shared: &Shared, served: &Served) -> Api<DynamicObject> {
 }
 
 /// A child names its instance in kro's labels.
-fn child_to_instance(
-    instances: InstanceKind,
-) -> impl Fn(DynamicObject) -> Option<ObjectRef<CachedInstance>> + Send + Sync + 'static {
-    move |child| {
-        let labels = child.labels();
-        let name = labels.get(labels::INSTANCE_NAME)?;
-        let r = ObjectRef::new_with(name, instances.clone());
-        Some(match labels.get(labels::INSTANCE_NAMESPACE) {
-            Some(ns) => r.within(ns),
-            None => r,
-        })
+fn child_to_instance(instances: &InstanceKind, child: &DynamicObject) -> Option<ObjectRef<CachedInstance>> {
+    let labels = child.labels();
+    let name = labels.get(labels::INSTANCE_NAME)?;
+    Some(instance_ref(instances, name, labels.get(labels::INSTANCE_NAMESPACE).map(String::as_str)))
+}
+
+fn instance_ref(instances: &InstanceKind, name: &str, namespace: Option<&str>) -> ObjectRef<CachedInstance> {
+    let r = ObjectRef::new_with(name, instances.clone());
+    match namespace {
+        Some(ns) => r.within(ns),
+        None => r,
     }
 }

@@ -1,11 +1,14 @@
-//! The ResourceGraphDefinition controller: compile each RGD with the one shared engine (the built-in kinds
-//! plus every CRD of the cluster, kept current by the CRD watch, so a CRD installed later re-validates the RGDs
-//! that wait for it), install its CRD, start or restart its instance controller, and write kro's RGD status
-//! (`state`, `topologicalOrder`, `resources`, conditions `GraphAccepted`, `KindReady`, `ControllerReady`,
-//! `Ready`). kube-runtime's `finalizer()` keeps kro's finalizer on each RGD; deleting an RGD stops its
-//! controller, and its CRD stays unless `--allow-crd-deletion`.
+//! The ResourceGraphDefinition controller: keep each RGD's GraphRevisions (a new one per spec change, each
+//! compiled with the one shared engine: the built-in kinds plus every CRD of the cluster, kept current by the
+//! CRD watch, so a CRD installed later re-validates the RGDs that wait for it), install the CRD of the revision
+//! served (the newest that compiles), start or restart its instance controller on it, and write kro's RGD
+//! status (`state`, `topologicalOrder`, `resources`, `lastIssuedRevision`, conditions `GraphAccepted`,
+//! `GraphRevisionsResolved`, `KindReady`, `ControllerReady`, `Ready`). kube-runtime's `finalizer()` keeps
+//! kro's finalizer on each RGD; deleting an RGD stops its controller and deletes its revisions, and its CRD
+//! stays unless `--allow-crd-deletion`.
 
 mod crd_install;
+mod revisions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +16,8 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kro_engine::{CompiledDocument, CompiledRgd, HostConditions, RgdState, labels};
-use kube::api::{DeleteParams, Patch, PatchParams};
+use kro_engine::{CompiledRgd, HostConditions, RevisionInUse, RevisionOptions, Revisions, RgdState, labels};
+use kube::api::{DeleteParams, PartialObjectMeta, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::finalizer::{self, Event as Finalizer};
 use kube::runtime::reflector::{self, ObjectRef, Store};
@@ -26,6 +29,7 @@ use tracing::Instrument;
 use super::Shared;
 use super::cluster_crds::CrdObject;
 use super::errors::{ReconcileError, is_not_found};
+use super::graph_revision_types::GraphRevision;
 use super::instance::ControllerSpec;
 use super::rgd_types::ResourceGraphDefinition;
 use crd_install::{ALLOW_BREAKING_CHANGES, InstallError};
@@ -56,9 +60,16 @@ pub async fn run(
         })
         .reflect(crd_writer)
         .touched_objects();
-    let controller = Controller::new(Api::<ResourceGraphDefinition>::all(client), watcher::Config::default());
+    let controller = Controller::new(Api::<ResourceGraphDefinition>::all(client.clone()), watcher::Config::default());
     let rgds = controller.store();
     let controller = controller.watches_stream(crd_stream, move |crd| rgds_to_revisit(&rgds, &crd));
+    // A GraphRevision changed or deleted by someone else (kro's `Owns`) brings its RGD back: a deleted newest
+    // revision is issued again under the next number, a hand-edited status is written back. Metadata only:
+    // the owner reference is all the mapping needs, and snapshots stay out of memory.
+    let revision_stream = watcher(Api::<PartialObjectMeta<GraphRevision>>::all(client), watcher::Config::default())
+        .default_backoff()
+        .touched_objects();
+    let controller = controller.owns_stream(revision_stream);
     on_ready();
     let rgd_reconciles = controller
         .graceful_shutdown_on(shared.on_shutdown())
@@ -119,7 +130,8 @@ async fn reconcile(rgd: Arc<ResourceGraphDefinition>, shared: Arc<Shared>) -> Re
     result
 }
 
-/// Compiles the RGD, installs its CRD and runs its instance controller, and writes its status.
+/// Resolves the RGD's revisions (issuing one when its spec changed), installs the CRD of the one served and
+/// runs its instance controller, and writes its status.
 async fn apply(
     shared: &Arc<Shared>,
     api: &Api<ResourceGraphDefinition>,
@@ -129,48 +141,56 @@ async fn apply(
     let generation = rgd.metadata.generation.unwrap_or_default();
     let object = serde_json::to_value(rgd)?;
     let engine = shared.engine.snapshot();
-    let compiled = engine.compile_json(&object);
-    shared.metrics.rgd_built(compiled.rgd.is_none());
-    let (kind_ready, controller_ready, requeue) = match &compiled.rgd {
-        None => {
-            tracing::info!("invalid RGD");
+    let listed = revisions::list(&shared.client, &name).await?;
+    let options = RevisionOptions {
+        max_graph_revisions: shared.options.max_graph_revisions,
+        kro_version: env!("CARGO_PKG_VERSION").to_string(),
+        now: Utc::now(),
+    };
+    let resolved = engine.resolve_revisions(&object, &listed, &options);
+    shared.metrics.rgd_built(resolved.latest().is_some_and(|(_, compiled)| !compiled));
+    revisions::execute(shared, &resolved).await?;
+    // The status reads the graph served too (its order, its kind): the controller shares it.
+    let (kind_ready, controller_ready, requeue) =
+        if let (Some(graph), Some(in_use)) = (&resolved.served, &resolved.in_use) {
+            activate(shared, rgd, graph.clone(), engine.clone(), in_use.clone()).await
+        } else {
+            tracing::info!("no revision of the RGD compiles");
             shared.instance_controllers.stop(shared, &name).await;
             (None, None, None)
-        }
-        Some(graph) => activate(shared, rgd, Arc::new(graph.clone()), engine.clone()).await,
-    };
+        };
     let previous = rgd.status.as_ref().and_then(|s| serde_json::to_value(s).ok());
-    let status = rgd_status(&engine, &compiled, kind_ready, controller_ready, generation, previous.clone());
+    let status = rgd_status(&engine, &resolved, kind_ready, controller_ready, generation, previous.clone());
     write_status(shared, api, rgd, previous, status).await?;
     Ok(requeue.map_or_else(Action::await_change, Action::requeue))
 }
 
-/// kro's RGD status as JSON, from the compile result and what the operator knows of the CRD and the instance
+/// kro's RGD status as JSON, from the RGD's revisions and what the operator knows of the CRD and the instance
 /// controller.
 fn rgd_status(
     engine: &kro_engine::Engine,
-    compiled: &CompiledDocument,
+    revisions: &Revisions,
     kind_ready: Fact,
     controller_ready: Fact,
     generation: i64,
     previous: Option<Value>,
 ) -> Value {
     let host = HostConditions { kind_ready, controller_ready, generation, now: Utc::now(), previous };
-    serde_json::to_value(engine.rgd_status(compiled, &host)).unwrap_or(Value::Null)
+    serde_json::to_value(engine.rgd_status(revisions, &host)).unwrap_or(Value::Null)
 }
 
 /// A fact the RGD status reports: `None` not known, `Err` why not.
 type Fact = Option<Result<(), String>>;
 
-/// Installs the RGD's CRD and (re)starts its instance controller; returns whether the kind and the controller
-/// are ready, and when to look again if something is not there yet.
+/// Installs the CRD of the revision served and (re)starts its instance controller on it; returns whether the
+/// kind and the controller are ready, and when to look again if something is not there yet.
 async fn activate(
     shared: &Arc<Shared>,
     rgd: &ResourceGraphDefinition,
     compiled: Arc<CompiledRgd>,
     engine: kro_engine::Engine,
+    revision: RevisionInUse,
 ) -> (Fact, Fact, Option<Duration>) {
-    let generation = rgd.metadata.generation;
     let name = rgd.name_any();
     let crd_name = compiled.crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
     let installed = shared.crds.get(&ObjectRef::new(crd_name));
@@ -197,10 +217,12 @@ async fn activate(
             return (Some(Ok(())), Some(Err(message)), Some(Duration::from_secs(2)));
         }
     };
-    // A new generation of the RGD restarts the controller, whose first pass re-renders every instance.
-    let fingerprint = format!("{uid}/{}/{}", generation.unwrap_or_default(), api.api_version());
+    // Another revision served, or a newer one failing, restarts the controller, whose first pass re-renders
+    // every instance (and writes the revision in its status); a spec change that issues no revision does not.
+    let failed = revision.latest_failed.as_ref().map_or(0, |f| f.revision);
+    let fingerprint = format!("{uid}/{}/{failed}/{}", revision.revision, api.api_version());
     let kind = api.kind.clone();
-    let spec = ControllerSpec { rgd: compiled, rgd_uid: uid, engine, instances: served };
+    let spec = ControllerSpec { rgd: compiled, rgd_uid: uid, engine, instances: served, revision: Some(revision) };
     if shared.instance_controllers.ensure(shared, &name, fingerprint, spec).await {
         tracing::info!(%kind, "instance controller (re)started");
     }
@@ -222,7 +244,8 @@ async fn write_status(
     if previous.as_ref() == Some(&status) {
         return Ok(());
     }
-    let mut body = json!({"state": null, "topologicalOrder": null, "resources": null, "conditions": null});
+    let mut body = json!({"state": null, "topologicalOrder": null, "resources": null, "conditions": null,
+                          "lastIssuedRevision": null});
     if let (Some(body), Some(status)) = (body.as_object_mut(), status.as_object()) {
         body.extend(status.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
@@ -233,11 +256,12 @@ async fn write_status(
     }
 }
 
-/// RGD deletion: stop its instance controller, and delete its CRD only when allowed and owned. (The
-/// finalizer helper drops the finalizer once this succeeds.)
+/// RGD deletion: stop its instance controller, delete its revisions (unless orphaned), and delete its CRD only
+/// when allowed and owned. (The finalizer helper drops the finalizer once this succeeds.)
 async fn cleanup(shared: &Arc<Shared>, rgd: &ResourceGraphDefinition) -> Result<Action, ReconcileError> {
     let name = rgd.name_any();
     shared.instance_controllers.stop(shared, &name).await;
+    revisions::cleanup(&shared.client, &name, rgd.finalizers()).await?;
     if shared.options.allow_crd_deletion {
         let crds: Api<CustomResourceDefinition> = Api::all(shared.client.clone());
         for crd in shared.crds.state() {
@@ -272,10 +296,11 @@ mod tests {
         let engine = shared.snapshot();
         let rgd = json!({"apiVersion": "kro.run/v1alpha1", "kind": "ResourceGraphDefinition", "metadata": {"name": "x"}, "spec": {"schema": {"apiVersion": "v1alpha1", "kind": "X", "spec": {"name": "string"}},
             "resources": [{"id": "w", "template": {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "${schema.spec.name}"}}}]}});
-        let compiled = engine.compile_json(&rgd);
-        assert!(compiled.rgd.is_none());
-        let status = rgd_status(&engine, &compiled, None, None, 1, None);
+        let revisions = engine.resolve_revisions(&rgd, &[], &RevisionOptions::default());
+        assert!(revisions.served.is_none());
+        let status = rgd_status(&engine, &revisions, None, None, 1, None);
         assert_eq!(status["state"], "Inactive");
+        assert_eq!(status["lastIssuedRevision"], 1);
         let message = status["conditions"][0]["message"].as_str().unwrap();
         assert!(message.contains("Widget") && message.contains("spec.resources[0].template"), "{message}");
         assert!(message.contains("not served by the cluster"), "{message}");

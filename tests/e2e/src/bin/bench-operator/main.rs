@@ -45,9 +45,13 @@ struct Args {
     /// Prints the controller's resident memory and its RGD reconcile times with them.
     #[arg(long, default_value_t = 0)]
     crds: usize,
+    /// The `kro` binary the default command runs (`make bench-operator` passes the build of the `operator`
+    /// profile, as deployed). Default: the `kro` binary next to this program.
+    #[arg(long, value_name = "PATH")]
+    kro: Option<PathBuf>,
     /// The controller to measure, a shell command. `{kubeconfig}` becomes the API server's admin kubeconfig
     /// (also in KUBECONFIG) and `{metrics}` a free 127.0.0.1 port for its Prometheus endpoint. Default: the
-    /// `kro` binary next to this program, `kro operator --kubeconfig {kubeconfig} --metrics-bind-address
+    /// `kro` binary of --kro, `kro operator --kubeconfig {kubeconfig} --metrics-bind-address
     /// {metrics} --health-probe-bind-address 0 --log-format json` plus --operator-args.
     #[arg(long, value_name = "COMMAND")]
     operator_cmd: Option<String>,
@@ -138,7 +142,10 @@ async fn run(args: Args) -> Result<()> {
     let command = if let Some(c) = &args.operator_cmd {
         c.clone()
     } else {
-        let kro = std::env::current_exe()?.with_file_name("kro");
+        let kro = match &args.kro {
+            Some(kro) => kro.clone(),
+            None => std::env::current_exe()?.with_file_name("kro"),
+        };
         format!(
             "{} operator --kubeconfig {{kubeconfig}} --metrics-bind-address {{metrics}} --health-probe-bind-address 0 --log-format json {}",
             kro.display(),
