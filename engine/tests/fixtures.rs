@@ -144,7 +144,7 @@ fn plan_instances(case: &Path, rgd: &kro_engine::CompiledRgd, engine: &Engine, f
             expect(&file, &(serde_json::to_string_pretty(&simulated).unwrap() + "\n"), failures);
             // Every step has a value (or a reason) for every expression, and asking never panics.
             for index in 0..simulation.steps.len() {
-                assert_eq!(engine.step_values(rgd, &simulation, index, &options).len(), rgd.expressions.len());
+                assert_eq!(engine.step_values(rgd, &simulation, index, &options).len(), rgd.expressions().len());
             }
         }
     }

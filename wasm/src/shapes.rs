@@ -237,7 +237,7 @@ pub fn graph(rgd: &CompiledRgd, index: &LineIndex<'_>) -> Value {
     let Some(resources) = graph.get_mut("resources").and_then(Value::as_array_mut) else { return graph };
     for resource in resources {
         let id = resource.get("id").and_then(Value::as_str).unwrap_or_default();
-        if let Some(compiled) = rgd.resources.iter().find(|r| r.id == id)
+        if let Some(compiled) = rgd.resources().iter().find(|r| r.id == id)
             && let Some(map) = resource.as_object_mut()
         {
             map.insert("range".to_string(), json!(index.lsp_range(compiled.span)));

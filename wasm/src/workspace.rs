@@ -375,7 +375,7 @@ impl JsWorkspace {
         match self.inner.valid_rgds(name) {
             Ok(rgds) => json!({
                 "type": "crds",
-                "crds": rgds.iter().map(|r| r.crd.clone()).collect::<Vec<_>>(),
+                "crds": rgds.iter().map(|r| r.crd().clone()).collect::<Vec<_>>(),
                 "yaml": rgds.iter().map(|r| output::crd_yaml(r)).collect::<String>(),
             }),
             Err(found) => json!({"type": "invalidRgd", "diagnostics": shapes::diagnostics(&found, &text)}),

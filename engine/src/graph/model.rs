@@ -151,25 +151,25 @@ pub struct ExprSite {
 #[derive(Debug, Clone)]
 pub struct CompiledRgd {
     /// The RGD's `metadata.name`.
-    pub name: String,
+    pub(crate) name: String,
     /// The API the RGD defines for its instances.
-    pub api: InstanceApi,
+    pub(crate) api: InstanceApi,
     /// The generated CustomResourceDefinition, as JSON.
-    pub crd: Value,
+    pub(crate) crd: Value,
     /// The resources, in declaration order.
-    pub resources: Vec<Resource>,
+    pub(crate) resources: Vec<Resource>,
     /// Resource indices in topological order.
-    pub order: Vec<usize>,
+    pub(crate) order: Vec<usize>,
     /// Every expression of the RGD, in document order.
-    pub expressions: Vec<ExprSite>,
+    pub(crate) expressions: Vec<ExprSite>,
     /// `spec.schema.status` as written (expressions unevaluated): what the planner projects.
-    pub status_template: Value,
+    pub(crate) status_template: Value,
     /// Where the kinds the RGD's own CRD templates define will be served (kro-rs extension), for hosts whose
     /// catalog does not know them yet.
-    pub installed_types: Vec<crate::catalog::ResourceType>,
+    pub(crate) installed_types: Vec<crate::catalog::ResourceType>,
     /// `spec.serviceAccountName` (kro-rs extension): the operator applies, reads and deletes each instance's
     /// resources as this ServiceAccount of the instance's namespace ([`CompiledRgd::service_account`]).
-    pub service_account_name: Option<String>,
+    pub(crate) service_account_name: Option<String>,
     /// The templates compiled for evaluation, once an [`crate::Engine`] compiled the RGD (plans of an RGD
     /// built without one compile them on each use).
     pub(crate) templates: Option<std::sync::Arc<super::CompiledTemplates>>,
@@ -182,6 +182,55 @@ impl Resource {
             Some(default) if self.ready_when.is_empty() => std::slice::from_ref(default),
             _ => &self.ready_when,
         }
+    }
+}
+
+/// Read-only views: what the engine compiled is not for a host to rewrite (a host that reorders `order` or edits a
+/// resource would plan something the engine never checked).
+impl CompiledRgd {
+    /// The RGD's `metadata.name`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The API the RGD defines for its instances.
+    pub fn api(&self) -> &InstanceApi {
+        &self.api
+    }
+
+    /// The generated CustomResourceDefinition, as JSON.
+    pub fn crd(&self) -> &Value {
+        &self.crd
+    }
+
+    /// The resources, in declaration order.
+    pub fn resources(&self) -> &[Resource] {
+        &self.resources
+    }
+
+    /// Resource indices in topological order.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// Every expression of the RGD, in document order.
+    pub fn expressions(&self) -> &[ExprSite] {
+        &self.expressions
+    }
+
+    /// `spec.schema.status` as written (expressions unevaluated).
+    pub fn status_template(&self) -> &Value {
+        &self.status_template
+    }
+
+    /// Where the kinds the RGD's own CRD templates define will be served.
+    pub fn installed_types(&self) -> &[crate::catalog::ResourceType] {
+        &self.installed_types
+    }
+
+    /// `spec.serviceAccountName` (kro-rs extension).
+    pub fn service_account_name(&self) -> Option<&str> {
+        self.service_account_name.as_deref()
     }
 }
 

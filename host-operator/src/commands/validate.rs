@@ -26,9 +26,9 @@ pub fn validate(input: &InputArgs, format: ValidateFormat) -> Outcome {
                 }
                 for doc in &c.docs {
                     if let Some(rgd) = &doc.rgd {
-                        let order = match rgd.resources.len() {
+                        let order = match rgd.resources().len() {
                             0 => "no resources".to_string(),
-                            1 => format!("1 resource: {}", rgd.resources[0].id),
+                            1 => format!("1 resource: {}", rgd.resources()[0].id),
                             n => format!("{n} resources; order: {}", rgd.topological_ids().join(" -> ")),
                         };
                         out(
@@ -37,9 +37,9 @@ pub fn validate(input: &InputArgs, format: ValidateFormat) -> Outcome {
                                 "{}: ResourceGraphDefinition {} is valid: {} {} ({order})
 ",
                                 c.file.name,
-                                rgd.name,
-                                rgd.api.kind,
-                                rgd.api.api_version()
+                                rgd.name(),
+                                rgd.api().kind,
+                                rgd.api().api_version()
                             ),
                         );
                     }

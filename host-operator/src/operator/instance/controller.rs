@@ -269,8 +269,8 @@ pub async fn reconcile(instance: Arc<CachedInstance>, ctx: Arc<Context>) -> Resu
     let span = tracing::info_span!(
         "reconcile",
         instance = %format!("{}/{}", instance.namespace().unwrap_or_default(), instance.name_any()),
-        kind = %ctx.rgd.api.kind,
-        rgd = %ctx.rgd.name,
+        kind = %ctx.rgd.api().kind,
+        rgd = %ctx.rgd.name(),
     );
     ctx.queue.take(&ctx.instance_ref(&instance));
     ctx.shared.metrics.in_flight(1);
@@ -355,7 +355,7 @@ async fn reconcile_instance(instance: Arc<CachedInstance>, ctx: Arc<Context>) ->
 
     // Read, apply, observe the results, plan again: each pass can only add resources whose dependencies the
     // previous pass applied (or external references it read), so the passes are bounded by the graph's depth.
-    let max_passes = 2 * ctx.rgd.resources.len() + 4;
+    let max_passes = 2 * ctx.rgd.resources().len() + 4;
     let mut done_reads: BTreeSet<Read> = BTreeSet::new();
     let mut applied_now: HashSet<ObjectKey> = HashSet::new();
     let mut failure: Option<ReconcileError> = None;

@@ -175,7 +175,7 @@ async fn run(
     // The children of every kind the RGD creates, each cached with the fields plans read of it.
     let mut child_kinds = BTreeSet::new();
     let mut external_kinds = BTreeSet::new();
-    for resource in &spec.rgd.resources {
+    for resource in spec.rgd.resources() {
         let kind = (resource.api_version.clone(), resource.kind.clone());
         if resource.external {
             external_kinds.insert(kind);
@@ -188,7 +188,7 @@ async fn run(
         let Ok(served) = shared.discovery.resolve(&client, api_version, kind).await else {
             // Not served (yet): its applies fail and back off until it is, and the RGD controller restarts this
             // controller when the RGD changes.
-            tracing::warn!(rgd = %spec.rgd.name, %api_version, %kind, "child kind is not served; not watched");
+            tracing::warn!(rgd = %spec.rgd.name(), %api_version, %kind, "child kind is not served; not watched");
             continue;
         };
         let mask = spec.rgd.observed_fields(api_version, kind);
@@ -238,8 +238,13 @@ async fn run(
         .with_config(kube::runtime::controller::Config::default().concurrency(shared.options.concurrency))
         .reconcile_all_on(resync);
 
-    let selector =
-        format!("{}={},{}={}", labels::INSTANCE_GROUP, spec.rgd.api.group, labels::INSTANCE_KIND, spec.rgd.api.kind);
+    let selector = format!(
+        "{}={},{}={}",
+        labels::INSTANCE_GROUP,
+        spec.rgd.api().group,
+        labels::INSTANCE_KIND,
+        spec.rgd.api().kind
+    );
     for (served, cache) in caches {
         let api = scoped_api(&shared, &served);
         let watched = Arc::clone(&ctx);
@@ -292,7 +297,7 @@ async fn run(
     let stop = async move {
         let _ = stopped.wait_for(|s| *s).await;
     };
-    tracing::info!(rgd = %spec.rgd.name, %gvr, "instance controller started");
+    tracing::info!(rgd = %spec.rgd.name(), %gvr, "instance controller started");
     controller
         .graceful_shutdown_on(async move {
             futures::future::select(Box::pin(shutdown), Box::pin(stop)).await;
@@ -300,7 +305,7 @@ async fn run(
         .run(controller::reconcile, controller::error_policy, Arc::clone(&ctx))
         .for_each(|_| futures::future::ready(()))
         .await;
-    tracing::info!(rgd = %spec.rgd.name, %gvr, "instance controller stopped");
+    tracing::info!(rgd = %spec.rgd.name(), %gvr, "instance controller stopped");
 }
 
 struct ForgetStates(Arc<Context>);

@@ -192,7 +192,7 @@ async fn activate(
     revision: RevisionInUse,
 ) -> (Fact, Fact, Option<Duration>) {
     let name = rgd.name_any();
-    let crd_name = compiled.crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    let crd_name = compiled.crd().pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
     let installed = shared.crds.get(&ObjectRef::new(crd_name));
     let uid = rgd.uid().unwrap_or_default();
     let owner = crd_install::Owner {
@@ -201,13 +201,13 @@ async fn activate(
         allow_breaking: rgd.annotations().get(ALLOW_BREAKING_CHANGES).is_some_and(|v| v == "true"),
         kro_version: env!("CARGO_PKG_VERSION"),
     };
-    if let Err(e) = crd_install::ensure(&shared.client, installed.as_deref(), &compiled.crd, &owner).await {
+    if let Err(e) = crd_install::ensure(&shared.client, installed.as_deref(), compiled.crd(), &owner).await {
         // A refused CRD waits for the user; one the API server has not taken yet is looked at again.
         let again =
             matches!(e, InstallError::Api(_) | InstallError::NotEstablished(_)).then_some(Duration::from_secs(5));
         return (Some(Err(e.to_string())), None, again);
     }
-    let api = &compiled.api;
+    let api = compiled.api();
     // The CRD may have just changed: find its resource again.
     shared.discovery.forget(&api.api_version(), &api.kind);
     let served = match shared.discovery.resolve(&shared.client, &api.api_version(), &api.kind).await {
