@@ -2,8 +2,10 @@
 //! changed: a 100-resource chain renders each resource once instead of once per pass (5,150 renders in 101
 //! passes).
 //!
-//! A resource's objects ([`super::objects`]) depend on the instance and on what its expressions read: the
-//! observed objects bound under the ids it depends on (a collection's items, an external reference's matches).
+//! A resource's objects ([`super::objects`]) depend on what is fixed for a whole simulation (the RGD, the
+//! catalog, the options but the apply failures scripted events add, which rendering does not read), on the
+//! instance, and on what its expressions read: the observed objects bound under the ids it depends on (a
+//! collection's items, an external reference's matches).
 //! The simulated cluster numbers every object it stores with a version that no other object ever gets, so
 //! "the same value bound" is "the same versions bound", and a pass finds a resource's objects here when the
 //! versions of what it reads are those it was rendered from. The instance cannot change within a simulation
