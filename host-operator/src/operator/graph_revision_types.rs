@@ -90,15 +90,7 @@ mod tests {
 
     #[test]
     fn graph_revision_crd_checked_into_deploy_is_the_one_the_types_generate() {
-        let generated = crd_yaml();
-        if std::env::var_os("KRO_UPDATE_CRD").is_some() {
-            std::fs::write(CHECKED_IN, &generated).unwrap();
-        }
-        let checked_in = std::fs::read_to_string(CHECKED_IN).unwrap_or_default();
-        assert!(
-            checked_in == generated,
-            "deploy/crds differs from the types; run KRO_UPDATE_CRD=1 cargo test -p kro-operator --lib crd_checked_into_deploy"
-        );
+        crate::operator::checked_in::assert_checked_in(CHECKED_IN, &crd_yaml(), "crd_checked_into_deploy");
     }
 
     #[test]

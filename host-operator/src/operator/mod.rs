@@ -4,6 +4,8 @@
 //! [`Operator::start`] runs it in-process on a kube [`Config`] (the end-to-end tests do this); the `kro
 //! operator` command calls [`run`], which adds signal handling, logs and the HTTP endpoints.
 
+#[cfg(test)]
+mod checked_in;
 mod client;
 mod cluster_crds;
 mod discovery;
