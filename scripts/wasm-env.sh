@@ -31,5 +31,8 @@ else
   wasm_cargo=(env -u RUSTC_WRAPPER -u RUSTC_WORKSPACE_WRAPPER PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc
     RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$lld" CARGO_TARGET_DIR="$wasm_target"
     /usr/bin/cargo)
-  build_std=(-Zbuild-std=std,panic_abort --target wasm32-unknown-unknown)
+  # std's `optimize_for_size` feature: smaller implementations of the same behaviour (sorting above all, whose
+  # fast versions are instantiated per element type): 27 KB less gzipped .wasm. Only a std built from source
+  # can take it; the rustup path above links rustup's prebuilt std.
+  build_std=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size --target wasm32-unknown-unknown)
 fi

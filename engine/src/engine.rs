@@ -17,7 +17,9 @@ use crate::expr::eval::{EvalError, EvalLimits, Evaluator};
 use crate::expr::library::Features;
 use crate::graph::{CompiledRgd, Resource};
 use crate::instance::{Finding, FindingKind, Step};
-use crate::plan::{self, ExpressionValue, ExternalLookup, Plan, PlanInput, PlanOptions, Simulation};
+use crate::plan::{
+    self, ExpressionValue, ExternalLookup, KeptSimulation, Plan, PlanInput, PlanOptions, Simulation, StepInput,
+};
 use crate::revisions::{self, RevisionOptions, Revisions};
 use crate::rgd_status::{HostConditions, RgdStatus};
 use crate::schemas::rules::{Mode, refusals};
@@ -207,17 +209,52 @@ impl Engine {
         index: usize,
         options: &PlanOptions,
     ) -> Vec<ExpressionValue> {
-        let Some(step) = simulation.steps.get(index) else { return Vec::new() };
-        let observed = plan::cluster_at(&simulation.steps, index);
-        let options = PlanOptions {
-            assume_ready_without_status: true,
-            apply_failures: step.input.apply_failures.clone(),
-            ..options.clone()
-        };
-        plan::values(&self.plan_input(rgd, &step.input.instance, &observed, &options))
+        let inputs: Vec<&StepInput> = simulation.steps.iter().map(|s| &s.input).collect();
+        self.values_at(rgd, &inputs, index, options)
     }
 
-    fn plan_input<'a>(
+    /// [`Engine::simulate`], its steps sharing the objects they apply: what a [`crate::Workspace`] keeps.
+    pub(crate) fn keep_simulation(
+        &self,
+        rgd: &CompiledRgd,
+        instance: &Value,
+        observed: &[Value],
+        options: &PlanOptions,
+    ) -> KeptSimulation {
+        plan::keep(&self.plan_input(rgd, instance, observed, options))
+    }
+
+    /// [`Engine::step_values`] at step `index` of a kept simulation.
+    pub(crate) fn kept_step_values(
+        &self,
+        rgd: &CompiledRgd,
+        simulation: &KeptSimulation,
+        index: usize,
+        options: &PlanOptions,
+    ) -> Vec<ExpressionValue> {
+        let inputs: Vec<&StepInput> = simulation.inputs().collect();
+        self.values_at(rgd, &inputs, index, options)
+    }
+
+    /// The values of the expressions at step `index`, given what every step planned from.
+    fn values_at(
+        &self,
+        rgd: &CompiledRgd,
+        inputs: &[&StepInput],
+        index: usize,
+        options: &PlanOptions,
+    ) -> Vec<ExpressionValue> {
+        let Some(step) = inputs.get(index) else { return Vec::new() };
+        let observed = plan::cluster_at(inputs.iter().copied(), index);
+        let options = PlanOptions {
+            assume_ready_without_status: true,
+            apply_failures: step.apply_failures.clone(),
+            ..options.clone()
+        };
+        plan::values(&self.plan_input(rgd, &step.instance, &observed, &options))
+    }
+
+    pub(crate) fn plan_input<'a>(
         &'a self,
         rgd: &'a CompiledRgd,
         instance: &'a Value,

@@ -72,9 +72,9 @@ pub fn spec_hash(spec: &serde_json::Value) -> String {
 pub use graph::{CompiledRgd, Dimension, ExprSite, FieldMask, InstanceApi, InstanceFields, Resource, Role};
 pub use kube::Scope;
 pub use plan::{
-    Apply, DEFAULT_NOW, ExpressionValue, ExternalLookup, InstancePatch, InstanceState, Inventory, NodeState,
-    NodeStatus, ObjectKey, PendingNode, Plan, PlanOptions, Read, Reason, ReasonCode, SimulatedEffect, SimulatedEvent,
-    Simulation, SimulationError, SimulationStep, ValueOutcome,
+    Apply, DEFAULT_NOW, ExpressionValue, ExternalLookup, InstancePatch, InstanceState, Inventory, KeptSimulation,
+    NodeState, NodeStatus, ObjectKey, PendingNode, Plan, PlanOptions, Read, Reason, ReasonCode, SimulatedEffect,
+    SimulatedEvent, Simulation, SimulationError, SimulationStep, StepSummary, ValueOutcome,
 };
 pub use position::{LineIndex, LspPosition, LspRange, PositionEncoding};
 pub use revisions::{FailedRevision, RevisionInUse, RevisionOptions, RevisionWrite, Revisions};

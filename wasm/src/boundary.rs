@@ -7,20 +7,21 @@
 //! property.
 
 use js_sys::JSON;
+use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// A plain JS value for `value`.
+/// A plain JS value for `value`: a `serde_json` value, or an engine type written straight to JSON text (a
+/// simulation's step summaries, which as a `Value` tree first would cost as much again).
 #[cfg(not(feature = "boundary-serde-wasm-bindgen"))]
-pub fn to_js(value: &Value) -> Result<JsValue, JsValue> {
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value).map_err(|e| failure(&format!("cannot encode the result: {e}")))?;
     JSON::parse(&text)
 }
 
 /// A plain JS value for `value`, built property by property (the measured alternative).
 #[cfg(feature = "boundary-serde-wasm-bindgen")]
-pub fn to_js(value: &Value) -> Result<JsValue, JsValue> {
-    use serde::Serialize;
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| failure(&format!("cannot encode the result: {e}")))

@@ -3,7 +3,7 @@
 //! graph's resources, instance findings with ranges. The Node tests type-check what the functions really
 //! return against these declarations (`tsc --strict` on the values as literals).
 
-use kro_engine::{CompiledRgd, Diagnostic, ExpressionValue, LineIndex, Plan, output};
+use kro_engine::{CompiledRgd, Diagnostic, ExpressionValue, LineIndex, output};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -245,22 +245,6 @@ pub fn graph(rgd: &CompiledRgd, index: &LineIndex<'_>) -> Value {
         }
     }
     graph
-}
-
-/// A step of a simulation without its objects (`StepSummary`): the state, what each resource does and why.
-pub fn step_summary(step: usize, plan: &Plan) -> Value {
-    let mut summary = json!({
-        "step": step,
-        "state": plan.state,
-        "nodes": plan.nodes,
-        "pending": plan.pending,
-        "excluded": plan.excluded,
-        "applied": plan.resources.len(),
-    });
-    if !plan.assumed.is_empty() {
-        summary["assumed"] = json!(plan.assumed);
-    }
-    summary
 }
 
 /// The values of expressions, each with its `range` in LSP positions of the RGD's `text`.

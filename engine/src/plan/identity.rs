@@ -44,10 +44,15 @@ impl ObjectKey {
     /// `Kind.group` as `ApplySet`s list them (`Deployment.apps`; `Service` for the core group, as kubectl and
     /// kro write it).
     pub fn group_kind(&self) -> String {
-        match self.api_version.rsplit_once('/') {
-            Some((group, _)) => format!("{}.{group}", self.kind),
-            None => self.kind.clone(),
-        }
+        group_kind(&self.api_version, &self.kind)
+    }
+}
+
+/// [`ObjectKey::group_kind`] of objects of `kind` at `api_version`.
+pub(crate) fn group_kind(api_version: &str, kind: &str) -> String {
+    match api_version.rsplit_once('/') {
+        Some((group, _)) => format!("{kind}.{group}"),
+        None => kind.to_string(),
     }
 }
 

@@ -12,8 +12,11 @@
 mod deletion;
 pub(crate) mod drift;
 pub(crate) mod identity;
+mod kept;
 mod lookup;
+mod memo;
 mod nodes;
+mod objects;
 mod prepare;
 mod refusals;
 mod render;
@@ -29,12 +32,14 @@ mod walk;
 use serde_json::Value;
 
 pub use identity::{Inventory, ObjectKey};
+pub(crate) use kept::cluster_at;
+pub use kept::{KeptSimulation, StepSummary};
 pub use lookup::ExternalLookup;
 pub(crate) use lookup::external_lookup;
 pub use nodes::{NodeState, NodeStatus};
 pub(crate) use prepare::prepare_instance;
 pub use simulate::{SimulatedEffect, SimulatedEvent, Simulation, SimulationError, SimulationStep};
-pub(crate) use simulate::{cluster_at, simulate};
+pub(crate) use simulate::{StepInput, keep, simulate};
 pub(crate) use status::GRAPH_REVISION;
 pub use types::{
     Apply, DEFAULT_NOW, InstancePatch, InstanceState, PendingNode, Plan, PlanOptions, Read, Reason, ReasonCode,
@@ -45,14 +50,33 @@ pub use values::{ExpressionValue, ValueOutcome};
 
 /// The plan for one reconcile of `input.instance`.
 pub(crate) fn plan(input: &PlanInput<'_>) -> Plan {
+    let (mut plan, applies) = plan_pass(input, None);
+    // Nothing else holds the objects of a plan made alone: they move into it.
+    plan.resources = applies.into_iter().map(|k| std::sync::Arc::unwrap_or_clone(k).apply).collect();
+    plan
+}
+
+/// [`plan`] with its objects apart, still shared (its `resources` are empty), and in a simulation with what the
+/// passes before it rendered ([`walk::Incremental`]).
+fn plan_pass(
+    input: &PlanInput<'_>,
+    incremental: Option<walk::Incremental<'_>>,
+) -> (Plan, Vec<std::sync::Arc<objects::Keyed>>) {
     let owner = walk::owner(input);
     if input.instance.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null()) {
-        return deletion::plan_deletion(input, &owner);
+        return (deletion::plan_deletion(input, &owner), Vec::new());
     }
     let schema = walk::schema_view(input.instance);
-    let mut plan = walk::Planner::new(input, owner).run(&schema);
+    let computed: Vec<ObjectKey>;
+    let walked = if let Some(walk::Incremental { memo, keys, versions }) = incremental {
+        walk::Planner::new(input, owner, keys, Some(memo), versions).run(&schema)
+    } else {
+        computed = input.observed.iter().map(ObjectKey::of).collect();
+        walk::Planner::new(input, owner, &computed, None, &[]).run(&schema)
+    };
+    let mut plan = walked.plan;
     plan.nodes = nodes::node_states(input.rgd, &plan);
-    plan
+    (plan, walked.applies)
 }
 
 /// The instance's UID from its metadata, or one derived from its namespace and name (offline instances have

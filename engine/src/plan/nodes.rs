@@ -1,6 +1,8 @@
 //! What each resource of the graph is doing in one plan, decided once here so no host sorts reason codes into
 //! states of its own (the playground colours its graph by these, `kro render -o json` prints them).
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
 use super::types::{Plan, ReasonCode};
@@ -38,13 +40,19 @@ pub struct NodeStatus {
 
 /// The state of every resource of `rgd` in `plan` (not a deletion plan), in topological order.
 pub(super) fn node_states(rgd: &CompiledRgd, plan: &Plan) -> Vec<NodeStatus> {
+    // By id, the first entry of each: a simulation asks this of every pass, with most resources pending.
+    let mut reasons: HashMap<&str, ReasonCode> = HashMap::with_capacity(plan.pending.len());
+    for pending in &plan.pending {
+        reasons.entry(pending.id.as_str()).or_insert(pending.reason.code);
+    }
+    let excluded: HashSet<&str> = plan.excluded.iter().map(String::as_str).collect();
     rgd.order
         .iter()
         .map(|&i| {
             let resource = &rgd.resources[i];
             let id = resource.id.as_str();
-            let pending = plan.pending.iter().find(|p| p.id == id).map(|p| p.reason.code);
-            let state = if plan.excluded.iter().any(|e| e == id) {
+            let pending = reasons.get(id).copied();
+            let state = if excluded.contains(id) {
                 NodeState::Excluded
             } else {
                 match pending {

@@ -10,15 +10,20 @@
 //! A host may script what happens from a step on ([`SimulatedEvent`]): a resource that does not become ready,
 //! or an apply the API server refuses.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::SecondsFormat;
+use fnv::FnvBuildHasher;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::kept::{KeptSimulation, KeptStep};
+use super::memo::{Memo, Version};
+use super::objects::Keyed;
 use super::server::{Store, Taken};
-use super::{InstanceState, ObjectKey, Plan, PlanInput, PlanOptions, Reason, ReasonCode, plan};
+use super::walk::Incremental;
+use super::{InstanceState, ObjectKey, Plan, PlanInput, PlanOptions, Reason, ReasonCode, plan_pass};
 use crate::graph::CompiledRgd;
 
 /// One pass of the simulation.
@@ -34,34 +39,19 @@ pub struct SimulationStep {
 }
 
 /// What one pass of a simulation planned from, kept small: the cluster's objects are not copied per pass, only
-/// what changed in the cluster since the pass before, so a pass's cluster is rebuilt on demand ([`cluster_at`]).
+/// what changed in the cluster since the pass before, so a pass's cluster is rebuilt on demand
+/// ([`super::cluster_at`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct StepInput {
     /// The objects stored (`Some`) or removed (`None`) since the pass before; the first pass's are the objects
     /// the cluster was given.
-    changes: Vec<(ObjectKey, Option<Arc<Value>>)>,
+    pub changes: Vec<(ObjectKey, Option<Arc<Value>>)>,
     /// Objects a scripted event kept out of this pass's view.
-    hidden: BTreeSet<ObjectKey>,
+    pub hidden: BTreeSet<ObjectKey>,
     /// The instance, with the status the pass before wrote.
     pub instance: Value,
     /// The apply failures of the pass (the host's, and those scripted events make).
     pub apply_failures: BTreeMap<ObjectKey, String>,
-}
-
-/// The objects pass `index` (0-based) of `steps` planned from: the changes of every pass up to it, less what
-/// it hid.
-pub(crate) fn cluster_at(steps: &[SimulationStep], index: usize) -> Vec<Value> {
-    let mut cluster: BTreeMap<&ObjectKey, &Arc<Value>> = BTreeMap::new();
-    for step in steps.iter().take(index + 1) {
-        for (key, change) in &step.input.changes {
-            match change {
-                Some(object) => cluster.insert(key, object),
-                None => cluster.remove(key),
-            };
-        }
-    }
-    let hidden = steps.get(index).map(|s| &s.input.hidden);
-    cluster.into_iter().filter(|(k, _)| hidden.is_none_or(|h| !h.contains(*k))).map(|(_, o)| (**o).clone()).collect()
 }
 
 /// Why a simulated reconcile did not reach ACTIVE.
@@ -129,21 +119,50 @@ pub(crate) fn step_cap(rgd: &CompiledRgd) -> usize {
     2 * (depth + 1 + checks)
 }
 
-/// The simulated cluster: its objects in the order the planner reads them, where each one is, and what changed
-/// since the last pass.
+/// The simulated cluster: its objects in the order the planner reads them, each with its version (a number no
+/// other object stored ever gets, which [`Memo`] compares), where each one is, and what changed since the
+/// last pass.
 struct Cluster {
     objects: Vec<Value>,
+    keys: Vec<ObjectKey>,
+    versions: Vec<Version>,
     index: BTreeMap<ObjectKey, usize>,
-    /// What each object was stored from (the applied object, with the given status): an apply of the same
-    /// object again changes nothing, and is not stored again.
-    applied: BTreeMap<ObjectKey, Value>,
+    /// What each object was stored from: an apply of the same object again changes nothing, and is not
+    /// stored again.
+    applied: HashMap<ObjectKey, Applied, FnvBuildHasher>,
     changes: Vec<(ObjectKey, Option<Arc<Value>>)>,
+    /// The version the next object stored gets.
+    next: Version,
+}
+
+/// An applied object the cluster stored, with the status it was given.
+struct Applied {
+    object: Arc<Keyed>,
+    status: Option<Value>,
+}
+
+impl Applied {
+    /// Whether applying `object` with `status` would store what is stored: the same object but its status,
+    /// and the same status as stored (the one given, else the object's own).
+    fn same(&self, object: &Arc<Keyed>, status: Option<&Value>) -> bool {
+        let before = &self.object.apply.object;
+        let stored_status =
+            if before.is_object() { self.status.as_ref().or_else(|| before.get("status")) } else { None };
+        stored_status == status && (Arc::ptr_eq(&self.object, object) || same_but_status(before, &object.apply.object))
+    }
 }
 
 impl Cluster {
     fn new(observed: &[Value]) -> Cluster {
-        let mut cluster =
-            Cluster { objects: Vec::new(), index: BTreeMap::new(), applied: BTreeMap::new(), changes: Vec::new() };
+        let mut cluster = Cluster {
+            objects: Vec::new(),
+            keys: Vec::new(),
+            versions: Vec::new(),
+            index: BTreeMap::new(),
+            applied: HashMap::default(),
+            changes: Vec::new(),
+            next: 1,
+        };
         for object in observed {
             cluster.put(ObjectKey::of(object), object.clone());
         }
@@ -156,19 +175,26 @@ impl Cluster {
 
     fn put(&mut self, key: ObjectKey, object: Value) {
         self.changes.push((key.clone(), Some(Arc::new(object.clone()))));
+        let version = self.next;
+        self.next += 1;
         if let Some(&i) = self.index.get(&key) {
             self.objects[i] = object;
+            self.versions[i] = version;
         } else {
-            self.index.insert(key, self.objects.len());
+            self.index.insert(key.clone(), self.objects.len());
             self.objects.push(object);
+            self.keys.push(key);
+            self.versions.push(version);
         }
     }
 
     fn remove(&mut self, key: &ObjectKey) {
         let Some(i) = self.index.remove(key) else { return };
         self.objects.swap_remove(i);
-        if let Some(moved) = self.objects.get(i) {
-            self.index.insert(ObjectKey::of(moved), i);
+        self.keys.swap_remove(i);
+        self.versions.swap_remove(i);
+        if let Some(moved) = self.keys.get(i) {
+            self.index.insert(moved.clone(), i);
         }
         self.applied.remove(key);
         self.changes.push((key.clone(), None));
@@ -177,60 +203,79 @@ impl Cluster {
 
 /// The steps, and whether the instance became ACTIVE (`Ok`) or got stuck (`Err` with the reason).
 pub(crate) fn simulate(input: &PlanInput<'_>) -> Simulation {
+    keep(input).to_simulation()
+}
+
+/// [`simulate`], its steps sharing their objects.
+pub(crate) fn keep(input: &PlanInput<'_>) -> KeptSimulation {
+    simulate_with(input, Some(&mut Memo::default()))
+}
+
+/// The simulation, each pass rendering again only the resources whose inputs changed when `memo` is given;
+/// without it every pass is planned from scratch, which is what the tests hold the other to.
+pub(super) fn simulate_with(input: &PlanInput<'_>, mut memo: Option<&mut Memo>) -> KeptSimulation {
     let options = PlanOptions { assume_ready_without_status: true, ..input.options.clone() };
     let now = options.now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let given: BTreeMap<ObjectKey, &Value> = input.observed.iter().map(|o| (ObjectKey::of(o), o)).collect();
     let mut cluster = Cluster::new(input.observed);
     let mut store = Store::default();
     let mut instance = input.instance.clone();
-    let mut steps: Vec<SimulationStep> = Vec::new();
+    let mut steps: Vec<KeptStep> = Vec::new();
     let cap = step_cap(input.rgd);
     for step in 1..=cap {
         let events: Vec<&SimulatedEvent> = options.events.iter().filter(|e| e.from_step <= step).collect();
-        let (pass, mut step_input) = pass(input, &options, &cluster.objects, &instance, &events, steps.last());
+        let view =
+            View { objects: &cluster.objects, keys: &cluster.keys, versions: &cluster.versions, instance: &instance };
+        let (pass, mut step_input) = pass(input, &options, &view, memo.as_deref_mut(), &events, steps.last());
         step_input.changes = std::mem::take(&mut cluster.changes);
-        let state = pass.state;
+        let state = pass.plan.state;
         let unchanged = steps.last().is_some_and(|last| {
-            last.plan.state == pass.state && last.plan.pending == pass.pending && last.plan.resources == pass.resources
+            last.plan.state == pass.plan.state
+                && last.plan.pending == pass.plan.pending
+                && same_objects(&last.applies, &pass.applies)
         });
-        let mut taken = Taken::of(cluster.objects.iter());
-        for apply in &pass.resources {
-            let key = ObjectKey::of(&apply.object);
-            let status = given.get(&key).and_then(|g| g.get("status"));
-            let same = cluster
-                .applied
-                .get(&key)
-                .is_some_and(|before| before.get("status") == status && same_but_status(before, &apply.object));
-            if same {
+        // The addresses Services hold, gathered when the pass first stores an object: most store none.
+        let mut taken: Option<Taken> = None;
+        for object in &pass.applies {
+            let key = &object.key;
+            let status = given.get(key).and_then(|g| g.get("status"));
+            if cluster.applied.get(key).is_some_and(|before| before.same(object, status)) {
                 continue;
             }
-            let mut object = apply.object.clone();
-            if let (Some(map), Some(status)) = (object.as_object_mut(), status) {
+            let mut applied = object.apply.object.clone();
+            if let (Some(map), Some(status)) = (applied.as_object_mut(), status) {
                 map.insert("status".to_string(), status.clone());
             }
-            let stored = store.store(object.clone(), cluster.get(&key), &now, &taken);
+            let taken = taken.get_or_insert_with(|| Taken::of(cluster.objects.iter()));
+            let stored = store.store(applied, cluster.get(key), &now, taken);
             taken.add(&stored);
-            cluster.applied.insert(key.clone(), object);
-            cluster.put(key, stored);
+            cluster.applied.insert(key.clone(), Applied { object: Arc::clone(object), status: status.cloned() });
+            cluster.put(key.clone(), stored);
         }
-        for key in &pass.prune {
+        for key in &pass.plan.prune {
             cluster.remove(key);
         }
         if let Some(map) = instance.as_object_mut() {
-            map.insert("status".to_string(), pass.status.clone());
+            map.insert("status".to_string(), pass.plan.status.clone());
         }
-        let stuck_reason = stuck(&pass);
-        steps.push(SimulationStep { step, plan: pass, input: step_input });
+        steps.push(KeptStep { plan: pass.plan, applies: pass.applies, input: step_input });
+        let stuck_at_last =
+            |steps: &[KeptStep]| SimulationError::Stuck(steps.last().map(|s| stuck(&s.plan)).unwrap_or_default());
         match state {
-            InstanceState::Active => return Simulation { steps, outcome: Ok(()) },
-            InstanceState::Error => return Simulation { steps, outcome: Err(SimulationError::Stuck(stuck_reason)) },
+            InstanceState::Active => return KeptSimulation { steps, outcome: Ok(()) },
+            InstanceState::Error => return KeptSimulation { outcome: Err(stuck_at_last(&steps)), steps },
             _ => {}
         }
         if unchanged {
-            return Simulation { steps, outcome: Err(SimulationError::Stuck(stuck_reason)) };
+            return KeptSimulation { outcome: Err(stuck_at_last(&steps)), steps };
         }
     }
-    Simulation { steps, outcome: Err(SimulationError::StepCap(cap)) }
+    KeptSimulation { steps, outcome: Err(SimulationError::StepCap(cap)) }
+}
+
+/// Whether two passes apply the same objects: the same shared ones, or equal ones.
+fn same_objects(a: &[Arc<Keyed>], b: &[Arc<Keyed>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Arc::ptr_eq(x, y) || x.apply == y.apply)
 }
 
 /// Whether `stored` (an applied object with a status) and `applied` (without one) differ in nothing else.
@@ -244,36 +289,50 @@ fn same_but_status(stored: &Value, applied: &Value) -> bool {
     }
 }
 
-/// One pass over the simulated cluster's `objects`, with the scripted `events` that have happened by now: the
-/// plan, and what it was made from.
+/// What a pass sees of the simulated cluster: its objects with their versions, and the instance.
+struct View<'v> {
+    objects: &'v [Value],
+    keys: &'v [ObjectKey],
+    versions: &'v [Version],
+    instance: &'v Value,
+}
+
+/// The plan of a pass, its objects apart ([`plan_pass`]).
+struct Pass {
+    plan: Plan,
+    applies: Vec<Arc<Keyed>>,
+}
+
+/// One pass over the simulated cluster, with the scripted `events` that have happened by now: the plan, and
+/// what it was made from.
 fn pass(
     input: &PlanInput<'_>,
     options: &PlanOptions,
-    objects: &[Value],
-    instance: &Value,
+    view: &View<'_>,
+    mut memo: Option<&mut Memo>,
     events: &[&SimulatedEvent],
-    last: Option<&SimulationStep>,
-) -> (Plan, StepInput) {
+    last: Option<&KeptStep>,
+) -> (Pass, StepInput) {
     // The objects of a resource are known once a plan rendered them; an event on a resource the pass before did
     // not render learns them from a first plan of this pass, so it holds from the step it names.
-    let mut known = last.map(|l| &l.plan);
+    let mut known = last.map(|l| (&l.plan, l.applies.as_slice()));
     let learned;
-    if events.iter().any(|e| known.is_none_or(|p| keys_of(p, &e.id).is_empty())) {
-        learned = plan_over(input, options, objects, instance, &BTreeSet::new(), BTreeMap::new()).0;
-        known = Some(&learned);
+    if events.iter().any(|e| known.is_none_or(|(p, a)| keys_of(p, a, &e.id).is_empty())) {
+        learned = plan_over(input, options, view, memo.as_deref_mut(), &BTreeSet::new(), BTreeMap::new()).0;
+        known = Some((&learned.plan, learned.applies.as_slice()));
     }
     let mut hidden = BTreeSet::new();
     let mut failures = options.apply_failures.clone();
     for event in events {
-        let keys = known.map(|p| keys_of(p, &event.id)).unwrap_or_default();
+        let keys = known.map(|(p, a)| keys_of(p, a, &event.id)).unwrap_or_default();
         match &event.effect {
             SimulatedEffect::NotReady => hidden.extend(keys),
             SimulatedEffect::Failed(message) => failures.extend(keys.into_iter().map(|k| (k, message.clone()))),
         }
     }
-    let (mut plan, step_input) = plan_over(input, options, objects, instance, &hidden, failures);
+    let (mut pass, step_input) = plan_over(input, options, view, memo, &hidden, failures);
     for event in events.iter().filter(|e| e.effect == SimulatedEffect::NotReady) {
-        for pending in plan.pending.iter_mut().filter(|p| p.id == event.id) {
+        for pending in pass.plan.pending.iter_mut().filter(|p| p.id == event.id) {
             if pending.reason.code == ReasonCode::AwaitingObservation {
                 pending.reason = Reason {
                     code: ReasonCode::ReadyWhenFalse,
@@ -282,24 +341,30 @@ fn pass(
             }
         }
     }
-    (plan, step_input)
+    (pass, step_input)
 }
 
-/// A plan over `objects` without those in `hidden`, with `failures` as apply failures.
+/// A plan over the view's objects without those in `hidden`, with `failures` as apply failures.
 fn plan_over(
     input: &PlanInput<'_>,
     options: &PlanOptions,
-    objects: &[Value],
-    instance: &Value,
+    view: &View<'_>,
+    memo: Option<&mut Memo>,
     hidden: &BTreeSet<ObjectKey>,
     failures: BTreeMap<ObjectKey, String>,
-) -> (Plan, StepInput) {
-    let visible: Vec<Value>;
-    let observed = if hidden.is_empty() {
-        objects
+) -> (Pass, StepInput) {
+    let (mut visible, mut visible_keys, mut visible_versions) = (Vec::new(), Vec::new(), Vec::new());
+    let (observed, keys, versions) = if hidden.is_empty() {
+        (view.objects, view.keys, view.versions)
     } else {
-        visible = objects.iter().filter(|o| !hidden.contains(&ObjectKey::of(o))).cloned().collect();
-        &visible
+        for ((object, key), version) in view.objects.iter().zip(view.keys).zip(view.versions) {
+            if !hidden.contains(key) {
+                visible.push(object.clone());
+                visible_keys.push(key.clone());
+                visible_versions.push(*version);
+            }
+        }
+        (visible.as_slice(), visible_keys.as_slice(), visible_versions.as_slice())
     };
     let scripted = failures != options.apply_failures;
     let with_failures;
@@ -309,15 +374,17 @@ fn plan_over(
     } else {
         options
     };
-    let plan = plan(&PlanInput { instance, observed, options, ..*input });
+    let instance = view.instance;
+    let incremental = memo.map(|memo| Incremental { memo, keys, versions });
+    let (plan, applies) = plan_pass(&PlanInput { instance, observed, options, ..*input }, incremental);
     let step_input =
         StepInput { changes: Vec::new(), hidden: hidden.clone(), instance: instance.clone(), apply_failures: failures };
-    (plan, step_input)
+    (Pass { plan, applies }, step_input)
 }
 
-/// The objects of resource `id` in `plan`: those it applies, and the external object it reads by name.
-fn keys_of(plan: &Plan, id: &str) -> BTreeSet<ObjectKey> {
-    let applied = plan.resources.iter().filter(|a| a.id == id).map(|a| ObjectKey::of(&a.object));
+/// The objects of resource `id` in a plan: those it applies, and the external object it reads by name.
+fn keys_of(plan: &Plan, applies: &[Arc<Keyed>], id: &str) -> BTreeSet<ObjectKey> {
+    let rendered = applies.iter().filter(|k| k.apply.id == id).map(|k| k.key.clone());
     let read = plan.reads.iter().filter(|r| r.id == id).filter_map(|r| {
         Some(ObjectKey {
             api_version: r.api_version.clone(),
@@ -326,7 +393,7 @@ fn keys_of(plan: &Plan, id: &str) -> BTreeSet<ObjectKey> {
             name: r.name.clone()?,
         })
     });
-    applied.chain(read).collect()
+    rendered.chain(read).collect()
 }
 
 fn stuck(plan: &Plan) -> String {

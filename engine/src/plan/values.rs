@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::ObjectKey;
 use super::types::{PendingNode, Plan, PlanInput};
 use super::walk;
 use crate::expr::eval::{Bindings, EvalError};
@@ -84,7 +85,9 @@ impl ValueOutcome {
 pub(crate) fn values(input: &PlanInput<'_>) -> Vec<ExpressionValue> {
     let rgd = input.rgd;
     let schema = walk::schema_view(input.instance);
-    let (plan, mut bindings) = walk::Planner::new(input, walk::owner(input)).run_keeping_bindings(&schema);
+    let keys: Vec<ObjectKey> = input.observed.iter().map(ObjectKey::of).collect();
+    let walk::Walked { plan, mut bindings, .. } =
+        walk::Planner::new(input, walk::owner(input), &keys, None, &[]).run(&schema);
     let ids: HashMap<&str, usize> = rgd.resources.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
     rgd.expressions
         .iter()

@@ -2,20 +2,29 @@
 //! ready, included or excluded, observed and judged ready, collections expanded and external references
 //! read; then pruning, the `ApplySet` annotations and the status (see the module docs of [`super`]).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
+use fnv::FnvBuildHasher;
 use serde_json::{Map, Value};
 
 use super::identity::{self, Owner};
-use super::types::{Apply, InstancePatch, InstanceState, PendingNode, Plan, PlanInput, Read, Reason, ReasonCode};
-use super::{Inventory, ObjectKey, instance_uid, lookup, refusals, render, status};
-use crate::catalog::{KindInfo, ResourceType};
+use super::memo::{Memo, Version};
+use super::objects::{self, Failure, Keyed, Rendered};
+use super::types::{InstancePatch, InstanceState, PendingNode, Plan, PlanInput, Read, Reason, ReasonCode};
+use super::{Inventory, ObjectKey, instance_uid, lookup, render, status};
+use crate::catalog::KindInfo;
 use crate::diagnostics::Diagnostic;
 use crate::expr::eval::{Bindings, EvalError};
 use crate::expr::values::cel_type_name;
 use crate::graph::{Resource, Role};
 use crate::kube::selector::LabelSelector;
 use crate::schemas::Schema;
+
+/// A map hashed with FNV, for identities and ids: a simulation looks them up for every resource of every pass,
+/// and `SipHash` was most of that.
+type FnvHashMap<K, V> = HashMap<K, V, FnvBuildHasher>;
 
 /// How one resource stands after the walk (why it waits is in the plan's `pending`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,16 +50,68 @@ pub(super) fn owner(input: &PlanInput<'_>) -> Owner {
     }
 }
 
+/// What a walk gives: the plan, its objects still shared with the passes that rendered them the same (in apply
+/// order; the plan's own `resources` are left empty), and the variables as the walk left them.
+pub(super) struct Walked<'a> {
+    pub plan: Plan,
+    pub applies: Vec<Arc<Keyed>>,
+    pub bindings: Bindings<'a>,
+}
+
+/// A simulation's walk: what it keeps between passes, and the identity and version of each observed object
+/// (the `observed` of the input, in the same order), which the simulated cluster keeps.
+pub(super) struct Incremental<'a> {
+    pub memo: &'a mut Memo,
+    pub keys: &'a [ObjectKey],
+    pub versions: &'a [Version],
+}
+
+/// An object the walk rendered, as the set of identities rendered this pass holds it: by its key, without
+/// copying the key.
+#[derive(Debug)]
+struct Desired(Arc<Keyed>);
+
+impl std::borrow::Borrow<ObjectKey> for Desired {
+    fn borrow(&self) -> &ObjectKey {
+        &self.0.key
+    }
+}
+
+impl PartialEq for Desired {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.key == other.0.key
+    }
+}
+
+impl Eq for Desired {}
+
+impl std::hash::Hash for Desired {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.key.hash(state);
+    }
+}
+
 pub(super) struct Planner<'a> {
     input: &'a PlanInput<'a>,
     owner: Owner,
-    /// Observed objects by identity.
-    observed: HashMap<ObjectKey, &'a Value>,
-    nodes: HashMap<&'a str, Node>,
+    /// The identity of each observed object, in the input's order.
+    keys: &'a [ObjectKey],
+    /// Observed objects by identity, with their versions (0 outside a simulation).
+    observed: FnvHashMap<&'a ObjectKey, (&'a Value, Version)>,
+    /// In a simulation: rendered objects kept from the passes before, and the versions of what each resource
+    /// bound for its dependents in this pass (length first, so two ids' lists cannot run into each other).
+    memo: Option<&'a mut Memo>,
+    versions: &'a [Version],
+    bound: FnvHashMap<&'a str, Vec<Version>>,
+    nodes: FnvHashMap<&'a str, Node>,
+    /// The schema of each kind (`apiVersion`, `kind`) the walk bound an object of.
+    schemas: RefCell<HashMap<(&'a str, &'a str), Option<Schema<'a>>>>,
     plan: Plan,
+    /// The objects to apply, in the order rendered (sorted into apply order at the end).
+    applies: Vec<Arc<Keyed>>,
     /// Identities rendered this pass (applied or waiting) and the node rendering each, for pruning, the
     /// `ApplySet` annotations and conflicts between nodes.
-    desired: BTreeMap<ObjectKey, &'a str>,
+    desired: FnvHashMap<Desired, &'a str>,
     /// Resources that failed, as `id: message`.
     errors: Vec<String>,
     /// How many of those failed because the API server refused their object (`apply_failures`).
@@ -62,13 +123,31 @@ pub(super) struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    pub(super) fn new(input: &'a PlanInput<'a>, owner: Owner) -> Self {
-        let observed = input.observed.iter().map(|o| (ObjectKey::of(o), o)).collect();
+    /// A walk over `input`, whose observed objects have the identities `keys` (in the same order).
+    pub(super) fn new(
+        input: &'a PlanInput<'a>,
+        owner: Owner,
+        keys: &'a [ObjectKey],
+        memo: Option<&'a mut Memo>,
+        versions: &'a [Version],
+    ) -> Self {
+        let observed = keys
+            .iter()
+            .zip(input.observed)
+            .enumerate()
+            .map(|(i, (key, o))| (key, (o, versions.get(i).copied().unwrap_or_default())))
+            .collect();
         Planner {
             input,
             owner,
+            keys,
             observed,
-            nodes: HashMap::new(),
+            memo,
+            versions,
+            bound: FnvHashMap::default(),
+            nodes: FnvHashMap::default(),
+            schemas: RefCell::default(),
+            applies: Vec::new(),
             plan: Plan {
                 instance: InstancePatch::default(),
                 resources: Vec::new(),
@@ -83,21 +162,21 @@ impl<'a> Planner<'a> {
                 assumed: Vec::new(),
                 reads: Vec::new(),
             },
-            desired: BTreeMap::new(),
+            desired: FnvHashMap::default(),
             errors: Vec::new(),
             refused: 0,
             unresolved: false,
         }
     }
 
-    pub(super) fn run(self, schema: &'a Value) -> Plan {
-        self.run_keeping_bindings(schema).0
-    }
-
-    /// [`Self::run`], and the variables as the walk left them: `schema` and every resource it read, bound as
-    /// the expressions of this pass saw them (what [`super::values`] evaluates against).
-    pub(super) fn run_keeping_bindings(mut self, schema: &'a Value) -> (Plan, Bindings<'a>) {
+    /// The walk of one pass over `schema` (the instance without its status); the variables it leaves are
+    /// `schema` and every resource it read, bound as the expressions of this pass saw them (what
+    /// [`super::values`] evaluates against).
+    pub(super) fn run(mut self, schema: &'a Value) -> Walked<'a> {
         let rgd = self.input.rgd;
+        if let Some(memo) = self.memo.as_deref_mut() {
+            memo.start(schema);
+        }
         // kro's IsReconcileSuspended: `suspended`, or the older `disabled`, in any case.
         let suspended = identity::annotation(self.input.instance, identity::RECONCILE)
             .is_some_and(|v| v.eq_ignore_ascii_case("suspended") || v.eq_ignore_ascii_case("disabled"));
@@ -114,7 +193,7 @@ impl<'a> Planner<'a> {
             }
         }
         self.finish(&mut bindings, suspended);
-        (self.plan, bindings)
+        Walked { plan: self.plan, applies: self.applies, bindings }
     }
 
     fn wait(&mut self, id: &'a str, code: ReasonCode, message: impl Into<String>) {
@@ -173,20 +252,68 @@ impl<'a> Planner<'a> {
         }
         if resource.external {
             self.visit_external(index, bindings);
-        } else if resource.for_each.is_empty() {
-            self.visit_single(index, bindings);
+            return;
+        }
+        let rendered = self.rendered(index, bindings);
+        let objects = match &*rendered {
+            Rendered::Objects(objects) => objects,
+            Rendered::Failed(failure) => return self.fail(id, failure),
+        };
+        if resource.for_each.is_empty() {
+            self.record_single(resource, objects, bindings);
         } else {
-            self.visit_collection(index, bindings);
+            self.record_collection(resource, objects, bindings);
         }
     }
 
-    /// Where objects of the resource's kind are served: from the catalog, else from a CRD the RGD installs.
-    fn resource_type(&self, resource: &Resource) -> Option<ResourceType> {
-        let (api_version, kind) = (&resource.api_version, &resource.kind);
-        self.input
-            .catalog
-            .resource_type(api_version, kind)
-            .or_else(|| self.input.rgd.installed_type(api_version, kind).cloned())
+    /// The objects of resource `index` in this pass: kept from an earlier pass of the simulation when what it
+    /// reads is bound to the same versions as then, else rendered (and kept).
+    fn rendered(&mut self, index: usize, bindings: &mut Bindings<'a>) -> Arc<Rendered> {
+        let reads = self.memo.is_some().then(|| self.reads(index)).flatten();
+        if let (Some(memo), Some(reads)) = (self.memo.as_deref_mut(), reads.as_deref())
+            && let Some(kept) = memo.get(index, reads)
+        {
+            return kept;
+        }
+        let rendered = Arc::new(objects::render(self.input, &self.owner, index, bindings));
+        if let (Some(memo), Some(reads)) = (self.memo.as_deref_mut(), reads) {
+            memo.put(index, reads, Arc::clone(&rendered));
+        }
+        rendered
+    }
+
+    /// The versions of what resource `index` reads, each dependency's list after its length; `None` when one
+    /// of them bound nothing versioned (never for a resource whose dependencies are ready).
+    fn reads(&self, index: usize) -> Option<Vec<Version>> {
+        let mut reads = Vec::new();
+        for dependency in &self.input.rgd.resources[index].depends_on {
+            let versions = self.bound.get(dependency.as_str())?;
+            reads.push(versions.len() as Version);
+            reads.extend(versions);
+        }
+        Some(reads)
+    }
+
+    /// The version of each observed object, in the input's order (0 for all outside a simulation).
+    fn versions(&self) -> impl Iterator<Item = Version> + 'a {
+        let versions = self.versions;
+        (0..self.input.observed.len()).map(move |i| versions.get(i).copied().unwrap_or_default())
+    }
+
+    /// Records the versions bound under `id` for its dependents, in a simulation.
+    fn bound(&mut self, id: &'a str, versions: impl FnOnce() -> Vec<Version>) {
+        if self.memo.is_some() {
+            self.bound.insert(id, versions());
+        }
+    }
+
+    /// Records why resource `id` rendered no object.
+    fn fail(&mut self, id: &'a str, failure: &Failure) {
+        match failure {
+            Failure::Unevaluated { what, error } => self.wait_on(id, what, error),
+            Failure::Refused { item, diagnostics } => self.refuse(id, *item, diagnostics.clone()),
+            Failure::Error(message) => self.wait(id, ReasonCode::Error, message.clone()),
+        }
     }
 
     fn is_ready(&self, id: &str) -> bool {
@@ -196,6 +323,9 @@ impl<'a> Planner<'a> {
     /// The resources the `includeWhen` conditions of resource `index` read, in its dependency order.
     fn include_when_reads(&self, index: usize) -> Vec<&'a str> {
         let rgd = self.input.rgd;
+        if rgd.resources[index].include_when.is_empty() {
+            return Vec::new();
+        }
         let read: BTreeSet<&str> = rgd
             .expressions
             .iter()
@@ -234,28 +364,19 @@ impl<'a> Planner<'a> {
         Ok(true)
     }
 
-    /// Renders `template` and stamps it, defaulting the namespace of a namespaced kind.
-    fn render_object(
-        &self,
-        index: usize,
-        bindings: &mut Bindings<'a>,
-        locals: &[(&str, &Value)],
-        item: Option<(usize, usize)>,
-    ) -> Result<Value, (String, EvalError)> {
-        let resource = &self.input.rgd.resources[index];
-        let mut object = render::render(self.input.rgd, index, self.input.evaluator, bindings, locals)?;
-        self.default_namespace(resource, &mut object).map_err(|e| ("metadata.namespace".to_string(), e))?;
-        self.owner.stamp(&mut object, &resource.id, resource.wave, item);
-        Ok(object)
-    }
-
-    /// The OpenAPI schema of the resource's kind, when the catalog has one.
-    fn schema_of(&self, resource: &Resource) -> Option<Schema<'a>> {
+    /// The OpenAPI schema of the resource's kind, when the catalog has one; looked up once per kind in a pass.
+    fn schema_of(&self, resource: &'a Resource) -> Option<Schema<'a>> {
+        let kind = (resource.api_version.as_str(), resource.kind.as_str());
+        if let Some(schema) = self.schemas.borrow().get(&kind) {
+            return *schema;
+        }
         let (group, version) = resource.api_version.rsplit_once('/').unwrap_or(("", resource.api_version.as_str()));
-        match self.input.catalog.lookup(group, version, &resource.kind) {
+        let schema = match self.input.catalog.lookup(group, version, &resource.kind) {
             Some(KindInfo::Known { schema }) => Some(schema),
             _ => None,
-        }
+        };
+        self.schemas.borrow_mut().insert(kind, schema);
+        schema
     }
 
     /// Binds the observed object under the resource's id, typed by its kind's schema (bytes, timestamps).
@@ -279,70 +400,51 @@ impl<'a> Planner<'a> {
         lookup::namespaced(self.input.catalog, self.input.rgd, resource, &self.owner.namespace)
     }
 
-    /// An empty namespace of a namespaced object becomes the instance's; under a cluster-scoped instance there
-    /// is none to take, and kro refuses it (`normalizeNamespaces`).
-    fn default_namespace(&self, resource: &Resource, object: &mut Value) -> Result<(), EvalError> {
-        if !self.namespaced(resource) {
-            return Ok(());
-        }
-        let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else { return Ok(()) };
-        let empty = metadata.get("namespace").is_none_or(|n| n.as_str().is_none_or(str::is_empty));
-        if !empty {
-            return Ok(());
-        }
-        if self.owner.namespace.is_empty() {
-            return Err(EvalError::failed(format!(
-                "node {:?} is namespaced and must resolve metadata.namespace when the instance is cluster-scoped",
-                resource.id
-            )));
-        }
-        metadata.insert("namespace".to_string(), Value::String(self.owner.namespace.clone()));
-        Ok(())
-    }
-
-    /// Records that `id` renders `key`; two nodes rendering the same object is kro's `ApplySet` conflict.
-    fn claim(&mut self, id: &'a str, key: &ObjectKey) -> Result<(), String> {
+    /// Records that `id` renders `object`; two nodes rendering the same object is kro's `ApplySet` conflict.
+    fn claim(&mut self, id: &'a str, object: &Arc<Keyed>) -> Result<(), String> {
+        let key = &object.key;
         if let Some(message) = self.input.options.apply_failures.get(key) {
             self.refused += 1;
             return Err(format!("applying {key} failed: {message}"));
         }
         match self.desired.get(key) {
             Some(other) if *other != id => Err(format!("resourceID: {id} conflicts with resourceID: {other} on {key}")),
-            _ => {
-                self.desired.insert(key.clone(), id);
+            Some(_) => Ok(()),
+            None => {
+                self.desired.insert(Desired(Arc::clone(object)), id);
                 Ok(())
             }
         }
     }
 
-    fn visit_single(&mut self, index: usize, bindings: &mut Bindings<'a>) {
-        let resource = &self.input.rgd.resources[index];
+    /// A resource of one object, rendered: claimed, applied, and settled once observed.
+    fn record_single(&mut self, resource: &'a Resource, objects: &[Arc<Keyed>], bindings: &mut Bindings<'a>) {
         let id = resource.id.as_str();
-        let object = match self.render_object(index, bindings, &[], None) {
-            Ok(object) => object,
-            Err((path, e)) => return self.wait_on(id, &format!("template {path}"), &e),
-        };
-        let refused = refusals::refused(self.input, index, &object);
-        if !refused.is_empty() {
-            return self.refuse(id, None, refused);
-        }
-        let key = ObjectKey::of(&object);
-        if let Err(message) = self.claim(id, &key) {
+        let Some(object) = objects.first() else { return };
+        if let Err(message) = self.claim(id, object) {
             return self.wait(id, ReasonCode::Error, message);
         }
-        let resource_type = self.resource_type(resource);
-        self.plan.resources.push(Apply { id: id.to_string(), wave: resource.wave, index: None, object, resource_type });
-        let Some(observed) = self.observed.get(&key).copied() else {
+        self.applies.push(Arc::clone(object));
+        let Some(&(observed, version)) = self.observed.get(&object.key) else {
+            let key = &object.key;
             self.wait(id, ReasonCode::AwaitingObservation, format!("applied {key}; ready once it is observed"));
             return;
         };
-        self.settle(resource, bindings, observed, &key);
+        self.settle(resource, bindings, observed, version, &object.key);
     }
 
     /// Binds the observed object for dependents and decides the resource's readiness from it.
-    fn settle(&mut self, resource: &'a Resource, bindings: &mut Bindings<'a>, observed: &'a Value, key: &ObjectKey) {
+    fn settle(
+        &mut self,
+        resource: &'a Resource,
+        bindings: &mut Bindings<'a>,
+        observed: &'a Value,
+        version: Version,
+        key: &ObjectKey,
+    ) {
         let id = resource.id.as_str();
         self.bind_object(bindings, resource, observed);
+        self.bound(id, || vec![version]);
         match self.ready(resource, bindings, &[]) {
             Ok(true) => {
                 self.nodes.insert(id, Node::Ready);
@@ -381,54 +483,11 @@ impl<'a> Planner<'a> {
         Ok(true)
     }
 
-    fn visit_collection(&mut self, index: usize, bindings: &mut Bindings<'a>) {
-        let resource = &self.input.rgd.resources[index];
+    /// A collection, rendered: every item claimed and applied; ready once each is observed and ready.
+    fn record_collection(&mut self, resource: &'a Resource, objects: &[Arc<Keyed>], bindings: &mut Bindings<'a>) {
         let id = resource.id.as_str();
-        let mut dimensions: Vec<(&str, Vec<Value>)> = Vec::new();
-        for dimension in &resource.for_each {
-            match render::render_string(self.input.rgd, &dimension.expression, self.input.evaluator, bindings, &[]) {
-                Ok(Value::Array(items)) => dimensions.push((dimension.name.as_str(), items)),
-                Ok(Value::Null) => dimensions.push((dimension.name.as_str(), Vec::new())),
-                Ok(other) => {
-                    let message = format!("forEach {} must be a list, got {}", dimension.name, cel_type_name(&other));
-                    return self.wait(id, ReasonCode::Error, message);
-                }
-                Err(e) => return self.wait_on(id, &format!("forEach {}", dimension.name), &e),
-            }
-        }
-        let size = dimensions.iter().try_fold(1usize, |n, (_, items)| n.checked_mul(items.len()));
-        let max = self.input.options.max_collection_size;
-        let Some(size) = size.filter(|s| *s <= max) else {
-            let message = format!("collection would have more than {max} items (--max-collection-size)");
-            return self.wait(id, ReasonCode::Error, message);
-        };
-        let mut objects = Vec::with_capacity(size);
-        for position in 0..size {
-            // The cartesian product in order: the last dimension varies fastest.
-            let mut rest = position;
-            let mut locals: Vec<(&str, &Value)> = vec![("", &Value::Null); dimensions.len()];
-            for (d, (name, items)) in dimensions.iter().enumerate().rev() {
-                locals[d] = (name, &items[rest % items.len()]);
-                rest /= items.len();
-            }
-            match self.render_object(index, bindings, &locals, Some((position, size))) {
-                Ok(object) => {
-                    let refused = refusals::refused(self.input, index, &object);
-                    if !refused.is_empty() {
-                        return self.refuse(id, Some(position), refused);
-                    }
-                    objects.push(object);
-                }
-                Err((path, e)) => return self.wait_on(id, &format!("item {position}: {path}"), &e),
-            }
-        }
-        let keys: Vec<ObjectKey> = objects.iter().map(ObjectKey::of).collect();
-        let mut seen = BTreeSet::new();
-        if let Some(duplicate) = keys.iter().find(|key| !seen.insert(*key)) {
-            return self.wait(id, ReasonCode::Error, format!("identity collision: duplicate identity: {duplicate}"));
-        }
-        for key in &keys {
-            if let Err(message) = self.claim(id, key) {
+        for object in objects {
+            if let Err(message) = self.claim(id, object) {
                 return self.wait(id, ReasonCode::Error, message);
             }
         }
@@ -438,21 +497,17 @@ impl<'a> Planner<'a> {
         // What dependents read: the observed items that are still desired, in collection order (kro's
         // orderedIntersection), never an item the collection no longer has.
         let mut current = Vec::with_capacity(objects.len());
-        for (position, (object, key)) in objects.into_iter().zip(keys).enumerate() {
-            let resource_type = self.resource_type(resource);
-            self.plan.resources.push(Apply {
-                id: id.to_string(),
-                wave: resource.wave,
-                index: Some(position),
-                object,
-                resource_type,
-            });
-            let Some(observed) = self.observed.get(&key).copied() else {
+        let mut versions = Vec::new();
+        for object in objects {
+            let key = &object.key;
+            self.applies.push(Arc::clone(object));
+            let Some(&(observed, version)) = self.observed.get(key) else {
                 all_observed = false;
                 not_ready.push(format!("{key} not observed yet"));
                 continue;
             };
             current.push(observed.clone());
+            versions.push(version);
             match self.ready(resource, bindings, &[("each", observed)]) {
                 Ok(true) => {}
                 Ok(false) => not_ready.push(format!("readyWhen is false for {key}")),
@@ -461,6 +516,7 @@ impl<'a> Planner<'a> {
             }
         }
         self.bind_list(bindings, resource, current);
+        self.bound(id, || versions);
         if not_ready.is_empty() {
             self.nodes.insert(id, Node::Ready);
         } else {
@@ -479,7 +535,7 @@ impl<'a> Planner<'a> {
         if lookup::is_collection(&reference) {
             return self.visit_external_selector(resource, &reference, bindings);
         }
-        if let Err(e) = self.default_namespace(resource, &mut reference) {
+        if let Err(e) = objects::default_namespace(self.input, &self.owner, resource, &mut reference) {
             return self.wait(id, ReasonCode::Error, e.message);
         }
         let key = ObjectKey::of(&reference);
@@ -491,10 +547,10 @@ impl<'a> Planner<'a> {
             name: Some(key.name.clone()),
             selector: None,
         });
-        let Some(observed) = self.observed.get(&key).copied() else {
+        let Some(&(observed, version)) = self.observed.get(&key) else {
             return self.wait(id, ReasonCode::ExternalNotFound, format!("external reference {key} not found"));
         };
-        self.settle(resource, bindings, observed, &key);
+        self.settle(resource, bindings, observed, version, &key);
     }
 
     /// An external reference by label selector: the list of matching objects (none included), in the
@@ -516,18 +572,23 @@ impl<'a> Planner<'a> {
             name: None,
             selector: Some(selector.to_query()),
         });
-        let mut matches: Vec<&Value> = self
+        let mut matches: Vec<(&ObjectKey, &Value, Version)> = self
             .input
             .observed
             .iter()
-            .filter(|o| same_kind(o, resource) && selector.matches(o))
-            .filter(|o| {
+            .zip(self.keys)
+            .zip(self.versions())
+            .filter(|((o, _), _)| same_kind(o, resource) && selector.matches(o))
+            .filter(|((o, _), _)| {
                 namespace.as_deref().is_none_or(|n| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(n))
             })
+            .map(|((o, key), version)| (key, o, version))
             .collect();
-        matches.sort_by_key(|o| ObjectKey::of(o));
+        matches.sort_by(|a, b| a.0.cmp(b.0));
+        let versions: Vec<Version> = matches.iter().map(|m| m.2).collect();
         // The list is the resource's value; a readyWhen reads it under the resource's id (build rules).
-        self.bind_list(bindings, resource, matches.into_iter().cloned().collect());
+        self.bind_list(bindings, resource, matches.into_iter().map(|(_, o, _)| o.clone()).collect());
+        self.bound(id, || versions);
         match self.ready(resource, bindings, &[]) {
             Ok(true) => {}
             Ok(false) => {
@@ -539,16 +600,17 @@ impl<'a> Planner<'a> {
     }
 
     fn finish(&mut self, bindings: &mut Bindings<'a>, suspended: bool) {
-        let rgd = self.input.rgd;
-        // Apply order: wave, then topological position, then collection index.
-        let position: HashMap<&str, usize> =
-            rgd.order.iter().enumerate().map(|(p, &i)| (rgd.resources[i].id.as_str(), p)).collect();
-        self.plan.resources.sort_by_key(|a| (a.wave, position.get(a.id.as_str()).copied(), a.index));
+        // Apply order: wave, then topological position, then collection index. The walk renders in topological
+        // order, so the objects often are in apply order already.
+        let apply_order = |k: &Arc<Keyed>| (k.apply.wave, k.order, k.apply.index);
+        if !self.applies.is_sorted_by_key(apply_order) {
+            self.applies.sort_by_key(apply_order);
+        }
         // kro stops at the first failing resource and applies nothing in that pass. An object the API server
         // refused stops only what reads it (those wait for it, as for any resource not ready): one child that
         // cannot be applied does not keep the others from being created or repaired (docs/decisions/0018).
         if self.errors.len() > self.refused {
-            self.plan.resources.clear();
+            self.applies.clear();
             let failed: Vec<&str> = self
                 .plan
                 .pending
@@ -574,9 +636,9 @@ impl<'a> Planner<'a> {
                 .input
                 .observed
                 .iter()
-                .filter(|o| self.owner.owns(o))
-                .map(ObjectKey::of)
-                .filter(|k| !self.desired.contains_key(k))
+                .zip(self.keys)
+                .filter(|(o, k)| self.owner.owns(o) && !self.desired.contains_key(*k))
+                .map(|(_, k)| k.clone())
                 .collect();
             prune.sort();
             self.plan.prune = prune;
@@ -623,14 +685,16 @@ impl<'a> Planner<'a> {
         // complete pass what the instance already records stays recorded; after one, what it prunes stays
         // recorded until it is gone, so a crash in between still finds it.
         let recorded = if complete { None } else { Inventory::recorded(self.input.instance) }.unwrap_or_default();
-        let keys: Vec<&ObjectKey> = self.desired.keys().chain(&self.plan.prune).collect();
-        let mut group_kinds: BTreeSet<String> = keys.iter().map(|k| k.group_kind()).collect();
-        group_kinds.extend(rgd.resources.iter().filter(|r| !r.external).map(|r| {
-            ObjectKey { api_version: r.api_version.clone(), kind: r.kind.clone(), ..ObjectKey::default() }.group_kind()
-        }));
+        let keys: Vec<&ObjectKey> = self.desired.keys().map(|d| &d.0.key).chain(&self.plan.prune).collect();
+        // Each kind once before its `Kind.group` is written: a graph of many resources has few kinds.
+        let mut kinds: BTreeSet<(&str, &str)> =
+            keys.iter().map(|k| (k.api_version.as_str(), k.kind.as_str())).collect();
+        kinds.extend(rgd.resources.iter().filter(|r| !r.external).map(|r| (r.api_version.as_str(), r.kind.as_str())));
+        let mut group_kinds: BTreeSet<String> = kinds.into_iter().map(|(a, k)| identity::group_kind(a, k)).collect();
         group_kinds.extend(recorded.group_kinds);
-        let mut namespaces: BTreeSet<String> =
-            keys.iter().map(|k| k.namespace.clone()).filter(|n| !n.is_empty() && *n != self.owner.namespace).collect();
+        let namespaces: BTreeSet<&str> =
+            keys.iter().map(|k| k.namespace.as_str()).filter(|n| !n.is_empty() && *n != self.owner.namespace).collect();
+        let mut namespaces: BTreeSet<String> = namespaces.into_iter().map(str::to_string).collect();
         namespaces.extend(recorded.namespaces);
         let group_kinds = group_kinds.into_iter().collect::<Vec<_>>().join(",");
         let namespaces = namespaces.into_iter().collect::<Vec<_>>().join(",");

@@ -26,7 +26,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::editor::{self, CompletionItem, Definition, Hover, Symbol};
 use crate::engine::Engine;
 use crate::graph::CompiledRgd;
-use crate::plan::{ExpressionValue, Plan, PlanOptions, Simulation};
+use crate::plan::{ExpressionValue, KeptSimulation, Plan, PlanOptions, Simulation};
 use crate::position::LspPosition;
 use crate::schemas::Schema;
 use imports::{Available, Import, Loaded, Summary};
@@ -98,7 +98,7 @@ pub struct Workspace {
     compiles: u64,
     /// The last simulation, and what it was made from: a host that shows one step at a time, or the values of
     /// expressions at a step, asks again without simulating again.
-    simulation: Option<(String, Arc<Simulation>)>,
+    simulation: Option<(String, Arc<KeptSimulation>)>,
 }
 
 #[derive(Debug)]
@@ -280,16 +280,16 @@ impl Workspace {
 
     /// The simulated reconcile of the instance of `request` ([`Engine::simulate`]), or why there is none.
     pub fn simulate(&mut self, request: &PlanRequest<'_>, options: &PlanOptions) -> Result<Simulation, PlanBlocked> {
-        self.simulation(request, options).map(|s| (*s).clone())
+        self.simulation(request, options).map(|s| s.to_simulation())
     }
 
-    /// [`Workspace::simulate`], shared: made once for the same documents and options, however often it is
-    /// asked (a host showing one step at a time asks per step).
+    /// [`Workspace::simulate`], kept: made once for the same documents and options, however often it is asked
+    /// (a host showing one step at a time asks per step), with its steps sharing their objects.
     pub fn simulation(
         &mut self,
         request: &PlanRequest<'_>,
         options: &PlanOptions,
-    ) -> Result<Arc<Simulation>, PlanBlocked> {
+    ) -> Result<Arc<KeptSimulation>, PlanBlocked> {
         self.refresh();
         let version = |name: &str| self.docs.get(name).map_or(0, |d| d.version);
         let generation = self.docs.get(request.rgd).and_then(|d| d.compiled.as_ref()).map_or(0, |c| c.generation);
@@ -304,7 +304,7 @@ impl Workspace {
             return Ok(Arc::clone(simulation));
         }
         let (engine, rgd, instance, observed) = self.plan_inputs(request)?;
-        let simulation = Arc::new(engine.simulate(rgd, &instance, &observed, options));
+        let simulation = Arc::new(engine.keep_simulation(rgd, &instance, &observed, options));
         self.simulation = Some((key, Arc::clone(&simulation)));
         Ok(simulation)
     }
@@ -320,7 +320,7 @@ impl Workspace {
         let simulation = self.simulation(request, options)?;
         let (engine, rgd, _, _) = self.plan_inputs(request)?;
         let Some(index) = step.checked_sub(1) else { return Ok(Vec::new()) };
-        Ok(engine.step_values(rgd, &simulation, index, options))
+        Ok(engine.kept_step_values(rgd, &simulation, index, options))
     }
 
     /// Completion in the document `name` at `position`: in an RGD document with the kinds its compile knows; in

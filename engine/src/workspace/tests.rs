@@ -150,7 +150,7 @@ fn a_simulation_is_made_once_for_the_same_documents_and_its_steps_have_values() 
     let first = ws.simulation(&REQUEST, &options).unwrap();
     let again = ws.simulation(&REQUEST, &options).unwrap();
     assert!(Arc::ptr_eq(&first, &again), "asked twice, simulated once");
-    let last = first.steps.len();
+    let last = first.len();
     let values = ws.values(&REQUEST, &options, last).unwrap();
     assert!(values.iter().any(|v| v.expression == "schema.spec.name"));
     assert!(ws.values(&REQUEST, &options, last + 1).unwrap().is_empty());
