@@ -288,3 +288,15 @@ pub async fn wait_rgd_revision(client: &Client, name: &str, last: i64) -> Result
     })
     .await
 }
+
+/// The sum of a metric's samples (`name{...} value` lines of the Prometheus text) over the instance kind whose
+/// plural is `plural` (its `gvr` label ends `/plural`).
+pub fn metric_of_kind(metrics: &Metrics, name: &str, plural: &str) -> i64 {
+    let (start, kind) = (format!("{name}{{"), format!("/{plural}\""));
+    metrics
+        .encode()
+        .lines()
+        .filter(|l| l.starts_with(&start) && l.contains(&kind))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<i64>().ok())
+        .sum()
+}

@@ -30,13 +30,7 @@ async fn an_operator_limited_to_one_namespace_reconciles_only_the_instances_ther
         "spec": {"name": "later"}});
     apply(&client, &later, Some(&mine)).await?;
     wait_state(&client, "ScopedApp", &mine, "later", "ACTIVE").await?;
-    let counted: i64 = operator
-        .metrics()
-        .encode()
-        .lines()
-        .filter(|l| l.starts_with("instances_by_state{") && l.contains("/scopedapps\""))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<i64>().ok())
-        .sum();
+    let counted = kro_e2e::metric_of_kind(operator.metrics(), "instances_by_state", "scopedapps");
     assert_eq!(counted, 2, "instances the namespaced operator reconciled");
     let untouched = get(&client, "kro.run/v1alpha1", "ScopedApp", Some(&other), "app").await?.unwrap();
     assert!(untouched.get("status").is_none(), "{untouched}");

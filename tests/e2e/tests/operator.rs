@@ -9,8 +9,8 @@ use std::time::Instant;
 use anyhow::Result;
 use futures::StreamExt;
 use kro_e2e::{
-    api, apply, client, condition, documents, eventually, get, make_deployment_available, operator, read, renamed_rgd,
-    wait_deleted, wait_rgd_active, wait_state,
+    api, apply, client, condition, documents, eventually, get, make_deployment_available, metric_of_kind, operator,
+    read, renamed_rgd, wait_deleted, wait_rgd_active, wait_state,
 };
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::watcher;
@@ -351,7 +351,7 @@ async fn deleting_an_rgd_stops_its_controller_and_keeps_its_crd_and_instances() 
     // Nothing reconciles the instance any more: the RGD's finalizer stopped its controller and watches before
     // it let the RGD go, so the kind's reconcile count is final and a deleted child stays deleted. (Asked to
     // reconcile, a running controller would have counted one more reconcile of the kind.)
-    let reconciled = kind_reconciles(metrics, "keptapps");
+    let reconciled = metric_of_kind(metrics, "dynamic_controller_reconcile_total", "keptapps");
     api(&client, "apps/v1", "Deployment", Some(&ns)).await?.delete("kept", &DeleteParams::default()).await?;
     apply(
         &client,
@@ -361,7 +361,7 @@ async fn deleting_an_rgd_stops_its_controller_and_keeps_its_crd_and_instances() 
     )
     .await?;
     assert!(get(&client, "apps/v1", "Deployment", Some(&ns), "kept").await?.is_none());
-    assert_eq!(kind_reconciles(metrics, "keptapps"), reconciled);
+    assert_eq!(metric_of_kind(metrics, "dynamic_controller_reconcile_total", "keptapps"), reconciled);
     Ok(())
 }
 
@@ -429,14 +429,4 @@ async fn one_instance_failing_does_not_stop_the_others_of_its_kind() -> Result<(
     wait_state(&client, "IsolateApp", &ns, "fine", "ACTIVE").await?;
     assert!(get(&client, "apps/v1", "Deployment", Some(&ns), "fine").await?.is_some());
     Ok(())
-}
-
-/// How many reconciles the shared operator has made of instances whose plural is `plural`.
-fn kind_reconciles(metrics: &kro_operator::operator::Metrics, plural: &str) -> u64 {
-    metrics
-        .encode()
-        .lines()
-        .filter(|l| l.starts_with("dynamic_controller_reconcile_total{") && l.contains(&format!("/{plural}\"")))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
-        .sum()
 }

@@ -479,7 +479,9 @@ async fn delete(
             return Ok(Action::await_change());
         }
         tracing::info!(left = left.len(), "children the caches did not show are still on the API server");
-        let seen: Vec<Value> = observed.values().cloned().chain(left).collect();
+        let mut on_server = observed.clone();
+        on_server.extend(left.into_iter().map(|child| (ObjectKey::of(&child), child)));
+        let seen: Vec<Value> = on_server.into_values().collect();
         plan = ctx.engine.plan(&ctx.rgd, current, &seen, options);
     }
     tracing::info!(delete = ?plan.delete.iter().map(ToString::to_string).collect::<Vec<_>>(), "deleting a wave");
@@ -495,16 +497,26 @@ async fn delete(
 /// instance label per kind).
 async fn children_on_server(ctx: &Context, instance: &Value) -> Result<Vec<Value>, ReconcileError> {
     let uid = instance.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default();
-    let selector = format!("{}={uid}", labels::INSTANCE_ID);
     let mut children = Vec::new();
     for (api, resource) in &ctx.child_apis {
-        let list = api
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map_err(|e| ReconcileError::api(format!("list {}", api.resource_url()), &e))?;
-        children.extend(list.iter().filter_map(|child| executor::observed(resource, child)));
+        children.extend(list_children(api, resource, uid).await?);
     }
     Ok(children)
+}
+
+/// The objects of one kind that kro's label marks as children of the instance with this uid, as plans read
+/// them.
+async fn list_children(
+    api: &Api<DynamicObject>,
+    resource: &ApiResource,
+    uid: &str,
+) -> Result<Vec<Value>, ReconcileError> {
+    let selector = format!("{}={uid}", labels::INSTANCE_ID);
+    let list = api
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(|e| ReconcileError::api(format!("list {}", group_kind(resource)), &e))?;
+    Ok(list.iter().filter_map(|child| executor::observed(resource, child)).collect())
 }
 
 /// Children of kinds the instance's `ApplySet` inventory records but this controller does not watch (the RGD
@@ -527,15 +539,8 @@ async fn observe_unwatched_kinds(
             .map_err(|e| ReconcileError::api(format!("discover {group_kind}"), &e))?;
         let Some(served) = served else { continue };
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &served.resource);
-        let selector = format!("{}={uid}", labels::INSTANCE_ID);
-        let list = api
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map_err(|e| ReconcileError::api(format!("list {group_kind}"), &e))?;
-        for object in &list {
-            if let Some(value) = executor::observed(&served.resource, object) {
-                observed.insert(ObjectKey::of(&value), value);
-            }
+        for value in list_children(&api, &served.resource, uid).await? {
+            observed.insert(ObjectKey::of(&value), value);
         }
     }
     Ok(())
